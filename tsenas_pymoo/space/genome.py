@@ -1,0 +1,324 @@
+"""The two-stage encoding of Sec. III-B.
+
+Stage 1 (:class:`NetworkGenome`, the rough search): a chain of N cells, cell ``j``
+(1-based) encoded as ``(free input, previous input, cell code)``. The previous input is
+always cell ``j-1``; the free input is any earlier output in ``[0, j-2]`` (0 = the stem;
+cell 1 takes the stem twice). The cell code is Table II's 1-8.
+
+Stage 2 (:class:`FineGenome`, the fine search): the same chain with every cell's inside
+spelled out (:class:`CellGenome`) as up to ``MAX_NODES`` 4-tuples ``(x_i, x_j, o_i, o_j)``.
+A pruned node is ``(0, 0, 0, 0)``.
+
+Both have a fixed-length integer vector form (absent cells are all zeros) so pymoo's stock
+algorithms can search them, and both raise ``ValueError`` naming the position and the rule
+when malformed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence, Union
+
+import numpy as np
+
+from .cells import CELLS, MAX_NODES, is_reduction
+from .ops import OPS
+
+Node = tuple[int, int, int, int]
+EMPTY_NODE: Node = (0, 0, 0, 0)
+#: Vector slots per cell: stage 1 (free, prev, code); stage 2 adds 4 per node.
+STAGE1_CELL_LEN = 3
+STAGE2_CELL_LEN = 3 + 4 * MAX_NODES
+
+
+def max_free_input(cell_index: int) -> int:
+    """Largest valid free input of cell ``cell_index`` (1-based): j-2, or the stem (0)."""
+    return max(cell_index - 2, 0)
+
+
+def max_reductions(n_cells: int, input_shape: Sequence[int] | None = None) -> int:
+    """Most reduction cells a chain of ``n_cells`` may hold.
+
+    Alg. 3 draws from all 8 cells only while fewer than N/2 reductions were drawn, which
+    allows at most ceil(N/2). The input size caps it too: the feature map never shrinks
+    below 1x1, so an HxW input allows floor(log2(min(H, W))) halvings (8x8 -> 3).
+    """
+    cap = math.ceil(n_cells / 2)
+    if input_shape is not None:
+        cap = min(cap, input_reduction_cap(input_shape))
+    return cap
+
+
+def input_reduction_cap(input_shape: Sequence[int]) -> int:
+    """floor(log2(min(H, W))) for a (C, H, W) input shape."""
+    height, width = input_shape[-2:]
+    return int(math.floor(math.log2(min(height, width))))
+
+
+def _as_int_vector(vector, expected_len: int | None, what: str) -> np.ndarray:
+    arr = np.asarray(vector)
+    if arr.ndim != 1:
+        raise ValueError(f"{what}: expected a 1-d vector, got shape {arr.shape}")
+    if expected_len is not None and len(arr) != expected_len:
+        raise ValueError(f"{what}: length {len(arr)} does not match the expected {expected_len}")
+    if not np.all(np.isfinite(arr.astype(float))) or not np.all(np.mod(arr, 1) == 0):
+        bad = int(np.flatnonzero(~np.isfinite(arr.astype(float)) | (np.mod(arr, 1) != 0))[0])
+        raise ValueError(f"{what}: position {bad} holds {arr[bad]!r}; rule: every entry is an integer")
+    return arr.astype(np.int64)
+
+
+def _check_chain(codes: Sequence[int], free_inputs: Sequence[int], n_min, n_max, input_shape):
+    """The stage-1 rules shared by both genome forms."""
+    n = len(codes)
+    if n == 0:
+        raise ValueError("genome has no cells; rule: N >= 1")
+    if len(free_inputs) != n:
+        raise ValueError(f"genome has {n} cell codes but {len(free_inputs)} free inputs; rule: one each")
+    if n_min is not None and n < n_min:
+        raise ValueError(f"genome has N={n} cells; rule: N >= N_min={n_min}")
+    if n_max is not None and n > n_max:
+        raise ValueError(f"genome has N={n} cells; rule: N <= N_max={n_max}")
+    for j, (code, free) in enumerate(zip(codes, free_inputs), start=1):
+        if code not in CELLS:
+            raise ValueError(f"cell {j}: cell code {code} is out of range; rule: codes are 1-8 (Table II)")
+        if not 0 <= free <= max_free_input(j):
+            raise ValueError(
+                f"cell {j}: free input {free} is invalid; rule: the free input of cell j is an "
+                f"earlier output in [0, j-2] = [0, {max_free_input(j)}] (0 = stem), never forward")
+    n_red = sum(is_reduction(c) for c in codes)
+    cap = max_reductions(n, input_shape)
+    if n_red > cap:
+        why = f"input {tuple(input_shape)} " if input_shape is not None and cap < math.ceil(n / 2) else ""
+        raise ValueError(
+            f"genome has {n_red} reduction cells; rule: at most {cap} for N={n} {why}"
+            f"(Alg. 3: ceil(N/2); the input size: floor(log2(min(H, W))))")
+
+
+@dataclass(frozen=True)
+class CellGenome:
+    """Stage-2 form of one cell: its Table II origin ``code`` and ``MAX_NODES`` nodes.
+
+    Node ``k`` (``k = 2 ... MAX_NODES + 1``) is ``(x_i, x_j, o_i, o_j)``: the sum of op
+    ``o_i`` applied to node ``x_i`` and op ``o_j`` applied to node ``x_j``, with inputs in
+    ``[0, k-1]`` (0 = free input, 1 = previous cell). The output node is the sum of the
+    live nodes that feed no other live node (Sec. III-A).
+    """
+
+    code: int
+    nodes: tuple[Node, ...]
+
+    def __post_init__(self):
+        nodes = tuple(tuple(int(v) for v in node) for node in self.nodes)
+        if len(nodes) > MAX_NODES:
+            raise ValueError(f"cell has {len(nodes)} nodes; rule: at most {MAX_NODES} intermediate nodes")
+        object.__setattr__(self, "nodes", nodes + (EMPTY_NODE,) * (MAX_NODES - len(nodes)))
+
+    @classmethod
+    def published(cls, code: int) -> "CellGenome":
+        """The cell exactly as Table II publishes it."""
+        if code not in CELLS:
+            raise ValueError(f"cell code {code} is out of range; rule: codes are 1-8 (Table II)")
+        return cls(code, CELLS[code].nodes)
+
+    @property
+    def reduction(self) -> bool:
+        return is_reduction(self.code)
+
+    @property
+    def is_published(self) -> bool:
+        return self.code in CELLS and self == CellGenome.published(self.code)
+
+    def live_nodes(self) -> list[int]:
+        """Ids (2, 3, ...) of the nodes that are not pruned."""
+        return [k + 2 for k, node in enumerate(self.nodes) if node != EMPTY_NODE]
+
+    def node(self, node_id: int) -> Node:
+        return self.nodes[node_id - 2]
+
+    def output_nodes(self) -> list[int]:
+        """Live nodes that feed no other live node: summed into the output node."""
+        live = self.live_nodes()
+        consumed = {x for k in live for x in self.node(k)[:2]}
+        return [k for k in live if k not in consumed]
+
+    def validate(self, where: str = "cell") -> "CellGenome":
+        if self.code not in CELLS:
+            raise ValueError(f"{where}: cell code {self.code} is out of range; rule: codes are 1-8 (Table II)")
+        live = set(self.live_nodes())
+        if not live:
+            raise ValueError(f"{where}: every node is pruned; rule: a cell keeps at least one node")
+        for k in sorted(live):
+            x_i, x_j, o_i, o_j = self.node(k)
+            for slot, (x, o) in enumerate(((x_i, o_i), (x_j, o_j))):
+                if x < 0 or x >= k:
+                    raise ValueError(
+                        f"{where}, node {k}, input {slot}: points to node {x}; rule: inputs of node k "
+                        f"are earlier nodes in [0, k-1] = [0, {k - 1}] (else the cell has a cycle)")
+                if x >= 2 and x not in live:
+                    raise ValueError(f"{where}, node {k}, input {slot}: points to pruned node {x}; "
+                                     f"rule: inputs are live nodes")
+                if o not in OPS:
+                    raise ValueError(f"{where}, node {k}, input {slot}: operation {o} is out of range; "
+                                     f"rule: Table I codes 1-13 (14 = CARS-H's dil_conv_5x5)")
+        return self
+
+    def to_vector(self) -> list[int]:
+        return [v for node in self.nodes for v in node]
+
+    def key(self) -> str:
+        if self.is_published:
+            return str(self.code)
+        body = ";".join(".".join(map(str, n)) for n in self.nodes if n != EMPTY_NODE)
+        return f"{self.code}[{body}]"
+
+
+@dataclass(frozen=True)
+class NetworkGenome:
+    """Stage-1 genome (Sec. III-B, first layer): N cells, each a code and a free input."""
+
+    codes: tuple[int, ...]
+    free_inputs: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "codes", tuple(int(c) for c in self.codes))
+        object.__setattr__(self, "free_inputs", tuple(int(a) for a in self.free_inputs))
+
+    @classmethod
+    def from_cells(cls, codes: Iterable[int], free_inputs: Iterable[int] | None = None) -> "NetworkGenome":
+        """A chain from cell codes; free inputs default to two cells back (or the stem)."""
+        codes = tuple(codes)
+        if free_inputs is None:
+            free_inputs = [max_free_input(j) for j in range(1, len(codes) + 1)]
+        return cls(codes, tuple(free_inputs)).validate()
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.codes)
+
+    @property
+    def n_reductions(self) -> int:
+        return sum(is_reduction(c) for c in self.codes)
+
+    def validate(self, n_min: int | None = None, n_max: int | None = None,
+                 input_shape: Sequence[int] | None = None) -> "NetworkGenome":
+        _check_chain(self.codes, self.free_inputs, n_min, n_max, input_shape)
+        return self
+
+    def to_vector(self, n_max: int | None = None) -> np.ndarray:
+        """``3 * n_max`` integers: (free, prev, code) per cell, absent cells all zeros."""
+        n_max = self.n_cells if n_max is None else n_max
+        if self.n_cells > n_max:
+            raise ValueError(f"genome has N={self.n_cells} cells; rule: N <= N_max={n_max}")
+        vec = np.zeros(STAGE1_CELL_LEN * n_max, dtype=np.int64)
+        for j, (code, free) in enumerate(zip(self.codes, self.free_inputs), start=1):
+            vec[3 * (j - 1): 3 * j] = (free, j - 1, code)
+        return vec
+
+    @classmethod
+    def from_vector(cls, vector, n_min: int | None = None, n_max: int | None = None,
+                    input_shape: Sequence[int] | None = None) -> "NetworkGenome":
+        expected = None if n_max is None else STAGE1_CELL_LEN * n_max
+        arr = _as_int_vector(vector, expected, "stage-1 vector")
+        if len(arr) % STAGE1_CELL_LEN:
+            raise ValueError(f"stage-1 vector: length {len(arr)}; rule: a multiple of 3 (free, prev, code)")
+        cells = arr.reshape(-1, STAGE1_CELL_LEN)
+        codes, frees = _read_chain(cells, "stage-1 vector", STAGE1_CELL_LEN)
+        return cls(tuple(codes), tuple(frees)).validate(n_min, n_max, input_shape)
+
+    def expand(self) -> "FineGenome":
+        """Stage-2 form: every cell copies its published structure (Alg. 4 line 1)."""
+        return FineGenome(self.free_inputs, tuple(CellGenome.published(c) for c in self.codes))
+
+    def key(self) -> str:
+        """Canonical string: equal for equal networks (also equal to ``expand().key()``)."""
+        return self.expand().key()
+
+    def __str__(self) -> str:
+        return f"NetworkGenome({self.key()})"
+
+
+def _read_chain(cells: np.ndarray, what: str, cell_len: int) -> tuple[list[int], list[int]]:
+    """Read (free, prev, code) rows until the first absent cell; the rest must be zeros."""
+    codes, frees = [], []
+    for j, row in enumerate(cells, start=1):
+        pos = cell_len * (j - 1)
+        free, prev, code = (int(v) for v in row[:3])
+        if code == 0:
+            if np.any(cells[j - 1:] != 0):
+                bad = j + int(np.flatnonzero(np.any(cells[j - 1:] != 0, axis=1))[0])
+                raise ValueError(f"{what}: cell {bad} (positions {cell_len * (bad - 1)}-{cell_len * bad - 1}) "
+                                 f"follows absent cell {j}; rule: absent cells are all zeros and come last")
+            break
+        if prev != j - 1:
+            raise ValueError(f"{what}: cell {j} (position {pos + 1}) has previous input {prev}; "
+                             f"rule: the previous input of cell j is j-1 = {j - 1}")
+        codes.append(code)
+        frees.append(free)
+    return codes, frees
+
+
+@dataclass(frozen=True)
+class FineGenome:
+    """Stage-2 genome (Sec. III-B, second layer): the chain plus every cell's inside."""
+
+    free_inputs: tuple[int, ...]
+    cells: tuple[CellGenome, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "free_inputs", tuple(int(a) for a in self.free_inputs))
+        object.__setattr__(self, "cells", tuple(self.cells))
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        return tuple(c.code for c in self.cells)
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.cells)
+
+    @property
+    def n_reductions(self) -> int:
+        return sum(c.reduction for c in self.cells)
+
+    def expand(self) -> "FineGenome":
+        return self
+
+    def validate(self, n_min: int | None = None, n_max: int | None = None,
+                 input_shape: Sequence[int] | None = None) -> "FineGenome":
+        _check_chain(self.codes, self.free_inputs, n_min, n_max, input_shape)
+        for j, cell in enumerate(self.cells, start=1):
+            cell.validate(where=f"cell {j}")
+        return self
+
+    def to_vector(self, n_max: int | None = None) -> np.ndarray:
+        """``23 * n_max`` integers: (free, prev, code, 5 x (x_i, x_j, o_i, o_j)) per cell."""
+        n_max = self.n_cells if n_max is None else n_max
+        if self.n_cells > n_max:
+            raise ValueError(f"genome has N={self.n_cells} cells; rule: N <= N_max={n_max}")
+        vec = np.zeros(STAGE2_CELL_LEN * n_max, dtype=np.int64)
+        for j, (cell, free) in enumerate(zip(self.cells, self.free_inputs), start=1):
+            vec[STAGE2_CELL_LEN * (j - 1): STAGE2_CELL_LEN * j] = [free, j - 1, cell.code] + cell.to_vector()
+        return vec
+
+    @classmethod
+    def from_vector(cls, vector, n_min: int | None = None, n_max: int | None = None,
+                    input_shape: Sequence[int] | None = None) -> "FineGenome":
+        expected = None if n_max is None else STAGE2_CELL_LEN * n_max
+        arr = _as_int_vector(vector, expected, "stage-2 vector")
+        if len(arr) % STAGE2_CELL_LEN:
+            raise ValueError(f"stage-2 vector: length {len(arr)}; rule: a multiple of {STAGE2_CELL_LEN}")
+        rows = arr.reshape(-1, STAGE2_CELL_LEN)
+        codes, frees = _read_chain(rows, "stage-2 vector", STAGE2_CELL_LEN)
+        cells = tuple(CellGenome(code, tuple(map(tuple, rows[j, 3:].reshape(MAX_NODES, 4))))
+                      for j, code in enumerate(codes))
+        return cls(tuple(frees), cells).validate(n_min, n_max, input_shape)
+
+    def key(self) -> str:
+        return ",".join(f"{free}:{cell.key()}" for free, cell in zip(self.free_inputs, self.cells))
+
+    def __str__(self) -> str:
+        return f"FineGenome({self.key()})"
+
+
+AnyGenome = Union[NetworkGenome, FineGenome]
