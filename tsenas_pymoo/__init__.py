@@ -1,0 +1,16 @@
+"""tsenas_pymoo: TS-ENAS (Two-Stage Evolution for cell-based NAS, Zou et al.) on pymoo."""
+
+from .operators import (AlphaLevelSurvival, CellCrossover, CellMutation, GenomeDuplicateElimination,
+                        GenomeRepair, NodeEdgeMutation, PruningMutation, TSENASSampling,
+                        compare_by_alpha_level)
+from .problem import TSENASProblem
+from .space import CELLS, OPS, CellGenome, FineGenome, NetworkGenome, build_network, network_cost
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "TSENASProblem", "TSENASSampling", "CellCrossover", "CellMutation", "AlphaLevelSurvival",
+    "GenomeRepair", "GenomeDuplicateElimination", "NodeEdgeMutation", "PruningMutation",
+    "compare_by_alpha_level", "NetworkGenome", "FineGenome", "CellGenome", "build_network",
+    "network_cost", "OPS", "CELLS",
+]

@@ -1,0 +1,67 @@
+"""Fig. 3b: cell mutation and connection mutation of the rough search."""
+
+from __future__ import annotations
+
+import numpy as np
+from pymoo.core.mutation import Mutation
+
+from ..space.cells import NORMAL_CODES, REDUCTION_CODES, is_reduction
+from ..space.genome import NetworkGenome, max_free_input
+
+
+def _mutation_points(candidates: list[int], random_state, prob_var: float | None) -> list[int]:
+    """Each candidate is a point with ``prob_var`` (default 1/len); at least one."""
+    rate = 1.0 / len(candidates) if prob_var is None else prob_var
+    chosen = [c for c, hit in zip(candidates, random_state.random(len(candidates)) < rate) if hit]
+    return chosen or [candidates[int(random_state.integers(len(candidates)))]]
+
+
+def mutate_cells(genome: NetworkGenome, random_state, prob_var: float | None = None) -> NetworkGenome:
+    """Cell mutation: replace the cell at each mutation point by another of its type."""
+    codes = list(genome.codes)
+    for i in _mutation_points(list(range(len(codes))), random_state, prob_var):
+        pool = [c for c in (REDUCTION_CODES if is_reduction(codes[i]) else NORMAL_CODES) if c != codes[i]]
+        codes[i] = int(random_state.choice(pool))
+    return NetworkGenome(tuple(codes), genome.free_inputs)
+
+
+def mutate_connections(genome: NetworkGenome, random_state, prob_var: float | None = None) -> NetworkGenome | None:
+    """Connection mutation: give each mutation point another valid free input.
+
+    Only cells j >= 3 have a choice ([0, j-2]); returns None when no cell has one.
+    """
+    candidates = [i for i in range(genome.n_cells) if max_free_input(i + 1) >= 1]
+    if not candidates:
+        return None
+    frees = list(genome.free_inputs)
+    for i in _mutation_points(candidates, random_state, prob_var):
+        pool = [a for a in range(max_free_input(i + 1) + 1) if a != frees[i]]
+        frees[i] = int(random_state.choice(pool))
+    return NetworkGenome(genome.codes, tuple(frees))
+
+
+def mutate_genome(genome: NetworkGenome, random_state, prob_var: float | None = None) -> NetworkGenome:
+    """Alg. 2 lines 12-17: cell or connection mutation with equal chance (cell mutation
+    when no cell has a choice of connection)."""
+    if random_state.random() < 0.5:
+        mutated = mutate_connections(genome, random_state, prob_var)
+        if mutated is not None:
+            return mutated
+    return mutate_cells(genome, random_state, prob_var)
+
+
+class CellMutation(Mutation):
+    """Fig. 3b as a pymoo mutation, applied to an individual with ``prob`` (the paper's
+    mutation rate beta = 0.2, Sec. V-C); ``prob_var`` is the per-cell point rate
+    (default 1/N)."""
+
+    def __init__(self, prob: float = 0.2, prob_var: float | None = None, **kwargs):
+        super().__init__(prob=prob, **kwargs)
+        self.cell_prob = prob_var
+
+    def _do(self, problem, X, *args, random_state=None, **kwargs):
+        Y = np.array(X, dtype=np.int64, copy=True)
+        for i, x in enumerate(X):
+            child = mutate_genome(problem.decode(x), random_state, self.cell_prob)
+            Y[i] = child.to_vector(problem.n_max)
+        return Y

@@ -1,0 +1,89 @@
+"""The pymoo problem of TS-ENAS: minimize validation error over stage-1 genomes."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+from pymoo.core.problem import ElementwiseProblem
+
+from .space.genome import (STAGE1_CELL_LEN, STAGE2_CELL_LEN, AnyGenome, FineGenome, NetworkGenome,
+                           input_reduction_cap, max_free_input)
+from .space.network import network_cost
+
+OBJECTIVES = ("error", "params", "flops")
+Evaluator = Callable[[AnyGenome], Mapping[str, Any]]
+
+
+class TSENASProblem(ElementwiseProblem):
+    """Search over chains of N_min..N_max Table II cells (Sec. III-B, first layer).
+
+    The decision vector is ``3 * n_max`` integers, (free input, previous input, cell code)
+    per cell with absent cells all zeros (codes of cells 1..N_min are at least 1). The
+    ``evaluator`` is any callable ``genome -> {"accuracy": float in [0, 1], ...}``,
+    optionally with ``params`` and ``flops``; ``F[0] = 1 - accuracy`` and
+    ``objectives=("error", "params")`` or ``("error", "flops")`` adds a second
+    objective (computed from the decoded network when the evaluator does not report it).
+    Each evaluation also sets the individual's ``accuracy``, ``params`` and ``flops``.
+    Evaluation is element-wise: pass ``elementwise_runner=`` for a parallel runner.
+    """
+
+    def __init__(self, evaluator: Evaluator, n_min: int = 4, n_max: int = 10,
+                 input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10,
+                 init_channels: int = 16, objectives: Sequence[str] = ("error",), **kwargs):
+        if not callable(evaluator):
+            raise ValueError(f"evaluator: {evaluator!r} is not callable; rule: a callable genome -> mapping")
+        if not (isinstance(n_min, (int, np.integer)) and n_min >= 1):
+            raise ValueError(f"n_min={n_min}; rule: an integer N_min >= 1")
+        if not (isinstance(n_max, (int, np.integer)) and n_max >= n_min):
+            raise ValueError(f"n_max={n_max}; rule: an integer N_max >= N_min={n_min}")
+        if len(input_shape) != 3 or min(input_shape) < 1:
+            raise ValueError(f"input_shape={tuple(input_shape)}; rule: (channels, height, width), all >= 1")
+        objectives = tuple(objectives)
+        if not objectives or objectives[0] != "error" or len(objectives) > 2 \
+                or any(o not in OBJECTIVES for o in objectives) or len(set(objectives)) != len(objectives):
+            raise ValueError(f"objectives={objectives}; rule: ('error',), ('error', 'params') "
+                             f"or ('error', 'flops')")
+        self.evaluator = evaluator
+        self.n_min, self.n_max = int(n_min), int(n_max)
+        self.input_shape = tuple(int(v) for v in input_shape)
+        self.num_classes, self.init_channels = num_classes, init_channels
+        self.objectives = objectives
+        self.reduction_cap = input_reduction_cap(self.input_shape)
+        xl, xu = [], []
+        for j in range(1, self.n_max + 1):
+            xl += [0, 0, 1 if j <= self.n_min else 0]
+            xu += [max_free_input(j), j - 1, 8]
+        super().__init__(n_var=STAGE1_CELL_LEN * self.n_max, n_obj=len(objectives),
+                         xl=np.array(xl), xu=np.array(xu), vtype=int, **kwargs)
+
+    def decode(self, x) -> AnyGenome:
+        """The genome of a stage-1 vector (``3 * n_max``) or stage-2 vector (``23 * n_max``).
+
+        Raises ``ValueError`` naming the position and rule when ``x`` is not a valid genome.
+        """
+        n = np.shape(x)[-1]
+        cls = FineGenome if n == STAGE2_CELL_LEN * self.n_max else NetworkGenome
+        return cls.from_vector(x, n_min=self.n_min, n_max=self.n_max, input_shape=self.input_shape)
+
+    def evaluate_genome(self, genome: AnyGenome) -> dict[str, Any]:
+        """Run the evaluator on ``genome`` and check what it returns."""
+        result = dict(self.evaluator(genome))
+        accuracy = result.get("accuracy")
+        if accuracy is None or not 0.0 <= float(accuracy) <= 1.0:
+            raise ValueError(f"evaluator returned accuracy={accuracy!r} for {genome}; rule: a number in [0, 1]")
+        if any(result.get(k) is None for k in self.objectives[1:]):
+            result.update({k: v for k, v in network_cost(genome, self.input_shape, self.num_classes,
+                                                         self.init_channels).items() if result.get(k) is None})
+        return result
+
+    def objective_values(self, result: Mapping[str, Any]) -> list[float]:
+        """F of one evaluation result."""
+        return [1.0 - float(result["accuracy"])] + [float(result[k]) for k in self.objectives[1:]]
+
+    def _evaluate(self, x, out, *args, **kwargs):
+        result = self.evaluate_genome(self.decode(x))
+        out["F"] = self.objective_values(result)
+        out["accuracy"] = float(result["accuracy"])
+        out["params"] = float(result.get("params", np.nan) or np.nan)
+        out["flops"] = float(result.get("flops", np.nan) or np.nan)
