@@ -64,7 +64,7 @@ def _as_int_vector(vector, expected_len: int | None, what: str) -> np.ndarray:
         raise ValueError(f"{what}: length {len(arr)} does not match the expected {expected_len}")
     if not np.all(np.isfinite(arr.astype(float))) or not np.all(np.mod(arr, 1) == 0):
         bad = int(np.flatnonzero(~np.isfinite(arr.astype(float)) | (np.mod(arr, 1) != 0))[0])
-        raise ValueError(f"{what}: position {bad} holds {arr[bad]!r}; rule: every entry is an integer")
+        raise ValueError(f"{what}: position {bad} holds {arr[bad].item()!r}; rule: every entry is an integer")
     return arr.astype(np.int64)
 
 

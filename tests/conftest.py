@@ -1,0 +1,41 @@
+"""Shared test helpers: a cheap deterministic stand-in evaluator (operators' tests only)."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from tsenas_pymoo import TSENASProblem
+from tsenas_pymoo.space.cells import is_reduction
+
+CELL_SCORE = {1: 0.3, 2: 0.2, 3: 0.5, 4: 0.4, 5: 0.2, 6: 0.1, 7: 0.4, 8: 0.3}
+
+
+class StandInEvaluator:
+    """Accuracy from the genome's cells plus a hash of its key; records every genome."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, genome):
+        genome.validate()
+        self.seen.append(genome)
+        noise = int(hashlib.sha256(genome.key().encode()).hexdigest()[:8], 16) / 2 ** 32
+        score = np.mean([CELL_SCORE[c] for c in genome.codes])
+        return {"accuracy": float(min(1.0, 0.3 + 0.5 * score + 0.1 * noise)),
+                "params": 1000.0 * genome.n_cells + 500.0 * sum(map(is_reduction, genome.codes))}
+
+
+@pytest.fixture
+def evaluator():
+    return StandInEvaluator()
+
+
+@pytest.fixture
+def problem(evaluator):
+    return TSENASProblem(evaluator, n_min=3, n_max=8, input_shape=(1, 8, 8))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from tsenas_pymoo import CellGenome, FineGenome, NetworkGenome
+from tsenas_pymoo.space.genome import EMPTY_NODE, max_reductions
+
+
+def test_from_cells_defaults_free_inputs_two_back_or_stem():
+    g = NetworkGenome.from_cells([3, 7, 1, 8, 2])
+    assert g.free_inputs == (0, 0, 1, 2, 3)
+    assert g.n_cells == 5 and g.n_reductions == 2
+
+
+def test_vector_round_trip_pads_absent_cells():
+    g = NetworkGenome.from_cells([3, 7, 1], free_inputs=[0, 0, 0])
+    v = g.to_vector(n_max=5)
+    assert v.tolist() == [0, 0, 3, 0, 1, 7, 0, 2, 1, 0, 0, 0, 0, 0, 0]
+    assert NetworkGenome.from_vector(v, n_max=5) == g
+    assert NetworkGenome.from_vector(v.astype(float), n_max=5) == g  # pymoo may return float64
+
+
+def test_wrong_length_is_named():
+    with pytest.raises(ValueError, match="length 14 does not match the expected 15"):
+        NetworkGenome.from_vector(np.zeros(14), n_max=5)
+
+
+def test_code_out_of_range_names_cell():
+    with pytest.raises(ValueError, match="cell 2: cell code 9 is out of range"):
+        NetworkGenome.from_cells([3, 9, 1])
+
+
+def test_input_pointing_forward_names_cell_and_rule():
+    with pytest.raises(ValueError, match=r"cell 3: free input 2 .*\[0, 1\]"):
+        NetworkGenome.from_cells([3, 3, 3], free_inputs=[0, 0, 2])
+
+
+def test_previous_input_must_be_j_minus_1():
+    v = NetworkGenome.from_cells([3, 3, 3]).to_vector()
+    v[7] = 0
+    with pytest.raises(ValueError, match="cell 3 .*previous input 0"):
+        NetworkGenome.from_vector(v)
+
+
+def test_cell_after_absent_cell_is_rejected():
+    v = NetworkGenome.from_cells([3, 3]).to_vector(n_max=4)
+    v[9:12] = (0, 3, 1)
+    with pytest.raises(ValueError, match="cell 4 .*follows absent cell 3"):
+        NetworkGenome.from_vector(v, n_max=4)
+
+
+def test_non_integer_entry_is_named():
+    v = NetworkGenome.from_cells([3, 3]).to_vector().astype(float)
+    v[2] = 2.5
+    with pytest.raises(ValueError, match="position 2 holds 2.5"):
+        NetworkGenome.from_vector(v)
+
+
+def test_too_many_reduction_cells():
+    with pytest.raises(ValueError, match="3 reduction cells; rule: at most 2 for N=4"):
+        NetworkGenome.from_cells([5, 6, 7, 1])
+    NetworkGenome.from_cells([5, 6, 7, 1, 2])  # ceil(5/2) = 3 is allowed (Alg. 3)
+    with pytest.raises(ValueError, match=r"at most 3 for N=8 input \(1, 8, 8\)"):
+        NetworkGenome.from_cells([5, 6, 7, 8, 1, 1, 1, 1]).validate(input_shape=(1, 8, 8))
+
+
+def test_depth_bounds():
+    g = NetworkGenome.from_cells([3, 3])
+    with pytest.raises(ValueError, match="N=2 cells; rule: N >= N_min=3"):
+        g.validate(n_min=3)
+    with pytest.raises(ValueError, match="N <= N_max=1"):
+        g.validate(n_max=1)
+
+
+def test_max_reductions():
+    assert max_reductions(4) == 2 and max_reductions(5) == 3
+    assert max_reductions(10, (1, 8, 8)) == 3
+    assert max_reductions(10, (1, 28, 28)) == 4
+    assert max_reductions(10, (3, 32, 32)) == 5
+
+
+def test_expand_copies_published_cells_and_keeps_key():
+    g = NetworkGenome.from_cells([3, 7, 1])
+    fine = g.expand()
+    assert [c.nodes[:len(c.live_nodes())] for c in fine.cells][0] == CellGenome.published(3).nodes[:4]
+    assert fine.key() == g.key()
+    v = fine.to_vector(n_max=4)
+    assert len(v) == 23 * 4
+    assert FineGenome.from_vector(v, n_max=4) == fine
+
+
+def test_stage2_cycle_inside_cell_is_rejected():
+    nodes = list(CellGenome.published(3).nodes)
+    nodes[0] = (0, 3, 11, 11)  # node 2 reads node 3
+    with pytest.raises(ValueError, match=r"cell 2, node 2, input 1: points to node 3.*cycle"):
+        FineGenome((0, 0), (CellGenome.published(3), CellGenome(3, tuple(nodes)))).validate()
+
+
+def test_stage2_pruned_input_and_empty_cell_are_rejected():
+    nodes = list(CellGenome.published(3).nodes)
+    nodes[0] = EMPTY_NODE  # node 5 reads node 2
+    with pytest.raises(ValueError, match="node 5, input 1: points to pruned node 2"):
+        CellGenome(3, tuple(nodes)).validate()
+    with pytest.raises(ValueError, match="every node is pruned"):
+        CellGenome(3, ()).validate()
+    with pytest.raises(ValueError, match="operation 15 is out of range"):
+        CellGenome(3, ((0, 1, 15, 1),)).validate()
+
+
+def test_output_nodes_are_unconsumed_live_nodes():
+    cell = CellGenome.published(3)
+    assert cell.output_nodes() == [3, 4, 5]  # node 2 feeds node 5
