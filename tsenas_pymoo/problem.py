@@ -72,9 +72,11 @@ class TSENASProblem(ElementwiseProblem):
         accuracy = result.get("accuracy")
         if accuracy is None or not 0.0 <= float(accuracy) <= 1.0:
             raise ValueError(f"evaluator returned accuracy={accuracy!r} for {genome}; rule: a number in [0, 1]")
-        if any(result.get(k) is None for k in self.objectives[1:]):
-            result.update({k: v for k, v in network_cost(genome, self.input_shape, self.num_classes,
-                                                         self.init_channels).items() if result.get(k) is None})
+        missing = [k for k in self.objectives[1:] if result.get(k) is None]
+        if missing:
+            cost = network_cost(genome, self.input_shape, self.num_classes, self.init_channels,
+                                flops="flops" in missing)
+            result.update({k: cost[k] for k in missing})
         return result
 
     def objective_values(self, result: Mapping[str, Any]) -> list[float]:

@@ -127,7 +127,7 @@ class CellGenome:
 
     @property
     def is_published(self) -> bool:
-        return self.code in CELLS and self == CellGenome.published(self.code)
+        return self.code in CELLS and self.nodes == _PUBLISHED_NODES[self.code]
 
     def live_nodes(self) -> list[int]:
         """Ids (2, 3, ...) of the nodes that are not pruned."""
@@ -171,6 +171,9 @@ class CellGenome:
             return str(self.code)
         body = ";".join(".".join(map(str, n)) for n in self.nodes if n != EMPTY_NODE)
         return f"{self.code}[{body}]"
+
+
+_PUBLISHED_NODES = {code: CellGenome.published(code).nodes for code in CELLS}
 
 
 @dataclass(frozen=True)

@@ -129,10 +129,14 @@ def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
 
 
 def network_cost(genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10,
-                 init_channels: int = 16) -> dict[str, int]:
-    """``{"params": ..., "flops": ...}`` of the decoded network of ``genome``."""
+                 init_channels: int = 16, flops: bool = True) -> dict[str, int]:
+    """``{"params": ..., "flops": ...}`` of the decoded network of ``genome``
+    (FLOPs only when ``flops``: counting them runs a forward pass)."""
     model = build_network(genome, input_shape, num_classes, init_channels)
-    return {"params": count_params(model), "flops": count_flops(model, input_shape)}
+    cost = {"params": count_params(model)}
+    if flops:
+        cost["flops"] = count_flops(model, input_shape)
+    return cost
 
 
 __all__ = ["build_network", "count_params", "count_flops", "network_cost", "TSENASNetwork",

@@ -1,0 +1,59 @@
+import numpy as np
+from hypothesis import given, settings, strategies as st
+from pymoo.core.population import Population
+
+from tsenas_pymoo import CellCrossover, NetworkGenome
+from tsenas_pymoo.operators.crossover import cross_cells
+from tsenas_pymoo.operators.sampling import sample_genome
+from tsenas_pymoo.space.cells import is_reduction
+
+
+def types(g):
+    return [is_reduction(c) for c in g.codes]
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_children_valid_and_type_preserving(seed):
+    rng = np.random.default_rng(seed)
+    a, b = sample_genome(rng, 2, 9, (1, 8, 8)), sample_genome(rng, 2, 9, (1, 8, 8))
+    c, d = cross_cells(a, b, rng)
+    for parent, child in ((a, c), (b, d)):
+        child.validate(n_min=2, n_max=9, input_shape=(1, 8, 8))
+        assert types(child) == types(parent)  # normal only with normal, reduction with reduction
+        assert child.free_inputs == parent.free_inputs
+    assert sorted(a.codes + b.codes) == sorted(c.codes + d.codes)  # cells are exchanged, not made
+
+
+def test_shorter_parent_is_reference_and_missing_types_are_skipped():
+    short = NetworkGenome.from_cells([1, 5, 2])        # N, R, N
+    long = NetworkGenome.from_cells([3, 3, 4, 4, 4])   # no reduction cell
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        c, d = cross_cells(long, short, rng, swap_prob=1.0)
+        # the reduction cell has no partner and stays; the two normals swap with the
+        # first two normals of the longer parent; the rest of the longer one stays
+        assert d.codes == (3, 5, 3)
+        assert c.codes == (1, 2, 4, 4, 4)
+
+
+def test_multi_point_exchanges_at_least_one_pair():
+    a, b = NetworkGenome.from_cells([1, 1, 1]), NetworkGenome.from_cells([2, 2, 2])
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(200):
+        c, _ = cross_cells(a, b, rng)
+        assert c != a
+        seen.add(c.codes)
+    assert len(seen) == 7  # every non-empty subset of the three points
+
+
+def test_pymoo_crossover_two_parents_two_children(problem):
+    rng = np.random.default_rng(5)
+    genomes = [sample_genome(rng, 3, 8, (1, 8, 8)) for _ in range(8)]
+    pop = Population.new("X", np.array([g.to_vector(8) for g in genomes]))
+    parents = np.arange(8).reshape(4, 2)
+    off = CellCrossover(prob=1.0).do(problem, pop, parents, random_state=rng)
+    assert len(off) == 8
+    for x in off.get("X"):
+        problem.decode(x)

@@ -1,0 +1,56 @@
+import numpy as np
+from hypothesis import given, settings, strategies as st
+from pymoo.core.population import Population
+
+from tsenas_pymoo import CellMutation, NetworkGenome
+from tsenas_pymoo.operators.mutation import mutate_cells, mutate_connections, mutate_genome
+from tsenas_pymoo.operators.sampling import sample_genome
+from tsenas_pymoo.space.cells import is_reduction
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_mutants_are_valid_and_differ(seed):
+    rng = np.random.default_rng(seed)
+    g = sample_genome(rng, 1, 9, (1, 8, 8))
+    m = mutate_genome(g, rng)
+    m.validate(n_min=1, n_max=9, input_shape=(1, 8, 8))
+    assert m != g and m.n_cells == g.n_cells
+
+
+def test_cell_mutation_preserves_type_and_connections():
+    rng = np.random.default_rng(0)
+    g = NetworkGenome.from_cells([1, 5, 2, 6, 3])
+    for _ in range(100):
+        m = mutate_cells(g, rng)
+        assert [is_reduction(c) for c in m.codes] == [is_reduction(c) for c in g.codes]
+        assert m.free_inputs == g.free_inputs and m.codes != g.codes
+
+
+def test_connection_mutation_changes_only_free_inputs_in_range():
+    rng = np.random.default_rng(0)
+    g = NetworkGenome.from_cells([1, 5, 2, 6, 3])
+    for _ in range(100):
+        m = mutate_connections(g, rng)
+        assert m.codes == g.codes and m.free_inputs != g.free_inputs
+        assert m.free_inputs[:2] == (0, 0)
+        assert all(0 <= a <= j - 2 for j, a in enumerate(m.free_inputs, start=1) if j >= 3)
+    assert mutate_connections(NetworkGenome.from_cells([1, 2]), rng) is None
+
+
+def test_both_kinds_are_chosen_with_equal_chance():
+    rng = np.random.default_rng(1)
+    g = NetworkGenome.from_cells([1, 5, 2, 6, 3])
+    kinds = [mutate_genome(g, rng).codes == g.codes for _ in range(2000)]
+    assert 0.45 < np.mean(kinds) < 0.55
+
+
+def test_pymoo_mutation_applies_with_prob(problem):
+    rng = np.random.default_rng(2)
+    genomes = [sample_genome(rng, 3, 8, (1, 8, 8)) for _ in range(200)]
+    X = np.array([g.to_vector(8) for g in genomes])
+    off = CellMutation(prob=0.2).do(problem, Population.new("X", X.copy()), random_state=rng)
+    changed = np.any(off.get("X") != X, axis=1)
+    assert 0.1 < changed.mean() < 0.3
+    for x in off.get("X"):
+        problem.decode(x)

@@ -1,0 +1,131 @@
+"""Short real ``minimize`` runs of the TS-ENAS operators and of pymoo's stock algorithms
+on the same ``TSENASProblem`` (with the cheap stand-in evaluator)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.algorithms.soo.nonconvex.de import DE
+from pymoo.algorithms.soo.nonconvex.ga import GA
+from pymoo.operators.crossover.sbx import SBX
+from pymoo.operators.mutation.pm import PM
+from pymoo.operators.repair.rounding import RoundingRepair
+from pymoo.operators.sampling.rnd import IntegerRandomSampling
+from pymoo.optimize import minimize
+
+from tests.conftest import StandInEvaluator
+from tsenas_pymoo import (AlphaLevelSurvival, CellCrossover, CellMutation, GenomeDuplicateElimination,
+                          GenomeRepair, NetworkGenome, TSENASProblem, TSENASSampling)
+
+
+def tsenas_ga(problem, pop_size=20):
+    return GA(pop_size=pop_size, sampling=TSENASSampling(), crossover=CellCrossover(),
+              mutation=CellMutation(), survival=AlphaLevelSurvival(alpha=0.01),
+              eliminate_duplicates=GenomeDuplicateElimination(problem.decode))
+
+
+def stock_ga(pop_size=20):
+    return GA(pop_size=pop_size, sampling=IntegerRandomSampling(),
+              crossover=SBX(prob=0.9, eta=3.0, vtype=float, repair=RoundingRepair()),
+              mutation=PM(eta=3.0, vtype=float, repair=RoundingRepair()),
+              repair=GenomeRepair(), eliminate_duplicates=True)
+
+
+def assert_all_valid(problem, evaluator, res):
+    assert evaluator.seen, "nothing was evaluated"
+    for genome in evaluator.seen:
+        genome.validate(n_min=problem.n_min, n_max=problem.n_max, input_shape=problem.input_shape)
+    for x in res.pop.get("X"):
+        problem.decode(x)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10 ** 6))
+def test_tsenas_operators_in_ga_evaluate_only_valid_genomes(seed):
+    evaluator = StandInEvaluator()
+    problem = TSENASProblem(evaluator, n_min=3, n_max=8, input_shape=(1, 8, 8))
+    res = minimize(problem, tsenas_ga(problem), ("n_gen", 10), seed=seed)
+    assert_all_valid(problem, evaluator, res)
+    assert len(evaluator.seen) >= 100
+    best = problem.decode(res.X)
+    assert isinstance(best, NetworkGenome)
+    fresh = StandInEvaluator()
+    assert res.F[0] == pytest.approx(min(1 - fresh(g)["accuracy"] for g in evaluator.seen))
+    assert res.pop.get("accuracy").shape == (20,)
+
+
+def test_issue_example_improves_over_initial_population():
+    evaluator = StandInEvaluator()
+    problem = TSENASProblem(evaluator, n_min=3, n_max=8)
+    res = minimize(problem, tsenas_ga(problem), ("n_gen", 10), seed=1, save_history=True)
+    first = res.history[0].opt.get("F")[0, 0]
+    assert res.F[0] < first
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_stock_ga_with_repair(seed):
+    evaluator = StandInEvaluator()
+    problem = TSENASProblem(evaluator, n_min=3, n_max=8)
+    res = minimize(problem, stock_ga(), ("n_gen", 8), seed=seed)
+    assert_all_valid(problem, evaluator, res)
+
+
+@pytest.mark.parametrize("operators", ["tsenas", "stock"])
+def test_nsga2_on_two_objectives(operators):
+    evaluator = StandInEvaluator()
+    problem = TSENASProblem(evaluator, n_min=3, n_max=8, objectives=("error", "params"))
+    if operators == "tsenas":
+        algorithm = NSGA2(pop_size=20, sampling=TSENASSampling(), crossover=CellCrossover(),
+                          mutation=CellMutation(), eliminate_duplicates=GenomeDuplicateElimination(problem.decode))
+    else:
+        algorithm = NSGA2(pop_size=20, sampling=IntegerRandomSampling(),
+                          crossover=SBX(vtype=float, repair=RoundingRepair()),
+                          mutation=PM(vtype=float, repair=RoundingRepair()), repair=GenomeRepair())
+    res = minimize(problem, algorithm, ("n_gen", 6), seed=3)
+    assert_all_valid(problem, evaluator, res)
+    assert res.F.shape[1] == 2
+    assert np.all(res.F[:, 1] == res.opt.get("params"))
+
+
+def test_de_with_repair():
+    evaluator = StandInEvaluator()
+    problem = TSENASProblem(evaluator, n_min=3, n_max=8)
+    res = minimize(problem, DE(pop_size=20, repair=GenomeRepair()), ("n_gen", 8), seed=4)
+    assert_all_valid(problem, evaluator, res)
+
+
+@pytest.mark.parametrize("make", [tsenas_ga, lambda problem: stock_ga()])
+def test_same_seed_same_result(make):
+    runs = []
+    for _ in range(2):
+        evaluator = StandInEvaluator()
+        problem = TSENASProblem(evaluator, n_min=3, n_max=8)
+        res = minimize(problem, make(problem), ("n_gen", 6), seed=7)
+        runs.append((res.X.tolist(), res.F.tolist(), [g.key() for g in evaluator.seen]))
+    assert runs[0] == runs[1]
+
+
+def test_second_objective_computed_when_evaluator_lacks_it():
+    problem = TSENASProblem(lambda g: {"accuracy": 0.5}, n_min=2, n_max=3, init_channels=4,
+                            objectives=("error", "flops"))
+    out = problem.evaluate(NetworkGenome.from_cells([3, 7]).to_vector(3)[None, :], return_as_dictionary=True)
+    assert out["F"][0, 0] == 0.5 and out["F"][0, 1] > 0 and out["flops"][0] == out["F"][0, 1]
+
+
+def test_bad_evaluator_output_and_arguments_are_named():
+    problem = TSENASProblem(lambda g: {"accuracy": 1.5}, n_min=2, n_max=3)
+    with pytest.raises(ValueError, match=r"accuracy=1.5 .*rule: a number in \[0, 1\]"):
+        problem.evaluate(NetworkGenome.from_cells([3, 7]).to_vector(3)[None, :])
+    with pytest.raises(ValueError, match="n_max=2; rule"):
+        TSENASProblem(lambda g: {}, n_min=3, n_max=2)
+    with pytest.raises(ValueError, match="objectives"):
+        TSENASProblem(lambda g: {}, objectives=("params",))
+    with pytest.raises(ValueError, match="evaluator"):
+        TSENASProblem(None)
+
+
+def test_decode_names_invalid_vectors(problem):
+    x = NetworkGenome.from_cells([3, 7, 3]).to_vector(8)
+    x[8] = 9
+    with pytest.raises(ValueError, match="cell 3: cell code 9"):
+        problem.decode(x)
