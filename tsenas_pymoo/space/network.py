@@ -33,6 +33,8 @@ class CellModule(nn.Module):
     def __init__(self, cell: CellGenome, channels: int, c_free: int, free_halvings: int, c_prev: int):
         super().__init__()
         self.cell = cell
+        self.channels, self.c_free, self.free_halvings, self.c_prev = channels, c_free, free_halvings, c_prev
+        self.edge_specs: dict[str, tuple[int, int]] = {}  # edge name -> (op code, stride)
         self.preprocess0 = _adapter(c_free, channels, free_halvings)
         self.preprocess1 = ReLUConvBN(c_prev, channels, 1, 1, 0)
         self.edges = nn.ModuleDict()
@@ -42,6 +44,7 @@ class CellModule(nn.Module):
             for slot, (x, op) in enumerate(((x_i, o_i), (x_j, o_j))):
                 stride = 2 if cell.reduction and x < 2 else 1
                 self.edges[edge_name(node_id, slot)] = make_op(op, channels, stride)
+                self.edge_specs[edge_name(node_id, slot)] = (op, stride)
             self.wiring.append((node_id, x_i, x_j))
         self.outputs = cell.output_nodes()
 
@@ -82,6 +85,7 @@ class TSENASNetwork(nn.Module):
             self.cells.append(CellModule(cell, channels, c_free, level_prev - level_free, c_prev))
             shapes.append((channels, level_prev + int(cell.reduction)))
         self.free_inputs = fine.free_inputs
+        self.in_channels, self.num_classes = in_channels, num_classes
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(shapes[-1][0], num_classes)
 

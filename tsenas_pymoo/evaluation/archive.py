@@ -1,0 +1,90 @@
+"""The SQLite archive of a run: every evaluation, keyed by the canonical genome key.
+
+A genome already in the archive is answered from it without training. The archive is
+the source of truth of a run directory (``archive.sqlite``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from ..space.genome import AnyGenome
+
+COLUMNS = ("accuracy", "params", "flops", "seconds", "epochs", "inherited_fraction", "status", "reason",
+           "generation")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS evaluations (
+    key TEXT PRIMARY KEY,
+    genome TEXT NOT NULL,
+    accuracy REAL NOT NULL,
+    params INTEGER,
+    flops INTEGER,
+    seconds REAL,
+    epochs INTEGER,
+    inherited_fraction REAL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    generation INTEGER,
+    created REAL NOT NULL
+)
+"""
+
+
+def genome_to_json(genome: AnyGenome) -> str:
+    fine = genome.expand()
+    return json.dumps({"free_inputs": list(fine.free_inputs),
+                       "cells": [{"code": c.code, "nodes": [list(n) for n in c.nodes]} for c in fine.cells]})
+
+
+class Archive:
+    """``Archive(path)``: get / put evaluation records by genome key."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn: sqlite3.Connection | None = None
+        self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(SCHEMA)
+        return self._conn
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self._connect().execute(
+            f"SELECT {', '.join(COLUMNS)} FROM evaluations WHERE key = ?", (key,)).fetchone()
+        return None if row is None else dict(zip(COLUMNS, row))
+
+    def put(self, key: str, genome: AnyGenome, record: dict[str, Any]) -> None:
+        values = [record.get(c) for c in COLUMNS]
+        self._connect().execute(
+            f"INSERT OR REPLACE INTO evaluations (key, genome, {', '.join(COLUMNS)}, created) "
+            f"VALUES (?, ?, {', '.join('?' * len(COLUMNS))}, ?)",
+            [key, genome_to_json(genome), *values, time.time()])
+
+    def records(self) -> list[dict[str, Any]]:
+        rows = self._connect().execute(
+            f"SELECT key, genome, {', '.join(COLUMNS)} FROM evaluations ORDER BY created").fetchall()
+        return [dict(zip(("key", "genome", *COLUMNS), row)) for row in rows]
+
+    def __len__(self) -> int:
+        return self._connect().execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __getstate__(self):
+        return {"path": self.path, "_conn": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)

@@ -1,0 +1,170 @@
+"""``TorchEvaluator``: the fitness of one genome (Alg. 2 line 6, Sec. IV-B2).
+
+Build the decoded network (seeded per genome), inherit every weight unit the store has,
+train a few epochs on the training split, and report validation accuracy with params,
+FLOPs, seconds, epochs, the inherited fraction of parameters and a status. Every result
+goes into the SQLite archive; a genome already there is answered from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+
+from ..space.genome import AnyGenome
+from ..space.network import build_network, count_flops, count_params
+from .archive import Archive
+from .data import Dataset, load_dataset
+from .supernet import SuperNet
+from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
+from .weights import WeightStore, update_from_ranked
+
+
+def genome_seed(seed: int, key: str) -> int:
+    """A per-genome seed, so each evaluation repeats on its own, in any order or worker."""
+    return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16)
+
+
+class TorchEvaluator:
+    """The real evaluator for ``TSENASProblem``.
+
+    ``dataset``: a :class:`Dataset` or a name for :func:`load_dataset` (default digits).
+    ``store``: a :class:`WeightStore` or a folder (None: no inheritance).
+    ``archive``: an :class:`Archive` or an ``.sqlite`` path (None: no archive).
+    ``device``: None picks CUDA when present. ``epochs`` (paper: 10), ``batch_size`` and
+    ``lr`` set the short training; ``seed`` seeds every network and batch order.
+    """
+
+    def __init__(self, dataset: Dataset | str = "digits", epochs: int = 10, init_channels: int = 16,
+                 batch_size: int = 128, lr: float = 0.1, store: WeightStore | str | Path | None = None,
+                 archive: Archive | str | Path | None = None, device: str | None = None, seed: int = 0,
+                 amp: bool = True, channels_last: bool = True):
+        self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
+        if epochs < 1:
+            raise ValueError(f"epochs={epochs}; rule: at least 1")
+        if init_channels < 2:
+            raise ValueError(f"init_channels={init_channels}; rule: at least 2")
+        self.epochs, self.init_channels, self.batch_size, self.lr = epochs, init_channels, batch_size, lr
+        self.store = WeightStore(store) if isinstance(store, (str, Path)) else store
+        self.archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
+        self.device = str(pick_device(device))
+        self.seed, self.amp, self.channels_last = seed, amp, channels_last
+        self.generation: int | None = None
+        self.archive_hits = 0
+        self.trained = 0
+        self._device_data: dict[str, torch.Tensor] | None = None
+
+    # pymoo deep-copies algorithms; the evaluator (data, store, archive) is shared, not copied
+    def __deepcopy__(self, memo):
+        return self
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_device_data"] = None
+        return state
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return self.dataset.input_shape
+
+    @property
+    def num_classes(self) -> int:
+        return self.dataset.num_classes
+
+    def _data(self) -> dict[str, torch.Tensor]:
+        if self._device_data is None:
+            fmt = torch.channels_last if self.channels_last else torch.contiguous_format
+            d = self.dataset
+            self._device_data = {
+                "train_x": d.train_x.to(self.device, memory_format=fmt), "train_y": d.train_y.to(self.device),
+                "val_x": d.val_x.to(self.device, memory_format=fmt), "val_y": d.val_y.to(self.device)}
+        return self._device_data
+
+    def build(self, genome: AnyGenome, seed: int | None = None) -> torch.nn.Module:
+        """The decoded network, initialized from ``seed`` (default: the genome's seed)."""
+        torch.manual_seed(genome_seed(self.seed, genome.key()) if seed is None else seed)
+        return build_network(genome, self.input_shape, self.num_classes, self.init_channels)
+
+    def __call__(self, genome: AnyGenome) -> dict[str, Any]:
+        key = genome.key()
+        if self.archive is not None:
+            record = self.archive.get(key)
+            if record is not None:
+                self.archive_hits += 1
+                return dict(record, archived=True)
+        record = self.train_genome(genome)
+        self.trained += 1
+        if self.archive is not None:
+            self.archive.put(key, genome, record)
+        return dict(record, archived=False)
+
+    def train_genome(self, genome: AnyGenome, epochs: int | None = None) -> dict[str, Any]:
+        """Inherit, train and validate one genome (no archive look-up)."""
+        start = time.perf_counter()
+        key = genome.key()
+        model = self.build(genome)
+        params = count_params(model)
+        flops = count_flops(model, self.input_shape)
+        inherited = self.store.inherit(model) if self.store is not None else 0.0
+        data = self._data()
+        result = train_model(model, data["train_x"], data["train_y"], epochs=epochs or self.epochs,
+                             batch_size=self.batch_size, lr=self.lr, seed=genome_seed(self.seed, key),
+                             device=self.device, amp=self.amp, channels_last=self.channels_last)
+        accuracy = 0.0
+        if result.ok:
+            recalibrate_batchnorm(model, data["train_x"], batch_size=self.batch_size, device=self.device)
+            accuracy = evaluate_accuracy(model, data["val_x"], data["val_y"], device=self.device, amp=self.amp,
+                                         channels_last=self.channels_last)
+            if self.store is not None:
+                self.store.save_trained(key, model)
+        return {"accuracy": accuracy, "params": params, "flops": flops,
+                "seconds": time.perf_counter() - start, "epochs": result.epochs,
+                "inherited_fraction": inherited, "status": result.status, "reason": result.reason,
+                "generation": self.generation}
+
+    def update_store(self, population: Iterable[tuple[AnyGenome, float]]) -> list[str]:
+        """Steps 1-4 of Sec. IV-B2: ``population`` is (genome, accuracy) pairs; walking
+        from the best down, write each trained unit not yet written in this round."""
+        if self.store is None:
+            raise ValueError("update_store: this evaluator has no weight store; pass store=FOLDER")
+        ranked = sorted(population, key=lambda pair: -pair[1])
+
+        def models():
+            for genome, _ in ranked:
+                state = self.store.load_trained(genome.key())
+                if state is None:
+                    continue
+                model = build_network(genome, self.input_shape, self.num_classes, self.init_channels)
+                model.load_state_dict(state)
+                yield model
+
+        return update_from_ranked(self.store, models())
+
+    def train_supernet(self, epochs: int = 5, n_reductions: int | None = None) -> dict[str, Any]:
+        """Alg. 2 lines 2-3: train the SuperNet and write its cells into the store."""
+        if self.store is None:
+            raise ValueError("train_supernet: this evaluator has no weight store; pass store=FOLDER")
+        torch.manual_seed(self.seed)
+        supernet = SuperNet(self.input_shape, self.num_classes, self.init_channels, seed=self.seed,
+                            n_reductions=n_reductions)
+        data = self._data()
+        result = train_model(supernet, data["train_x"], data["train_y"], epochs=epochs, batch_size=self.batch_size,
+                             lr=self.lr, seed=self.seed, device=self.device, amp=self.amp,
+                             channels_last=self.channels_last)
+        supernet.to("cpu")
+        keys = supernet.export(self.store)
+        return {"status": result.status, "epochs": result.epochs, "seconds": result.seconds, "units": len(keys)}
+
+
+def evaluate_on_test(model: torch.nn.Module, dataset: Dataset, device: str | None = None) -> float:
+    """Test accuracy: only for the final report of the best network."""
+    return evaluate_accuracy(model, dataset.test_x, dataset.test_y, device=device)
+
+
+__all__ = ["TorchEvaluator", "genome_seed", "evaluate_on_test"]
+
+

@@ -1,0 +1,87 @@
+"""The cell-based SuperNet of Alg. 2 lines 2-3.
+
+Construction (single-path, uniform): a stem, then for each resolution stage s = 0..R a
+*normal slot* at width ``C * 2**s`` and, between stages, a *reduction slot* from
+``C * 2**s`` to ``C * 2**(s+1)``, where R is the most halvings the input allows. Every
+slot holds all four candidate cells of its type; each training step samples one cell per
+slot (uniformly, from a seeded generator) and trains that path. Each slot's free input is
+the output two slots back (DARTS's wiring). So every (cell, width) that a decoded
+network can use is trained, and exported to the weight store under the same keys the
+networks use.
+
+Why single-path: averaging all candidates (the alternative in DESIGN.md) couples the cells
+so that their weights fit the mixture, not a network that holds only one of them;
+single-path trains each cell to work alone in a chain, which is what an inheriting
+network does, and each step costs one path, not four.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from ..space.cells import NORMAL_CODES, REDUCTION_CODES
+from ..space.genome import CellGenome, input_reduction_cap
+from ..space.network import CellModule
+from .weights import WeightStore, cell_units
+
+
+class SuperNet(nn.Module):
+    """All Table II cells at every width, trained single-path."""
+
+    def __init__(self, input_shape: Sequence[int], num_classes: int, init_channels: int, seed: int = 0,
+                 n_reductions: int | None = None):
+        super().__init__()
+        cap = input_reduction_cap(input_shape)
+        self.n_reductions = cap if n_reductions is None else min(cap, n_reductions)
+        self.in_channels, self.num_classes = input_shape[0], num_classes
+        self.stem = nn.Sequential(nn.Conv2d(input_shape[0], init_channels, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(init_channels))
+        shapes = [(init_channels, 0)]
+        self.slots = nn.ModuleList()
+        kinds = []
+        for stage in range(self.n_reductions + 1):
+            kinds.append(False)
+            if stage < self.n_reductions:
+                kinds.append(True)
+        for j, reduction in enumerate(kinds, start=1):
+            c_prev, level_prev = shapes[j - 1]
+            c_free, level_free = shapes[max(j - 2, 0)]
+            channels = 2 * c_prev if reduction else c_prev
+            self.slots.append(nn.ModuleDict({
+                str(code): CellModule(CellGenome.published(code), channels, c_free, level_prev - level_free, c_prev)
+                for code in (REDUCTION_CODES if reduction else NORMAL_CODES)}))
+            shapes.append((channels, level_prev + int(reduction)))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(shapes[-1][0], num_classes)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.path: list[str] | None = None
+
+    def sample_path(self) -> list[str]:
+        return [list(slot.keys())[int(torch.randint(len(slot), (1,), generator=self.generator))]
+                for slot in self.slots]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        path = self.sample_path() if self.training or self.path is None else self.path
+        states = [self.stem(x)]
+        for j, (slot, code) in enumerate(zip(self.slots, path), start=1):
+            states.append(slot[code](states[max(j - 2, 0)], states[j - 1]))
+        return self.classifier(torch.flatten(self.pool(states[-1]), 1))
+
+    def export(self, store: WeightStore) -> list[str]:
+        """Write every cell's units (and the stem and classifier) to ``store``."""
+        written = []
+        store.put(f"stem_in{self.in_channels}_c{self.stem[0].out_channels}", self.stem)
+        written.append(f"stem_in{self.in_channels}_c{self.stem[0].out_channels}")
+        for slot in self.slots:
+            for cell in slot.values():
+                for key, module in cell_units(cell):
+                    if any(True for _ in module.state_dict()) and key not in written:
+                        store.put(key, module)
+                        written.append(key)
+        key = f"classifier_in{self.classifier.in_features}_k{self.num_classes}"
+        store.put(key, self.classifier)
+        written.append(key)
+        return written

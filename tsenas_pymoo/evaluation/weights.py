@@ -1,0 +1,177 @@
+"""The on-disk weight store of cell-based weight inheritance (Sec. IV-B2).
+
+Trained weights are kept at the operation level: one safetensors file per unit, keyed by
+cell code, width, node, input slot, op and stride (plus each cell's two input adapters,
+the stem and the classifier). A new network takes every unit the store has; a
+fine-search child inherits every edge it did not change.
+
+Writes are atomic (temporary file + ``os.replace``) under a ``filelock`` so several
+worker processes can share one store. Each file carries a SHA-256 of its tensors; a
+corrupt or truncated file is reported once, deleted (to be rebuilt by the next update)
+and never loaded into a network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Iterable
+
+import torch
+from filelock import FileLock
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ..space.network import CellModule, TSENASNetwork
+
+log = logging.getLogger(__name__)
+
+
+def cell_units(cell: CellModule) -> list[tuple[str, nn.Module]]:
+    """(key, module) of each weighted part of one cell."""
+    base = f"cell{cell.cell.code}_w{cell.channels}"
+    units = [(f"{base}_pre0_in{cell.c_free}_h{cell.free_halvings}", cell.preprocess0),
+             (f"{base}_pre1_in{cell.c_prev}", cell.preprocess1)]
+    for name, module in cell.edges.items():
+        op, stride = cell.edge_specs[name]
+        units.append((f"{base}_{name}_op{op}_s{stride}", module))
+    return units
+
+
+def weight_units(model: TSENASNetwork) -> dict[str, list[nn.Module]]:
+    """Key -> the modules of ``model`` that carry it (equal cells share keys); units
+    without parameters or buffers (pooling, identity) are left out."""
+    stem_out = model.stem[0].out_channels
+    pairs = [(f"stem_in{model.in_channels}_c{stem_out}", model.stem)]
+    for cell in model.cells:
+        pairs += cell_units(cell)
+    pairs.append((f"classifier_in{model.classifier.in_features}_k{model.num_classes}", model.classifier))
+    units: dict[str, list[nn.Module]] = {}
+    for key, module in pairs:
+        if any(True for _ in module.state_dict()):
+            units.setdefault(key, []).append(module)
+    return units
+
+
+def _digest(state: dict[str, torch.Tensor]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(state):
+        h.update(name.encode())
+        h.update(state[name].contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _n_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+class WeightStore:
+    """A folder of per-unit safetensors files shared by evaluations and workers."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.root = Path(path)
+        self.units_dir = self.root / "units"
+        self.trained_dir = self.root / "trained"
+        self.units_dir.mkdir(parents=True, exist_ok=True)
+        self.trained_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(self.root / ".lock"), timeout=600)
+        self._reported: set[str] = set()
+
+    # -- one unit ---------------------------------------------------------------------
+    def unit_path(self, key: str) -> Path:
+        return self.units_dir / f"{key}.safetensors"
+
+    def __contains__(self, key: str) -> bool:
+        return self.unit_path(key).exists()
+
+    def keys(self) -> list[str]:
+        return sorted(p.name[:-len(".safetensors")] for p in self.units_dir.glob("*.safetensors"))
+
+    def _write(self, path: Path, state: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+        state = {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
+        metadata = dict(metadata, sha256=_digest(state))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with self._lock:
+            save_file(state, str(tmp), metadata=metadata)
+            os.replace(tmp, path)
+
+    def _read(self, path: Path, what: str) -> dict[str, torch.Tensor] | None:
+        if not path.exists():
+            return None
+        try:
+            from safetensors import safe_open
+
+            with safe_open(str(path), framework="pt") as handle:
+                expected = (handle.metadata() or {}).get("sha256")
+            state = load_file(str(path))
+            if expected is None or _digest(state) != expected:
+                raise ValueError("checksum mismatch")
+            return state
+        except (SafetensorError, ValueError, OSError, RuntimeError) as err:
+            if what not in self._reported:
+                self._reported.add(what)
+                log.warning("weight store: %s at %s is corrupt (%s); deleted, it will be rebuilt", what, path, err)
+            with self._lock:
+                path.unlink(missing_ok=True)
+            return None
+
+    def put(self, key: str, module: nn.Module) -> None:
+        """Write one unit's state (parameters and buffers) atomically."""
+        self._write(self.unit_path(key), module.state_dict(), {"key": key})
+
+    def get(self, key: str) -> dict[str, torch.Tensor] | None:
+        """One unit's state, or None when absent or corrupt (corrupt files are removed)."""
+        return self._read(self.unit_path(key), key)
+
+    # -- whole networks ---------------------------------------------------------------
+    def inherit(self, model: TSENASNetwork) -> float:
+        """Load every unit the store has into ``model``; returns the inherited fraction of
+        its parameters."""
+        total = _n_params(model)
+        inherited = 0
+        for key, modules in weight_units(model).items():
+            state = self.get(key)
+            if state is None:
+                continue
+            for module in modules:
+                own = module.state_dict()
+                if set(own) != set(state) or any(own[k].shape != state[k].shape for k in own):
+                    continue
+                module.load_state_dict(state)
+                inherited += _n_params(module)
+        return inherited / total if total else 0.0
+
+    def write_units(self, model: TSENASNetwork, skip: set[str] | None = None) -> list[str]:
+        """Write every unit of ``model`` whose key is not in ``skip``; returns the keys."""
+        written = []
+        for key, modules in weight_units(model).items():
+            if skip is not None and key in skip:
+                continue
+            self.put(key, modules[0])
+            written.append(key)
+        return written
+
+    # -- trained networks awaiting an update (Steps 1-4) ------------------------------
+    def trained_path(self, genome_key: str) -> Path:
+        return self.trained_dir / f"{hashlib.sha256(genome_key.encode()).hexdigest()[:32]}.safetensors"
+
+    def save_trained(self, genome_key: str, model: nn.Module) -> None:
+        self._write(self.trained_path(genome_key), model.state_dict(), {"genome": genome_key})
+
+    def load_trained(self, genome_key: str) -> dict[str, torch.Tensor] | None:
+        return self._read(self.trained_path(genome_key), f"trained weights of {genome_key}")
+
+
+def update_from_ranked(store: WeightStore, ranked_models: Iterable[TSENASNetwork]) -> list[str]:
+    """Sec. IV-B2 Steps 1-4: walk the networks from the best down and write each unit not
+    yet written in this round. Returns the keys written."""
+    written: set[str] = set()
+    order: list[str] = []
+    for model in ranked_models:
+        for key in store.write_units(model, skip=written):
+            written.add(key)
+            order.append(key)
+    return order
