@@ -1,0 +1,111 @@
+import time
+
+import numpy as np
+import pytest
+import torch
+from pymoo.algorithms.soo.nonconvex.ga import GA
+from pymoo.optimize import minimize
+
+from tsenas_pymoo import (CellCrossover, CellMutation, GenomeDuplicateElimination, NetworkGenome, TSENASProblem,
+                          TSENASSampling)
+from tsenas_pymoo.evaluation import Archive, TorchEvaluator
+from tsenas_pymoo.evaluation.supernet import SuperNet
+from tsenas_pymoo.evaluation.weights import weight_units
+from tsenas_pymoo.space.network import build_network
+
+G = NetworkGenome.from_cells([3, 7, 3])
+
+
+def make(digits, tmp_path, **kw):
+    kw = {"epochs": 2, "init_channels": 4, "device": "cpu", "store": tmp_path / "store",
+          "archive": tmp_path / "archive.sqlite", **kw}
+    return TorchEvaluator(digits, **kw)
+
+
+def test_evaluator_reports_every_field(digits, tmp_path):
+    r = make(digits, tmp_path)(G)
+    assert set(r) >= {"accuracy", "params", "flops", "seconds", "epochs", "inherited_fraction", "status"}
+    assert r["status"] == "ok" and r["accuracy"] > 0.3 and r["epochs"] == 2 and r["inherited_fraction"] == 0.0
+    assert r["params"] == sum(p.numel() for p in build_network(G, (1, 8, 8), 10, 4).parameters())
+
+
+def test_same_genome_seed_and_store_same_accuracy(digits, tmp_path):
+    a = make(digits, tmp_path / "a", archive=None).train_genome(G)
+    b = make(digits, tmp_path / "b", archive=None).train_genome(G)
+    assert a["accuracy"] == b["accuracy"]
+
+
+def test_archived_genome_is_not_retrained(digits, tmp_path, monkeypatch):
+    ev = make(digits, tmp_path)
+    first = ev(G)
+    calls = []
+    monkeypatch.setattr(ev, "train_genome", lambda g: calls.append(g))
+    start = time.perf_counter()
+    again = ev(G)
+    assert time.perf_counter() - start < 0.05
+    assert calls == [] and again["archived"] and again["accuracy"] == first["accuracy"]
+    # a new evaluator on the same run directory answers from the archive too
+    ev2 = make(digits, tmp_path)
+    monkeypatch.setattr(ev2, "train_genome", lambda g: calls.append(g))
+    assert ev2(G)["accuracy"] == first["accuracy"] and calls == []
+
+
+def test_forced_nan_gives_accuracy_zero_and_is_recorded(digits, tmp_path):
+    ev = make(digits, tmp_path, lr=1e30)
+    r = ev(G)
+    assert r["accuracy"] == 0.0 and r["status"] == "nan" and "loss became" in r["reason"]
+    rec = Archive(tmp_path / "archive.sqlite").get(G.key())
+    assert rec["status"] == "nan" and rec["accuracy"] == 0.0
+
+
+def test_supernet_covers_every_cell_and_width_of_decoded_networks(tmp_path):
+    from tsenas_pymoo.evaluation.weights import WeightStore
+    store = WeightStore(tmp_path)
+    SuperNet((1, 8, 8), 10, 4).export(store)
+    rng = np.random.default_rng(0)
+    from tsenas_pymoo.operators.sampling import sample_genome
+    for _ in range(20):
+        model = build_network(sample_genome(rng, 3, 8, (1, 8, 8)), (1, 8, 8), 10, 4)
+        for key in weight_units(model):
+            if "_op" in key:  # every op unit of every (cell, width) is in the store
+                assert key in store, key
+
+
+def test_supernet_training_then_inheritance(digits, tmp_path):
+    ev = make(digits, tmp_path, epochs=1)
+    info = ev.train_supernet(epochs=1)
+    assert info["status"] == "ok" and info["units"] > 50
+    r = ev(NetworkGenome.from_cells([1, 5, 2, 6, 3]))
+    assert r["inherited_fraction"] > 0.8
+
+
+def test_update_store_writes_from_population(digits, tmp_path):
+    ev = make(digits, tmp_path, epochs=1)
+    other = NetworkGenome.from_cells([2, 8, 4])
+    pop = [(g, ev(g)["accuracy"]) for g in (G, other)]
+    written = ev.update_store(pop)
+    assert any(k.startswith("cell8_") for k in written) and any(k.startswith("cell7_") for k in written)
+    assert ev(NetworkGenome.from_cells([3, 8, 4]))["inherited_fraction"] > 0.8
+
+
+def test_real_minimize_run_with_torch_evaluator(digits, tmp_path):
+    ev = make(digits, tmp_path, epochs=1)
+    problem = TSENASProblem(ev, n_min=2, n_max=4, input_shape=digits.input_shape, init_channels=4)
+    algorithm = GA(pop_size=4, sampling=TSENASSampling(), crossover=CellCrossover(), mutation=CellMutation(),
+                   eliminate_duplicates=GenomeDuplicateElimination(problem.decode))
+    res = minimize(problem, algorithm, ("n_gen", 2), seed=0)
+    assert 0.1 < 1 - res.F[0] <= 1 and len(ev.archive) == ev.trained >= 4
+    assert np.all(np.isfinite(res.pop.get("flops")))
+
+
+def test_evaluator_is_shared_not_copied_by_deepcopy(digits, tmp_path):
+    import copy
+    ev = make(digits, tmp_path)
+    assert copy.deepcopy(ev) is ev
+
+
+def test_bad_settings(digits, tmp_path):
+    with pytest.raises(ValueError, match="epochs=0"):
+        make(digits, tmp_path, epochs=0)
+    with pytest.raises(ValueError, match="no weight store"):
+        make(digits, tmp_path, store=None).update_store([])

@@ -1,0 +1,58 @@
+import pytest
+import torch
+
+from tsenas_pymoo import NetworkGenome, build_network
+from tsenas_pymoo.evaluation.trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
+
+GENOME = NetworkGenome.from_cells([3, 7, 3])
+
+
+def trained(digits, seed=0, **kw):
+    torch.manual_seed(seed)
+    model = build_network(GENOME, digits.input_shape, 10, 4)
+    result = train_model(model, digits.train_x, digits.train_y, epochs=kw.pop("epochs", 3), seed=seed,
+                         device="cpu", lr=kw.pop("lr", 0.1), **kw)
+    return model, result
+
+
+def test_short_training_beats_chance_clearly(digits):
+    model, result = trained(digits)
+    assert result.ok and result.epochs == 3 and result.losses[-1] < result.losses[0]
+    recalibrate_batchnorm(model, digits.train_x)
+    assert evaluate_accuracy(model, digits.val_x, digits.val_y, device="cpu") > 0.6  # chance is 0.1
+
+
+def test_same_seed_same_weights(digits):
+    (a, _), (b, _) = trained(digits, epochs=1), trained(digits, epochs=1)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+    c, _ = trained(digits, seed=1, epochs=1)
+    assert not all(torch.equal(pa, pc) for pa, pc in zip(a.parameters(), c.parameters()))
+
+
+def test_nan_loss_stops_training(digits):
+    _, result = trained(digits, lr=1e30, epochs=3)
+    assert result.status == "nan" and "loss became" in result.reason and result.epochs < 3
+
+
+def test_recalibration_fixes_lagging_running_stats(digits):
+    model, _ = trained(digits, epochs=2)
+    before = evaluate_accuracy(model, digits.val_x, digits.val_y, device="cpu")
+    recalibrate_batchnorm(model, digits.train_x)
+    assert evaluate_accuracy(model, digits.val_x, digits.val_y, device="cpu") > before
+
+
+def test_device_choice():
+    assert pick_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        assert pick_device(None).type == "cpu"
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            pick_device("cuda")
+
+
+def test_bad_settings_are_named(digits):
+    model = build_network(GENOME, digits.input_shape, 10, 4)
+    with pytest.raises(ValueError, match="epochs=0"):
+        train_model(model, digits.train_x, digits.train_y, epochs=0)
+    with pytest.raises(ValueError, match="batch_size=1"):
+        train_model(model, digits.train_x, digits.train_y, batch_size=1)
