@@ -129,3 +129,17 @@ def test_decode_names_invalid_vectors(problem):
     x[8] = 9
     with pytest.raises(ValueError, match="cell 3: cell code 9"):
         problem.decode(x)
+
+
+def test_settings_come_from_the_evaluator_and_must_agree():
+    class Known:
+        input_shape, num_classes, init_channels = (1, 28, 28), 5, 8
+
+        def __call__(self, genome):
+            return {"accuracy": 0.5}
+
+    problem = TSENASProblem(Known(), n_min=2, n_max=4)
+    assert (problem.input_shape, problem.num_classes, problem.init_channels) == ((1, 28, 28), 5, 8)
+    assert problem.reduction_cap == 4
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 8, 8\) differs from the evaluator's"):
+        TSENASProblem(Known(), input_shape=(1, 8, 8))

@@ -1,5 +1,7 @@
 """tsenas_pymoo: TS-ENAS (Two-Stage Evolution for cell-based NAS, Zou et al.) on pymoo."""
 
+from .evaluation import (Archive, Dataset, SuperNet, TorchEvaluator, WeightStore, from_arrays, load_dataset,
+                         train_model)
 from .operators import (AlphaLevelSurvival, CellCrossover, CellMutation, GenomeDuplicateElimination,
                         GenomeRepair, NodeEdgeMutation, PruningMutation, TSENASSampling,
                         compare_by_alpha_level)
@@ -12,5 +14,6 @@ __all__ = [
     "TSENASProblem", "TSENASSampling", "CellCrossover", "CellMutation", "AlphaLevelSurvival",
     "GenomeRepair", "GenomeDuplicateElimination", "NodeEdgeMutation", "PruningMutation",
     "compare_by_alpha_level", "NetworkGenome", "FineGenome", "CellGenome", "build_network",
-    "network_cost", "OPS", "CELLS",
+    "network_cost", "OPS", "CELLS", "TorchEvaluator", "WeightStore", "Archive", "SuperNet", "Dataset",
+    "load_dataset", "from_arrays", "train_model",
 ]

@@ -1,8 +1,11 @@
 """The ``tsenas`` command line.
 
-``tsenas describe CODE [CODE ...]``: decode a chain of Table II cell codes and report its
-depth, reductions, parameters and FLOPs. (``search``, ``train`` and ``plot`` arrive with
-the two-stage algorithm.)
+* ``tsenas search``: a whole two-stage search in a run directory (``--resume RUN_DIR``
+  continues one that was interrupted).
+* ``tsenas train GENOTYPE.json``: post-train a saved genotype and report its test error.
+* ``tsenas plot RUN_DIR``: the convergence (Fig. 4a) and trajectory (Fig. 4b) plots.
+* ``tsenas describe CODE [CODE ...]``: decode a chain of Table II cell codes and report
+  its depth, reductions, parameters and FLOPs.
 """
 
 from __future__ import annotations
@@ -25,9 +28,69 @@ def _shape(text: str) -> tuple[int, int, int]:
     return shape
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: rule: a positive integer")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: rule: an integer >= 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .runner import SearchConfig
+
+    d = SearchConfig()
     parser = argparse.ArgumentParser(prog="tsenas", description="TS-ENAS neural architecture search on pymoo")
     sub = parser.add_subparsers(dest="command", required=True)
+    search = sub.add_parser("search", help="run a two-stage search (default: digits, a few minutes on 2 CPUs)",
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    search.add_argument("--dataset", default=d.dataset,
+                        help="digits, fashion-mnist, cifar10, cifar100, or a folder of class sub-folders")
+    search.add_argument("--root", default=None, help="folder holding the dataset files")
+    search.add_argument("--download", action="store_true", help="download the dataset into --root if missing")
+    search.add_argument("--out", default="runs/search", help="run directory to create")
+    search.add_argument("--resume", metavar="RUN_DIR", default=None, help="continue the search in RUN_DIR")
+    search.add_argument("--seed", type=int, default=d.seed)
+    search.add_argument("--pop-size", type=_positive, default=d.pop_size, help="P, stage-1 population")
+    search.add_argument("--fine-size", type=_positive, default=d.fine_size, help="S, stage-2 population")
+    search.add_argument("--stage1-gens", type=_positive, default=d.stage1_gens, help="T0")
+    search.add_argument("--stage2-gens", type=_count, default=d.stage2_gens, help="T1")
+    search.add_argument("--n-min", type=_positive, default=d.n_min, help="N_min cells")
+    search.add_argument("--n-max", type=_positive, default=d.n_max, help="N_max cells")
+    search.add_argument("--alpha", type=float, default=d.alpha, help="alpha-level threshold")
+    search.add_argument("--epochs", type=_positive, default=d.epochs, help="short training per individual")
+    search.add_argument("--supernet-epochs", type=_count, default=d.supernet_epochs)
+    search.add_argument("--final-epochs", type=_positive, default=d.final_epochs, help="post-training epochs")
+    search.add_argument("--init-channels", type=_positive, default=d.init_channels)
+    search.add_argument("--batch-size", type=_positive, default=d.batch_size)
+    search.add_argument("--lr", type=float, default=d.lr)
+    search.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+    search.add_argument("--verbose", action="store_true", help="print pymoo's table per generation")
+    train = sub.add_parser("train", help="post-train a saved genotype and report test accuracy",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    train.add_argument("genotype", help="a genotype JSON written by tsenas (best_genotype.json)")
+    train.add_argument("--dataset", default=None, help="default: digits (the genotype's input shape must match)")
+    train.add_argument("--root", default=None)
+    train.add_argument("--download", action="store_true")
+    train.add_argument("--epochs", type=_positive, default=50)
+    train.add_argument("--init-channels", type=_positive, default=None, help="default: the genotype's")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default=None)
+    train.add_argument("--out", default=None, help="folder for genotype.json and weights.safetensors")
+    plot = sub.add_parser("plot", help="write convergence.png and trajectory.png of a run directory")
+    plot.add_argument("run_dir")
     describe = sub.add_parser("describe", help="decode a chain of cell codes and report its cost")
     describe.add_argument("codes", type=int, nargs="+", help="Table II cell codes 1-8, one per cell")
     describe.add_argument("--free-inputs", type=int, nargs="+", default=None,
@@ -49,12 +112,59 @@ def describe(args) -> None:
     print(f"FLOPs       {cost['flops']:,} per image of {'x'.join(map(str, args.input_shape))}")
 
 
+def search(args) -> None:
+    import dataclasses
+    from pathlib import Path
+
+    from .runner import SearchConfig, SearchRun
+
+    if args.resume:
+        run = SearchRun.resume(args.resume, verbose=args.verbose)
+    else:
+        out = Path(args.out)
+        if (out / "config.json").exists():
+            raise ValueError(f"--out {out} already holds a search; use --resume {out} or another --out")
+        fields = {f.name for f in dataclasses.fields(SearchConfig)}
+        config = SearchConfig(**{k: v for k, v in vars(args).items() if k in fields})
+        run = SearchRun(out, config, verbose=args.verbose)
+    summary = run.run()
+    final = summary["final"]
+    print(f"best network   {summary['best_genome']}")
+    print(f"validation     {summary['best_val_accuracy']:.4f} accuracy after {summary['generations']} generations, "
+          f"{summary['evaluations']} networks trained")
+    print(f"test           {final['test_accuracy']:.4f} accuracy ({final['test_error']:.2%} error) after "
+          f"{final['epochs']} epochs; {final['params']:,} params, {final['flops']:,} FLOPs")
+    print(f"run directory  {run.dir}  (best_genotype.json, final/weights.safetensors, convergence.png)")
+
+
+def train(args) -> None:
+    from .evaluation.data import load_dataset
+    from .export import load_genotype, train_final
+
+    genome, meta = load_genotype(args.genotype)
+    data = load_dataset(args.dataset or "digits", args.root, download=args.download, seed=args.seed)
+    if list(data.input_shape) != list(meta["input_shape"]):
+        raise ValueError(f"dataset {data.name} has input {list(data.input_shape)} but the genotype was searched "
+                         f"on {meta['input_shape']}; rule: use a dataset of the same shape")
+    report = train_final(genome, data, epochs=args.epochs, init_channels=args.init_channels or meta["init_channels"],
+                         seed=args.seed, device=args.device, out_dir=args.out, progress=True)
+    print(f"test accuracy {report['test_accuracy']:.4f} ({report['test_error']:.2%} error), "
+          f"{report['params']:,} params, {report['flops']:,} FLOPs, {report['epochs']} epochs")
+
+
+def plot(args) -> None:
+    from .plotting import save_plots
+
+    for path in save_plots(args.run_dir):
+        print(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        {"describe": describe}[args.command](args)
-    except ValueError as err:
+        {"describe": describe, "search": search, "train": train, "plot": plot}[args.command](args)
+    except (ValueError, FileNotFoundError) as err:
         parser.exit(2, f"tsenas {args.command}: error: {err}\n")
     return 0
 

@@ -15,6 +15,16 @@ OBJECTIVES = ("error", "params", "flops")
 Evaluator = Callable[[AnyGenome], Mapping[str, Any]]
 
 
+def _setting(evaluator, name: str, value, default):
+    """An explicit value, else the evaluator's, else the default; explicit must match."""
+    known = getattr(evaluator, name, None)
+    if value is None:
+        return default if known is None else known
+    if known is not None and tuple(np.atleast_1d(value)) != tuple(np.atleast_1d(known)):
+        raise ValueError(f"{name}={value} differs from the evaluator's {known}; rule: leave it unset or equal")
+    return value
+
+
 class TSENASProblem(ElementwiseProblem):
     """Search over chains of N_min..N_max Table II cells (Sec. III-B, first layer).
 
@@ -24,15 +34,21 @@ class TSENASProblem(ElementwiseProblem):
     optionally with ``params`` and ``flops``; ``F[0] = 1 - accuracy`` and
     ``objectives=("error", "params")`` or ``("error", "flops")`` adds a second
     objective (computed from the decoded network when the evaluator does not report it).
+    ``input_shape``, ``num_classes`` and ``init_channels`` default to the evaluator's own
+    (a ``TorchEvaluator``'s dataset and width), else to 1x8x8, 10 and 16.
     Each evaluation also sets the individual's ``accuracy``, ``params`` and ``flops``.
     Evaluation is element-wise: pass ``elementwise_runner=`` for a parallel runner.
     """
 
     def __init__(self, evaluator: Evaluator, n_min: int = 4, n_max: int = 10,
-                 input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10,
-                 init_channels: int = 16, objectives: Sequence[str] = ("error",), **kwargs):
+                 input_shape: Sequence[int] | None = None, num_classes: int | None = None,
+                 init_channels: int | None = None, objectives: Sequence[str] = ("error",), **kwargs):
         if not callable(evaluator):
             raise ValueError(f"evaluator: {evaluator!r} is not callable; rule: a callable genome -> mapping")
+        # defaults: what the evaluator knows (a TorchEvaluator), else 1x8x8 digits at width 16
+        input_shape = _setting(evaluator, "input_shape", input_shape, (1, 8, 8))
+        num_classes = _setting(evaluator, "num_classes", num_classes, 10)
+        init_channels = _setting(evaluator, "init_channels", init_channels, 16)
         if not (isinstance(n_min, (int, np.integer)) and n_min >= 1):
             raise ValueError(f"n_min={n_min}; rule: an integer N_min >= 1")
         if not (isinstance(n_max, (int, np.integer)) and n_max >= n_min):

@@ -109,3 +109,16 @@ def test_bad_settings(digits, tmp_path):
         make(digits, tmp_path, epochs=0)
     with pytest.raises(ValueError, match="no weight store"):
         make(digits, tmp_path, store=None).update_store([])
+
+
+@pytest.mark.parametrize("mode", ["mean", "single-path"])
+def test_supernet_modes_train(digits, mode):
+    from tsenas_pymoo.evaluation.trainer import train_model
+    torch.manual_seed(0)
+    net = SuperNet(digits.input_shape, 10, 4, mode=mode, n_reductions=1)
+    result = train_model(net, digits.train_x, digits.train_y, epochs=3, device="cpu")
+    assert result.ok
+    if mode == "mean":
+        assert result.losses[-1] < 0.5 * result.losses[0]
+    with pytest.raises(ValueError, match="mode="):
+        SuperNet(digits.input_shape, 10, 4, mode="both")

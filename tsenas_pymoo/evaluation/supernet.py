@@ -1,18 +1,23 @@
 """The cell-based SuperNet of Alg. 2 lines 2-3.
 
-Construction (single-path, uniform): a stem, then for each resolution stage s = 0..R a
-*normal slot* at width ``C * 2**s`` and, between stages, a *reduction slot* from
-``C * 2**s`` to ``C * 2**(s+1)``, where R is the most halvings the input allows. Every
-slot holds all four candidate cells of its type; each training step samples one cell per
-slot (uniformly, from a seeded generator) and trains that path. Each slot's free input is
-the output two slots back (DARTS's wiring). So every (cell, width) that a decoded
-network can use is trained, and exported to the weight store under the same keys the
-networks use.
+Construction: a stem, then for each resolution stage s = 0..R a *normal slot* at width
+``C * 2**s`` and, between stages, a *reduction slot* from ``C * 2**s`` to
+``C * 2**(s+1)``, where R is the most halvings the input allows. Every slot holds all four
+candidate cells of its type; each slot's free input is the output two slots back
+(DARTS's wiring). So every (cell, width) that a decoded network can use is trained, and
+exported to the weight store under the same keys the networks use.
 
-Why single-path: averaging all candidates (the alternative in DESIGN.md) couples the cells
-so that their weights fit the mixture, not a network that holds only one of them;
-single-path trains each cell to work alone in a chain, which is what an inheriting
-network does, and each step costs one path, not four.
+Two ways to train the slots (DESIGN.md leaves it open):
+
+* ``mode="mean"`` (default): every step runs all four candidates of a slot and passes
+  on their mean. Measured on digits (width 8, lr 0.1): the loss falls from 0.92 to 0.009
+  in 10 epochs.
+* ``mode="single-path"``: each step samples one candidate per slot (SPOS-style).
+  Measured on the same data it does not converge at this scale: the loss is still 2.0
+  (chance: 2.3) after 40 epochs at lr 0.03 and rises to 16 at lr 0.1, because each
+  slot's successors see a different cell, with a different output scale, at every one of
+  the few steps (10 per epoch on digits). It is kept for large data sets, where it is
+  four times cheaper per step.
 """
 
 from __future__ import annotations
@@ -29,11 +34,14 @@ from .weights import WeightStore, cell_units
 
 
 class SuperNet(nn.Module):
-    """All Table II cells at every width, trained single-path."""
+    """All Table II cells at every width (``mode``: "mean" or "single-path")."""
 
     def __init__(self, input_shape: Sequence[int], num_classes: int, init_channels: int, seed: int = 0,
-                 n_reductions: int | None = None):
+                 n_reductions: int | None = None, mode: str = "mean"):
         super().__init__()
+        if mode not in ("mean", "single-path"):
+            raise ValueError(f"mode={mode!r}; rule: 'mean' or 'single-path'")
+        self.mode = mode
         cap = input_reduction_cap(input_shape)
         self.n_reductions = cap if n_reductions is None else min(cap, n_reductions)
         self.in_channels, self.num_classes = input_shape[0], num_classes
@@ -64,10 +72,20 @@ class SuperNet(nn.Module):
                 for slot in self.slots]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        path = self.sample_path() if self.training or self.path is None else self.path
+        if self.path is not None and not self.training:
+            path = self.path
+        elif self.mode == "single-path":
+            path = self.sample_path()
+        else:
+            path = None
         states = [self.stem(x)]
-        for j, (slot, code) in enumerate(zip(self.slots, path), start=1):
-            states.append(slot[code](states[max(j - 2, 0)], states[j - 1]))
+        for j, slot in enumerate(self.slots, start=1):
+            s_free, s_prev = states[max(j - 2, 0)], states[j - 1]
+            if path is None:
+                outs = [cell(s_free, s_prev) for cell in slot.values()]
+                states.append(torch.stack(outs).mean(0))
+            else:
+                states.append(slot[path[j - 1]](s_free, s_prev))
         return self.classifier(torch.flatten(self.pool(states[-1]), 1))
 
     def export(self, store: WeightStore) -> list[str]:

@@ -9,6 +9,7 @@ out-of-memory retries once with half the batch, then ends with status ``"oom"``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -45,7 +46,9 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
 
 
 def _autocast(device: torch.device, enabled: bool):
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
+    if not (enabled and device.type == "cuda"):
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
 def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, lr: float,

@@ -1,0 +1,242 @@
+"""TS-ENAS as one pymoo ``Algorithm``: the rough search (Alg. 2) then the fine search
+(Alg. 4), under one ``minimize`` call (Alg. 1)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pymoo.core.algorithm import Algorithm
+from pymoo.core.callback import Callback
+from pymoo.core.population import Population
+from pymoo.operators.selection.tournament import TournamentSelection
+from pymoo.termination.max_gen import MaximumGenerationTermination
+from pymoo.util.display.column import Column
+from pymoo.util.display.output import Output
+
+from .fine_problem import FineSearchProblem
+from .operators.crossover import CellCrossover
+from .operators.duplicates import GenomeDuplicateElimination
+from .operators.fine import mutate_fine, prune_fine
+from .operators.mutation import CellMutation
+from .operators.sampling import TSENASSampling
+from .operators.survival import AlphaLevelSurvival, compare_by_alpha_level
+
+
+def generation_record(algorithm) -> dict:
+    """One generation's summary: stage, generation, evaluations, best and mean accuracy,
+    and the population's (accuracy, params) pairs (for Fig. 4a and 4b)."""
+    pop = algorithm.pop
+    accuracy = pop.get("accuracy").astype(float) if pop.get("accuracy")[0] is not None else 1 - pop.get("F")[:, 0]
+    params = pop.get("params")
+    params = [None if p is None or not np.isfinite(float(p)) else float(p) for p in params]
+    evaluator = getattr(algorithm.problem, "evaluator", None)
+    return {"stage": getattr(algorithm, "stage", 1), "n_gen": int(algorithm.n_iter),
+            "n_eval": int(algorithm.evaluator.n_eval), "archive_hits": getattr(evaluator, "archive_hits", None),
+            "trained": getattr(evaluator, "trained", None),
+            "best_accuracy": float(np.max(accuracy)), "mean_accuracy": float(np.mean(accuracy)),
+            "population": [[float(a), p] for a, p in zip(accuracy, params)]}
+
+
+class BestAccuracyCallback(Callback):
+    """Records :func:`generation_record` every generation, for any pymoo algorithm (GA,
+    NSGA2, DE, TS-ENAS) on a ``TSENASProblem``: ``callback.records``."""
+
+    def __init__(self):
+        super().__init__()
+        self.records: list[dict] = []
+
+    def notify(self, algorithm):
+        self.records.append(generation_record(algorithm))
+
+
+class TSENASOutput(Output):
+    """Verbose columns: stage, generation, evaluations, archive hits, best and mean accuracy."""
+
+    def __init__(self):
+        super().__init__()
+        self.stage = Column("stage", width=5)
+        self.hits = Column("hits", width=6)
+        self.best = Column("acc_best", width=9)
+        self.mean = Column("acc_mean", width=9)
+        self.columns = [self.stage] + self.columns + [self.hits, self.best, self.mean]
+
+    def update(self, algorithm):
+        super().update(algorithm)
+        accuracy = algorithm.pop.get("accuracy").astype(float)
+        self.stage.set(algorithm.stage)
+        self.hits.set(getattr(getattr(algorithm.problem, "evaluator", None), "archive_hits", "-"))
+        self.best.set(float(np.max(accuracy)))
+        self.mean.set(float(np.mean(accuracy)))
+
+
+def _best_first(pop) -> np.ndarray:
+    """Indices by accuracy, best first (ties: lower error on later objectives, then index)."""
+    accuracy = pop.get("accuracy").astype(float)
+    return np.lexsort((np.arange(len(pop)), -accuracy))
+
+
+class TSENAS(Algorithm):
+    """Two-stage evolutionary NAS (Alg. 1).
+
+    Stage 1 (rough search, Alg. 2) runs for ``stage1_gens`` generations (the first is the
+    Alg. 3 initial population) with population ``pop_size`` (P): each generation makes P
+    new offspring, two by the Fig. 3a crossover with probability ``crossover_prob``
+    (gamma) and one by cell/connection mutation with probability ``mutation_prob`` (beta)
+    from tournament-selected parents, and keeps P of parents + offspring by alpha-level
+    density selection (Sec. IV-B4, ``alpha``). Every ``update_every`` generations the
+    evaluator's weight store is updated from the population (Steps 1-4, Sec. IV-B2),
+    when the evaluator has ``update_store``.
+
+    Stage 2 (fine search, Alg. 4) takes the best ``n_fine`` (S) genomes, expands them to
+    the stage-2 encoding and runs ``stage2_gens`` generations: each parent makes a
+    node/edge-mutated child and a pruned child, and the best of the three stays (the
+    parent on ties), so the best accuracy never decreases in stage 2.
+
+    A termination passed to ``minimize`` counts generations across both stages; without
+    one the run lasts ``stage1_gens + stage2_gens`` generations. Defaults are the paper's
+    (Sec. V-C).
+    """
+
+    def __init__(self, pop_size: int = 100, n_fine: int = 30, stage1_gens: int = 100, stage2_gens: int = 50,
+                 crossover_prob: float = 0.8, mutation_prob: float = 0.2, alpha: float = 0.01,
+                 update_every: int = 1, n_max_iterations: int = 100, **kwargs):
+        for name, value, low in (("pop_size", pop_size, 2), ("n_fine", n_fine, 1), ("stage1_gens", stage1_gens, 1),
+                                 ("stage2_gens", stage2_gens, 0), ("update_every", update_every, 1)):
+            if not (isinstance(value, (int, np.integer)) and value >= low):
+                raise ValueError(f"{name}={value}; rule: an integer >= {low}")
+        if n_fine > pop_size:
+            raise ValueError(f"n_fine={n_fine}; rule: S <= pop_size={pop_size}")
+        for name, value in (("crossover_prob", crossover_prob), ("mutation_prob", mutation_prob)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name}={value}; rule: a probability in [0, 1]")
+        kwargs.setdefault("output", TSENASOutput())
+        super().__init__(**kwargs)
+        self.pop_size, self.n_fine = int(pop_size), int(n_fine)
+        self.stage1_gens, self.stage2_gens = int(stage1_gens), int(stage2_gens)
+        self.update_every, self.n_max_iterations = int(update_every), n_max_iterations
+        self.alpha = alpha
+        self.sampling = TSENASSampling()
+        self.selection = TournamentSelection(func_comp=compare_by_alpha_level)
+        self.crossover = CellCrossover(prob=crossover_prob)
+        self.mutation = CellMutation(prob=mutation_prob)
+        self.survival = AlphaLevelSurvival(alpha=alpha)
+        self.stage = 1
+        self.stage2_start: list[str] = []  # keys of the S genomes that started stage 2
+        if self.termination is None:
+            self.termination = MaximumGenerationTermination(self.stage1_gens + self.stage2_gens)
+
+    # -- set-up -------------------------------------------------------------------------
+    def _setup(self, problem, **kwargs):
+        if not hasattr(problem, "decode") or not hasattr(problem, "n_max"):
+            raise ValueError("TSENAS: the problem must be a TSENASProblem (it needs decode, n_min, n_max)")
+        self.fine_problem = FineSearchProblem(problem)
+        self.eliminate = GenomeDuplicateElimination(problem.decode)
+
+    def next(self):
+        infills = self.infill()
+        if infills is not None:
+            problem = self.fine_problem if self.stage == 2 else self.problem
+            self.evaluator.eval(problem, infills, algorithm=self)
+            self.advance(infills=infills)
+        else:
+            self.advance()
+
+    # -- stage 1 ------------------------------------------------------------------------
+    def _initialize_infill(self):
+        pop = self.sampling.do(self.problem, self.pop_size, random_state=self.random_state)
+        pop = self.eliminate.do(pop)
+        for _ in range(self.n_max_iterations):
+            if len(pop) >= self.pop_size:
+                break
+            extra = self.sampling.do(self.problem, self.pop_size - len(pop), random_state=self.random_state)
+            pop = Population.merge(pop, self.eliminate.do(extra, pop))
+        return pop
+
+    def _initialize_advance(self, infills=None, **kwargs):
+        self.pop = self.survival.do(self.problem, infills, n_survive=len(infills), random_state=self.random_state)
+        self._update_store()
+
+    def _rough_offspring(self) -> Population:
+        """Alg. 2 lines 7-19: q1, q2 by crossover (gamma), q3 by mutation (beta); duplicates
+        of the population or of earlier offspring are dropped and made again."""
+        off = Population.empty()
+        rs = self.random_state
+        for _ in range(self.n_max_iterations):
+            n_triples = math.ceil((self.pop_size - len(off)) / 3)
+            pairs = self.selection.do(self.problem, self.pop, n_triples, 2, to_pop=False, random_state=rs)
+            q12 = self.crossover.do(self.problem, self.pop, pairs, random_state=rs)
+            singles = self.selection.do(self.problem, self.pop, n_triples, 1, to_pop=False, random_state=rs)
+            q3 = self.mutation.do(self.problem, Population.new("X", self.pop.get("X")[singles[:, 0]]),
+                                  random_state=rs)
+            new = self.eliminate.do(Population.merge(q12, q3), self.pop, off)
+            off = Population.merge(off, new)
+            if len(off) >= self.pop_size:
+                break
+        return off[:self.pop_size]
+
+    def _update_store(self):
+        evaluator = getattr(self.problem, "evaluator", None)
+        if hasattr(evaluator, "update_store") and getattr(evaluator, "store", None) is not None \
+                and self.n_iter % self.update_every == 0:
+            evaluator.update_store([(self.problem.decode(x), float(a))
+                                    for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))])
+
+    # -- stage 2 ------------------------------------------------------------------------
+    def _start_fine_search(self):
+        """Alg. 1 line 9 / Alg. 4 line 1: the best S, in the stage-2 encoding."""
+        best = self.pop[_best_first(self.pop)[:self.n_fine]]
+        n_max = self.problem.n_max
+        X = np.array([self.problem.decode(x).expand().to_vector(n_max) for x in best.get("X")])
+        pop = Population.new("X", X)
+        for key in ("F", "accuracy", "params", "flops"):
+            pop.set(key, best.get(key))
+        pop.set("evaluated", [set(ind.evaluated) for ind in best])
+        self.stage2_start = [self.problem.decode(x).key() for x in X]
+        self.stage = 2
+        self.pop = pop
+
+    def _fine_offspring(self) -> Population:
+        """Alg. 4 lines 5-6: per parent, a node/edge-mutated child and a pruned child."""
+        rs = self.random_state
+        n_max = self.problem.n_max
+        X = []
+        for x in self.pop.get("X"):
+            genome = self.problem.decode(x)
+            X.append(mutate_fine(genome, rs).to_vector(n_max))
+            X.append(prune_fine(genome, rs).to_vector(n_max))
+        return Population.new("X", np.array(X))
+
+    def _fine_select(self, off: Population) -> Population:
+        """Alg. 4 line 8: the best of {p, p1, p2} takes p's place (p on ties)."""
+        winners = []
+        acc = off.get("accuracy").astype(float)
+        for i, parent in enumerate(self.pop):
+            candidates = [(float(parent.get("accuracy")), 0, parent),
+                          (acc[2 * i], 1, off[2 * i]), (acc[2 * i + 1], 2, off[2 * i + 1])]
+            winners.append(max(candidates, key=lambda c: (c[0], -c[1]))[2])
+        return Population.create(*winners)
+
+    # -- the generation loop ------------------------------------------------------------
+    def _infill(self):
+        if self.stage == 1 and self.n_iter > self.stage1_gens:
+            self._start_fine_search()
+        return self._rough_offspring() if self.stage == 1 else self._fine_offspring()
+
+    def _advance(self, infills=None, **kwargs):
+        if self.stage == 1:
+            self.pop = self.survival.do(self.problem, Population.merge(self.pop, infills), n_survive=self.pop_size,
+                                        random_state=self.random_state)
+            self._update_store()
+        else:
+            self.pop = self._fine_select(infills)
+
+    def _set_optimum(self):
+        self.opt = self.pop[_best_first(self.pop)[:1]]
+
+    def _post_advance(self):
+        record = generation_record(self)
+        self.data.setdefault("generations", []).append(record)
+        self.data["best_accuracy"] = max(r["best_accuracy"] for r in self.data["generations"])
+        self.data["stage2_start"] = self.stage2_start
+        super()._post_advance()

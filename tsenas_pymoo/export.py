@@ -1,0 +1,116 @@
+"""Final training of the best network (Alg. 1 line 15) and the genotype export format."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from .evaluation.data import Dataset, load_dataset
+from .evaluation.trainer import evaluate_accuracy, recalibrate_batchnorm, train_model
+from .space.cells import CELLS
+from .space.genome import EMPTY_NODE, AnyGenome, CellGenome, FineGenome
+from .space.network import build_network, count_flops, count_params
+from .space.ops import OP_CODES, OPS
+
+FORMAT = "tsenas-genotype/1"
+
+
+def genotype_dict(genome: AnyGenome, input_shape: Sequence[int], num_classes: int, init_channels: int,
+                  **extra: Any) -> dict[str, Any]:
+    """A readable genotype: cell names, inputs and ops by name; pruned nodes are null."""
+    fine = genome.expand()
+    cells = []
+    for j, (free, cell) in enumerate(zip(fine.free_inputs, fine.cells), start=1):
+        nodes = [None if node == EMPTY_NODE else
+                 {"inputs": [node[0], node[1]], "ops": [OPS[node[2]][0], OPS[node[3]][0]]} for node in cell.nodes]
+        cells.append({"cell": CELLS[cell.code].name, "code": cell.code,
+                      "type": "reduction" if cell.reduction else "normal", "inputs": [free, j - 1],
+                      "modified": not cell.is_published, "nodes": nodes})
+    return {"format": FORMAT, "key": fine.key(), "input_shape": list(input_shape), "num_classes": num_classes,
+            "init_channels": init_channels, "cells": cells, **extra}
+
+
+def save_genotype(path: str | Path, genome: AnyGenome, input_shape, num_classes, init_channels, **extra) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(genotype_dict(genome, input_shape, num_classes, init_channels, **extra), indent=1))
+    return path
+
+
+def load_genotype(path: str | Path) -> tuple[FineGenome, dict[str, Any]]:
+    """The genome and the settings saved with it; a clear error for a foreign file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"genotype file {path} does not exist")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"genotype file {path}: not JSON ({err})") from err
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"genotype file {path}: 'format' is not {FORMAT!r}; rule: a file written by tsenas")
+    try:
+        cells, frees = [], []
+        for j, cell in enumerate(data["cells"], start=1):
+            nodes = tuple(EMPTY_NODE if n is None else
+                          (n["inputs"][0], n["inputs"][1], OP_CODES[n["ops"][0]], OP_CODES[n["ops"][1]])
+                          for n in cell["nodes"])
+            cells.append(CellGenome(int(cell["code"]), nodes))
+            frees.append(int(cell["inputs"][0]))
+    except (KeyError, TypeError, IndexError) as err:
+        raise ValueError(f"genotype file {path}: cell entry is malformed ({err!r}); rule: as written by tsenas") from err
+    genome = FineGenome(tuple(frees), tuple(cells)).validate(input_shape=data.get("input_shape"))
+    return genome, data
+
+
+def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: int = 50, init_channels: int = 16,
+                batch_size: int = 128, lr: float = 0.1, seed: int = 0, device: str | None = None,
+                out_dir: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
+    """Train the network of ``genome`` on train + validation and report the test set.
+
+    With ``out_dir``, writes ``genotype.json`` and ``weights.safetensors`` there.
+    """
+    data = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    torch.manual_seed(seed)
+    model = build_network(genome, data.input_shape, data.num_classes, init_channels)
+    params, flops = count_params(model), count_flops(model, data.input_shape)
+    x, y = data.full_train()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc="final training", unit="epoch")
+    start = time.perf_counter()
+    result = train_model(model, x, y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
+                         on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}"))) if bar else None)
+    if bar is not None:
+        bar.close()
+    accuracy = 0.0
+    if result.ok:
+        recalibrate_batchnorm(model, x, batch_size=batch_size, device=device)
+        accuracy = evaluate_accuracy(model, data.test_x, data.test_y, device=device)
+    report = {"genome": genome.key(), "dataset": data.name, "test_accuracy": accuracy, "test_error": 1 - accuracy,
+              "params": params, "flops": flops, "epochs": result.epochs, "status": result.status,
+              "seconds": time.perf_counter() - start}
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        save_genotype(out / "genotype.json", genome, data.input_shape, data.num_classes, init_channels,
+                      report={k: v for k, v in report.items() if k != "genome"})
+        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+                  str(out / "weights.safetensors"), metadata={"genome": genome.key()})
+        report["out_dir"] = str(out)
+    return report
+
+
+def load_network(genotype_path: str | Path, weights_path: str | Path | None = None) -> torch.nn.Module:
+    """Rebuild a saved network (and load its safetensors weights when given)."""
+    genome, meta = load_genotype(genotype_path)
+    model = build_network(genome, meta["input_shape"], meta["num_classes"], meta["init_channels"])
+    if weights_path is not None:
+        model.load_state_dict(load_file(str(weights_path)))
+    return model
