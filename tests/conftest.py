@@ -39,3 +39,13 @@ def problem(evaluator):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def digits_small():
+    """The digits set, cut to 400 training images (fast real training)."""
+    from tsenas_pymoo.evaluation.data import load_dataset
+
+    d = load_dataset("digits")
+    d.train_x, d.train_y = d.train_x[:400], d.train_y[:400]
+    return d

@@ -185,6 +185,8 @@ class TSENAS(Algorithm):
     # -- stage 2 ------------------------------------------------------------------------
     def _start_fine_search(self):
         """Alg. 1 line 9 / Alg. 4 line 1: the best S, in the stage-2 encoding."""
+        self.data["stage1_final"] = [(self.problem.decode(x).key(), float(a))
+                                     for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))]
         best = self.pop[_best_first(self.pop)[:self.n_fine]]
         n_max = self.problem.n_max
         X = np.array([self.problem.decode(x).expand().to_vector(n_max) for x in best.get("X")])

@@ -48,11 +48,18 @@ def _count(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block): ``tsenas search: error: ...``."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .runner import SearchConfig
 
     d = SearchConfig()
-    parser = argparse.ArgumentParser(prog="tsenas", description="TS-ENAS neural architecture search on pymoo")
+    parser = _Parser(prog="tsenas", description="TS-ENAS neural architecture search on pymoo")
     sub = parser.add_subparsers(dest="command", required=True)
     search = sub.add_parser("search", help="run a two-stage search (default: digits, a few minutes on 2 CPUs)",
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)

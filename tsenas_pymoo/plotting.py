@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -60,6 +61,7 @@ def plot_convergence(source: Any, labels: Sequence[str] | None = None, ax=None):
         if switch:
             ax.axvline(switch[0] - 0.5, color=color, ls=":", lw=1)
             ax.text(switch[0] - 0.4, ax.get_ylim()[0], " stage 2", color=color, va="bottom", fontsize=8)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("generation")
     ax.set_ylabel("validation accuracy")
     ax.set_title("Best and mean accuracy per generation (Fig. 4a)")
