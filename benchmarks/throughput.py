@@ -93,13 +93,42 @@ def measure(name, codes, x, y, shape, epochs, repeats, batch_size, device, init_
             "ratio_nchw_fp32_vs_plain": med["ours_nchw_fp32"] / med["plain"], "runs": runs}
 
 
+def plot(out: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = out["rows"]
+    labels = [f"{r['dataset'].replace('random-', '')}\n{r['genome']}" for r in rows]
+    x = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for i, (key, name) in enumerate((("plain", "plain PyTorch loop"), ("ours_nchw_fp32", "ours, NCHW fp32"),
+                                     ("ours_default", "ours, default (channels_last)"))):
+        ax.bar(x + (i - 1) * 0.27, [r["images_per_s"][key] for r in rows], 0.27, label=name)
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("training images / s")
+    ax.set_title(f"Trainer throughput on {out['device']} ({out['threads']} threads), width {out['init_channels']}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--plot-only", action="store_true", help="redraw plots/throughput.png from the JSON")
     parser.add_argument("--device", default=None)
     parser.add_argument("--init-channels", type=int, default=16)
     parser.add_argument("--out", default=str(RESULTS / "throughput.json"))
     args = parser.parse_args(argv)
+    plot_path = Path(__file__).resolve().parents[1] / "plots" / "throughput.png"
+    if args.plot_only:
+        plot(json.loads(Path(args.out).read_text()), plot_path)
+        return
     device = pick_device(args.device)
     repeats = 3 if args.quick else 5
     digits = load_dataset("digits")
@@ -125,6 +154,7 @@ def main(argv=None):
            "min_ratio_nchw_fp32_vs_plain": min(r["ratio_nchw_fp32_vs_plain"] for r in rows)}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1))
+    plot(out, plot_path)
     print(f"min ratio default/plain {out['min_ratio_default_vs_plain']:.3f}, "
           f"nchw-fp32/plain {out['min_ratio_nchw_fp32_vs_plain']:.3f} -> {args.out}")
 
