@@ -89,7 +89,11 @@ def plot_trajectory(source: Any, blocks: int = 5, ax=None):
     ax.set_xlabel("parameters")
     ax.set_ylabel("validation accuracy")
     ax.set_title("Population trajectory (Fig. 4b)")
-    ax.legend(fontsize=8)
+    if ax.collections:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no parameter counts recorded\n(the evaluator reported none)", ha="center",
+                va="center", transform=ax.transAxes)
     fig.tight_layout()
     return fig
 

@@ -115,7 +115,8 @@ def test_bad_settings(digits, tmp_path):
 def test_supernet_modes_train(digits, mode):
     from tsenas_pymoo.evaluation.trainer import train_model
     torch.manual_seed(0)
-    net = SuperNet(digits.input_shape, 10, 4, mode=mode, n_reductions=1)
+    net = SuperNet(digits.input_shape, 10, 8, mode=mode) if mode == "mean" else \
+        SuperNet(digits.input_shape, 10, 4, mode=mode, n_reductions=1)
     result = train_model(net, digits.train_x, digits.train_y, epochs=3, device="cpu")
     assert result.ok
     if mode == "mean":

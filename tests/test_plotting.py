@@ -1,0 +1,34 @@
+import pytest
+from PIL import Image
+from pymoo.optimize import minimize
+
+from tests.conftest import StandInEvaluator
+from tsenas_pymoo import TSENAS, BestAccuracyCallback, TSENASProblem, plot_convergence, plot_trajectory
+from tsenas_pymoo.plotting import generation_records
+
+
+@pytest.fixture(scope="module")
+def runs():
+    problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=6)
+    res = minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3), seed=0)
+    callback = BestAccuracyCallback()
+    minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=4, stage2_gens=2), seed=1, callback=callback)
+    return res, callback
+
+
+def test_sources_and_overlay(runs, tmp_path):
+    res, callback = runs
+    assert len(generation_records(res)) == 6 and len(generation_records(callback)) == 6
+    fig = plot_convergence([res, callback], labels=["a", "b"])
+    assert len(fig.axes[0].lines) >= 4
+    fig.savefig(tmp_path / "c.png")
+    plot_trajectory(res).savefig(tmp_path / "t.png")
+    for name in ("c.png", "t.png"):
+        Image.open(tmp_path / name).verify()
+
+
+def test_bad_source_is_named(tmp_path):
+    with pytest.raises(ValueError, match="cannot read generations"):
+        plot_convergence(42)
+    with pytest.raises(FileNotFoundError, match="no log.jsonl"):
+        plot_convergence(tmp_path)
