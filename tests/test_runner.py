@@ -89,7 +89,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["search", "--pop-size", "0"], "positive integer"),
+    (["search", "--pop-size", "0"], "an integer >= 1"),
     (["search", "--resume", "/nonexistent/run"], "no config.json"),
     (["search", "--fine-size", "9", "--pop-size", "4", "--out", "{tmp}/x"], "fine_size=9"),
     (["train", "/nonexistent/genotype.json"], "does not exist"),

@@ -28,24 +28,22 @@ def _shape(text: str) -> tuple[int, int, int]:
     return shape
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: rule: a positive integer")
-    return value
+def _at_least(low: int):
+    """An argparse type: an integer >= ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text!r}: rule: an integer >= {low}")
+        return value
+
+    return parse
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: rule: an integer >= 0")
-    return value
+_positive, _count = _at_least(1), _at_least(0)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -131,6 +131,7 @@ class SearchRun:
     def run(self) -> dict[str, Any]:
         """Run (or continue) the search; returns the summary also written to summary.json."""
         evaluator = self._evaluator()
+        evaluator.progress = self.progress
         marker = self.dir / "store" / "supernet.json"
         if self.config.supernet_epochs and not marker.exists():
             info = evaluator.train_supernet(epochs=self.config.supernet_epochs)

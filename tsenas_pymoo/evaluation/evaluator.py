@@ -54,6 +54,8 @@ class TorchEvaluator:
         self.device = str(pick_device(device))
         self.seed, self.amp, self.channels_last = seed, amp, channels_last
         self.generation: int | None = None
+        self.progress = False  # a tqdm bar over each training's epochs
+
         self.archive_hits = 0
         self.trained = 0
         self._device_data: dict[str, torch.Tensor] | None = None
@@ -111,9 +113,19 @@ class TorchEvaluator:
         flops = count_flops(model, self.input_shape)
         inherited = self.store.inherit(model) if self.store is not None else 0.0
         data = self._data()
-        result = train_model(model, data["train_x"], data["train_y"], epochs=epochs or self.epochs,
+        epochs = epochs or self.epochs
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=epochs, desc=f"training N={genome.n_cells}", unit="epoch", leave=False)
+        result = train_model(model, data["train_x"], data["train_y"], epochs=epochs,
                              batch_size=self.batch_size, lr=self.lr, seed=genome_seed(self.seed, key),
-                             device=self.device, amp=self.amp, channels_last=self.channels_last)
+                             device=self.device, amp=self.amp, channels_last=self.channels_last,
+                             on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
+                             if bar is not None else None)
+        if bar is not None:
+            bar.close()
         accuracy = 0.0
         if result.ok:
             recalibrate_batchnorm(model, data["train_x"], batch_size=self.batch_size, device=self.device)

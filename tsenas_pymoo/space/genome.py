@@ -210,23 +210,13 @@ class NetworkGenome:
 
     def to_vector(self, n_max: int | None = None) -> np.ndarray:
         """``3 * n_max`` integers: (free, prev, code) per cell, absent cells all zeros."""
-        n_max = self.n_cells if n_max is None else n_max
-        if self.n_cells > n_max:
-            raise ValueError(f"genome has N={self.n_cells} cells; rule: N <= N_max={n_max}")
-        vec = np.zeros(STAGE1_CELL_LEN * n_max, dtype=np.int64)
-        for j, (code, free) in enumerate(zip(self.codes, self.free_inputs), start=1):
-            vec[3 * (j - 1): 3 * j] = (free, j - 1, code)
-        return vec
+        rows = [[free, j, code] for j, (code, free) in enumerate(zip(self.codes, self.free_inputs))]
+        return _write_chain(rows, self.n_cells if n_max is None else n_max, STAGE1_CELL_LEN)
 
     @classmethod
     def from_vector(cls, vector, n_min: int | None = None, n_max: int | None = None,
                     input_shape: Sequence[int] | None = None) -> "NetworkGenome":
-        expected = None if n_max is None else STAGE1_CELL_LEN * n_max
-        arr = _as_int_vector(vector, expected, "stage-1 vector")
-        if len(arr) % STAGE1_CELL_LEN:
-            raise ValueError(f"stage-1 vector: length {len(arr)}; rule: a multiple of 3 (free, prev, code)")
-        cells = arr.reshape(-1, STAGE1_CELL_LEN)
-        codes, frees = _read_chain(cells, "stage-1 vector", STAGE1_CELL_LEN)
+        _, codes, frees = _read_chain(vector, n_max, STAGE1_CELL_LEN, "stage-1 vector")
         return cls(tuple(codes), tuple(frees)).validate(n_min, n_max, input_shape)
 
     def expand(self) -> "FineGenome":
@@ -241,8 +231,13 @@ class NetworkGenome:
         return f"NetworkGenome({self.key()})"
 
 
-def _read_chain(cells: np.ndarray, what: str, cell_len: int) -> tuple[list[int], list[int]]:
-    """Read (free, prev, code) rows until the first absent cell; the rest must be zeros."""
+def _read_chain(vector, n_max: int | None, cell_len: int, what: str) -> tuple[np.ndarray, list[int], list[int]]:
+    """Split a vector into cell rows and read (free, prev, code) until the first absent
+    cell; the rest must be zeros. Returns (rows, codes, free inputs)."""
+    arr = _as_int_vector(vector, None if n_max is None else cell_len * n_max, what)
+    if len(arr) % cell_len:
+        raise ValueError(f"{what}: length {len(arr)}; rule: a multiple of {cell_len} (free, prev, code, ...)")
+    cells = arr.reshape(-1, cell_len)
     codes, frees = [], []
     for j, row in enumerate(cells, start=1):
         pos = cell_len * (j - 1)
@@ -258,7 +253,17 @@ def _read_chain(cells: np.ndarray, what: str, cell_len: int) -> tuple[list[int],
                              f"rule: the previous input of cell j is j-1 = {j - 1}")
         codes.append(code)
         frees.append(free)
-    return codes, frees
+    return cells, codes, frees
+
+
+def _write_chain(rows: list[list[int]], n_max: int, cell_len: int) -> np.ndarray:
+    """``cell_len * n_max`` integers: the cells' rows, absent cells all zeros."""
+    if len(rows) > n_max:
+        raise ValueError(f"genome has N={len(rows)} cells; rule: N <= N_max={n_max}")
+    vec = np.zeros(cell_len * n_max, dtype=np.int64)
+    for j, row in enumerate(rows):
+        vec[cell_len * j: cell_len * (j + 1)] = row
+    return vec
 
 
 @dataclass(frozen=True)
@@ -296,23 +301,13 @@ class FineGenome:
 
     def to_vector(self, n_max: int | None = None) -> np.ndarray:
         """``23 * n_max`` integers: (free, prev, code, 5 x (x_i, x_j, o_i, o_j)) per cell."""
-        n_max = self.n_cells if n_max is None else n_max
-        if self.n_cells > n_max:
-            raise ValueError(f"genome has N={self.n_cells} cells; rule: N <= N_max={n_max}")
-        vec = np.zeros(STAGE2_CELL_LEN * n_max, dtype=np.int64)
-        for j, (cell, free) in enumerate(zip(self.cells, self.free_inputs), start=1):
-            vec[STAGE2_CELL_LEN * (j - 1): STAGE2_CELL_LEN * j] = [free, j - 1, cell.code] + cell.to_vector()
-        return vec
+        rows = [[free, j, cell.code] + cell.to_vector() for j, (cell, free) in enumerate(zip(self.cells, self.free_inputs))]
+        return _write_chain(rows, self.n_cells if n_max is None else n_max, STAGE2_CELL_LEN)
 
     @classmethod
     def from_vector(cls, vector, n_min: int | None = None, n_max: int | None = None,
                     input_shape: Sequence[int] | None = None) -> "FineGenome":
-        expected = None if n_max is None else STAGE2_CELL_LEN * n_max
-        arr = _as_int_vector(vector, expected, "stage-2 vector")
-        if len(arr) % STAGE2_CELL_LEN:
-            raise ValueError(f"stage-2 vector: length {len(arr)}; rule: a multiple of {STAGE2_CELL_LEN}")
-        rows = arr.reshape(-1, STAGE2_CELL_LEN)
-        codes, frees = _read_chain(rows, "stage-2 vector", STAGE2_CELL_LEN)
+        rows, codes, frees = _read_chain(vector, n_max, STAGE2_CELL_LEN, "stage-2 vector")
         cells = tuple(CellGenome(code, tuple(map(tuple, rows[j, 3:].reshape(MAX_NODES, 4))))
                       for j, code in enumerate(codes))
         return cls(tuple(frees), cells).validate(n_min, n_max, input_shape)
