@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.core.problem import ElementwiseProblem
 
+from .problem import note_generation
 from .space.cells import MAX_NODES
 from .space.genome import STAGE2_CELL_LEN, AnyGenome, max_free_input
 from .space.ops import OPS
@@ -24,7 +25,7 @@ class FineSearchProblem(ElementwiseProblem):
             for k in range(2, MAX_NODES + 2):
                 xu += [k - 1, k - 1, max(OPS), max(OPS)]
         super().__init__(n_var=STAGE2_CELL_LEN * base.n_max, n_obj=base.n_obj, xl=np.array(xl), xu=np.array(xu),
-                         vtype=int, elementwise_runner=base.elementwise_runner)
+                         vtype=int, elementwise_runner=base.elementwise_runner, requires_kwargs=True)
 
     def __getattr__(self, name):
         # n_min, n_max, input_shape, evaluator, objectives ... come from the stage-1 problem
@@ -34,6 +35,10 @@ class FineSearchProblem(ElementwiseProblem):
 
     def decode(self, x) -> AnyGenome:
         return self.base.decode(x)
+
+    def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
+        note_generation(self.base.evaluator, algorithm)
+        super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def _evaluate(self, x, out, *args, **kwargs):
         self.base._evaluate(x, out, *args, **kwargs)

@@ -15,6 +15,13 @@ OBJECTIVES = ("error", "params", "flops")
 Evaluator = Callable[[AnyGenome], Mapping[str, Any]]
 
 
+def note_generation(evaluator, algorithm) -> None:
+    """Tell an evaluator that records generations (its archive does) the current one; the
+    algorithm itself is not passed on, as a parallel runner would ship it to every worker."""
+    if algorithm is not None and hasattr(evaluator, "generation"):
+        evaluator.generation = algorithm.n_iter
+
+
 def _setting(evaluator, name: str, value, default):
     """An explicit value, else the evaluator's, else the default; explicit must match."""
     known = getattr(evaluator, name, None)
@@ -70,6 +77,7 @@ class TSENASProblem(ElementwiseProblem):
         for j in range(1, self.n_max + 1):
             xl += [0, 0, 1 if j <= self.n_min else 0]
             xu += [max_free_input(j), j - 1, 8]
+        kwargs.setdefault("requires_kwargs", True)  # to read the generation from the running algorithm
         super().__init__(n_var=STAGE1_CELL_LEN * self.n_max, n_obj=len(objectives),
                          xl=np.array(xl), xu=np.array(xu), vtype=int, **kwargs)
 
@@ -98,6 +106,10 @@ class TSENASProblem(ElementwiseProblem):
     def objective_values(self, result: Mapping[str, Any]) -> list[float]:
         """F of one evaluation result."""
         return [1.0 - float(result["accuracy"])] + [float(result[k]) for k in self.objectives[1:]]
+
+    def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
+        note_generation(self.evaluator, algorithm)
+        super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def _evaluate(self, x, out, *args, **kwargs):
         result = self.evaluate_genome(self.decode(x))

@@ -96,6 +96,7 @@ def test_real_minimize_run_with_torch_evaluator(digits, tmp_path):
     res = minimize(problem, algorithm, ("n_gen", 2), seed=0)
     assert 0.1 < 1 - res.F[0] <= 1 and len(ev.archive) == ev.trained >= 4
     assert np.all(np.isfinite(res.pop.get("flops")))
+    assert {r["generation"] for r in ev.archive.records()} == {1, 2}  # the archive knows the generation
 
 
 def test_evaluator_is_shared_not_copied_by_deepcopy(digits, tmp_path):

@@ -53,9 +53,8 @@ class TorchEvaluator:
         self.archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
         self.device = str(pick_device(device))
         self.seed, self.amp, self.channels_last = seed, amp, channels_last
-        self.generation: int | None = None
+        self.generation: int | None = None  # set by TSENASProblem from the running algorithm
         self.progress = False  # a tqdm bar over each training's epochs
-
         self.archive_hits = 0
         self.trained = 0
         self._device_data: dict[str, torch.Tensor] | None = None
