@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch-size", type=_positive, default=d.batch_size)
     search.add_argument("--lr", type=float, default=d.lr)
     search.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+    search.add_argument("--workers", type=_count, default=0,
+                        help="evaluate on a local Dask cluster of N single-threaded processes (one per GPU on CUDA)")
+    search.add_argument("--scheduler", default=None, metavar="ADDRESS", help="evaluate on an existing Dask cluster")
     search.add_argument("--verbose", action="store_true", help="print pymoo's table per generation")
     train = sub.add_parser("train", help="post-train a saved genotype and report test accuracy",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)

@@ -92,7 +92,11 @@ class TSENASProblem(ElementwiseProblem):
 
     def evaluate_genome(self, genome: AnyGenome) -> dict[str, Any]:
         """Run the evaluator on ``genome`` and check what it returns."""
-        result = dict(self.evaluator(genome))
+        return self.check_result(genome, self.evaluator(genome))
+
+    def check_result(self, genome: AnyGenome, result: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate an evaluator's result; add a missing second objective."""
+        result = dict(result)
         accuracy = result.get("accuracy")
         if accuracy is None or not 0.0 <= float(accuracy) <= 1.0:
             raise ValueError(f"evaluator returned accuracy={accuracy!r} for {genome}; rule: a number in [0, 1]")
@@ -111,9 +115,11 @@ class TSENASProblem(ElementwiseProblem):
         note_generation(self.evaluator, algorithm)
         super()._evaluate_elementwise(X, out, *args, **kwargs)
 
+    def outputs(self, result: Mapping[str, Any]) -> dict[str, Any]:
+        """What one evaluation sets on its individual: F, accuracy, params, flops."""
+        return {"F": self.objective_values(result), "accuracy": float(result["accuracy"]),
+                "params": float(result.get("params", np.nan) or np.nan),
+                "flops": float(result.get("flops", np.nan) or np.nan)}
+
     def _evaluate(self, x, out, *args, **kwargs):
-        result = self.evaluate_genome(self.decode(x))
-        out["F"] = self.objective_values(result)
-        out["accuracy"] = float(result["accuracy"])
-        out["params"] = float(result.get("params", np.nan) or np.nan)
-        out["flops"] = float(result.get("flops", np.nan) or np.nan)
+        out.update(self.outputs(self.evaluate_genome(self.decode(x))))

@@ -52,6 +52,8 @@ class SearchConfig:
     update_every: int = 1
     final_epochs: int = 20
     device: str | None = None
+    workers: int = 0             # > 0: a local Dask cluster of this many worker processes
+    scheduler: str | None = None  # an existing Dask scheduler's address
 
     def validate(self) -> "SearchConfig":
         for name in ("pop_size", "fine_size", "stage1_gens", "epochs", "init_channels", "batch_size", "n_min",
@@ -115,14 +117,34 @@ class SearchRun:
                               lr=c.lr, store=self.dir / "store", archive=self.dir / "archive.sqlite",
                               device=c.device, seed=c.seed)
 
+    def _runner(self):
+        """A Dask runner when the config asks for workers or a scheduler, else None."""
+        c = self.config
+        if not c.workers and not c.scheduler:
+            return None
+        from .evaluation.distributed import DaskRunner, local_client
+
+        if c.scheduler:
+            from distributed import Client
+
+            self._client = Client(c.scheduler)
+        else:
+            self._client = local_client(c.workers)
+        return DaskRunner(self._client)
+
     def _algorithm(self, evaluator: TorchEvaluator) -> TSENAS:
         c = self.config
+        runner = self._runner()
         if self.checkpoint_path.exists():
             with open(self.checkpoint_path, "rb") as handle:
                 algorithm = dill.load(handle)
             algorithm.problem.evaluator = evaluator
+            if runner is not None:
+                algorithm.problem.elementwise_runner = algorithm.fine_problem.elementwise_runner = runner
             return algorithm
-        problem = TSENASProblem(evaluator, n_min=c.n_min, n_max=c.n_max, exclude_from_serialization=["evaluator"])
+        extra = {} if runner is None else {"elementwise_runner": runner}
+        problem = TSENASProblem(evaluator, n_min=c.n_min, n_max=c.n_max, exclude_from_serialization=["evaluator"],
+                                **extra)
         algorithm = TSENAS(pop_size=c.pop_size, n_fine=c.fine_size, stage1_gens=c.stage1_gens,
                            stage2_gens=c.stage2_gens, alpha=c.alpha, update_every=c.update_every)
         algorithm.setup(problem, seed=c.seed, verbose=self.verbose)
@@ -160,6 +182,9 @@ class SearchRun:
                 bar.set_postfix(stage=record["stage"], best=f"{record['best_accuracy']:.3f}")
         if bar is not None:
             bar.close()
+        if getattr(self, "_client", None) is not None:
+            self._client.close()
+            self._client = None
         return self._finish(algorithm, evaluator)
 
     def _finish(self, algorithm, evaluator) -> dict[str, Any]:

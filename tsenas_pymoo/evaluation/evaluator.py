@@ -64,8 +64,10 @@ class TorchEvaluator:
         return self
 
     def __getstate__(self):
+        # a pickled copy (a Dask worker's) carries no archive: the driver alone writes it
         state = self.__dict__.copy()
         state["_device_data"] = None
+        state["archive"] = None
         return state
 
     @property
@@ -91,16 +93,23 @@ class TorchEvaluator:
         return build_network(genome, self.input_shape, self.num_classes, self.init_channels)
 
     def __call__(self, genome: AnyGenome) -> dict[str, Any]:
-        key = genome.key()
-        if self.archive is not None:
-            record = self.archive.get(key)
-            if record is not None:
-                self.archive_hits += 1
-                return dict(record, archived=True)
-        record = self.train_genome(genome)
+        record = self.lookup(genome)
+        return record if record is not None else self.record(genome, self.train_genome(genome))
+
+    def lookup(self, genome: AnyGenome) -> dict[str, Any] | None:
+        """The archived result of ``genome``, or None."""
+        record = self.archive.get(genome.key()) if self.archive is not None else None
+        if record is None:
+            return None
+        self.archive_hits += 1
+        return dict(record, archived=True)
+
+    def record(self, genome: AnyGenome, record: dict[str, Any]) -> dict[str, Any]:
+        """Archive a fresh result (with the current generation) and return it."""
+        record = dict(record, generation=self.generation)
         self.trained += 1
         if self.archive is not None:
-            self.archive.put(key, genome, record)
+            self.archive.put(genome.key(), genome, record)
         return dict(record, archived=False)
 
     def train_genome(self, genome: AnyGenome, epochs: int | None = None) -> dict[str, Any]:
@@ -134,8 +143,7 @@ class TorchEvaluator:
                 self.store.save_trained(key, model)
         return {"accuracy": accuracy, "params": params, "flops": flops,
                 "seconds": time.perf_counter() - start, "epochs": result.epochs,
-                "inherited_fraction": inherited, "status": result.status, "reason": result.reason,
-                "generation": self.generation}
+                "inherited_fraction": inherited, "status": result.status, "reason": result.reason}
 
     def update_store(self, population: Iterable[tuple[AnyGenome, float]]) -> list[str]:
         """Steps 1-4 of Sec. IV-B2: ``population`` is (genome, accuracy) pairs; walking

@@ -80,6 +80,12 @@ class WeightStore:
         self._lock = FileLock(str(self.root / ".lock"), timeout=600)
         self._reported: set[str] = set()
 
+    def __getstate__(self):  # the file lock is per process: rebuilt on the other side
+        return {"root": self.root}
+
+    def __setstate__(self, state):
+        self.__init__(state["root"])
+
     # -- one unit ---------------------------------------------------------------------
     def unit_path(self, key: str) -> Path:
         return self.units_dir / f"{key}.safetensors"

@@ -1,0 +1,63 @@
+"""A tiny search on a local Dask cluster of 2 processes equals the serial run; a worker
+that dies costs only its evaluation."""
+
+import os
+
+import pytest
+import torch
+from pymoo.optimize import minimize
+
+from tsenas_pymoo import TSENAS, NetworkGenome, TSENASProblem, TorchEvaluator
+from tsenas_pymoo.evaluation.distributed import DaskRunner, local_client
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = local_client(2)
+    yield c
+    c.close()
+
+
+def run(digits_small, tmp_path, runner=None):
+    ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", store=tmp_path / "store",
+                        archive=tmp_path / "archive.sqlite")
+    extra = {} if runner is None else {"elementwise_runner": runner}
+    problem = TSENASProblem(ev, n_min=2, n_max=4, **extra)
+    res = minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=2, stage2_gens=1), seed=0)
+    return res, ev
+
+
+def test_dask_search_equals_serial(digits_small, tmp_path, client):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers train single-threaded; CPU sums depend on it
+    try:
+        serial, ev_serial = run(digits_small, tmp_path / "serial")
+    finally:
+        torch.set_num_threads(threads)
+    dask_res, ev_dask = run(digits_small, tmp_path / "dask", DaskRunner(client))
+    assert dask_res.X.tolist() == serial.X.tolist() and dask_res.F.tolist() == serial.F.tolist()
+    rows = {r["key"]: r["accuracy"] for r in ev_serial.archive.records()}
+    assert {r["key"]: r["accuracy"] for r in ev_dask.archive.records()} == rows
+    assert ev_dask.trained == len(rows)  # the driver wrote every row
+
+
+class DyingEvaluator(TorchEvaluator):
+    """Kills its worker process when asked to train one particular genome."""
+
+    doomed = NetworkGenome.from_cells([3, 7]).key()
+
+    def train_genome(self, genome, epochs=None):
+        if genome.key() == self.doomed and os.environ.get("DASK_WORKER_NAME", "x") != "driver":
+            os._exit(1)
+        return super().train_genome(genome, epochs)
+
+
+def test_dead_worker_costs_only_its_evaluation(digits_small, tmp_path, client):
+    ev = DyingEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", archive=tmp_path / "a.sqlite")
+    problem = TSENASProblem(ev, n_min=2, n_max=3, elementwise_runner=DaskRunner(client))
+    genomes = [NetworkGenome.from_cells([3, 7]), NetworkGenome.from_cells([2, 6])]
+    import numpy as np
+    out = problem.evaluate(np.array([g.to_vector(3) for g in genomes]), return_as_dictionary=True)
+    assert out["accuracy"][0] == 0.0 and out["accuracy"][1] > 0.1
+    assert ev.archive.get(genomes[0].key())["status"] == "failed"
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker

@@ -1,0 +1,112 @@
+"""Scale-out: evaluations on Dask workers (processes, GPUs or a cluster).
+
+``DaskRunner(client)`` is a pymoo elementwise runner. For a ``TorchEvaluator`` the driver
+answers archive hits itself, sends each new genome to a worker (the evaluator is scattered
+to the workers once, without its archive), and writes every result into the archive: the
+archive has one writer. Workers share the weight store through its folder (atomic writes
+under a file lock). A task whose worker dies is retried once; if it dies again, the genome
+is recorded as failed (accuracy 0, status ``failed``) and the search goes on. Every
+evaluation is seeded per genome, so the results equal a serial run's that uses the same
+number of torch threads per training (``threads``, default 1; CPU float sums depend on it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask
+
+
+def _train_on_worker(evaluator, genome, threads: int) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(threads)
+    if str(evaluator.device).startswith("cuda") and torch.cuda.device_count() > 1:
+        from distributed import get_worker
+
+        name = str(get_worker().name)
+        device = f"cuda:{int(name) % torch.cuda.device_count() if name.isdigit() else 0}"
+        if evaluator.device != device:  # pin this worker's copy of the evaluator to its GPU
+            evaluator.device, evaluator._device_data = device, None
+    return evaluator.train_genome(genome)
+
+
+#: Rough relative cost of each op (Table I code): pools and identity ~0, convs by depth.
+_OP_COST = {1: 0, 2: 2, 3: 2, 4: 1, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1, 10: 2, 11: 2, 12: 2, 13: 2, 14: 1}
+
+
+def _cost(genome) -> float:
+    """A cheap estimate of a genome's training cost: its weighted conv edges. Per cell the
+    FLOPs hardly depend on the stage (a halving quarters the map as the width doubles)."""
+    return float(sum(_OP_COST[op] for cell in genome.expand().cells for node in cell.nodes if any(node)
+                     for op in node[2:]) + 2 * genome.n_cells)
+
+
+def _failed(err: BaseException) -> dict[str, Any]:
+    return {"accuracy": 0.0, "params": None, "flops": None, "seconds": None, "epochs": 0,
+            "inherited_fraction": 0.0, "status": "failed", "reason": f"{type(err).__name__}: {err}"[:300]}
+
+
+class DaskRunner:
+    """pymoo ``elementwise_runner`` over a ``distributed.Client``."""
+
+    def __init__(self, client, retries: int = 1, threads: int = 1):
+        self.client = client
+        self.retries = retries
+        self.threads = threads
+        self._scattered = None
+
+    def __getstate__(self):  # checkpoints keep the settings, not the connection
+        return {"client": None, "retries": self.retries, "threads": self.threads, "_scattered": None}
+
+    def _remote(self, evaluator):
+        if self._scattered is None or self._scattered[0] is not evaluator:
+            self._scattered = (evaluator, self.client.scatter(evaluator, broadcast=True, hash=False))
+        return self._scattered[1]
+
+    def _retry(self, evaluator, genome, err: BaseException) -> dict[str, Any]:
+        """Retry one evaluation (re-sending the evaluator: a dead worker may have taken the
+        scattered copy with it); record it as failed when the retries fail too."""
+        for _ in range(self.retries):
+            self._scattered = None
+            future = self.client.submit(_train_on_worker, self._remote(evaluator), genome, self.threads, pure=False)
+            try:
+                return future.result()
+            except Exception as again:  # noqa: BLE001 - a dead worker or a crash
+                err = again
+        return _failed(err)
+
+    def __call__(self, f, X):
+        if self.client is None:
+            raise RuntimeError("DaskRunner has no client (after a checkpoint load, attach a new one)")
+        problem = f.problem
+        evaluator = getattr(problem, "evaluator", None)
+        if not all(hasattr(evaluator, name) for name in ("lookup", "record", "train_genome")):
+            futures = [self.client.submit(f, x, pure=False) for x in X]
+            return [future.result() for future in futures]
+        genomes = [problem.decode(x) for x in X]
+        records = [evaluator.lookup(g) for g in genomes]
+        remote = self._remote(evaluator)
+        # the largest networks first (by FLOPs), so that no worker is left with a big one at the end
+        costs = {i: _cost(g) for i, g in enumerate(genomes) if records[i] is None}
+        futures = {i: self.client.submit(_train_on_worker, remote, genomes[i], self.threads, pure=False,
+                                         priority=int(costs[i]))
+                   for i in sorted(costs, key=lambda i: -costs[i])}
+        for i, future in futures.items():
+            try:
+                result = future.result()
+            except Exception as err:  # noqa: BLE001 - a dead worker or a crash: retry this one alone
+                result = self._retry(evaluator, genomes[i], err)
+            records[i] = evaluator.record(genomes[i], result)
+        return [problem.outputs(problem.check_result(g, r)) for g, r in zip(genomes, records)]
+
+
+def local_client(n_workers: int):
+    """A local Dask cluster of ``n_workers`` single-threaded worker processes. On a
+    multi-GPU machine worker k trains on ``cuda:k`` (modulo the GPU count). The scheduler
+    gives up on a task after its worker died once; the runner retries it once more."""
+    from distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    return Client(cluster)
