@@ -31,11 +31,30 @@ def generation_record(algorithm) -> dict:
     params = pop.get("params")
     params = [None if p is None or not np.isfinite(float(p)) else float(p) for p in params]
     evaluator = getattr(algorithm.problem, "evaluator", None)
-    return {"stage": getattr(algorithm, "stage", 1), "n_gen": int(algorithm.n_iter),
+    extra = {}
+    F = pop.get("F")
+    if F.shape[1] > 1:  # multi-objective: the front and its hypervolume
+        extra = pareto_summary(algorithm, F)
+    return {**extra, "stage": getattr(algorithm, "stage", 1), "n_gen": int(algorithm.n_iter),
             "n_eval": int(algorithm.evaluator.n_eval), "archive_hits": getattr(evaluator, "archive_hits", None),
             "trained": getattr(evaluator, "trained", None),
             "best_accuracy": float(np.max(accuracy)), "mean_accuracy": float(np.mean(accuracy)),
             "population": [[float(a), p] for a, p in zip(accuracy, params)]}
+
+
+def pareto_summary(algorithm, F: np.ndarray) -> dict:
+    """The non-dominated front of F and its hypervolume against a reference point fixed at
+    the first generation (error 1, 1.1 x the largest second objective seen then)."""
+    from pymoo.indicators.hv import HV
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    data = algorithm.data
+    if "hv_ref" not in data:
+        data["hv_ref"] = [1.0, 1.1 * float(np.max(F[:, 1]))]
+    front = F[NonDominatedSorting().do(F, only_non_dominated_front=True)]
+    ref = np.array(data["hv_ref"])
+    hv = HV(ref_point=np.ones(2))(np.clip(front / ref, 0, 1)) if len(front) else 0.0
+    return {"front": front.tolist(), "hypervolume": float(hv), "hv_ref": data["hv_ref"]}
 
 
 class BestAccuracyCallback(Callback):
@@ -71,9 +90,11 @@ class TSENASOutput(Output):
 
 
 def _best_first(pop) -> np.ndarray:
-    """Indices by accuracy, best first (ties: lower error on later objectives, then index)."""
+    """Indices by accuracy, best first (ties: the lower second objective, then index)."""
     accuracy = pop.get("accuracy").astype(float)
-    return np.lexsort((np.arange(len(pop)), -accuracy))
+    F = pop.get("F")
+    second = F[:, 1] if F.shape[1] > 1 else np.zeros(len(pop))
+    return np.lexsort((np.arange(len(pop)), second, -accuracy))
 
 
 class TSENAS(Algorithm):
@@ -87,6 +108,11 @@ class TSENAS(Algorithm):
     density selection (Sec. IV-B4, ``alpha``). Every ``update_every`` generations the
     evaluator's weight store is updated from the population (Steps 1-4, Sec. IV-B2),
     when the evaluator has ``update_store``.
+
+    With two objectives (``TSENASProblem(objectives=("error", "params"))``) the alpha
+    levels become non-dominated fronts (see ``AlphaLevelSurvival``), the best S and the
+    fine-search winner are chosen by accuracy with the second objective breaking ties, and
+    each generation records its front and hypervolume.
 
     Stage 2 (fine search, Alg. 4) takes the best ``n_fine`` (S) genomes, expands them to
     the stage-2 encoding and runs ``stage2_gens`` generations: each parent makes a
@@ -214,9 +240,10 @@ class TSENAS(Algorithm):
         winners = []
         acc = off.get("accuracy").astype(float)
         for i, parent in enumerate(self.pop):
-            candidates = [(float(parent.get("accuracy")), 0, parent),
-                          (acc[2 * i], 1, off[2 * i]), (acc[2 * i + 1], 2, off[2 * i + 1])]
-            winners.append(max(candidates, key=lambda c: (c[0], -c[1]))[2])
+            trio = [parent, off[2 * i], off[2 * i + 1]]
+            accuracy = [float(parent.get("accuracy")), acc[2 * i], acc[2 * i + 1]]
+            second = [float(ind.F[1]) if len(ind.F) > 1 else 0.0 for ind in trio]
+            winners.append(trio[max(range(3), key=lambda k: (accuracy[k], -second[k], -k))])
         return Population.create(*winners)
 
     # -- the generation loop ------------------------------------------------------------

@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch-size", type=_positive, default=d.batch_size)
     search.add_argument("--lr", type=float, default=d.lr)
     search.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+    search.add_argument("--objectives", default="error", choices=["error", "error,params", "error,flops"],
+                        help="a second objective makes the search multi-objective (fronts, hypervolume)")
     search.add_argument("--workers", type=_count, default=0,
                         help="evaluate on a local Dask cluster of N single-threaded processes (one per GPU on CUDA)")
     search.add_argument("--scheduler", default=None, metavar="ADDRESS", help="evaluate on an existing Dask cluster")

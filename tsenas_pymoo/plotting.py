@@ -102,9 +102,50 @@ def save_plots(run_dir: str | Path) -> list[Path]:
     """Write convergence.png and trajectory.png into a run directory."""
     run_dir = Path(run_dir)
     paths = []
-    for name, func in (("convergence.png", plot_convergence), ("trajectory.png", plot_trajectory)):
+    plots = [("convergence.png", plot_convergence), ("trajectory.png", plot_trajectory)]
+    if "front" in generation_records(run_dir)[-1]:
+        plots += [("pareto.png", plot_pareto), ("hypervolume.png", plot_hypervolume)]
+    for name, func in plots:
         fig = func(run_dir)
         fig.savefig(run_dir / name, dpi=120)
         plt.close(fig)
         paths.append(run_dir / name)
     return paths
+
+
+def plot_pareto(source: Any, reference_points: dict[str, tuple[float, float]] | None = None,
+                labels: Sequence[str] | None = None, ax=None, second: str = "params"):
+    """The final non-dominated front (error vs ``second``), with hand-designed reference
+    networks as labelled points ``{name: (error, params)}``; several sources overlay."""
+    sources, labels = _sources(source, labels)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    for src, label in zip(sources, labels):
+        records = generation_records(src)
+        if "front" not in records[-1]:
+            raise ValueError(f"{label}: no front recorded; rule: a run on a two-objective TSENASProblem")
+        front = np.array(sorted(records[-1]["front"], key=lambda p: p[1]))
+        ax.step(front[:, 1], front[:, 0], where="post", marker="o", label=f"{label} (HV "
+                f"{records[-1]['hypervolume']:.3f})")
+    for name, (err, params) in (reference_points or {}).items():
+        ax.scatter([params], [err], marker="*", s=120, color="black")
+        ax.annotate(name, (params, err), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xlabel(second)
+    ax.set_ylabel("validation error")
+    ax.set_title("Final non-dominated front")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_hypervolume(source: Any, labels: Sequence[str] | None = None, ax=None):
+    """Hypervolume of the front per generation (two-objective runs)."""
+    sources, labels = _sources(source, labels)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    for src, label in zip(sources, labels):
+        records = [r for r in generation_records(src) if "hypervolume" in r]
+        ax.plot([r["n_gen"] for r in records], [r["hypervolume"] for r in records], marker="o", label=label)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("hypervolume (normalized)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -52,6 +52,7 @@ class SearchConfig:
     update_every: int = 1
     final_epochs: int = 20
     device: str | None = None
+    objectives: str = "error"    # "error", "error,params" or "error,flops"
     workers: int = 0             # > 0: a local Dask cluster of this many worker processes
     scheduler: str | None = None  # an existing Dask scheduler's address
 
@@ -144,7 +145,7 @@ class SearchRun:
             return algorithm
         extra = {} if runner is None else {"elementwise_runner": runner}
         problem = TSENASProblem(evaluator, n_min=c.n_min, n_max=c.n_max, exclude_from_serialization=["evaluator"],
-                                **extra)
+                                objectives=tuple(c.objectives.split(",")), **extra)
         algorithm = TSENAS(pop_size=c.pop_size, n_fine=c.fine_size, stage1_gens=c.stage1_gens,
                            stage2_gens=c.stage2_gens, alpha=c.alpha, update_every=c.update_every)
         algorithm.setup(problem, seed=c.seed, verbose=self.verbose)

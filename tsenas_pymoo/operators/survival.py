@@ -24,15 +24,25 @@ def alpha_levels(accuracy: np.ndarray, alpha: float) -> list[list[int]]:
     return levels
 
 
+def pareto_levels(F: np.ndarray) -> list[list[int]]:
+    """The multi-objective levels: non-dominated fronts of F, each ordered best error first."""
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    fronts = NonDominatedSorting().do(F)
+    return [sorted(map(int, front), key=lambda i: (F[i, 0], i)) for front in fronts]
+
+
 def select_by_alpha_levels(accuracy: np.ndarray, depth: np.ndarray, alpha: float,
-                           n_survive: int) -> tuple[list[int], np.ndarray, np.ndarray]:
+                           n_survive: int, levels: list[list[int]] | None = None
+                           ) -> tuple[list[int], np.ndarray, np.ndarray]:
     """Fill ``n_survive`` places level by level; in the level that overflows take, one at
     a time, the individual whose depth N is least common among those already taken
-    (its density), ties to the more accurate one, then to the lower index.
+    (its density), ties to the more accurate one, then to the lower index. ``levels``
+    overrides the alpha levels (e.g. non-dominated fronts).
 
     Returns (selected indices in order, level of each individual, density at selection).
     """
-    levels = alpha_levels(accuracy, alpha)
+    levels = alpha_levels(accuracy, alpha) if levels is None else levels
     level_of = np.empty(len(accuracy), dtype=int)
     for rank, members in enumerate(levels):
         level_of[members] = rank
@@ -64,7 +74,11 @@ class AlphaLevelSurvival(Survival):
     """Keep ``n_survive`` individuals by alpha levels of validation accuracy, breaking the
     overflowing level by depth density (Sec. IV-B4; DESIGN.md's reading).
 
-    Accuracy is ``1 - F[:, 0]``; depth N comes from ``problem.decode``. Sets each
+    Accuracy is ``1 - F[:, 0]``; depth N comes from ``problem.decode``. With two
+    objectives (error and params or FLOPs) the levels are the non-dominated fronts of F:
+    the individuals of one front are equally good in the multi-objective sense, as those
+    within alpha are in one dimension; the depth density then spreads N inside the front
+    that overflows, as in the paper. Sets each
     individual's ``rank`` (its alpha level, 0 = best) and ``density`` so that a
     ``TournamentSelection(func_comp=compare_by_alpha_level)`` can use them (pymoo's
     default fitness tournament works as well).
@@ -80,7 +94,9 @@ class AlphaLevelSurvival(Survival):
         n_survive = len(pop) if n_survive is None else n_survive
         accuracy = 1.0 - pop.get("F")[:, 0]
         depth = np.array([problem.decode(x).n_cells for x in pop.get("X")])
-        taken, level, density = select_by_alpha_levels(accuracy, depth, self.alpha, n_survive)
+        F = pop.get("F")
+        levels = pareto_levels(F) if F.shape[1] > 1 else None
+        taken, level, density = select_by_alpha_levels(accuracy, depth, self.alpha, n_survive, levels)
         pop.set("rank", level, "density", density)
         return pop[taken]
 
