@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import dill
+import numpy as np
 
 from .algorithm import TSENAS
 from .evaluation.data import load_dataset
@@ -191,8 +192,9 @@ class SearchRun:
     def _finish(self, algorithm, evaluator) -> dict[str, Any]:
         c = self.config
         res = algorithm.result()
-        best = algorithm.problem.decode(res.X)
-        summary = {"best_genome": best.key(), "best_val_accuracy": float(1 - res.F[0]),
+        best_x, best_f = np.atleast_2d(res.X)[0], np.atleast_2d(res.F)[0]  # 2-D with two objectives
+        best = algorithm.problem.decode(best_x)
+        summary = {"best_genome": best.key(), "best_val_accuracy": float(1 - best_f[0]),
                    "generations": len(algorithm.data["generations"]),
                    "evaluations": len(evaluator.archive), "stage2_start": algorithm.stage2_start}
         final_dir = self.dir / "final"
