@@ -22,6 +22,17 @@ def note_generation(evaluator, algorithm) -> None:
         evaluator.generation = algorithm.n_iter
 
 
+def upgrade_dask_runner(problem) -> None:
+    """pymoo's ``DaskParallelization(client)`` becomes our ``DaskRunner(client)``, which
+    answers archive hits on the driver and writes the archive there (the evaluator a worker
+    receives carries no archive)."""
+    runner = problem.elementwise_runner
+    if type(runner).__name__ == "DaskParallelization" and getattr(runner, "client", None) is not None:
+        from .evaluation.distributed import DaskRunner
+
+        problem.elementwise_runner = DaskRunner(runner.client)
+
+
 def _setting(evaluator, name: str, value, default):
     """An explicit value, else the evaluator's, else the default; explicit must match."""
     known = getattr(evaluator, name, None)
@@ -113,6 +124,7 @@ class TSENASProblem(ElementwiseProblem):
 
     def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
         note_generation(self.evaluator, algorithm)
+        upgrade_dask_runner(self)
         super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def outputs(self, result: Mapping[str, Any]) -> dict[str, Any]:

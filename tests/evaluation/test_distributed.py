@@ -61,3 +61,15 @@ def test_dead_worker_costs_only_its_evaluation(digits_small, tmp_path, client):
     assert out["accuracy"][0] == 0.0 and out["accuracy"][1] > 0.1
     assert ev.archive.get(genomes[0].key())["status"] == "failed"
     client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker
+
+
+def test_pymoos_dask_parallelization_is_accepted_and_the_driver_archives(digits_small, tmp_path, client):
+    import numpy as np
+    from pymoo.parallelization.dask import DaskParallelization
+
+    ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", archive=tmp_path / "a.sqlite")
+    problem = TSENASProblem(ev, n_min=2, n_max=3, elementwise_runner=DaskParallelization(client))
+    genomes = [NetworkGenome.from_cells([3, 7]), NetworkGenome.from_cells([2, 6])]
+    out = problem.evaluate(np.array([g.to_vector(3) for g in genomes]), return_as_dictionary=True)
+    assert np.all(out["accuracy"] > 0.1)
+    assert isinstance(problem.elementwise_runner, DaskRunner) and len(ev.archive) == 2
