@@ -73,3 +73,13 @@ def test_bad_settings_are_named():
         TSENAS(crossover_prob=1.5)
     with pytest.raises(ValueError, match="stage1_gens"):
         TSENAS(stage1_gens=0)
+
+
+def test_ablation_switches():
+    problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
+    res = minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3, prune=False,
+                                   single_point_crossover=True, mutation_kinds=("cell",), fine_kinds=("edge",)),
+                   seed=2)
+    check_two_stages(res, 3, 3)
+    records = res.algorithm.data["generations"]
+    assert records[-1]["n_eval"] - records[-2]["n_eval"] == 3  # one child per parent without pruning

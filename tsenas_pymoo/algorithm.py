@@ -119,6 +119,10 @@ class TSENAS(Algorithm):
     node/edge-mutated child and a pruned child, and the best of the three stays (the
     parent on ties), so the best accuracy never decreases in stage 2.
 
+    Ablation switches: ``single_point_crossover``, ``mutation_kinds`` (a subset of cell,
+    connection), ``fine_kinds`` (a subset of node, edge) and ``prune=False`` (each parent
+    then makes only the mutated child).
+
     A termination passed to ``minimize`` counts generations across both stages; without
     one the run lasts ``stage1_gens + stage2_gens`` generations. Defaults are the paper's
     (Sec. V-C).
@@ -126,7 +130,9 @@ class TSENAS(Algorithm):
 
     def __init__(self, pop_size: int = 100, n_fine: int = 30, stage1_gens: int = 100, stage2_gens: int = 50,
                  crossover_prob: float = 0.8, mutation_prob: float = 0.2, alpha: float = 0.01,
-                 update_every: int = 1, n_max_iterations: int = 100, **kwargs):
+                 update_every: int = 1, n_max_iterations: int = 100, single_point_crossover: bool = False,
+                 mutation_kinds: tuple[str, ...] = ("cell", "connection"),
+                 fine_kinds: tuple[str, ...] = ("node", "edge"), prune: bool = True, **kwargs):
         for name, value, low in (("pop_size", pop_size, 2), ("n_fine", n_fine, 1), ("stage1_gens", stage1_gens, 1),
                                  ("stage2_gens", stage2_gens, 0), ("update_every", update_every, 1)):
             if not (isinstance(value, (int, np.integer)) and value >= low):
@@ -144,8 +150,9 @@ class TSENAS(Algorithm):
         self.alpha = alpha
         self.sampling = TSENASSampling()
         self.selection = TournamentSelection(func_comp=compare_by_alpha_level)
-        self.crossover = CellCrossover(prob=crossover_prob)
-        self.mutation = CellMutation(prob=mutation_prob)
+        self.crossover = CellCrossover(prob=crossover_prob, single_point=single_point_crossover)
+        self.mutation = CellMutation(prob=mutation_prob, kinds=tuple(mutation_kinds))
+        self.fine_kinds, self.prune = tuple(fine_kinds), prune
         self.survival = AlphaLevelSurvival(alpha=alpha)
         self.stage = 1
         self.stage2_start: list[str] = []  # keys of the S genomes that started stage 2
@@ -231,19 +238,20 @@ class TSENAS(Algorithm):
         X = []
         for x in self.pop.get("X"):
             genome = self.problem.decode(x)
-            X.append(mutate_fine(genome, rs).to_vector(n_max))
-            X.append(prune_fine(genome, rs).to_vector(n_max))
+            X.append(mutate_fine(genome, rs, self.fine_kinds).to_vector(n_max))
+            if self.prune:
+                X.append(prune_fine(genome, rs).to_vector(n_max))
         return Population.new("X", np.array(X))
 
     def _fine_select(self, off: Population) -> Population:
         """Alg. 4 line 8: the best of {p, p1, p2} takes p's place (p on ties)."""
         winners = []
-        acc = off.get("accuracy").astype(float)
+        per = 2 if self.prune else 1  # children per parent
         for i, parent in enumerate(self.pop):
-            trio = [parent, off[2 * i], off[2 * i + 1]]
-            accuracy = [float(parent.get("accuracy")), acc[2 * i], acc[2 * i + 1]]
+            trio = [parent] + [off[per * i + c] for c in range(per)]
+            accuracy = [float(ind.get("accuracy")) for ind in trio]
             second = [float(ind.F[1]) if len(ind.F) > 1 else 0.0 for ind in trio]
-            winners.append(trio[max(range(3), key=lambda k: (accuracy[k], -second[k], -k))])
+            winners.append(trio[max(range(len(trio)), key=lambda k: (accuracy[k], -second[k], -k))])
         return Population.create(*winners)
 
     # -- the generation loop ------------------------------------------------------------

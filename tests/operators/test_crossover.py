@@ -57,3 +57,10 @@ def test_pymoo_crossover_two_parents_two_children(problem):
     assert len(off) == 8
     for x in off.get("X"):
         problem.decode(x)
+
+
+def test_single_point_swaps_a_suffix_of_the_pairs():
+    a, b = NetworkGenome.from_cells([1, 1, 1, 1]), NetworkGenome.from_cells([2, 2, 2, 2])
+    rng = np.random.default_rng(0)
+    seen = {cross_cells(a, b, rng, single_point=True)[0].codes for _ in range(200)}
+    assert seen == {(2, 2, 2, 2), (1, 2, 2, 2), (1, 1, 2, 2), (1, 1, 1, 2)}

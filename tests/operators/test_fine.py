@@ -77,3 +77,15 @@ def test_pymoo_fine_mutations_on_stage2_vectors():
         assert np.any(Y != X)
         for y in Y:
             FineGenome.from_vector(y, n_max=5).validate()
+
+
+def test_fine_kinds_limit_the_mutation():
+    rng = np.random.default_rng(1)
+    g = NetworkGenome.from_cells([3, 7, 1]).expand()
+    for _ in range(30):
+        edge_only = mutate_fine(g, rng, ("edge",))
+        assert [[n[:2] for n in c.nodes] for c in edge_only.cells] == [[n[:2] for n in c.nodes] for c in g.cells]
+        node_only = mutate_fine(g, rng, ("node",))
+        assert [[n[2:] for n in c.nodes] for c in node_only.cells] == [[n[2:] for n in c.nodes] for c in g.cells]
+    with pytest.raises(ValueError, match="kinds"):
+        mutate_fine(g, rng, ())

@@ -54,3 +54,13 @@ def test_pymoo_mutation_applies_with_prob(problem):
     assert 0.1 < changed.mean() < 0.3
     for x in off.get("X"):
         problem.decode(x)
+
+
+def test_kinds_limit_the_mutation():
+    rng = np.random.default_rng(3)
+    g = NetworkGenome.from_cells([1, 5, 2, 6, 3])
+    assert all(mutate_genome(g, rng, kinds=("cell",)).free_inputs == g.free_inputs for _ in range(50))
+    assert all(mutate_genome(g, rng, kinds=("connection",)).codes == g.codes for _ in range(50))
+    import pytest
+    with pytest.raises(ValueError, match="kinds"):
+        CellMutation(kinds=("swap",))

@@ -10,7 +10,7 @@ from ..space.genome import NetworkGenome
 
 
 def cross_cells(parent_a: NetworkGenome, parent_b: NetworkGenome, random_state: np.random.Generator,
-                swap_prob: float = 0.5) -> tuple[NetworkGenome, NetworkGenome]:
+                swap_prob: float = 0.5, single_point: bool = False) -> tuple[NetworkGenome, NetworkGenome]:
     """Exchange cells between two chains, normal only with normal, reduction with reduction.
 
     The shorter parent is the reference (``parent_a`` on a tie). Its cells are walked in
@@ -19,7 +19,8 @@ def cross_cells(parent_a: NetworkGenome, parent_b: NetworkGenome, random_state: 
     cell of that type. Each pair is a crossover point with probability ``swap_prob``
     (at least one point when any pair exists); at a point the two cell codes swap. The
     connections stay with the chain position, so both children stay valid and keep
-    their parents' depth and reduction count.
+    their parents' depth and reduction count. ``single_point`` (the ablation baseline)
+    instead swaps every pair from one random cut on.
     """
     swapped = parent_a.n_cells > parent_b.n_cells
     ref, other = (parent_b, parent_a) if swapped else (parent_a, parent_b)
@@ -32,7 +33,10 @@ def cross_cells(parent_a: NetworkGenome, parent_b: NetworkGenome, random_state: 
         if used[kind] < len(by_type[kind]):
             pairs.append((i, by_type[kind][used[kind]]))
             used[kind] += 1
-    points = random_state.random(len(pairs)) < swap_prob
+    if single_point:
+        points = np.arange(len(pairs)) >= (random_state.integers(len(pairs)) if pairs else 0)
+    else:
+        points = random_state.random(len(pairs)) < swap_prob
     if pairs and not points.any():
         points[random_state.integers(len(pairs))] = True
     for (i, k), point in zip(pairs, points):
@@ -45,18 +49,19 @@ def cross_cells(parent_a: NetworkGenome, parent_b: NetworkGenome, random_state: 
 
 class CellCrossover(Crossover):
     """Fig. 3a as a pymoo crossover: 2 parents -> 2 children, applied with ``prob``
-    (the paper's crossover rate gamma = 0.8, Sec. V-C)."""
+    (the paper's crossover rate gamma = 0.8, Sec. V-C); ``single_point=True`` is the
+    single-point baseline of the ablation."""
 
-    def __init__(self, prob: float = 0.8, swap_prob: float = 0.5, **kwargs):
+    def __init__(self, prob: float = 0.8, swap_prob: float = 0.5, single_point: bool = False, **kwargs):
         super().__init__(2, 2, prob=prob, **kwargs)
-        self.swap_prob = swap_prob
+        self.swap_prob, self.single_point = swap_prob, single_point
 
     def _do(self, problem, X, *args, random_state=None, **kwargs):
         _, n_matings, n_var = X.shape
         Y = np.empty((2, n_matings, n_var), dtype=np.int64)
         for m in range(n_matings):
             a, b = (problem.decode(X[p, m]) for p in range(2))
-            children = cross_cells(a, b, random_state, self.swap_prob)
+            children = cross_cells(a, b, random_state, self.swap_prob, self.single_point)
             for p, child in enumerate(children):
                 Y[p, m] = child.to_vector(problem.n_max)
         return Y

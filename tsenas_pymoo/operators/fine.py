@@ -61,10 +61,21 @@ def prune_node(cell: CellGenome, random_state) -> CellGenome:
     return CellGenome(cell.code, tuple(nodes))
 
 
-def mutate_fine(genome: FineGenome, random_state) -> FineGenome:
-    """Alg. 4 line 5: every cell gets node or edge mutation, with equal chance."""
-    cells = tuple((mutate_node if random_state.random() < 0.5 else mutate_edge)(cell, random_state)
-                  for cell in genome.cells)
+FINE_KINDS = ("node", "edge")
+
+
+def mutate_fine(genome: FineGenome, random_state, kinds: tuple[str, ...] = FINE_KINDS) -> FineGenome:
+    """Alg. 4 line 5: every cell gets node or edge mutation, with equal chance (``kinds``
+    limits them, for ablations)."""
+    if not kinds or any(k not in FINE_KINDS for k in kinds):
+        raise ValueError(f"kinds={kinds}; rule: a non-empty subset of {FINE_KINDS}")
+
+    def pick():
+        if len(kinds) == 1:
+            return mutate_node if kinds[0] == "node" else mutate_edge
+        return mutate_node if random_state.random() < 0.5 else mutate_edge
+
+    cells = tuple(pick()(cell, random_state) for cell in genome.cells)
     return FineGenome(genome.free_inputs, cells)
 
 

@@ -40,13 +40,17 @@ def mutate_connections(genome: NetworkGenome, random_state, prob_var: float | No
     return NetworkGenome(genome.codes, tuple(frees))
 
 
-def mutate_genome(genome: NetworkGenome, random_state, prob_var: float | None = None) -> NetworkGenome:
+KINDS = ("cell", "connection")
+
+
+def mutate_genome(genome: NetworkGenome, random_state, prob_var: float | None = None,
+                  kinds: tuple[str, ...] = KINDS) -> NetworkGenome:
     """Alg. 2 lines 12-17: cell or connection mutation with equal chance (cell mutation
-    when no cell has a choice of connection)."""
-    if random_state.random() < 0.5:
+    when no cell has a choice of connection). ``kinds`` limits them (ablations)."""
+    if kinds == ("connection",) or (len(kinds) == 2 and random_state.random() < 0.5):
         mutated = mutate_connections(genome, random_state, prob_var)
-        if mutated is not None:
-            return mutated
+        if mutated is not None or kinds == ("connection",):
+            return mutated if mutated is not None else genome
     return mutate_cells(genome, random_state, prob_var)
 
 
@@ -55,13 +59,15 @@ class CellMutation(Mutation):
     mutation rate beta = 0.2, Sec. V-C); ``prob_var`` is the per-cell point rate
     (default 1/N)."""
 
-    def __init__(self, prob: float = 0.2, prob_var: float | None = None, **kwargs):
+    def __init__(self, prob: float = 0.2, prob_var: float | None = None, kinds: tuple[str, ...] = KINDS, **kwargs):
         super().__init__(prob=prob, **kwargs)
-        self.cell_prob = prob_var
+        if not kinds or any(k not in KINDS for k in kinds):
+            raise ValueError(f"kinds={kinds}; rule: a non-empty subset of {KINDS}")
+        self.cell_prob, self.kinds = prob_var, tuple(k for k in KINDS if k in kinds)
 
     def _do(self, problem, X, *args, random_state=None, **kwargs):
         Y = np.array(X, dtype=np.int64, copy=True)
         for i, x in enumerate(X):
-            child = mutate_genome(problem.decode(x), random_state, self.cell_prob)
+            child = mutate_genome(problem.decode(x), random_state, self.cell_prob, self.kinds)
             Y[i] = child.to_vector(problem.n_max)
         return Y
