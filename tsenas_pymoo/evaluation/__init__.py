@@ -2,7 +2,7 @@
 
 from .archive import Archive
 from .data import Dataset, from_arrays, load_dataset
-from .evaluator import TorchEvaluator, evaluate_on_test, genome_seed
+from .evaluator import TorchEvaluator, genome_seed
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
 from .weights import WeightStore, weight_units

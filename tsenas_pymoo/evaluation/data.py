@@ -193,11 +193,4 @@ def load_dataset(name: str = "digits", root: str | Path | None = None, *, downlo
     return _image_folder(path, seed, val_fraction)
 
 
-def dataset_summary(dataset: Dataset) -> dict:
-    return {"name": dataset.name, "input_shape": list(dataset.input_shape), "num_classes": dataset.num_classes,
-            "train": len(dataset.train_y), "val": len(dataset.val_y), "test": len(dataset.test_y)}
-
-
-__all__ = ["Dataset", "load_dataset", "from_arrays", "DATASETS", "dataset_summary"]
-
-
+__all__ = ["Dataset", "load_dataset", "from_arrays", "DATASETS"]

@@ -180,11 +180,4 @@ class TorchEvaluator:
                 "losses": result.losses}
 
 
-def evaluate_on_test(model: torch.nn.Module, dataset: Dataset, device: str | None = None) -> float:
-    """Test accuracy: only for the final report of the best network."""
-    return evaluate_accuracy(model, dataset.test_x, dataset.test_y, device=device)
-
-
-__all__ = ["TorchEvaluator", "genome_seed", "evaluate_on_test"]
-
-
+__all__ = ["TorchEvaluator", "genome_seed"]

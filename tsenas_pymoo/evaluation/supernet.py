@@ -30,7 +30,7 @@ from torch import nn
 from ..space.cells import NORMAL_CODES, REDUCTION_CODES
 from ..space.genome import CellGenome, input_reduction_cap
 from ..space.network import CellModule
-from .weights import WeightStore, cell_units
+from .weights import WeightStore, weight_units
 
 
 class SuperNet(nn.Module):
@@ -90,16 +90,7 @@ class SuperNet(nn.Module):
 
     def export(self, store: WeightStore) -> list[str]:
         """Write every cell's units (and the stem and classifier) to ``store``."""
-        written = []
-        store.put(f"stem_in{self.in_channels}_c{self.stem[0].out_channels}", self.stem)
-        written.append(f"stem_in{self.in_channels}_c{self.stem[0].out_channels}")
-        for slot in self.slots:
-            for cell in slot.values():
-                for key, module in cell_units(cell):
-                    if any(True for _ in module.state_dict()) and key not in written:
-                        store.put(key, module)
-                        written.append(key)
-        key = f"classifier_in{self.classifier.in_features}_k{self.num_classes}"
-        store.put(key, self.classifier)
-        written.append(key)
-        return written
+        units = weight_units(self, [cell for slot in self.slots for cell in slot.values()])
+        for key, modules in units.items():
+            store.put(key, modules[0])
+        return list(units)

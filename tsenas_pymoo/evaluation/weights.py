@@ -41,12 +41,13 @@ def cell_units(cell: CellModule) -> list[tuple[str, nn.Module]]:
     return units
 
 
-def weight_units(model: TSENASNetwork) -> dict[str, list[nn.Module]]:
+def weight_units(model: nn.Module, cells: Iterable[CellModule] | None = None) -> dict[str, list[nn.Module]]:
     """Key -> the modules of ``model`` that carry it (equal cells share keys); units
-    without parameters or buffers (pooling, identity) are left out."""
+    without parameters or buffers (pooling, identity) are left out. ``model`` is a
+    network or the SuperNet (with ``cells``: every candidate cell of its slots)."""
     stem_out = model.stem[0].out_channels
     pairs = [(f"stem_in{model.in_channels}_c{stem_out}", model.stem)]
-    for cell in model.cells:
+    for cell in model.cells if cells is None else cells:
         pairs += cell_units(cell)
     pairs.append((f"classifier_in{model.classifier.in_features}_k{model.num_classes}", model.classifier))
     units: dict[str, list[nn.Module]] = {}
