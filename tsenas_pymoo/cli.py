@@ -46,6 +46,18 @@ def _at_least(low: int):
 _positive, _count = _at_least(1), _at_least(0)
 
 
+def _data_options(parser, what: str) -> None:
+    parser.add_argument("--train-subset", type=_positive, default=None, metavar="N",
+                        help=f"proxy: a seeded, stratified subset of N training images {what}")
+    parser.add_argument("--resolution", type=_positive, default=None, metavar="R",
+                        help=f"proxy: area-downsample every split to R pixels a side {what}")
+
+
+def _recipe_options(parser) -> None:
+    parser.add_argument("--cutout", type=_count, default=0, metavar="PIXELS", help="final training: cutout side")
+    parser.add_argument("--label-smoothing", type=float, default=0.0, help="final training: label smoothing")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error (no usage block): ``tsenas search: error: ...``."""
 
@@ -62,9 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="run a two-stage search (default: digits, a few minutes on 2 CPUs)",
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     search.add_argument("--dataset", default=d.dataset,
-                        help="digits, fashion-mnist, cifar10, cifar100, or a folder of class sub-folders")
+                        help="digits, fashion-mnist (offline: apt-get install dataset-fashion-mnist), mnist, idx "
+                             "(--root FOLDER of IDX files), cifar10, cifar100, or a folder of class sub-folders")
     search.add_argument("--root", default=None, help="folder holding the dataset files")
     search.add_argument("--download", action="store_true", help="download the dataset into --root if missing")
+    _data_options(search, "of the search's data (the final training uses the same; `tsenas train` the full data)")
     search.add_argument("--out", default="runs/search", help="run directory to create")
     search.add_argument("--resume", metavar="RUN_DIR", default=None, help="continue the search in RUN_DIR")
     search.add_argument("--seed", type=int, default=d.seed)
@@ -81,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--init-channels", type=_positive, default=d.init_channels)
     search.add_argument("--batch-size", type=_positive, default=d.batch_size)
     search.add_argument("--lr", type=float, default=d.lr)
+    search.add_argument("--augment", default=d.augment, help="augmentation of the short trainings: none, auto, "
+                        "crop, flip or crop,flip")
+    search.add_argument("--final-augment", default=d.final_augment,
+                        help="augmentation of the final training (auto: crop + flip on Fashion-MNIST and CIFAR)")
+    _recipe_options(search)
     search.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
     search.add_argument("--objectives", default="error", choices=["error", "error,params", "error,flops"],
                         help="a second objective makes the search multi-objective (fronts, hypervolume)")
@@ -91,9 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="post-train a saved genotype and report test accuracy",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     train.add_argument("genotype", help="a genotype JSON written by tsenas (best_genotype.json)")
-    train.add_argument("--dataset", default=None, help="default: digits (the genotype's input shape must match)")
+    train.add_argument("--dataset", default=None, help="default: the data set the genotype was searched on")
     train.add_argument("--root", default=None)
     train.add_argument("--download", action="store_true")
+    _data_options(train, "(default: the full data at full resolution)")
+    train.add_argument("--augment", default="auto", help="none, auto (crop + flip on Fashion-MNIST and CIFAR), crop, "
+                       "flip or crop,flip")
+    _recipe_options(train)
     train.add_argument("--epochs", type=_positive, default=50)
     train.add_argument("--init-channels", type=_positive, default=None, help="default: the genotype's")
     train.add_argument("--seed", type=int, default=0)
@@ -142,8 +165,13 @@ def search(args) -> None:
     print(f"best network   {summary['best_genome']}")
     print(f"validation     {summary['best_val_accuracy']:.4f} accuracy after {summary['generations']} generations, "
           f"{summary['evaluations']} networks trained")
+    data = final.get("data", {})
     print(f"test           {final['test_accuracy']:.4f} accuracy ({final['test_error']:.2%} error) after "
           f"{final['epochs']} epochs; {final['params']:,} params, {final['flops']:,} FLOPs")
+    if data.get("train_subset") or data.get("resolution"):
+        print(f"proxy data     {data['dataset']}: {data['train'] + data['val']:,} training images at "
+              f"{'x'.join(map(str, data['input_shape'][1:]))}; for the full data: "
+              f"tsenas train {run.dir / 'best_genotype.json'}")
     print(f"run directory  {run.dir}  (best_genotype.json, final/weights.safetensors, convergence.png)")
 
 
@@ -152,14 +180,20 @@ def train(args) -> None:
     from .export import load_genotype, train_final
 
     genome, meta = load_genotype(args.genotype)
-    data = load_dataset(args.dataset or "digits", args.root, download=args.download, seed=args.seed)
-    if list(data.input_shape) != list(meta["input_shape"]):
-        raise ValueError(f"dataset {data.name} has input {list(data.input_shape)} but the genotype was searched "
-                         f"on {meta['input_shape']}; rule: use a dataset of the same shape")
+    searched = meta.get("search_data") or {}
+    data = load_dataset(args.dataset or searched.get("dataset") or "digits", args.root, download=args.download,
+                        seed=args.seed, train_subset=args.train_subset, resolution=args.resolution)
+    if data.input_shape[0] != meta["input_shape"][0]:
+        raise ValueError(f"dataset {data.name} has {data.input_shape[0]} channels but the genotype was searched on "
+                         f"{meta['input_shape'][0]}; rule: a dataset with the same number of channels")
+    genome.validate(input_shape=data.input_shape)
+    print(f"data           {data!r}")
     report = train_final(genome, data, epochs=args.epochs, init_channels=args.init_channels or meta["init_channels"],
-                         seed=args.seed, device=args.device, out_dir=args.out, progress=True)
+                         seed=args.seed, device=args.device, out_dir=args.out, progress=True, augment=args.augment,
+                         cutout=args.cutout, label_smoothing=args.label_smoothing)
     print(f"test accuracy {report['test_accuracy']:.4f} ({report['test_error']:.2%} error), "
-          f"{report['params']:,} params, {report['flops']:,} FLOPs, {report['epochs']} epochs")
+          f"{report['params']:,} params, {report['flops']:,} FLOPs, {report['epochs']} epochs, "
+          f"augment {report['augment']}")
 
 
 def plot(args) -> None:

@@ -32,11 +32,17 @@ from .problem import TSENASProblem
 @dataclass
 class SearchConfig:
     """Settings of one search. Defaults: a small budget on the embedded digits set that
-    finishes in a few minutes on 2 CPU cores; the paper's are in the README."""
+    finishes in a few minutes on 2 CPU cores; the paper's are in the README.
+
+    ``train_subset`` and ``resolution`` are proxy settings of the search's data; the
+    final training at the end of a run uses the same data (its report says so), and
+    ``tsenas train best_genotype.json`` trains on the full data at full resolution."""
 
     dataset: str = "digits"
     root: str | None = None
     download: bool = False
+    train_subset: int | None = None  # proxy: a seeded stratified subset of the training images
+    resolution: int | None = None    # proxy: area-downsample every split to this side
     seed: int = 0
     pop_size: int = 8
     fine_size: int = 4
@@ -52,6 +58,10 @@ class SearchConfig:
     supernet_epochs: int = 2
     update_every: int = 1
     final_epochs: int = 20
+    augment: str = "none"            # the short trainings of the search: "none", "auto", "crop,flip", ...
+    final_augment: str = "auto"      # the final training: the paper's crop (+ flip) on Fashion-MNIST / CIFAR
+    cutout: int = 0                  # final training: cutout side in pixels (0: off)
+    label_smoothing: float = 0.0     # final training
     device: str | None = None
     objectives: str = "error"    # "error", "error,params" or "error,flops"
     workers: int = 0             # > 0: a local Dask cluster of this many worker processes
@@ -68,6 +78,16 @@ class SearchConfig:
             raise ValueError(f"fine_size={self.fine_size}; rule: at most pop_size={self.pop_size}")
         if self.n_max < self.n_min:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
+        for name in ("train_subset", "resolution"):
+            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
+                raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the full data")
+        if self.cutout < 0 or not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "
+                             f"0 <= label_smoothing < 1")
+        from .evaluation.augment import make_augment
+
+        for name in ("augment", "final_augment"):
+            make_augment(getattr(self, name), self.dataset, (1, 8, 8))  # raises on an unknown spec
         return self
 
     @classmethod
@@ -114,10 +134,11 @@ class SearchRun:
 
     def _evaluator(self) -> TorchEvaluator:
         c = self.config
-        data = load_dataset(c.dataset, c.root, download=c.download, seed=c.seed)
+        data = load_dataset(c.dataset, c.root, download=c.download, seed=c.seed, train_subset=c.train_subset,
+                            resolution=c.resolution)
         return TorchEvaluator(data, epochs=c.epochs, init_channels=c.init_channels, batch_size=c.batch_size,
                               lr=c.lr, store=self.dir / "store", archive=self.dir / "archive.sqlite",
-                              device=c.device, seed=c.seed)
+                              device=c.device, seed=c.seed, augment=c.augment)
 
     def _runner(self):
         """A Dask runner when the config asks for workers or a scheduler, else None."""
@@ -204,11 +225,13 @@ class SearchRun:
         else:
             report = train_final(best, evaluator.dataset, epochs=c.final_epochs, init_channels=c.init_channels,
                                  batch_size=c.batch_size, lr=c.lr, seed=c.seed, device=c.device, out_dir=final_dir,
-                                 progress=self.progress)
+                                 progress=self.progress, augment=c.final_augment, cutout=c.cutout,
+                                 label_smoothing=c.label_smoothing)
             _atomic_write(report_path, json.dumps(report, indent=1).encode())
         summary["final"] = report
         save_genotype(self.dir / "best_genotype.json", best, evaluator.input_shape, evaluator.num_classes,
-                      c.init_channels, val_accuracy=summary["best_val_accuracy"], final=report)
+                      c.init_channels, val_accuracy=summary["best_val_accuracy"], final=report,
+                      search_data=evaluator.dataset.settings())
         from .plotting import save_plots
 
         summary["plots"] = [str(p) for p in save_plots(self.dir)]

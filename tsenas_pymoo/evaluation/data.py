@@ -1,24 +1,32 @@
 """Datasets as in-memory tensors, with the seeded 10 % validation split (Sec. V-C).
 
-``load_dataset`` reads scikit-learn's bundled 8x8 digits (the offline default),
-Fashion-MNIST, CIFAR-10/100 (torchvision, downloading only when asked), or a folder of
-class sub-folders (torchvision ``ImageFolder``); ``from_arrays`` wraps arrays a user
-already holds. The fitness set is a stratified, seeded 10 % of the training images; the
-test set is only for the final report. Normalization statistics come from the training
-split alone.
+``load_dataset`` reads scikit-learn's bundled 8x8 digits, Fashion-MNIST (the paper's set,
+Sec. V-A: read from its IDX files, found offline in ``root``, ``$TSENAS_DATA`` or Debian's
+``dataset-fashion-mnist`` package), MNIST or any MNIST-format IDX folder, CIFAR-10/100
+(torchvision, downloading only when asked), or a folder of class sub-folders
+(torchvision ``ImageFolder``); ``from_arrays`` wraps arrays a user already holds.
+
+Proxy settings, as NAS searches run on reduced data: ``train_subset`` keeps a seeded,
+stratified subset of the training split (taken before the validation split) and
+``resolution`` area-downsamples every split. The fitness set is a stratified, seeded
+10 % of the training images; the test set is only for the final report. Normalization
+statistics come from the training split alone.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
 
 import numpy as np
 import torch
 
+from .idx import DATA_ENV, SYSTEM_FASHION_MNIST, candidate_folders, idx_folder_files, read_idx_dataset
+
 #: Names ``load_dataset`` knows besides a folder path.
-DATASETS = ("digits", "fashion-mnist", "cifar10", "cifar100")
+DATASETS = ("digits", "fashion-mnist", "mnist", "idx", "cifar10", "cifar100")
+_FASHION = ("fashion-mnist", "fashion_mnist", "fashionmnist")
 
 
 @dataclass
@@ -35,10 +43,19 @@ class Dataset:
     num_classes: int
     mean: list[float] = field(default_factory=list)
     std: list[float] = field(default_factory=list)
+    train_subset: int | None = None
+    resolution: int | None = None
+    source: str = ""
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(self.train_x.shape[1:])
+
+    def settings(self) -> dict:
+        """What was loaded and how: recorded in config, genotype and benchmark files."""
+        return {"dataset": self.name, "train_subset": self.train_subset, "resolution": self.resolution,
+                "input_shape": list(self.input_shape), "train": len(self.train_y), "val": len(self.val_y),
+                "test": len(self.test_y), "source": self.source, "mean": self.mean, "std": self.std}
 
     def full_train(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Train + validation, for the final training of the best network."""
@@ -93,11 +110,46 @@ def _split(labels: np.ndarray, fraction: float, seed: int, what: str):
     return train_test_split(np.arange(len(labels)), test_size=n_hold, stratify=labels, random_state=seed)
 
 
+def _subset(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
+    """Indices of a seeded, stratified ``size``-image subset (all indices when None)."""
+    if size is None:
+        return np.arange(len(labels))
+    n_classes = len(np.flatnonzero(np.bincount(labels)))
+    if not 2 * n_classes <= int(size) <= len(labels):
+        raise ValueError(f"train_subset={size}; rule: between {2 * n_classes} (two images per class) and the "
+                         f"{len(labels)} training images")
+    if int(size) == len(labels):
+        return np.arange(len(labels))
+    from sklearn.model_selection import train_test_split
+
+    keep, _ = train_test_split(np.arange(len(labels)), train_size=int(size), stratify=labels, random_state=seed)
+    return np.sort(keep)
+
+
+def downsample(images: np.ndarray, resolution: int | None) -> np.ndarray:
+    """Area downsampling of (N, C, H, W) float images so the shorter side is ``resolution``."""
+    if resolution is None:
+        return images
+    h, w = images.shape[2:]
+    if not 1 <= int(resolution) <= min(h, w):
+        raise ValueError(f"resolution={resolution}; rule: between 1 and the image size {min(h, w)} "
+                         f"(downsampling only)")
+    size = (int(resolution), max(1, round(w * resolution / h))) if h <= w else \
+        (max(1, round(h * resolution / w)), int(resolution))
+    if size == (h, w):
+        return images
+    out = torch.nn.functional.interpolate(torch.from_numpy(images), size=size, mode="area")
+    return out.numpy()
+
+
 def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str = "arrays",
-                val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+                val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
+                train_subset: int | None = None, resolution: int | None = None, source: str = "") -> Dataset:
     """A :class:`Dataset` from arrays: images (N, H, W) or (N, C, H, W), uint8 (scaled to
     [0, 1]) or float. Without a test set, a seeded stratified ``test_fraction`` of the
-    images is held out as one."""
+    images is held out as one. ``train_subset`` keeps a seeded stratified subset of the
+    training images before the validation split; ``resolution`` area-downsamples every
+    split (the shorter side becomes ``resolution``)."""
     x = _as_nchw(images, "images")
     y = _as_labels(labels, len(x), "labels")
     if (test_images is None) != (test_labels is None):
@@ -110,6 +162,9 @@ def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str
         y_test = _as_labels(test_labels, len(x_test), "test_labels")
         if x_test.shape[1:] != x.shape[1:]:
             raise ValueError(f"test_images: shape {x_test.shape[1:]} differs from images {x.shape[1:]}")
+    keep = _subset(y, train_subset, seed)
+    x, y = downsample(x[keep], resolution), y[keep]
+    x_test = downsample(x_test, resolution)
     train_idx, val_idx = _split(y, val_fraction, seed, "labels")
     mean = x[train_idx].mean(axis=(0, 2, 3))
     std = x[train_idx].std(axis=(0, 2, 3)) + 1e-8
@@ -120,7 +175,7 @@ def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str
     num_classes = int(max(y.max(), y_test.max()) + 1)
     return Dataset(name, norm(x[train_idx]), torch.from_numpy(y[train_idx]), norm(x[val_idx]),
                    torch.from_numpy(y[val_idx]), norm(x_test), torch.from_numpy(y_test), num_classes,
-                   mean.tolist(), std.tolist())
+                   mean.tolist(), std.tolist(), train_subset, resolution, source)
 
 
 def _torchvision(cls, root, download: bool, name: str):
@@ -135,7 +190,44 @@ def _torchvision(cls, root, download: bool, name: str):
     return train, test
 
 
-def _image_folder(path: Path, seed: int, val_fraction: float) -> Dataset:
+def _not_found(name: str, root, folders: list[Path]) -> FileNotFoundError:
+    env = os.environ.get(DATA_ENV)
+    places = [f"root={root}" if root else "root= (not given)",
+              f"${DATA_ENV}={env}" if env else f"${DATA_ENV} (not set)"]
+    if name == "fashion-mnist":
+        places.append(str(SYSTEM_FASHION_MNIST))
+    remedies = ["`apt-get install dataset-fashion-mnist`"] if name == "fashion-mnist" else []
+    if name != "idx":
+        remedies.append("download=True with root=FOLDER (CLI: --download --root FOLDER)")
+    return FileNotFoundError(
+        f"dataset {name!r}: the four IDX files (train/t10k images and labels) are in none of: {'; '.join(places)} "
+        f"(looked in {len(folders)} folders); remedy: {' or '.join(remedies) or 'point root at the folder'}")
+
+
+def _idx(name: str, root, download: bool, **kwargs) -> Dataset:
+    """Fashion-MNIST, MNIST or any MNIST-format folder, read from its IDX files."""
+    tv_name = {"fashion-mnist": "FashionMNIST", "mnist": "MNIST"}.get(name, "")
+    system = SYSTEM_FASHION_MNIST if name == "fashion-mnist" else None
+    if name == "idx" and not (root or os.environ.get(DATA_ENV)):
+        raise ValueError(f"dataset 'idx': pass root=FOLDER holding the four IDX files (or set ${DATA_ENV})")
+    folders = candidate_folders(root, tv_name or None, system)
+    files = next((f for f in map(idx_folder_files, folders) if f is not None), None)
+    if files is None and download and tv_name:
+        target = root or os.environ.get(DATA_ENV)
+        if not target:
+            raise ValueError(f"dataset {name!r}: download=True needs root=FOLDER (CLI: --root FOLDER) to save into")
+        from torchvision import datasets
+
+        getattr(datasets, tv_name)(str(target), train=True, download=True)
+        files = idx_folder_files(Path(target) / tv_name / "raw")
+    if files is None:
+        raise _not_found(name, root, folders)
+    arrays = read_idx_dataset(files)
+    return from_arrays(arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"],
+                       name=name, source=str(files[("train", "images")].parent), **kwargs)
+
+
+def _image_folder(path: Path, **kwargs) -> Dataset:
     from torchvision.datasets import ImageFolder
 
     def read(folder: Path):
@@ -156,41 +248,50 @@ def _image_folder(path: Path, seed: int, val_fraction: float) -> Dataset:
         x_test, y_test = (read(path / "test")[:2]) if (path / "test").is_dir() else (None, None)
     else:
         (x, y, classes), x_test, y_test = read(path), None, None
-    return from_arrays(x, y, x_test, y_test, name=str(path), seed=seed, val_fraction=val_fraction)
+    return from_arrays(x, y, x_test, y_test, name=str(path), source=str(path), **kwargs)
 
 
 def load_dataset(name: str = "digits", root: str | Path | None = None, *, download: bool = False,
-                 val_fraction: float = 0.1, seed: int = 0) -> Dataset:
-    """Load ``"digits"`` (offline), ``"fashion-mnist"``, ``"cifar10"``, ``"cifar100"`` (from
-    ``root``, downloaded only with ``download=True``) or a folder of class sub-folders
-    (``name`` is the path, or ``name="folder"`` with ``root``; ``train/`` and ``test/``
-    sub-folders are used when present)."""
+                 val_fraction: float = 0.1, seed: int = 0, train_subset: int | None = None,
+                 resolution: int | None = None) -> Dataset:
+    """Load a data set by name:
+
+    * ``"digits"``: scikit-learn's bundled 8x8 digits (offline).
+    * ``"fashion-mnist"``: its IDX files, looked for in ``root`` (the four files, or
+      torchvision's ``FashionMNIST/raw/``), then ``$TSENAS_DATA``, then
+      ``/usr/share/datasets/fashion-mnist`` (``apt-get install dataset-fashion-mnist``);
+      ``download=True`` fetches it into ``root`` through torchvision.
+    * ``"mnist"``: the same for MNIST (no system package); ``"idx"``: any MNIST-format
+      folder given as ``root``.
+    * ``"cifar10"``, ``"cifar100"``: torchvision, from ``root``, downloaded only when asked.
+    * a folder of class sub-folders (``name`` is the path, or ``"folder"`` with ``root``;
+      ``train/`` and ``test/`` sub-folders are used when present).
+
+    ``train_subset`` and ``resolution`` are the proxy settings (see the module doc).
+    """
     key = str(name).lower()
+    common = {"seed": seed, "val_fraction": val_fraction, "train_subset": train_subset, "resolution": resolution}
     if key == "digits":
         from sklearn.datasets import load_digits
 
         digits = load_digits()
         images = (digits.images / 16.0).astype(np.float32)
-        return from_arrays(images, digits.target, name="digits", seed=seed, val_fraction=val_fraction)
-    if key in ("fashion-mnist", "fashion_mnist", "fashionmnist"):
-        from torchvision.datasets import FashionMNIST
-
-        train, test = _torchvision(FashionMNIST, root, download, name)
-        return from_arrays(train.data.numpy(), train.targets.numpy(), test.data.numpy(), test.targets.numpy(),
-                           name="fashion-mnist", seed=seed, val_fraction=val_fraction)
+        return from_arrays(images, digits.target, name="digits", source="sklearn.datasets.load_digits", **common)
+    if key in _FASHION or key in ("mnist", "idx"):
+        return _idx("fashion-mnist" if key in _FASHION else key, root, download, **common)
     if key in ("cifar10", "cifar100"):
         from torchvision.datasets import CIFAR10, CIFAR100
 
         train, test = _torchvision(CIFAR10 if key == "cifar10" else CIFAR100, root, download, name)
         return from_arrays(train.data.transpose(0, 3, 1, 2), train.targets, test.data.transpose(0, 3, 1, 2),
-                           test.targets, name=key, seed=seed, val_fraction=val_fraction)
+                           test.targets, name=key, source=str(root), **common)
     path = Path(root if key == "folder" else name)
     if key == "folder" and root is None:
         raise ValueError("dataset 'folder': pass root=FOLDER with one sub-folder per class")
     if not path.is_dir():
         raise FileNotFoundError(f"dataset {name!r}: not one of {', '.join(DATASETS)} and no folder {path} "
                                 f"exists; give a known name or a folder with one sub-folder per class")
-    return _image_folder(path, seed, val_fraction)
+    return _image_folder(path, **common)
 
 
-__all__ = ["Dataset", "load_dataset", "from_arrays", "DATASETS"]
+__all__ = ["Dataset", "load_dataset", "from_arrays", "downsample", "DATASETS"]

@@ -18,6 +18,7 @@ import torch
 from ..space.genome import AnyGenome
 from ..space.network import build_network, count_flops, count_params
 from .archive import Archive
+from .augment import Augment, make_augment
 from .data import Dataset, load_dataset
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
@@ -37,13 +38,17 @@ class TorchEvaluator:
     ``archive``: an :class:`Archive` or an ``.sqlite`` path (None: no archive).
     ``device``: None picks CUDA when present. ``epochs`` (paper: 10), ``batch_size`` and
     ``lr`` set the short training; ``seed`` seeds every network and batch order.
+    ``augment``: the short trainings stay without augmentation (None, the default) unless
+    given an :class:`~tsenas_pymoo.evaluation.augment.Augment` or a spec for
+    :func:`~tsenas_pymoo.evaluation.augment.make_augment` ("auto", "crop,flip", ...).
     """
 
     def __init__(self, dataset: Dataset | str = "digits", epochs: int = 10, init_channels: int = 16,
                  batch_size: int = 128, lr: float = 0.1, store: WeightStore | str | Path | None = None,
                  archive: Archive | str | Path | None = None, device: str | None = None, seed: int = 0,
-                 amp: bool = True, channels_last: bool = True):
+                 amp: bool = True, channels_last: bool = True, augment: Augment | str | None = None):
         self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
+        self.augment = make_augment(augment, self.dataset.name, self.dataset.input_shape)
         if epochs < 1:
             raise ValueError(f"epochs={epochs}; rule: at least 1")
         if init_channels < 2:
@@ -130,7 +135,7 @@ class TorchEvaluator:
         result = train_model(model, data["train_x"], data["train_y"], epochs=epochs,
                              batch_size=self.batch_size, lr=self.lr, seed=genome_seed(self.seed, key),
                              device=self.device, amp=self.amp, channels_last=self.channels_last,
-                             on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
+                             augment=self.augment, on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
                              if bar is not None else None)
         if bar is not None:
             bar.close()

@@ -19,6 +19,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .augment import Augment
+
 
 @dataclass
 class TrainResult:
@@ -53,13 +55,15 @@ def _autocast(device: torch.device, enabled: bool):
 
 def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, lr: float,
          momentum: float, weight_decay: float, generator: torch.Generator, device: torch.device,
-         amp: bool, on_epoch: Callable[[int, float], None] | None) -> TrainResult:
+         amp: bool, on_epoch: Callable[[int, float], None] | None, augment: Augment | None = None,
+         label_smoothing: float = 0.0) -> TrainResult:
     result = TrainResult(batch_size=batch_size)
     n = len(y)
     steps_per_epoch = max(1, n // batch_size if n % batch_size < 2 else n // batch_size + 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps_per_epoch)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+    augment = augment if augment is not None and augment.active else None
     model.train()
     start = time.perf_counter()
     for epoch in range(epochs):
@@ -67,8 +71,9 @@ def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_
         total = torch.zeros((), device=device)
         for step in range(steps_per_epoch):
             idx = order[step * batch_size:(step + 1) * batch_size]
+            batch = x[idx] if augment is None else augment(x[idx], generator)
             with _autocast(device, amp):
-                loss = loss_fn(model(x[idx]), y[idx])
+                loss = loss_fn(model(batch), y[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -90,9 +95,12 @@ def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_
 def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 10,
                 batch_size: int = 128, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 3e-4,
                 seed: int = 0, device: str | torch.device | None = None, amp: bool = True,
-                channels_last: bool = True, on_epoch: Callable[[int, float], None] | None = None) -> TrainResult:
+                channels_last: bool = True, on_epoch: Callable[[int, float], None] | None = None,
+                augment: Augment | None = None, label_smoothing: float = 0.0) -> TrainResult:
     """Train ``model`` in place on ``(x, y)``; returns a :class:`TrainResult`.
 
+    ``augment`` (an :class:`~tsenas_pymoo.evaluation.augment.Augment`) transforms each
+    batch on the device; ``label_smoothing`` is the cross-entropy's (0: none).
     ``x`` and ``y`` are moved to the device once (pass them already there to skip that).
     The batch order comes from a generator seeded with ``seed``: the same model, data and
     seed give the same weights on the same device.
@@ -101,6 +109,8 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
         raise ValueError(f"epochs={epochs}; rule: at least 1")
     if batch_size < 2:
         raise ValueError(f"batch_size={batch_size}; rule: at least 2 (batch norm)")
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing={label_smoothing}; rule: 0 <= value < 1")
     dev = pick_device(device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(dev, memory_format=memory_format)
@@ -110,7 +120,8 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
     while True:
         generator = torch.Generator().manual_seed(seed)
         try:
-            return _fit(model, x, y, epochs, batch_size, lr, momentum, weight_decay, generator, dev, amp, on_epoch)
+            return _fit(model, x, y, epochs, batch_size, lr, momentum, weight_decay, generator, dev, amp, on_epoch,
+                        augment, label_smoothing)
         except torch.cuda.OutOfMemoryError as err:
             torch.cuda.empty_cache()
             if batch_size <= 2 or initial is None or getattr(train_model, "_retried", False):

@@ -1,0 +1,63 @@
+"""The README's real-data command, timed: a whole default search on Fashion-MNIST with
+the CPU proxy settings, as a user runs it.
+
+    tsenas search --dataset fashion-mnist --train-subset 5000 --resolution 14 --device cpu
+
+Runs it in ``runs/real_data_search`` (resumed when a previous run was cut off; the wall
+time then counts only this invocation and says so), and writes the wall time, the
+machine's cores, the data settings and the validation / test accuracy to
+benchmarks/results/real_data_search.json.
+
+    python benchmarks/real_data.py            # the command above
+    python benchmarks/real_data.py --fresh    # delete a previous run directory first
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = ["--dataset", "fashion-mnist", "--train-subset", "5000", "--resolution", "14", "--device", "cpu"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "runs" / "real_data_search"))
+    parser.add_argument("--fresh", action="store_true")
+    args = parser.parse_args()
+    out = Path(args.out)
+    if args.fresh and out.exists():
+        shutil.rmtree(out)
+    resumed = (out / "config.json").exists()
+    cmd = [sys.executable, "-m", "tsenas_pymoo.cli", "search"]
+    cmd += ["--resume", str(out)] if resumed else COMMAND + ["--out", str(out)]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"search failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    summary = json.loads((out / "summary.json").read_text())
+    final = summary["final"]
+    result = {"command": "tsenas search " + " ".join(COMMAND), "resumed": resumed, "wall_seconds": wall,
+              "cores": len(os.sched_getaffinity(0)), "config": json.loads((out / "config.json").read_text()),
+              "data": final["data"], "best_genome": summary["best_genome"],
+              "best_val_accuracy": summary["best_val_accuracy"], "evaluations": summary["evaluations"],
+              "generations": summary["generations"], "test_accuracy": final["test_accuracy"],
+              "final_epochs": final["epochs"], "final_seconds": final["seconds"], "final_augment": final["augment"],
+              "params": final["params"], "flops": final["flops"],
+              "stdout_tail": proc.stdout.strip().splitlines()[-6:]}
+    path = ROOT / "benchmarks" / "results" / "real_data_search.json"
+    path.write_text(json.dumps(result, indent=1))
+    print(json.dumps({k: result[k] for k in ("wall_seconds", "best_val_accuracy", "test_accuracy", "evaluations")}))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
