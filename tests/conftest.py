@@ -1,11 +1,14 @@
 """Shared test helpers: a cheap deterministic stand-in evaluator (operators' tests only)."""
 
+import gzip
 import hashlib
+import struct
 
 import numpy as np
 import pytest
 
 from tsenas_pymoo import TSENASProblem
+from tsenas_pymoo.evaluation.idx import IDX_FILES
 from tsenas_pymoo.space.cells import is_reduction
 
 CELL_SCORE = {1: 0.3, 2: 0.2, 3: 0.5, 4: 0.4, 5: 0.2, 6: 0.1, 7: 0.4, 8: 0.3}
@@ -49,3 +52,33 @@ def digits_small():
     d = load_dataset("digits")
     d.train_x, d.train_y = d.train_x[:400], d.train_y[:400]
     return d
+
+
+def _idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:
+    dtype = {0x08: ">u1", 0x0C: ">i4", 0x0D: ">f4"}[code]
+    head = bytes([0, 0, code, array.ndim]) + b"".join(struct.pack(">I", s) for s in array.shape)
+    return head + array.astype(dtype).tobytes()
+
+
+def _write_idx_set(folder, n_train=100, n_test=20, side=28, compress=False, seed=0):
+    """Four MNIST-format files with 10 balanced classes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        arrays[(split, "images")] = rng.integers(0, 256, (n, side, side), dtype=np.uint8)
+        arrays[(split, "labels")] = (np.arange(n) % 10).astype(np.uint8)
+    for key, array in arrays.items():
+        data = _idx_bytes(array)
+        name = IDX_FILES[key] + (".gz" if compress else "")
+        (folder / name).write_bytes(gzip.compress(data) if compress else data)
+    return arrays
+
+
+@pytest.fixture
+def idx_files():
+    """``idx_files.bytes(array)``: one IDX file's bytes; ``idx_files.write(folder, ...)``:
+    the four files of a small MNIST-format set (returns the arrays)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(bytes=_idx_bytes, write=_write_idx_set)

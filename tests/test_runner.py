@@ -88,6 +88,29 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
     assert (tmp_path / "post" / "weights.safetensors").exists()
 
 
+def test_proxy_settings_are_recorded_and_train_uses_the_full_data(tmp_path, idx_files):
+    idx_files.write(tmp_path / "data", n_train=300, n_test=40, side=16)
+    run = tmp_path / "run"
+    done = cli("search", "--dataset", "idx", "--root", str(tmp_path / "data"), "--train-subset", "200",
+               "--resolution", "8", "--out", str(run), *TINY, "--stage1-gens", "2", "--stage2-gens", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "proxy data     idx: 200 training images at 8x8" in done.stdout
+    config = json.loads((run / "config.json").read_text())
+    assert (config["train_subset"], config["resolution"]) == (200, 8)
+    genotype = json.loads((run / "best_genotype.json").read_text())
+    searched = genotype["search_data"]
+    assert (searched["dataset"], searched["train_subset"], searched["resolution"]) == ("idx", 200, 8)
+    assert searched["input_shape"] == genotype["input_shape"] == [1, 8, 8] and searched["train"] == 180
+    assert genotype["final"]["data"]["resolution"] == 8 and genotype["final"]["augment"]["flip"] is False
+
+    trained = cli("train", str(run / "best_genotype.json"), "--root", str(tmp_path / "data"), "--epochs", "1",
+                  "--out", str(tmp_path / "post"))
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert "Dataset('idx', input (1, 16, 16), 10 classes, train 270, val 30, test 40)" in trained.stdout
+    report = json.loads((tmp_path / "post" / "genotype.json").read_text())
+    assert report["input_shape"] == [1, 16, 16] and report["report"]["data"]["train_subset"] is None
+
+
 @pytest.mark.parametrize("args, message", [
     (["search", "--pop-size", "0"], "an integer >= 1"),
     (["search", "--resume", "/nonexistent/run"], "no config.json"),
@@ -95,6 +118,10 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
     (["train", "/nonexistent/genotype.json"], "does not exist"),
     (["plot", "/nonexistent/run"], "no log.jsonl"),
     (["search", "--dataset", "/nonexistent/folder", "--out", "{tmp}/y"], "no folder"),
+    (["search", "--train-subset", "0"], "an integer >= 1"),
+    (["search", "--augment", "rotate", "--out", "{tmp}/z"], "augment='rotate': unknown"),
+    (["search", "--resolution", "9", "--out", "{tmp}/w"], "resolution=9; rule: between 1 and the image size 8"),
+    (["search", "--dataset", "idx", "--out", "{tmp}/v"], "dataset 'idx': pass root=FOLDER"),
 ])
 def test_bad_options_exit_2_with_one_line(tmp_path, args, message):
     proc = cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])

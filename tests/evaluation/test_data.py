@@ -60,10 +60,40 @@ def test_image_folder(tmp_path):
 def test_missing_dataset_folder_says_how_to_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="no folder"):
         load_dataset(str(tmp_path / "nope"))
-    with pytest.raises(FileNotFoundError, match="download=True"):
-        load_dataset("fashion-mnist", root=tmp_path)
     with pytest.raises(ValueError, match="root is required"):
         load_dataset("cifar10")
+
+
+def test_train_subset_is_stratified_seeded_and_taken_before_the_val_split():
+    full = load_dataset("digits")
+    d = load_dataset("digits", train_subset=500)
+    assert len(d.train_y) + len(d.val_y) == 500 and len(d.val_y) == 50
+    counts = torch.bincount(torch.cat([d.train_y, d.val_y])).numpy()
+    source = torch.bincount(torch.cat([full.train_y, full.val_y])).numpy()
+    assert np.abs(counts - 500 * source / source.sum()).max() <= 1  # stratified: each class in proportion
+    assert len(d.test_y) == len(full.test_y)                   # the test split is untouched
+    assert d.settings()["train_subset"] == 500
+    again = load_dataset("digits", train_subset=500)
+    assert torch.equal(again.train_x, d.train_x) and torch.equal(again.val_y, d.val_y)
+    other = load_dataset("digits", train_subset=500, seed=1)
+    assert not torch.equal(other.train_x, d.train_x)
+    with pytest.raises(ValueError, match="train_subset=5000; rule: between 20"):
+        load_dataset("digits", train_subset=5000)
+
+
+def test_resolution_downsamples_every_split_by_area():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(120, 12, 12), dtype=np.uint8)
+    labels = np.arange(120) % 3
+    d = from_arrays(images, labels, images[:30], labels[:30], resolution=6)
+    assert d.input_shape == (1, 6, 6) and d.val_x.shape[1:] == d.test_x.shape[1:] == (1, 6, 6)
+    # area downsampling: each pixel is the mean of its 2x2 block (up to the normalization)
+    block = images[:30].reshape(30, 6, 2, 6, 2).mean(axis=(2, 4)) / 255.0
+    expected = (block - d.mean[0]) / d.std[0]
+    assert np.allclose(d.test_x[:, 0].numpy(), expected, atol=1e-5)
+    assert from_arrays(images, labels, resolution=12).input_shape == (1, 12, 12)
+    with pytest.raises(ValueError, match="resolution=13; rule: between 1 and the image size 12"):
+        from_arrays(images, labels, resolution=13)
 
 
 def _idx(path, array, magic):

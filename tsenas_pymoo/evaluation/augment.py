@@ -56,8 +56,8 @@ class Augment:
                                   torch.randint(0, w, (n,), generator=generator)], 1).to(x.device)
             rows = torch.arange(h, device=x.device)[None, :] - centre[:, :1]
             cols = torch.arange(w, device=x.device)[None, :] - centre[:, 1:]
-            half = self.cutout / 2
-            inside = (rows.abs() < half)[:, :, None] & (cols.abs() < half)[:, None, :]
+            low, high = -(self.cutout // 2), self.cutout - self.cutout // 2   # cutout pixels a side
+            inside = ((rows >= low) & (rows < high))[:, :, None] & ((cols >= low) & (cols < high))[:, None, :]
             x = x * (~inside)[:, None].to(x.dtype)
         return x
 
