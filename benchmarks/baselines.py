@@ -80,7 +80,8 @@ def main(argv=None):
     run = Path(args.run)
     genome, meta = load_genotype(run / "best_genotype.json")
     config = json.loads((run / "config.json").read_text())
-    data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"])
+    data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"],
+                        train_subset=config.get("train_subset"), resolution=config.get("resolution"))
     width = meta["init_channels"]
     with __import__("sqlite3").connect(run / "archive.sqlite") as conn:
         search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
@@ -98,7 +99,8 @@ def main(argv=None):
     rows.append(train_and_test("DARTS cells x8 (hand-picked)", build_network(darts, data.input_shape,
                                                                             data.num_classes, width),
                                data, args.epochs, args.seed, args.device, 0.0))
-    out = {"dataset": data.name, "run": str(run), "genome": genome.key(), "init_channels": width, "rows": rows}
+    out = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
+           "run": str(run), "genome": genome.key(), "init_channels": width, "rows": rows}
     (ROOT / "benchmarks" / "results" / "baselines.json").write_text(json.dumps(out, indent=1))
 
 

@@ -105,6 +105,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--root", default=None)
+    parser.add_argument("--train-subset", type=int, default=None)
+    parser.add_argument("--resolution", type=int, default=None)
     parser.add_argument("--device", default=None)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--budget", type=int, default=None)
@@ -112,7 +114,7 @@ def main(argv=None):
     width, epochs, budget = (4, 1, 32) if args.quick else (8, 2, 60)
     budget = args.budget or budget
     pop, n_min, n_max = 8, 3, 6
-    data = load_dataset(args.dataset, args.root)
+    data = load_dataset(args.dataset, args.root, train_subset=args.train_subset, resolution=args.resolution)
     tmp = tempfile.mkdtemp()
     evaluator = TorchEvaluator(data, epochs=epochs, init_channels=width, device=args.device,
                                archive=Path(tmp) / "archive.sqlite")
@@ -136,7 +138,8 @@ def main(argv=None):
             "median_curve": [statistics.median(c[i] for c in runs) for i in range(budget)],
             "q25_curve": [float(np.percentile([c[i] for c in runs], 25)) for i in range(budget)],
             "q75_curve": [float(np.percentile([c[i] for c in runs], 75)) for i in range(budget)]}
-    out = {"dataset": data.name, "init_channels": width, "epochs": epochs, "budget_distinct_genomes": budget,
+    out = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
+           "init_channels": width, "epochs": epochs, "budget_distinct_genomes": budget,
            "pop_size": pop, "n_min": n_min, "n_max": n_max, "seeds": args.seeds, "random_final_median": random_final,
            "distinct_trainings": evaluator.trained, "seconds": time.perf_counter() - start, "methods": summary,
            "curves": curves}
