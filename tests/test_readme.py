@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -22,6 +24,19 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     exec(compile(blocks[3], str(README), "exec"), namespace)
     assert (tmp_path / "runs" / "demo" / "archive.sqlite").exists()
     assert namespace["evaluator"].trained >= 4 and 0 < namespace["res"].pop.get("accuracy").max() <= 1
+
+
+def test_readme_real_data_example_runs():
+    from tsenas_pymoo.evaluation.idx import SYSTEM_FASHION_MNIST, idx_folder_files
+
+    if idx_folder_files(SYSTEM_FASHION_MNIST) is None:
+        pytest.skip("dataset-fashion-mnist is not installed")
+    block = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)[4]
+    assert 'load_dataset("fashion-mnist")' in block
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    assert namespace["full"].input_shape == (1, 28, 28) and len(namespace["full"].test_y) == 10000
+    assert namespace["proxy"].input_shape == (1, 14, 14) and len(namespace["proxy"].train_y) == 4500
 
 
 def test_readme_starts_with_install_and_search_and_ci_runs_its_test_command():

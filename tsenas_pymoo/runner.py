@@ -59,7 +59,7 @@ class SearchConfig:
     update_every: int = 1
     final_epochs: int = 20
     augment: str = "none"            # the short trainings of the search: "none", "auto", "crop,flip", ...
-    final_augment: str = "auto"      # the final training: the paper's crop (+ flip) on Fashion-MNIST / CIFAR
+    final_augment: str = "none"      # the final training ("auto": crop + flip on Fashion-MNIST / CIFAR); see README
     cutout: int = 0                  # final training: cutout side in pixels (0: off)
     label_smoothing: float = 0.0     # final training
     device: str | None = None

@@ -2,7 +2,6 @@
 Fashion-MNIST files when the system package is installed."""
 
 import gzip
-import struct
 
 import numpy as np
 import pytest
@@ -66,7 +65,7 @@ def test_search_order_root_layouts_then_env(tmp_path, monkeypatch, idx_files):
     assert d.name == "idx" and d.input_shape == (1, 28, 28) and d.num_classes == 10
 
 
-def test_not_found_names_every_place_and_both_remedies(tmp_path, monkeypatch, idx_files):
+def test_not_found_names_every_place_and_both_remedies(tmp_path, monkeypatch):
     import tsenas_pymoo.evaluation.data as data
 
     monkeypatch.setattr(data, "SYSTEM_FASHION_MNIST", tmp_path / "system")
@@ -87,7 +86,7 @@ def test_not_found_names_every_place_and_both_remedies(tmp_path, monkeypatch, id
 
 
 @pytest.mark.skipif(REAL is None, reason="dataset-fashion-mnist is not installed")
-def test_real_fashion_mnist_matches_torchvision_reader(tmp_path, idx_files):
+def test_real_fashion_mnist_matches_torchvision_reader(tmp_path):
     from torchvision.datasets.mnist import read_image_file, read_label_file
 
     images = read_idx(REAL[("train", "images")])
@@ -104,7 +103,7 @@ def test_real_fashion_mnist_matches_torchvision_reader(tmp_path, idx_files):
 
 
 @pytest.mark.skipif(REAL is None, reason="dataset-fashion-mnist is not installed")
-def test_fashion_mnist_loads_with_no_argument(idx_files):
+def test_fashion_mnist_loads_with_no_argument():
     d = load_dataset("fashion-mnist")
     assert d.input_shape == (1, 28, 28) and (len(d.train_y), len(d.val_y), len(d.test_y)) == (54000, 6000, 10000)
     assert d.source == str(SYSTEM_FASHION_MNIST)
