@@ -1,26 +1,39 @@
-"""tsenas_pymoo: TS-ENAS (Two-Stage Evolution for cell-based NAS, Zou et al.) on pymoo."""
+"""tsenas_pymoo: TS-ENAS (Two-Stage Evolution for cell-based NAS, Zou et al.) on pymoo.
 
-from .evaluation import (Archive, Dataset, SuperNet, TorchEvaluator, WeightStore, from_arrays, load_dataset,
-                         train_model)
-from .operators import (AlphaLevelSurvival, CellCrossover, CellMutation, GenomeDuplicateElimination,
-                        GenomeRepair, NodeEdgeMutation, PruningMutation, TSENASSampling,
-                        compare_by_alpha_level)
-from .algorithm import TSENAS, BestAccuracyCallback
-from .export import load_genotype, load_network, save_genotype, train_final
-from .fine_problem import FineSearchProblem
-from .plotting import plot_convergence, plot_hypervolume, plot_pareto, plot_trajectory
-from .problem import TSENASProblem
-from .runner import SearchConfig, SearchRun, run_search
-from .space import CELLS, OPS, CellGenome, FineGenome, NetworkGenome, build_network, network_cost
+Names are imported on first use (PEP 562), so ``import tsenas_pymoo`` and the ``tsenas``
+command stay light until torch is needed; the CLI sets the thread policy before that.
+"""
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "TSENASProblem", "TSENASSampling", "CellCrossover", "CellMutation", "AlphaLevelSurvival",
-    "GenomeRepair", "GenomeDuplicateElimination", "NodeEdgeMutation", "PruningMutation",
-    "compare_by_alpha_level", "NetworkGenome", "FineGenome", "CellGenome", "build_network",
-    "network_cost", "OPS", "CELLS", "TorchEvaluator", "WeightStore", "Archive", "SuperNet", "Dataset",
-    "load_dataset", "from_arrays", "train_model", "TSENAS", "BestAccuracyCallback", "FineSearchProblem",
-    "plot_convergence", "plot_trajectory", "plot_pareto", "plot_hypervolume", "train_final", "save_genotype", "load_genotype", "load_network",
-    "SearchConfig", "SearchRun", "run_search",
-]
+_SOURCES = {
+    ".evaluation": ("Archive", "Dataset", "SuperNet", "TorchEvaluator", "WeightStore", "from_arrays", "load_dataset",
+                    "train_model"),
+    ".operators": ("AlphaLevelSurvival", "CellCrossover", "CellMutation", "GenomeDuplicateElimination",
+                   "GenomeRepair", "NodeEdgeMutation", "PruningMutation", "TSENASSampling", "compare_by_alpha_level"),
+    ".algorithm": ("TSENAS", "BestAccuracyCallback"),
+    ".export": ("load_genotype", "load_network", "save_genotype", "train_final"),
+    ".fine_problem": ("FineSearchProblem",),
+    ".plotting": ("plot_convergence", "plot_hypervolume", "plot_pareto", "plot_trajectory"),
+    ".problem": ("TSENASProblem",),
+    ".config": ("SearchConfig",),
+    ".runner": ("SearchRun", "run_search"),
+    ".space": ("CELLS", "OPS", "CellGenome", "FineGenome", "NetworkGenome", "build_network", "network_cost"),
+}
+_WHERE = {name: module for module, names in _SOURCES.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'tsenas_pymoo' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -13,10 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .space.cells import CELLS
-from .space.genome import NetworkGenome
-from .space.network import network_cost
-
 
 def _shape(text: str) -> tuple[int, int, int]:
     try:
@@ -53,6 +49,14 @@ def _data_options(parser, what: str) -> None:
                         help=f"proxy: area-downsample every split to R pixels a side {what}")
 
 
+def _thread_options(parser, policies) -> None:
+    parser.add_argument("--threads", type=_positive, default=None,
+                        help="torch threads per training process (default: usable cores / processes)")
+    parser.add_argument("--wait-policy", default="auto", choices=policies,
+                        help="how idle OpenMP threads wait; auto: passive when the cores are oversubscribed or "
+                             "busy with other work at start, else OpenMP's default")
+
+
 def _recipe_options(parser) -> None:
     parser.add_argument("--cutout", type=_count, default=0, metavar="PIXELS", help="final training: cutout side")
     parser.add_argument("--label-smoothing", type=float, default=0.0, help="final training: label smoothing")
@@ -66,7 +70,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .runner import SearchConfig
+    from .config import SearchConfig
+    from .threads import WAIT_POLICIES
 
     d = SearchConfig()
     parser = _Parser(prog="tsenas", description="TS-ENAS neural architecture search on pymoo")
@@ -106,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--workers", type=_count, default=0,
                         help="evaluate on a local Dask cluster of N single-threaded processes (one per GPU on CUDA)")
     search.add_argument("--scheduler", default=None, metavar="ADDRESS", help="evaluate on an existing Dask cluster")
+    _thread_options(search, WAIT_POLICIES)
     search.add_argument("--verbose", action="store_true", help="print pymoo's table per generation")
     train = sub.add_parser("train", help="post-train a saved genotype and report test accuracy",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -122,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default=None)
     train.add_argument("--out", default=None, help="folder for genotype.json and weights.safetensors")
+    _thread_options(train, WAIT_POLICIES)
     plot = sub.add_parser("plot", help="write convergence.png and trajectory.png of a run directory")
     plot.add_argument("run_dir")
     describe = sub.add_parser("describe", help="decode a chain of cell codes and report its cost")
@@ -135,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def describe(args) -> None:
+    from .space.cells import CELLS
+    from .space.genome import NetworkGenome
+    from .space.network import network_cost
+
     genome = NetworkGenome.from_cells(args.codes, args.free_inputs).validate(input_shape=args.input_shape)
     cost = network_cost(genome, args.input_shape, args.num_classes, args.init_channels)
     print(f"genome      {genome.key()}")
@@ -152,14 +163,14 @@ def search(args) -> None:
     from .runner import SearchConfig, SearchRun
 
     if args.resume:
-        run = SearchRun.resume(args.resume, verbose=args.verbose)
+        run = SearchRun.resume(args.resume, verbose=args.verbose, thread_policy=args.thread_policy)
     else:
         out = Path(args.out)
         if (out / "config.json").exists():
             raise ValueError(f"--out {out} already holds a search; use --resume {out} or another --out")
         fields = {f.name for f in dataclasses.fields(SearchConfig)}
         config = SearchConfig(**{k: v for k, v in vars(args).items() if k in fields})
-        run = SearchRun(out, config, verbose=args.verbose)
+        run = SearchRun(out, config, verbose=args.verbose, thread_policy=args.thread_policy)
     summary = run.run()
     final = summary["final"]
     print(f"best network   {summary['best_genome']}")
@@ -203,10 +214,32 @@ def plot(args) -> None:
         print(path)
 
 
+def set_threads(args) -> dict | None:
+    """Choose and apply the thread policy before torch loads (``threads.py``); for a
+    resumed search, from its config.json."""
+    import json
+    from pathlib import Path
+
+    from .threads import apply_policy, choose_policy
+
+    if args.command not in ("search", "train"):
+        return None
+    threads, wait = args.threads, args.wait_policy
+    if getattr(args, "resume", None):
+        path = Path(args.resume) / "config.json"
+        try:
+            saved = json.loads(path.read_text()) if path.is_file() else {}
+        except ValueError as err:
+            raise ValueError(f"{path}: not JSON ({err})") from err
+        threads, wait = saved.get("threads", threads), saved.get("wait_policy", wait)
+    return apply_policy(choose_policy(threads, wait))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        args.thread_policy = set_threads(args)
         {"describe": describe, "search": search, "train": train, "plot": plot}[args.command](args)
     except (ValueError, FileNotFoundError) as err:
         parser.exit(2, f"tsenas {args.command}: error: {err}\n")

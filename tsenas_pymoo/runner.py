@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,78 +22,12 @@ import dill
 import numpy as np
 
 from .algorithm import TSENAS
+from .config import SearchConfig
 from .evaluation.data import load_dataset
 from .evaluation.evaluator import TorchEvaluator
 from .export import save_genotype, train_final
 from .problem import TSENASProblem
-
-
-@dataclass
-class SearchConfig:
-    """Settings of one search. Defaults: a small budget on the embedded digits set that
-    finishes in a few minutes on 2 CPU cores; the paper's are in the README.
-
-    ``train_subset`` and ``resolution`` are proxy settings of the search's data; the
-    final training at the end of a run uses the same data (its report says so), and
-    ``tsenas train best_genotype.json`` trains on the full data at full resolution."""
-
-    dataset: str = "digits"
-    root: str | None = None
-    download: bool = False
-    train_subset: int | None = None  # proxy: a seeded stratified subset of the training images
-    resolution: int | None = None    # proxy: area-downsample every split to this side
-    seed: int = 0
-    pop_size: int = 8
-    fine_size: int = 4
-    stage1_gens: int = 4
-    stage2_gens: int = 3
-    n_min: int = 3
-    n_max: int = 6
-    alpha: float = 0.01
-    epochs: int = 2
-    init_channels: int = 8
-    batch_size: int = 128
-    lr: float = 0.1
-    supernet_epochs: int = 2
-    update_every: int = 1
-    final_epochs: int = 20
-    augment: str = "none"            # the short trainings of the search: "none", "auto", "crop,flip", ...
-    final_augment: str = "none"      # the final training ("auto": crop + flip on Fashion-MNIST / CIFAR); see README
-    cutout: int = 0                  # final training: cutout side in pixels (0: off)
-    label_smoothing: float = 0.0     # final training
-    device: str | None = None
-    objectives: str = "error"    # "error", "error,params" or "error,flops"
-    workers: int = 0             # > 0: a local Dask cluster of this many worker processes
-    scheduler: str | None = None  # an existing Dask scheduler's address
-
-    def validate(self) -> "SearchConfig":
-        for name in ("pop_size", "fine_size", "stage1_gens", "epochs", "init_channels", "batch_size", "n_min",
-                     "n_max", "update_every", "final_epochs"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1")
-        if self.stage2_gens < 0 or self.supernet_epochs < 0:
-            raise ValueError("stage2_gens and supernet_epochs: rule: at least 0")
-        if self.fine_size > self.pop_size:
-            raise ValueError(f"fine_size={self.fine_size}; rule: at most pop_size={self.pop_size}")
-        if self.n_max < self.n_min:
-            raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
-        for name in ("train_subset", "resolution"):
-            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
-                raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the full data")
-        if self.cutout < 0 or not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "
-                             f"0 <= label_smoothing < 1")
-        from .evaluation.augment import make_augment
-
-        for name in ("augment", "final_augment"):
-            make_augment(getattr(self, name), self.dataset, (1, 8, 8))  # raises on an unknown spec
-        return self
-
-    @classmethod
-    def from_json(cls, path: Path) -> "SearchConfig":
-        data = json.loads(Path(path).read_text())
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+from .threads import apply_policy, choose_policy
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -110,9 +43,10 @@ class SearchRun:
     """One run directory: ``SearchRun(run_dir, config).run()``; ``SearchRun.resume(dir)``."""
 
     def __init__(self, run_dir: str | Path, config: SearchConfig | None = None, progress: bool = True,
-                 verbose: bool = False):
+                 verbose: bool = False, thread_policy: dict | None = None):
         self.dir = Path(run_dir)
         self.progress, self.verbose = progress, verbose
+        self.thread_policy = thread_policy  # as applied by the CLI before torch loaded; else set in run()
         config_path = self.dir / "config.json"
         if config is None:
             if not config_path.is_file():
@@ -151,9 +85,18 @@ class SearchRun:
             from distributed import Client
 
             self._client = Client(c.scheduler)
-        else:
-            self._client = local_client(c.workers)
-        return DaskRunner(self._client)
+            return DaskRunner(self._client, threads=c.threads or 1)
+        policy = choose_policy(c.threads, c.wait_policy, processes=c.workers)
+        self._client = local_client(c.workers, policy)
+        self._record_threads(workers=policy.to_dict())
+        return DaskRunner(self._client, threads=policy.threads)
+
+    def _record_threads(self, **policies) -> None:
+        """The thread policies in force, written into config.json beside the settings."""
+        path = self.dir / "config.json"
+        data = json.loads(path.read_text())
+        data["thread_policy"] = dict(data.get("thread_policy") or {}, **policies)
+        _atomic_write(path, json.dumps(data, indent=1).encode())
 
     def _algorithm(self, evaluator: TorchEvaluator) -> TSENAS:
         c = self.config
@@ -175,6 +118,9 @@ class SearchRun:
 
     def run(self) -> dict[str, Any]:
         """Run (or continue) the search; returns the summary also written to summary.json."""
+        if self.thread_policy is None:
+            self.thread_policy = apply_policy(choose_policy(self.config.threads, self.config.wait_policy))
+        self._record_threads(driver=self.thread_policy)
         evaluator = self._evaluator()
         evaluator.progress = self.progress
         marker = self.dir / "store" / "supernet.json"

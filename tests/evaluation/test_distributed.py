@@ -73,3 +73,22 @@ def test_pymoos_dask_parallelization_is_accepted_and_the_driver_archives(digits_
     out = problem.evaluate(np.array([g.to_vector(3) for g in genomes]), return_as_dictionary=True)
     assert np.all(out["accuracy"] > 0.1)
     assert isinstance(problem.elementwise_runner, DaskRunner) and len(ev.archive) == 2
+
+
+def test_thread_policy_reaches_the_worker_processes():
+    from tsenas_pymoo.threads import ThreadPolicy
+
+    policy = ThreadPolicy(threads=2, wait="passive", cores=2, processes=2, busy_cores=1.0, reason="test")
+    c = local_client(2, policy)
+    try:
+        def read_back():
+            import os
+
+            import torch
+
+            return os.environ.get("OMP_WAIT_POLICY"), os.environ.get("OMP_NUM_THREADS"), torch.get_num_threads()
+
+        seen = c.run(read_back)
+        assert len(seen) == 2 and set(seen.values()) == {("PASSIVE", "2", 2)}  # Dask's own default is 1 thread
+    finally:
+        c.close()

@@ -101,12 +101,17 @@ class DaskRunner:
         return [problem.outputs(problem.check_result(g, r)) for g, r in zip(genomes, records)]
 
 
-def local_client(n_workers: int):
-    """A local Dask cluster of ``n_workers`` single-threaded worker processes. On a
+def local_client(n_workers: int, policy=None):
+    """A local Dask cluster of ``n_workers`` worker processes, each running one task at a
+    time. ``policy`` (a :class:`~tsenas_pymoo.threads.ThreadPolicy`) goes into each
+    worker's environment at spawn, before torch loads there (torch threads and OpenMP
+    wait policy); without it, Dask's default of one OpenMP thread per worker holds. On a
     multi-GPU machine worker k trains on ``cuda:k`` (modulo the GPU count). The scheduler
     gives up on a task after its worker died once; the runner retries it once more."""
     from distributed import Client, LocalCluster
 
+    extra = {} if policy is None else {"env": policy.env()}
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               **extra)
     return Client(cluster)

@@ -1,0 +1,96 @@
+"""The thread policy: what it chooses, and that it takes effect before torch loads."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tsenas_pymoo import threads
+from tsenas_pymoo.threads import ThreadPolicy, choose_policy
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """A 4-core machine whose other load the test sets."""
+    state = {"busy": 0.0}
+    monkeypatch.setattr(threads, "usable_cores", lambda: 4)
+    monkeypatch.setattr(threads, "busy_cores", lambda seconds=0.3: state["busy"])
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    return state
+
+
+def test_idle_machine_keeps_openmps_default_and_uses_every_core(machine):
+    policy = choose_policy()
+    assert (policy.threads, policy.wait, policy.cores) == (4, "default", 4)
+    assert "OMP_WAIT_POLICY" not in policy.env() and policy.env()["OMP_NUM_THREADS"] == "4"
+
+
+def test_loaded_or_oversubscribed_machine_waits_passively(machine):
+    machine["busy"] = 2.0
+    policy = choose_policy()
+    assert policy.wait == "passive" and "2.0 cores busy" in policy.reason
+    assert policy.threads == 2                                       # the free cores
+    machine["busy"] = 3.8
+    assert choose_policy().threads == 1 and choose_policy(threads=4).threads == 4
+    machine["busy"] = 2.0
+    assert policy.env()["OMP_WAIT_POLICY"] == "PASSIVE"
+    machine["busy"] = 0.0
+    assert choose_policy(processes=2).threads == 2 and choose_policy(processes=2).wait == "default"
+    assert choose_policy(processes=8).threads == 1                   # never below one thread
+    assert choose_policy(threads=3, processes=2).wait == "passive"  # 6 threads on 4 cores
+
+
+def test_explicit_choices_and_the_environment_win(machine, monkeypatch):
+    machine["busy"] = 3.0
+    assert choose_policy(wait_policy="default").wait == "default"
+    assert choose_policy(threads=1, wait_policy="active").threads == 1
+    machine["busy"] = 0.0
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    assert choose_policy().wait == "passive"
+    with pytest.raises(ValueError, match="wait_policy='lazy'; rule: one of auto, default, passive, active"):
+        choose_policy(wait_policy="lazy")
+    with pytest.raises(ValueError, match="threads=0"):
+        choose_policy(threads=0)
+
+
+def test_busy_cores_counts_other_processes_only(monkeypatch):
+    samples = iter([(100.0, 400.0), (250.0, 600.0)])   # 150 of 200 jiffies busy on a 4-core machine
+    monkeypatch.setattr(threads, "_cpu_times", lambda: next(samples))
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 4)
+    clock = iter([10.0, 10.1])                          # this process used 0.1 s of CPU in 0.2 s
+    monkeypatch.setattr(threads.time, "process_time", lambda: next(clock))
+    monkeypatch.setattr(threads.time, "sleep", lambda s: None)
+    assert threads.busy_cores(0.2) == pytest.approx(0.75 * 4 - 0.5)
+
+
+def test_busy_cores_sees_a_busy_process():
+    idle = threads.busy_cores(0.3)
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        import time
+
+        time.sleep(0.3)
+        busy = threads.busy_cores(0.5)
+    finally:
+        spinner.kill()
+    cores = threads.os.cpu_count()
+    assert busy is not None and busy >= min(idle + 0.5, cores - 0.5)   # (a full machine cannot get busier)
+
+
+def test_cli_sets_the_policy_before_torch_loads_and_records_it(tmp_path):
+    code = ("import sys, json; from tsenas_pymoo.cli import build_parser, set_threads;"
+            "args = build_parser().parse_args(sys.argv[1:]);"
+            "loaded = 'torch' in sys.modules; applied = set_threads(args); import torch, os;"
+            "print(json.dumps([loaded, applied, torch.get_num_threads(), os.environ.get('OMP_WAIT_POLICY')]))")
+    out = subprocess.run([sys.executable, "-c", code, "search", "--threads", "1", "--wait-policy", "passive"],
+                         capture_output=True, text=True, check=True).stdout
+    loaded, applied, torch_threads, env = json.loads(out)
+    assert loaded is False and applied["before_torch"] is True and applied["wait_in_effect"] == "passive"
+    assert (torch_threads, env) == (1, "PASSIVE")
+
+
+def test_policy_is_a_record():
+    policy = ThreadPolicy(2, "passive", 2, 1, 1.5, "why")
+    assert policy.to_dict() == {"threads": 2, "wait": "passive", "cores": 2, "processes": 1, "busy_cores": 1.5,
+                                "reason": "why"}
