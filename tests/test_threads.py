@@ -94,3 +94,12 @@ def test_policy_is_a_record():
     policy = ThreadPolicy(2, "passive", 2, 1, 1.5, "why")
     assert policy.to_dict() == {"threads": 2, "wait": "passive", "cores": 2, "processes": 1, "busy_cores": 1.5,
                                 "reason": "why"}
+
+
+def test_a_run_directory_pins_its_thread_count():
+    from tsenas_pymoo.threads import recorded_threads
+
+    assert recorded_threads({"threads": 3, "thread_policy": {"driver": {"threads": 1}}}) == 3
+    assert recorded_threads({"threads": None, "thread_policy": {"driver": {"threads": 1}, "workers": {"threads": 2}}},
+                            "workers") == 2
+    assert recorded_threads({"threads": None}) is None

@@ -220,7 +220,7 @@ def set_threads(args) -> dict | None:
     import json
     from pathlib import Path
 
-    from .threads import apply_policy, choose_policy
+    from .threads import apply_policy, choose_policy, recorded_threads
 
     if args.command not in ("search", "train"):
         return None
@@ -231,7 +231,7 @@ def set_threads(args) -> dict | None:
             saved = json.loads(path.read_text()) if path.is_file() else {}
         except ValueError as err:
             raise ValueError(f"{path}: not JSON ({err})") from err
-        threads, wait = saved.get("threads", threads), saved.get("wait_policy", wait)
+        threads, wait = recorded_threads(saved), saved.get("wait_policy", wait)
     return apply_policy(choose_policy(threads, wait))
 
 

@@ -27,7 +27,7 @@ from .evaluation.data import load_dataset
 from .evaluation.evaluator import TorchEvaluator
 from .export import save_genotype, train_final
 from .problem import TSENASProblem
-from .threads import apply_policy, choose_policy
+from .threads import apply_policy, choose_policy, recorded_threads
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -86,15 +86,18 @@ class SearchRun:
 
             self._client = Client(c.scheduler)
             return DaskRunner(self._client, threads=c.threads or 1)
-        policy = choose_policy(c.threads, c.wait_policy, processes=c.workers)
+        policy = choose_policy(recorded_threads(self._saved_config(), "workers"), c.wait_policy, processes=c.workers)
         self._client = local_client(c.workers, policy)
         self._record_threads(workers=policy.to_dict())
         return DaskRunner(self._client, threads=policy.threads)
 
+    def _saved_config(self) -> dict:
+        return json.loads((self.dir / "config.json").read_text())
+
     def _record_threads(self, **policies) -> None:
         """The thread policies in force, written into config.json beside the settings."""
         path = self.dir / "config.json"
-        data = json.loads(path.read_text())
+        data = self._saved_config()
         data["thread_policy"] = dict(data.get("thread_policy") or {}, **policies)
         _atomic_write(path, json.dumps(data, indent=1).encode())
 
@@ -119,7 +122,8 @@ class SearchRun:
     def run(self) -> dict[str, Any]:
         """Run (or continue) the search; returns the summary also written to summary.json."""
         if self.thread_policy is None:
-            self.thread_policy = apply_policy(choose_policy(self.config.threads, self.config.wait_policy))
+            threads = recorded_threads(self._saved_config())
+            self.thread_policy = apply_policy(choose_policy(threads, self.config.wait_policy))
         self._record_threads(driver=self.thread_policy)
         evaluator = self._evaluator()
         evaluator.progress = self.progress

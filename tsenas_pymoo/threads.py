@@ -122,6 +122,13 @@ def choose_policy(threads: int | None = None, wait_policy: str = "auto", process
     return ThreadPolicy(n, wait, cores, processes, None if busy is None else round(busy, 3), reason)
 
 
+def recorded_threads(config: dict, role: str = "driver") -> int | None:
+    """The thread count a run directory's ``config.json`` fixed: ``threads`` when the user
+    set it, else what the first start chose for ``role`` ("driver" or "workers"). A resumed
+    search reuses it, since CPU float sums (and so accuracies) depend on the thread count."""
+    return config.get("threads") or ((config.get("thread_policy") or {}).get(role) or {}).get("threads")
+
+
 def apply_policy(policy: ThreadPolicy) -> dict:
     """Set the policy in this process; returns it with ``before_torch``: whether the wait
     policy could still take effect (torch not yet imported)."""
@@ -135,4 +142,4 @@ def apply_policy(policy: ThreadPolicy) -> dict:
                 wait_in_effect=policy.wait if before_torch else os.environ.get("OMP_WAIT_POLICY", "default").lower())
 
 
-__all__ = ["ThreadPolicy", "choose_policy", "apply_policy", "usable_cores", "busy_cores", "WAIT_POLICIES"]
+__all__ = ["ThreadPolicy", "choose_policy", "apply_policy", "recorded_threads", "usable_cores", "busy_cores", "WAIT_POLICIES"]
