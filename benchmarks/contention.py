@@ -1,6 +1,7 @@
 """A tiny search alone and beside a synthetic CPU load, with the thread policy of
 ``tsenas_pymoo/threads.py`` (``auto``) and with OpenMP's default left in place
-(``--wait-policy default``: what every search did before the policy existed).
+(``--wait-policy default``: what every search did before the policy existed), and what
+always waiting passively would cost on an idle machine (``--wait-policy passive``).
 
 The search (as in the issue that asked for this):
 
@@ -35,7 +36,8 @@ SEARCH = ["--seed", "5", "--pop-size", "4", "--fine-size", "2", "--stage1-gens",
           "--epochs", "1", "--init-channels", "4", "--final-epochs", "1", "--device", "cpu"]
 CONFIGS = {"serial, auto": [], "serial, OpenMP default": ["--wait-policy", "default"],
            "--workers 2, auto": ["--workers", "2"],
-           "--workers 2, OpenMP default": ["--workers", "2", "--wait-policy", "default"]}
+           "--workers 2, OpenMP default": ["--workers", "2", "--wait-policy", "default"],
+           "serial, always passive": ["--wait-policy", "passive"]}
 LOADS = (0, 1, 2)
 REPEATS = 3
 LOAD_CODE = ("import torch; torch.set_num_threads({k}); a = torch.randn(384, 384)\n"
@@ -43,6 +45,8 @@ LOAD_CODE = ("import torch; torch.set_num_threads({k}); a = torch.randn(384, 384
 
 
 def repeats(config: str, load: int) -> int:
+    if config.endswith("always passive"):   # only what a fixed switch would cost on an idle machine
+        return 0 if load else REPEATS
     return 1 if load and config.endswith("OpenMP default") else REPEATS
 
 
@@ -85,6 +89,9 @@ def summarize(runs: dict) -> dict:
         auto, old = table[f"{kind}, auto"].get("load_0"), table[f"{kind}, OpenMP default"].get("load_0")
         if auto and old:
             table[f"{kind}, auto"]["unloaded_vs_openmp_default"] = auto["median_s"] / old["median_s"]
+    passive, old = table["serial, always passive"].get("load_0"), table["serial, OpenMP default"].get("load_0")
+    if passive and old:
+        table["serial, always passive"]["unloaded_vs_openmp_default"] = passive["median_s"] / old["median_s"]
     return table
 
 
