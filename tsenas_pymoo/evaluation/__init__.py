@@ -1,6 +1,7 @@
 """Evaluation: data, short training, SuperNet, weight store, archive and the evaluator."""
 
 from .archive import Archive
+from .augment import Augment, make_augment
 from .data import Dataset, from_arrays, load_dataset
 from .evaluator import TorchEvaluator, genome_seed
 from .supernet import SuperNet
