@@ -65,7 +65,8 @@ class SearchConfig:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
         for name in ("train_subset", "resolution", "threads"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
-                raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the full data")
+                raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
+                                 f"(full data, full resolution, usable cores)")
         if self.cutout < 0 or not 0 <= self.label_smoothing < 1:
             raise ValueError(f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "
                              f"0 <= label_smoothing < 1")
@@ -74,7 +75,6 @@ class SearchConfig:
 
         if self.wait_policy not in WAIT_POLICIES:
             raise ValueError(f"wait_policy={self.wait_policy!r}; rule: one of {', '.join(WAIT_POLICIES)}")
-
         for name in ("augment", "final_augment"):
             make_augment(getattr(self, name), self.dataset, (1, 8, 8))  # raises on an unknown spec
         return self

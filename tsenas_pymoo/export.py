@@ -93,7 +93,8 @@ def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: in
         bar = tqdm(total=epochs, desc="final training", unit="epoch")
     start = time.perf_counter()
     result = train_model(model, x, y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
-                         augment=augmentation, label_smoothing=label_smoothing, on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}"))) if bar else None)
+                         augment=augmentation, label_smoothing=label_smoothing,
+                         on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}"))) if bar else None)
     if bar is not None:
         bar.close()
     accuracy = 0.0

@@ -142,4 +142,5 @@ def apply_policy(policy: ThreadPolicy) -> dict:
                 wait_in_effect=policy.wait if before_torch else os.environ.get("OMP_WAIT_POLICY", "default").lower())
 
 
-__all__ = ["ThreadPolicy", "choose_policy", "apply_policy", "recorded_threads", "usable_cores", "busy_cores", "WAIT_POLICIES"]
+__all__ = ["ThreadPolicy", "choose_policy", "apply_policy", "recorded_threads", "usable_cores", "busy_cores",
+           "WAIT_POLICIES"]

@@ -10,7 +10,7 @@ the training mean.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
@@ -42,7 +42,7 @@ class Augment:
         return bool(self.crop_padding or self.flip or self.cutout)
 
     def describe(self) -> dict:
-        return {"crop_padding": self.crop_padding, "flip": self.flip, "cutout": self.cutout}
+        return asdict(self)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, h, w = x.shape

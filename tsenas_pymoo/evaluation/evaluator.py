@@ -135,7 +135,8 @@ class TorchEvaluator:
         result = train_model(model, data["train_x"], data["train_y"], epochs=epochs,
                              batch_size=self.batch_size, lr=self.lr, seed=genome_seed(self.seed, key),
                              device=self.device, amp=self.amp, channels_last=self.channels_last,
-                             augment=self.augment, on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
+                             augment=self.augment,
+                             on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
                              if bar is not None else None)
         if bar is not None:
             bar.close()
