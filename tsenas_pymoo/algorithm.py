@@ -189,12 +189,15 @@ class TSENAS(Algorithm):
     def _initialize_advance(self, infills=None, **kwargs):
         self.pop = self.survival.do(self.problem, infills, n_survive=len(infills), random_state=self.random_state)
         self._update_store()
+        self._retain()
 
     def _rough_offspring(self) -> Population:
         """Alg. 2 lines 7-19: q1, q2 by crossover (gamma), q3 by mutation (beta); duplicates
-        of the population or of earlier offspring are dropped and made again."""
+        of the population or of earlier offspring are dropped and made again. Each
+        child's parents are noted for the evaluator (lineage inheritance)."""
         off = Population.empty()
         rs = self.random_state
+        parents: dict[str, list] = {}
         for _ in range(self.n_max_iterations):
             n_triples = math.ceil((self.pop_size - len(off)) / 3)
             pairs = self.selection.do(self.problem, self.pop, n_triples, 2, to_pop=False, random_state=rs)
@@ -202,11 +205,30 @@ class TSENAS(Algorithm):
             singles = self.selection.do(self.problem, self.pop, n_triples, 1, to_pop=False, random_state=rs)
             q3 = self.mutation.do(self.problem, Population.new("X", self.pop.get("X")[singles[:, 0]]),
                                   random_state=rs)
+            # pymoo orders crossover children (child o of mating m) at o * n_matings + m
+            sources = [pairs[c % len(pairs)] for c in range(len(q12))] + [singles[i] for i in range(len(q3))]
+            for child, idx in zip(Population.merge(q12, q3), sources):
+                parents.setdefault(self.problem.decode(child.X).key(), [self.pop[i].X for i in idx])
             new = self.eliminate.do(Population.merge(q12, q3), self.pop, off)
             off = Population.merge(off, new)
             if len(off) >= self.pop_size:
                 break
-        return off[:self.pop_size]
+        off = off[:self.pop_size]
+        self._note_parents({key: parents[key] for key in (self.problem.decode(x).key() for x in off.get("X"))})
+        return off
+
+    def _note_parents(self, parents: dict[str, list]) -> None:
+        """Tell an evaluator that inherits by lineage each child's parents (as genomes)."""
+        evaluator = getattr(self.problem, "evaluator", None)
+        if hasattr(evaluator, "note_parents"):
+            evaluator.note_parents({key: [self.problem.decode(x) for x in xs] for key, xs in parents.items()})
+
+    def _retain(self) -> None:
+        """Tell the evaluator which individuals live on: their trained states are kept,
+        the rest may go (the store stays bounded by the population)."""
+        evaluator = getattr(self.problem, "evaluator", None)
+        if hasattr(evaluator, "retain"):
+            evaluator.retain([self.problem.decode(x) for x in self.pop.get("X")])
 
     def _update_store(self):
         evaluator = getattr(self.problem, "evaluator", None)
@@ -235,12 +257,14 @@ class TSENAS(Algorithm):
         """Alg. 4 lines 5-6: per parent, a node/edge-mutated child and a pruned child."""
         rs = self.random_state
         n_max = self.problem.n_max
-        X = []
+        X, parents = [], {}
         for x in self.pop.get("X"):
             genome = self.problem.decode(x)
-            X.append(mutate_fine(genome, rs, self.fine_kinds).to_vector(n_max))
-            if self.prune:
-                X.append(prune_fine(genome, rs).to_vector(n_max))
+            children = [mutate_fine(genome, rs, self.fine_kinds)] + ([prune_fine(genome, rs)] if self.prune else [])
+            for child in children:
+                X.append(child.to_vector(n_max))
+                parents.setdefault(child.key(), [x])
+        self._note_parents(parents)
         return Population.new("X", np.array(X))
 
     def _fine_select(self, off: Population) -> Population:
@@ -267,6 +291,7 @@ class TSENAS(Algorithm):
             self._update_store()
         else:
             self.pop = self._fine_select(infills)
+        self._retain()
 
     def _set_optimum(self):
         self.opt = self.pop[_best_first(self.pop)[:1]]

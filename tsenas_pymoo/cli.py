@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--alpha", type=float, default=d.alpha, help="alpha-level threshold")
     search.add_argument("--epochs", type=_positive, default=d.epochs, help="short training per individual")
     search.add_argument("--supernet-epochs", type=_count, default=d.supernet_epochs)
+    search.add_argument("--inheritance", default=d.inheritance, choices=["lineage", "store", "none"],
+                        help="weights a network starts from: its parents' trained units then the cell store "
+                             "(lineage), the cell store only (store, the paper's) or none")
+    search.add_argument("--inherit-lr-scale", type=float, default=d.inherit_lr_scale,
+                        help="warm start: an inherited network trains at lr times this")
+    search.add_argument("--inherit-warmup", type=float, default=d.inherit_warmup,
+                        help="warm start: linear warm-up over this fraction of an inherited network's steps")
+    search.add_argument("--update-every", type=_positive, default=d.update_every,
+                        help="update the cell store (Steps 1-4) every this many generations")
     search.add_argument("--final-epochs", type=_positive, default=d.final_epochs, help="post-training epochs")
     search.add_argument("--init-channels", type=_positive, default=d.init_channels)
     search.add_argument("--batch-size", type=_positive, default=d.batch_size)

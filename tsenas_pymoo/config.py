@@ -40,6 +40,9 @@ class SearchConfig:
     lr: float = 0.1
     supernet_epochs: int = 2
     update_every: int = 1
+    inheritance: str = "lineage"     # "lineage" (parents, then the cell store), "store" (the paper's) or "none"
+    inherit_lr_scale: float = 1.0    # warm start: an inherited network's peak lr = lr * this
+    inherit_warmup: float = 0.0      # warm start: linear warm-up over this fraction of its steps
     final_epochs: int = 20
     augment: str = "none"            # the short trainings of the search: "none", "auto", "crop,flip", ...
     final_augment: str = "none"      # the final training ("auto": crop + flip on Fashion-MNIST / CIFAR); see README
@@ -71,13 +74,27 @@ class SearchConfig:
             raise ValueError(f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "
                              f"0 <= label_smoothing < 1")
         from .evaluation.augment import make_augment
+        from .evaluation.lineage import MODES
         from .threads import WAIT_POLICIES
+
+        if self.inheritance not in MODES:
+            raise ValueError(f"inheritance={self.inheritance!r}; rule: one of {', '.join(MODES)}")
+        self.warm_start()
 
         if self.wait_policy not in WAIT_POLICIES:
             raise ValueError(f"wait_policy={self.wait_policy!r}; rule: one of {', '.join(WAIT_POLICIES)}")
         for name in ("augment", "final_augment"):
             make_augment(getattr(self, name), self.dataset, (1, 8, 8))  # raises on an unknown spec
         return self
+
+    def warm_start(self):
+        """The :class:`~tsenas_pymoo.evaluation.lineage.WarmStart` of these settings."""
+        from .evaluation.lineage import WarmStart
+
+        try:
+            return WarmStart(lr_scale=self.inherit_lr_scale, warmup=self.inherit_warmup)
+        except ValueError as err:
+            raise ValueError(f"inherit_{err}") from None
 
     @classmethod
     def from_json(cls, path: Path) -> "SearchConfig":

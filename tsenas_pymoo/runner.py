@@ -72,7 +72,8 @@ class SearchRun:
                             resolution=c.resolution)
         return TorchEvaluator(data, epochs=c.epochs, init_channels=c.init_channels, batch_size=c.batch_size,
                               lr=c.lr, store=self.dir / "store", archive=self.dir / "archive.sqlite",
-                              device=c.device, seed=c.seed, augment=c.augment)
+                              device=c.device, seed=c.seed, augment=c.augment, inheritance=c.inheritance,
+                              warm_start=c.warm_start())
 
     def _runner(self):
         """A Dask runner when the config asks for workers or a scheduler, else None."""
@@ -128,7 +129,7 @@ class SearchRun:
         evaluator = self._evaluator()
         evaluator.progress = self.progress
         marker = self.dir / "store" / "supernet.json"
-        if self.config.supernet_epochs and not marker.exists():
+        if self.config.supernet_epochs and evaluator.store is not None and not marker.exists():
             info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
             _atomic_write(marker, json.dumps({k: v for k, v in info.items()}).encode())
         algorithm = self._algorithm(evaluator)

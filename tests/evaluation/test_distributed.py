@@ -46,10 +46,10 @@ class DyingEvaluator(TorchEvaluator):
 
     doomed = NetworkGenome.from_cells([3, 7]).key()
 
-    def train_genome(self, genome, epochs=None):
+    def train_genome(self, genome, epochs=None, parents=None):
         if genome.key() == self.doomed and os.environ.get("DASK_WORKER_NAME", "x") != "driver":
             os._exit(1)
-        return super().train_genome(genome, epochs)
+        return super().train_genome(genome, epochs, parents)
 
 
 def test_dead_worker_costs_only_its_evaluation(digits_small, tmp_path, client):

@@ -58,17 +58,52 @@ def test_forced_nan_gives_accuracy_zero_and_is_recorded(digits, tmp_path):
     assert rec["status"] == "nan" and rec["accuracy"] == 0.0
 
 
-def test_supernet_covers_every_cell_and_width_of_decoded_networks(tmp_path):
+def _supernet_store(digits, tmp_path, **kwargs):
+    from tsenas_pymoo.evaluation.trainer import train_model
     from tsenas_pymoo.evaluation.weights import WeightStore
+    torch.manual_seed(0)
+    net = SuperNet(digits.input_shape, 10, 4, **kwargs)
+    train_model(net, digits.train_x, digits.train_y, epochs=2, device="cpu")
     store = WeightStore(tmp_path)
-    SuperNet((1, 8, 8), 10, 4).export(store)
-    rng = np.random.default_rng(0)
+    return net, store, net.export(store)
+
+
+def _missing_units(store, input_shape, n=60):
     from tsenas_pymoo.operators.sampling import sample_genome
-    for _ in range(20):
-        model = build_network(sample_genome(rng, 3, 8, (1, 8, 8)), (1, 8, 8), 10, 4)
-        for key in weight_units(model):
-            if "_op" in key:  # every op unit of every (cell, width) is in the store
-                assert key in store, key
+    rng = np.random.default_rng(0)
+    missing = set()
+    for _ in range(n):
+        model = build_network(sample_genome(rng, 3, 8, input_shape), input_shape, 10, 4)
+        missing |= {key for key in weight_units(model) if key not in store}
+    return missing
+
+
+def test_covering_supernet_trains_every_unit_of_decoded_networks(digits, tmp_path):
+    _, store, _ = _supernet_store(digits, tmp_path)
+    # everything but the classifiers of networks with fewer reductions than the most
+    assert {k for k in _missing_units(store, digits.input_shape) if not k.startswith("classifier")} == set()
+
+
+def test_supernet_without_cover_misses_free_input_adapters(digits, tmp_path):
+    _, store, keys = _supernet_store(digits, tmp_path, cover=False)
+    missing = _missing_units(store, digits.input_shape)
+    assert missing and all("_pre0_" in k or k.startswith("classifier") for k in missing)
+
+
+def test_untrained_units_are_not_exported(digits, tmp_path):
+    from tsenas_pymoo.evaluation.weights import WeightStore
+    net = SuperNet(digits.input_shape, 10, 4, mode="single-path", n_reductions=1)
+    net.train()
+    with torch.no_grad():
+        net(digits.train_x[:8])  # one step: one candidate per slot, one adapter per cell
+    keys = net.export(WeightStore(tmp_path))
+    assert set(keys) == set(net.trained_units())
+    ran = {(j, code) for kind, j, code, *_ in net.used if kind == "cell"}
+    assert len(ran) == len(net.slots)  # one candidate per slot ran ...
+    for j, slot in enumerate(net.slots):
+        for code in slot:
+            ops = [k for k in keys if k.startswith(f"cell{code}_w{slot[code].channels}_node")]
+            assert bool(ops) == ((j, code) in ran)  # ... and only its units were exported
 
 
 def test_supernet_training_then_inheritance(digits, tmp_path):

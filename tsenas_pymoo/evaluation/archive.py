@@ -15,7 +15,10 @@ from typing import Any
 from ..space.genome import AnyGenome
 
 COLUMNS = ("accuracy", "params", "flops", "seconds", "epochs", "inherited_fraction", "status", "reason",
-           "generation")
+           "generation", "sources", "lr", "warmup")
+#: Columns added after the first schema, with their SQL types: older archives gain them.
+ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL"}
+JSON_COLUMNS = ("sources",)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS evaluations (
@@ -30,7 +33,10 @@ CREATE TABLE IF NOT EXISTS evaluations (
     status TEXT NOT NULL,
     reason TEXT,
     generation INTEGER,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    sources TEXT,
+    lr REAL,
+    warmup REAL
 )
 """
 
@@ -56,15 +62,27 @@ class Archive:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(SCHEMA)
+            have = {row[1] for row in self._conn.execute("PRAGMA table_info(evaluations)")}
+            for name, sql_type in ADDED.items():
+                if name not in have:
+                    self._conn.execute(f"ALTER TABLE evaluations ADD COLUMN {name} {sql_type}")
         return self._conn
+
+    @staticmethod
+    def _decode(row: dict[str, Any]) -> dict[str, Any]:
+        for name in JSON_COLUMNS:
+            if isinstance(row.get(name), str):
+                row[name] = json.loads(row[name])
+        return row
 
     def get(self, key: str) -> dict[str, Any] | None:
         row = self._connect().execute(
             f"SELECT {', '.join(COLUMNS)} FROM evaluations WHERE key = ?", (key,)).fetchone()
-        return None if row is None else dict(zip(COLUMNS, row))
+        return None if row is None else self._decode(dict(zip(COLUMNS, row)))
 
     def put(self, key: str, genome: AnyGenome, record: dict[str, Any]) -> None:
-        values = [record.get(c) for c in COLUMNS]
+        values = [json.dumps(record.get(c)) if c in JSON_COLUMNS and record.get(c) is not None else record.get(c)
+                  for c in COLUMNS]
         self._connect().execute(
             f"INSERT OR REPLACE INTO evaluations (key, genome, {', '.join(COLUMNS)}, created) "
             f"VALUES (?, ?, {', '.join('?' * len(COLUMNS))}, ?)",
@@ -73,7 +91,7 @@ class Archive:
     def records(self) -> list[dict[str, Any]]:
         rows = self._connect().execute(
             f"SELECT key, genome, {', '.join(COLUMNS)} FROM evaluations ORDER BY created").fetchall()
-        return [dict(zip(("key", "genome", *COLUMNS), row)) for row in rows]
+        return [self._decode(dict(zip(("key", "genome", *COLUMNS), row))) for row in rows]
 
     def __len__(self) -> int:
         return self._connect().execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]

@@ -4,7 +4,7 @@
 answers archive hits itself, sends each new genome to a worker (the evaluator is scattered
 to the workers once, without its archive), and writes every result into the archive: the
 archive has one writer. Workers share the weight store through its folder (atomic writes
-under a file lock). A task whose worker dies is retried once; if it dies again, the genome
+under a file lock); each task carries the parents the algorithm noted for its genome. A task whose worker dies is retried once; if it dies again, the genome
 is recorded as failed (accuracy 0, status ``failed``) and the search goes on. Every
 evaluation is seeded per genome, so the results equal a serial run's that uses the same
 number of torch threads per training (``threads``, default 1; CPU float sums depend on it).
@@ -17,7 +17,7 @@ from typing import Any
 import dask
 
 
-def _train_on_worker(evaluator, genome, threads: int) -> dict[str, Any]:
+def _train_on_worker(evaluator, genome, threads: int, parents=()) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(threads)
@@ -28,7 +28,7 @@ def _train_on_worker(evaluator, genome, threads: int) -> dict[str, Any]:
         device = f"cuda:{int(name) % torch.cuda.device_count() if name.isdigit() else 0}"
         if evaluator.device != device:  # pin this worker's copy of the evaluator to its GPU
             evaluator.device, evaluator._device_data = device, None
-    return evaluator.train_genome(genome)
+    return evaluator.train_genome(genome, parents=parents)
 
 
 #: Rough relative cost of each op (Table I code): pools and identity ~0, convs by depth.
@@ -40,6 +40,12 @@ def _cost(genome) -> float:
     FLOPs hardly depend on the stage (a halving quarters the map as the width doubles)."""
     return float(sum(_OP_COST[op] for cell in genome.expand().cells for node in cell.nodes if any(node)
                      for op in node[2:]) + 2 * genome.n_cells)
+
+
+def _parents(evaluator, genome) -> tuple:
+    """The parents the algorithm noted for ``genome`` on the driver (the workers' copies
+    of the evaluator were scattered before the notes were made)."""
+    return evaluator.parents_of(genome) if hasattr(evaluator, "parents_of") else ()
 
 
 def _failed(err: BaseException) -> dict[str, Any]:
@@ -69,7 +75,8 @@ class DaskRunner:
         scattered copy with it); record it as failed when the retries fail too."""
         for _ in range(self.retries):
             self._scattered = None
-            future = self.client.submit(_train_on_worker, self._remote(evaluator), genome, self.threads, pure=False)
+            future = self.client.submit(_train_on_worker, self._remote(evaluator), genome, self.threads,
+                                        _parents(evaluator, genome), pure=False)
             try:
                 return future.result()
             except Exception as again:  # noqa: BLE001 - a dead worker or a crash
@@ -89,8 +96,8 @@ class DaskRunner:
         remote = self._remote(evaluator)
         # the largest networks first (by FLOPs), so that no worker is left with a big one at the end
         costs = {i: _cost(g) for i, g in enumerate(genomes) if records[i] is None}
-        futures = {i: self.client.submit(_train_on_worker, remote, genomes[i], self.threads, pure=False,
-                                         priority=int(costs[i]))
+        futures = {i: self.client.submit(_train_on_worker, remote, genomes[i], self.threads,
+                                         _parents(evaluator, genomes[i]), pure=False, priority=int(costs[i]))
                    for i in sorted(costs, key=lambda i: -costs[i])}
         for i, future in futures.items():
             try:

@@ -1,9 +1,11 @@
 """``TorchEvaluator``: the fitness of one genome (Alg. 2 line 6, Sec. IV-B2).
 
-Build the decoded network (seeded per genome), inherit every weight unit the store has,
-train a few epochs on the training split, and report validation accuracy with params,
-FLOPs, seconds, epochs, the inherited fraction of parameters and a status. Every result
-goes into the SQLite archive; a genome already there is answered from it.
+Build the decoded network (seeded per genome), inherit its weights (from its parents'
+trained states, then the cell store: ``inheritance``), train a few epochs on the training
+split (an inherited network with the warm-start schedule), and report validation accuracy
+with params, FLOPs, seconds, epochs, the inherited shares of parameters by source, the
+schedule and a status. Every result goes into the SQLite archive; a genome already there
+is answered from it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 import torch
 
@@ -20,6 +22,7 @@ from ..space.network import build_network, count_flops, count_params
 from .archive import Archive
 from .augment import Augment, make_augment
 from .data import Dataset, load_dataset
+from .lineage import MODES, WarmStart, inherit_from_parents, n_params
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
 from .weights import WeightStore, update_from_ranked
@@ -41,12 +44,22 @@ class TorchEvaluator:
     ``augment``: the short trainings stay without augmentation (None, the default) unless
     given an :class:`~tsenas_pymoo.evaluation.augment.Augment` or a spec for
     :func:`~tsenas_pymoo.evaluation.augment.make_augment` ("auto", "crop,flip", ...).
+    ``inheritance``: "lineage" (default: parents' trained units first, then the store),
+    "store" (the paper's cell store only) or "none" (every network from scratch; the
+    store is not used). ``warm_start``: the schedule of inherited networks
+    (:class:`~tsenas_pymoo.evaluation.lineage.WarmStart`).
     """
 
     def __init__(self, dataset: Dataset | str = "digits", epochs: int = 10, init_channels: int = 16,
                  batch_size: int = 128, lr: float = 0.1, store: WeightStore | str | Path | None = None,
                  archive: Archive | str | Path | None = None, device: str | None = None, seed: int = 0,
-                 amp: bool = True, channels_last: bool = True, augment: Augment | str | None = None):
+                 amp: bool = True, channels_last: bool = True, augment: Augment | str | None = None,
+                 inheritance: str = "lineage", warm_start: WarmStart | None = None):
+        if inheritance not in MODES:
+            raise ValueError(f"inheritance={inheritance!r}; rule: one of {', '.join(MODES)}")
+        self.inheritance = inheritance
+        self.warm_start = WarmStart() if warm_start is None else warm_start
+        self.parents: dict[str, tuple[AnyGenome, ...]] = {}  # pending offspring -> parents (note_parents)
         self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
         self.augment = make_augment(augment, self.dataset.name, self.dataset.input_shape)
         if epochs < 1:
@@ -55,6 +68,8 @@ class TorchEvaluator:
             raise ValueError(f"init_channels={init_channels}; rule: at least 2")
         self.epochs, self.init_channels, self.batch_size, self.lr = epochs, init_channels, batch_size, lr
         self.store = WeightStore(store) if isinstance(store, (str, Path)) else store
+        if inheritance == "none":
+            self.store = None
         self.archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
         self.device = str(pick_device(device))
         self.seed, self.amp, self.channels_last = seed, amp, channels_last
@@ -73,6 +88,7 @@ class TorchEvaluator:
         state = self.__dict__.copy()
         state["_device_data"] = None
         state["archive"] = None
+        state["parents"] = {}  # each Dask task carries its own genome's parents
         return state
 
     @property
@@ -117,14 +133,61 @@ class TorchEvaluator:
             self.archive.put(genome.key(), genome, record)
         return dict(record, archived=False)
 
-    def train_genome(self, genome: AnyGenome, epochs: int | None = None) -> dict[str, Any]:
-        """Inherit, train and validate one genome (no archive look-up)."""
+    # -- lineage ------------------------------------------------------------------------
+    def note_parents(self, parents: Mapping[str, Sequence[AnyGenome]]) -> None:
+        """The algorithm's word on pending offspring: child key -> its parents' genomes."""
+        self.parents.update({key: tuple(genomes) for key, genomes in parents.items()})
+
+    def parents_of(self, genome: AnyGenome) -> tuple[AnyGenome, ...]:
+        return self.parents.get(genome.key(), ())
+
+    def retain(self, genomes: Iterable[AnyGenome]) -> int:
+        """Keep the trained states of ``genomes`` (the living population) and delete the
+        rest; the pending notes are done with. Returns the number of states deleted."""
+        self.parents = {}
+        if self.store is None:
+            return 0
+        return self.store.retain_trained(g.key() for g in genomes)
+
+    def _parent_models(self, parents: Sequence[AnyGenome]) -> list[torch.nn.Module]:
+        models = []
+        for genome in parents:
+            state = self.store.load_trained(genome.key())
+            if state is None:
+                continue  # evicted, never trained here, or failed
+            with torch.random.fork_rng(devices=[]):
+                model = build_network(genome, self.input_shape, self.num_classes, self.init_channels)
+            model.load_state_dict(state)
+            models.append(model)
+        return models
+
+    def inherit(self, model: torch.nn.Module, parents: Sequence[AnyGenome] = ()) -> dict[str, float]:
+        """Load ``model``'s inherited units; returns the shares of its parameters by source
+        (``parent``, ``store``, ``fresh``)."""
+        total = n_params(model) or 1
+        from_parent, taken = 0, set()
+        if self.store is None:
+            return {"parent": 0.0, "store": 0.0, "fresh": 1.0}
+        if self.inheritance == "lineage" and parents:
+            from_parent, taken = inherit_from_parents(model, self._parent_models(parents))
+        from_store = self.store.inherit(model, skip=taken)
+        shares = {"parent": from_parent / total, "store": from_store}
+        return {**shares, "fresh": max(0.0, 1.0 - shares["parent"] - shares["store"])}
+
+    def train_genome(self, genome: AnyGenome, epochs: int | None = None,
+                     parents: Sequence[AnyGenome] | None = None) -> dict[str, Any]:
+        """Inherit, train and validate one genome (no archive look-up). ``parents``
+        default to those noted for it (:meth:`note_parents`)."""
         start = time.perf_counter()
         key = genome.key()
         model = self.build(genome)
         params = count_params(model)
         flops = count_flops(model, self.input_shape)
-        inherited = self.store.inherit(model) if self.store is not None else 0.0
+        sources = self.inherit(model, self.parents_of(genome) if parents is None else parents)
+        inherited = sources["parent"] + sources["store"]
+        warm = self.warm_start.applies(inherited)
+        lr = self.lr * self.warm_start.lr_scale if warm else self.lr
+        warmup = self.warm_start.warmup if warm else 0.0
         data = self._data()
         epochs = epochs or self.epochs
         bar = None
@@ -133,7 +196,7 @@ class TorchEvaluator:
 
             bar = tqdm(total=epochs, desc=f"training N={genome.n_cells}", unit="epoch", leave=False)
         result = train_model(model, data["train_x"], data["train_y"], epochs=epochs,
-                             batch_size=self.batch_size, lr=self.lr, seed=genome_seed(self.seed, key),
+                             batch_size=self.batch_size, lr=lr, warmup=warmup, seed=genome_seed(self.seed, key),
                              device=self.device, amp=self.amp, channels_last=self.channels_last,
                              augment=self.augment,
                              on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
@@ -149,7 +212,8 @@ class TorchEvaluator:
                 self.store.save_trained(key, model)
         return {"accuracy": accuracy, "params": params, "flops": flops,
                 "seconds": time.perf_counter() - start, "epochs": result.epochs,
-                "inherited_fraction": inherited, "status": result.status, "reason": result.reason}
+                "inherited_fraction": inherited, "sources": sources, "lr": lr, "warmup": warmup,
+                "status": result.status, "reason": result.reason}
 
     def update_store(self, population: Iterable[tuple[AnyGenome, float]]) -> list[str]:
         """Steps 1-4 of Sec. IV-B2: ``population`` is (genome, accuracy) pairs; walking

@@ -1,6 +1,7 @@
 """Short training of a decoded network (Sec. IV-B2: 10 epochs per individual, Sec. V-C).
 
-SGD (momentum 0.9, weight decay 3e-4) with a cosine learning rate, on data that lives as
+SGD (momentum 0.9, weight decay 3e-4) with a cosine learning rate (optionally after a
+linear warm-up: the warm-start schedule of inherited networks), on data that lives as
 tensors on the device and is sliced there (no per-batch worker processes). channels_last
 memory format is used on every device (it is faster on CPU too), bf16 autocast on CUDA.
 A loss that turns NaN or infinite stops the training with status ``"nan"``; a CUDA
@@ -53,15 +54,30 @@ def _autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
+def _schedule(optimizer, total: int, warmup: float):
+    """Cosine annealing over ``total`` steps; with ``warmup`` (a fraction of them) the
+    learning rate first rises linearly from lr / warm-up steps to lr."""
+    warm = int(round(warmup * total))
+    if warm < 1:
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
 def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, lr: float,
          momentum: float, weight_decay: float, generator: torch.Generator, device: torch.device,
          amp: bool, on_epoch: Callable[[int, float], None] | None, augment: Augment | None = None,
-         label_smoothing: float = 0.0) -> TrainResult:
+         label_smoothing: float = 0.0, warmup: float = 0.0) -> TrainResult:
     result = TrainResult(batch_size=batch_size)
     n = len(y)
     steps_per_epoch = max(1, n // batch_size if n % batch_size < 2 else n // batch_size + 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps_per_epoch)
+    schedule = _schedule(optimizer, epochs * steps_per_epoch, warmup)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     augment = augment if augment is not None and augment.active else None
     model.train()
@@ -96,9 +112,12 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
                 batch_size: int = 128, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 3e-4,
                 seed: int = 0, device: str | torch.device | None = None, amp: bool = True,
                 channels_last: bool = True, on_epoch: Callable[[int, float], None] | None = None,
-                augment: Augment | None = None, label_smoothing: float = 0.0) -> TrainResult:
+                augment: Augment | None = None, label_smoothing: float = 0.0,
+                warmup: float = 0.0) -> TrainResult:
     """Train ``model`` in place on ``(x, y)``; returns a :class:`TrainResult`.
 
+    ``warmup``: the fraction of the steps over which the learning rate rises linearly to
+    ``lr`` before the cosine decay (0: none).
     ``augment`` (an :class:`~tsenas_pymoo.evaluation.augment.Augment`) transforms each
     batch on the device; ``label_smoothing`` is the cross-entropy's (0: none).
     ``x`` and ``y`` are moved to the device once (pass them already there to skip that).
@@ -109,6 +128,8 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
         raise ValueError(f"epochs={epochs}; rule: at least 1")
     if batch_size < 2:
         raise ValueError(f"batch_size={batch_size}; rule: at least 2 (batch norm)")
+    if not 0.0 <= warmup < 1.0:
+        raise ValueError(f"warmup={warmup}; rule: a fraction of the steps, 0 <= value < 1")
     if not 0.0 <= label_smoothing < 1.0:
         raise ValueError(f"label_smoothing={label_smoothing}; rule: 0 <= value < 1")
     dev = pick_device(device)
@@ -121,7 +142,7 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
         generator = torch.Generator().manual_seed(seed)
         try:
             return _fit(model, x, y, epochs, batch_size, lr, momentum, weight_decay, generator, dev, amp, on_epoch,
-                        augment, label_smoothing)
+                        augment, label_smoothing, warmup)
         except torch.cuda.OutOfMemoryError as err:
             torch.cuda.empty_cache()
             if batch_size <= 2 or initial is None or getattr(train_model, "_retried", False):

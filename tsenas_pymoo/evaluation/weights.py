@@ -30,11 +30,19 @@ from ..space.network import CellModule, TSENASNetwork
 log = logging.getLogger(__name__)
 
 
-def cell_units(cell: CellModule) -> list[tuple[str, nn.Module]]:
-    """(key, module) of each weighted part of one cell."""
+def adapter_key(code: int, channels: int, c_free: int, halvings: int) -> str:
+    """Store key of the free-input adapter of a cell ``code`` at width ``channels`` whose
+    free input has ``c_free`` channels and is ``halvings`` resolution halvings away."""
+    return f"cell{code}_w{channels}_pre0_in{c_free}_h{halvings}"
+
+
+def cell_units(cell: CellModule, free_adapter: bool = True) -> list[tuple[str, nn.Module]]:
+    """(key, module) of each weighted part of one cell (``free_adapter=False``: all but
+    the free-input adapter)."""
     base = f"cell{cell.cell.code}_w{cell.channels}"
-    units = [(f"{base}_pre0_in{cell.c_free}_h{cell.free_halvings}", cell.preprocess0),
-             (f"{base}_pre1_in{cell.c_prev}", cell.preprocess1)]
+    units = [(adapter_key(cell.cell.code, cell.channels, cell.c_free, cell.free_halvings), cell.preprocess0)]
+    units = units if free_adapter else []
+    units.append((f"{base}_pre1_in{cell.c_prev}", cell.preprocess1))
     for name, module in cell.edges.items():
         op, stride = cell.edge_specs[name]
         units.append((f"{base}_{name}_op{op}_s{stride}", module))
@@ -134,13 +142,15 @@ class WeightStore:
         return self._read(self.unit_path(key), key)
 
     # -- whole networks ---------------------------------------------------------------
-    def inherit(self, model: TSENASNetwork) -> float:
-        """Load every unit the store has into ``model``; returns the inherited fraction of
-        its parameters."""
+    def inherit(self, model: TSENASNetwork, skip: set[int] | None = None) -> float:
+        """Load every unit the store has into ``model``, except the modules whose ``id``
+        is in ``skip`` (already inherited from a parent); returns the fraction of the
+        model's parameters loaded here."""
         total = _n_params(model)
         inherited = 0
         for key, modules in weight_units(model).items():
-            state = self.get(key)
+            modules = [m for m in modules if skip is None or id(m) not in skip]
+            state = self.get(key) if modules else None
             if state is None:
                 continue
             for module in modules:
@@ -170,6 +180,23 @@ class WeightStore:
 
     def load_trained(self, genome_key: str) -> dict[str, torch.Tensor] | None:
         return self._read(self.trained_path(genome_key), f"trained weights of {genome_key}")
+
+    def retain_trained(self, genome_keys: Iterable[str]) -> int:
+        """Delete the trained states of every genome not in ``genome_keys`` (the living
+        population): the folder stays bounded by the population. Returns the number
+        deleted."""
+        keep = {self.trained_path(key).name for key in genome_keys}
+        deleted = 0
+        with self._lock:
+            for path in self.trained_dir.glob("*.safetensors"):
+                if path.name not in keep:
+                    path.unlink(missing_ok=True)
+                    deleted += 1
+        return deleted
+
+    def size_bytes(self) -> int:
+        """Bytes of every file in the store (units and trained states)."""
+        return sum(p.stat().st_size for p in self.root.rglob("*.safetensors"))
 
 
 def update_from_ranked(store: WeightStore, ranked_models: Iterable[TSENASNetwork]) -> list[str]:

@@ -19,7 +19,7 @@ from .genome import AnyGenome, CellGenome, input_reduction_cap
 from .ops import FactorizedReduce, ReLUConvBN, make_op
 
 
-def _adapter(c_in: int, c_out: int, halvings: int) -> nn.Module:
+def adapter(c_in: int, c_out: int, halvings: int) -> nn.Module:
     if halvings == 0:
         return ReLUConvBN(c_in, c_out, 1, 1, 0)
     steps = [FactorizedReduce(c_in, c_out)] + [FactorizedReduce(c_out, c_out) for _ in range(halvings - 1)]
@@ -35,7 +35,7 @@ class CellModule(nn.Module):
         self.cell = cell
         self.channels, self.c_free, self.free_halvings, self.c_prev = channels, c_free, free_halvings, c_prev
         self.edge_specs: dict[str, tuple[int, int]] = {}  # edge name -> (op code, stride)
-        self.preprocess0 = _adapter(c_free, channels, free_halvings)
+        self.preprocess0 = adapter(c_free, channels, free_halvings)
         self.preprocess1 = ReLUConvBN(c_prev, channels, 1, 1, 0)
         self.edges = nn.ModuleDict()
         self.wiring = []
@@ -49,7 +49,11 @@ class CellModule(nn.Module):
         self.outputs = cell.output_nodes()
 
     def forward(self, s_free: torch.Tensor, s_prev: torch.Tensor) -> torch.Tensor:
-        states = {0: self.preprocess0(s_free), 1: self.preprocess1(s_prev)}
+        return self.body(self.preprocess0(s_free), self.preprocess1(s_prev))
+
+    def body(self, s0: torch.Tensor, s1: torch.Tensor) -> torch.Tensor:
+        """The nodes and the output node, from the two inputs already adapted."""
+        states = {0: s0, 1: s1}
         for node_id, x_i, x_j in self.wiring:
             states[node_id] = (self.edges[edge_name(node_id, 0)](states[x_i])
                                + self.edges[edge_name(node_id, 1)](states[x_j]))
@@ -143,5 +147,5 @@ def network_cost(genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_
     return cost
 
 
-__all__ = ["build_network", "count_params", "count_flops", "network_cost", "TSENASNetwork",
+__all__ = ["adapter", "build_network", "count_params", "count_flops", "network_cost", "TSENASNetwork",
            "CellModule", "edge_name", "input_reduction_cap"]

@@ -1,0 +1,139 @@
+"""Lineage weight inheritance: a child starts from its parents' trained weights.
+
+Lamarckian inheritance as in large-scale evolution of image classifiers (Real et al.
+2017), at the unit level of Sec. IV-B2. The algorithm tells the evaluator each child's
+parents (:meth:`TorchEvaluator.note_parents`) and which individuals live on
+(:meth:`TorchEvaluator.retain`); every trained network's state is kept in the weight
+store's ``trained/`` folder until no living individual can be a parent.
+
+Which parent unit a child unit takes (:func:`inherit_from_parents`):
+
+* **cells** come from the parent cell they were copied from: the parent whose chain the
+  child keeps (same free inputs) at the same position when the cell code matches there,
+  else the k-th cell of the same type in a parent (Fig. 3a pairs the k-th normal cell of
+  one parent with the k-th normal cell of the other), when its code matches. A cell
+  changed by cell mutation has no parent source.
+* **edges** of a source cell are taken when the node, input and op are equal (Alg. 4:
+  the edges a node or edge mutation or the pruning edited are new).
+* **input adapters** are taken when their shapes match; the free-input adapter of a cell
+  whose connection was mutated (same position, another free input) is not.
+* **stem and classifier** come from the first parent whose shapes match.
+
+Whatever has no parent source comes from the paper's cell store, else stays fresh; the
+evaluator records the three shares (``sources``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+from torch import nn
+
+from ..space.network import CellModule, TSENASNetwork
+
+MODES = ("lineage", "store", "none")
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """The training schedule of an inherited network: the peak learning rate is
+    ``lr_scale`` times the search's, reached after a linear warm-up over ``warmup`` of the
+    steps. It applies when at least ``threshold`` of the network's parameters were
+    inherited (from parents or the store). The defaults were chosen by measurement
+    (README, "Weight inheritance")."""
+
+    lr_scale: float = 1.0
+    warmup: float = 0.0
+    threshold: float = 0.5
+
+    def __post_init__(self):
+        if not 0.0 < self.lr_scale <= 10.0:
+            raise ValueError(f"lr_scale={self.lr_scale}; rule: 0 < value <= 10")
+        if not 0.0 <= self.warmup < 1.0:
+            raise ValueError(f"warmup={self.warmup}; rule: a fraction of the steps, 0 <= value < 1")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold={self.threshold}; rule: a fraction in [0, 1]")
+
+    def applies(self, inherited_fraction: float) -> bool:
+        return inherited_fraction >= self.threshold and inherited_fraction > 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def n_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _copy(target: nn.Module, source: nn.Module, taken: set[int]) -> int:
+    """Load ``source``'s state into ``target`` when every tensor's shape matches;
+    returns the parameters copied."""
+    mine, theirs = target.state_dict(), source.state_dict()
+    if not mine or set(mine) != set(theirs) or any(mine[k].shape != theirs[k].shape for k in mine):
+        return 0
+    target.load_state_dict(theirs)
+    taken.add(id(target))
+    return n_params(target)
+
+
+def _type_rank(cells: Sequence[CellModule], index: int) -> tuple[bool, int]:
+    kind = cells[index].cell.reduction
+    return kind, sum(c.cell.reduction == kind for c in cells[:index])
+
+
+def source_cell(child: TSENASNetwork, index: int, parents: Sequence[TSENASNetwork]):
+    """(parent, cell index) that cell ``index`` of ``child`` was copied from, or None."""
+    cell = child.cells[index]
+
+    def same(parent, k):
+        theirs = parent.cells[k]
+        return theirs.cell.code == cell.cell.code and theirs.channels == cell.channels
+
+    for parent in parents:
+        if index < len(parent.cells) and same(parent, index):
+            return parent, index
+    kind, rank = _type_rank(child.cells, index)
+    for parent in parents:
+        of_kind = [k for k, c in enumerate(parent.cells) if c.cell.reduction == kind]
+        if rank < len(of_kind) and same(parent, of_kind[rank]):
+            return parent, of_kind[rank]
+    return None
+
+
+def _inherit_cell(child: TSENASNetwork, index: int, parent: TSENASNetwork, k: int, taken: set[int]) -> int:
+    mine, theirs = child.cells[index], parent.cells[k]
+    copied = _copy(mine.preprocess1, theirs.preprocess1, taken)
+    if k != index or parent.free_inputs[k] == child.free_inputs[index]:
+        copied += _copy(mine.preprocess0, theirs.preprocess0, taken)
+    for name, module in mine.edges.items():
+        node_id, slot = int(name[4:name.index("_")]), int(name[-1])
+        if name in theirs.edges and theirs.edge_specs[name] == mine.edge_specs[name] \
+                and theirs.cell.node(node_id)[slot] == mine.cell.node(node_id)[slot]:
+            copied += _copy(module, theirs.edges[name], taken)
+    return copied
+
+
+def inherit_from_parents(child: TSENASNetwork, parents: Sequence[TSENASNetwork]) -> tuple[int, set[int]]:
+    """Load into ``child`` every unit it shares with a parent (module docstring); returns
+    the parameters inherited and the ids of the modules that were loaded."""
+    taken: set[int] = set()
+    if not parents:
+        return 0, taken
+    # the parent whose chain the child keeps comes first
+    parents = sorted(parents, key=lambda p: (p.free_inputs != child.free_inputs, len(p.cells) != len(child.cells)))
+    copied = 0
+    for index in range(len(child.cells)):
+        found = source_cell(child, index, parents)
+        if found is not None:
+            copied += _inherit_cell(child, index, found[0], found[1], taken)
+    for name in ("stem", "classifier"):
+        for parent in parents:
+            got = _copy(getattr(child, name), getattr(parent, name), taken)
+            if got:
+                copied += got
+                break
+    return copied, taken
+
+
+__all__ = ["MODES", "WarmStart", "inherit_from_parents", "source_cell", "n_params"]
