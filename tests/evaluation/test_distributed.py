@@ -39,6 +39,9 @@ def test_dask_search_equals_serial(digits_small, tmp_path, client):
     rows = {r["key"]: r["accuracy"] for r in ev_serial.archive.records()}
     assert {r["key"]: r["accuracy"] for r in ev_dask.archive.records()} == rows
     assert ev_dask.trained == len(rows)  # the driver wrote every row
+    sources = {r["key"]: r["sources"] for r in ev_serial.archive.records()}
+    assert {r["key"]: r["sources"] for r in ev_dask.archive.records()} == sources  # the same lineage
+    assert any(s["parent"] > 0 for s in sources.values())  # offspring started from their parents' weights
 
 
 class DyingEvaluator(TorchEvaluator):

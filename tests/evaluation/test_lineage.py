@@ -1,0 +1,150 @@
+"""Lineage inheritance: a child carries exactly its parents' trained tensors where it
+shares a unit with them, and nothing where it was changed."""
+
+import numpy as np
+import pytest
+import torch
+from pymoo.optimize import minimize
+
+from tsenas_pymoo import TSENAS, NetworkGenome, TSENASProblem
+from tsenas_pymoo.evaluation import TorchEvaluator
+from tsenas_pymoo.evaluation.lineage import WarmStart
+from tsenas_pymoo.operators.crossover import cross_cells
+from tsenas_pymoo.operators.fine import mutate_fine, prune_fine
+from tsenas_pymoo.operators.mutation import mutate_cells, mutate_connections
+from tsenas_pymoo.operators.sampling import sample_genome
+
+SHAPE = (1, 16, 16)
+
+
+def evaluator(digits, tmp_path, **kw):
+    return TorchEvaluator(digits, epochs=1, init_channels=4, device="cpu", store=tmp_path / "store", **kw)
+
+
+def trained_parent(ev, genome, seed):
+    """A parent with a distinctive 'trained' state, saved as the lineage keeps it."""
+    model = ev.build(genome, seed=seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p))
+    ev.store.save_trained(genome.key(), model)
+    return model
+
+
+def same(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    return set(sa) == set(sb) and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_crossover_child_cells_carry_the_parent_cell_they_came_from(digits, tmp_path):
+    ev = evaluator(digits, tmp_path)
+    rng = np.random.default_rng(1)
+    checked = 0
+    for trial in range(12):
+        a, b = (sample_genome(rng, 3, 6, digits.input_shape) for _ in range(2))
+        if a.key() == b.key():
+            continue
+        models = {a.key(): trained_parent(ev, a, 2 * trial), b.key(): trained_parent(ev, b, 2 * trial + 1)}
+        for child in cross_cells(a, b, rng):
+            owner = a if child.free_inputs == a.free_inputs and child.n_cells == a.n_cells else b
+            other = b if owner is a else a
+            model = ev.build(child)
+            shares = ev.inherit(model, [a, b])
+            assert shares["parent"] > 0  # cells moved to another width have no parent source
+            kind_rank = {}
+            for i, code in enumerate(child.codes):
+                kind = (code in (5, 6, 7, 8))
+                rank = kind_rank[kind] = kind_rank.get(kind, -1) + 1
+                if owner.codes[i] == code:
+                    source = models[owner.key()].cells[i]
+                else:  # swapped in: the other parent's cell of the same type and rank
+                    k = [j for j, c in enumerate(other.codes) if (c in (5, 6, 7, 8)) == kind][rank]
+                    assert other.codes[k] == code
+                    source = models[other.key()].cells[k]
+                mine = model.cells[i]
+                if source.channels == mine.channels:
+                    assert all(same(mine.edges[n], source.edges[n]) for n in mine.edges)
+                    assert same(mine.preprocess1, source.preprocess1)
+                    checked += 1
+    assert checked > 20
+
+
+def test_mutated_cell_and_connection_are_not_inherited(digits, tmp_path):
+    ev = evaluator(digits, tmp_path)
+    rng = np.random.default_rng(3)
+    parent = NetworkGenome.from_cells([1, 5, 2, 6, 3])
+    pmodel = trained_parent(ev, parent, 0)
+    for _ in range(5):
+        child = mutate_cells(parent, rng, prob_var=0.0)  # exactly one point
+        changed = [i for i in range(5) if child.codes[i] != parent.codes[i]]
+        model = ev.build(child)
+        fresh = ev.build(child)  # the same seeded initialization, nothing inherited
+        ev.inherit(model, [parent])
+        for i in range(5):
+            weighted = [n for n in model.cells[i].edges if any(True for _ in model.cells[i].edges[n].parameters())]
+            expected = fresh.cells[i] if i in changed else pmodel.cells[i]
+            assert all(same(model.cells[i].edges[n], expected.edges[n]) for n in weighted), (i, changed)
+    child = mutate_connections(parent, rng, prob_var=0.0)
+    i = next(i for i in range(5) if child.free_inputs[i] != parent.free_inputs[i])
+    model, fresh = ev.build(child), ev.build(child)
+    ev.inherit(model, [parent])
+    assert same(model.cells[i].preprocess0, fresh.cells[i].preprocess0)  # the mutated connection is new
+    assert same(model.cells[i].preprocess1, pmodel.cells[i].preprocess1)
+    assert same(model.stem, pmodel.stem) and same(model.classifier, pmodel.classifier)
+
+
+@pytest.mark.parametrize("edit", ["mutate", "prune"])
+def test_stage2_child_equals_parent_except_the_edited_parts(digits, tmp_path, edit):
+    ev = evaluator(digits, tmp_path)
+    rng = np.random.default_rng(5)
+    parent = NetworkGenome.from_cells([1, 5, 2, 6]).expand()
+    pmodel = trained_parent(ev, parent, 0)
+    for _ in range(4):
+        child = mutate_fine(parent, rng) if edit == "mutate" else prune_fine(parent, rng)
+        model, fresh = ev.build(child), ev.build(child)
+        shares = ev.inherit(model, [parent])
+        assert shares["parent"] > 0.3 and shares["store"] == 0.0
+        for mine, theirs, new in zip(model.cells, pmodel.cells, fresh.cells):
+            assert same(mine.preprocess0, theirs.preprocess0) and same(mine.preprocess1, theirs.preprocess1)
+            for name, module in mine.edges.items():
+                node_id, slot = int(name[4:name.index("_")]), int(name[-1])
+                kept = name in theirs.edges and mine.cell.node(node_id)[slot] == theirs.cell.node(node_id)[slot] \
+                    and mine.cell.node(node_id)[2 + slot] == theirs.cell.node(node_id)[2 + slot]
+                assert same(module, theirs.edges[name] if kept else new.edges[name]), name
+
+
+def test_sources_fall_back_to_store_then_fresh_and_are_recorded(digits, tmp_path):
+    ev = evaluator(digits, tmp_path, archive=tmp_path / "a.sqlite")
+    parent = NetworkGenome.from_cells([1, 5, 2])
+    trained_parent(ev, parent, 0)
+    ev.note_parents({NetworkGenome.from_cells([1, 5, 3]).key(): [parent]})
+    r = ev(NetworkGenome.from_cells([1, 5, 3]))
+    assert r["sources"]["parent"] > 0.5 and r["sources"]["store"] == 0.0
+    assert abs(sum(r["sources"].values()) - 1) < 1e-9
+    assert ev.archive.get(NetworkGenome.from_cells([1, 5, 3]).key())["sources"] == r["sources"]
+    store_only = evaluator(digits, tmp_path, inheritance="store")
+    assert store_only.inherit(store_only.build(NetworkGenome.from_cells([1, 5, 3])), [parent])["parent"] == 0.0
+    assert evaluator(digits, tmp_path, inheritance="none").store is None
+    with pytest.raises(ValueError, match="inheritance="):
+        evaluator(digits, tmp_path, inheritance="both")
+
+
+def test_warm_start_schedule_applies_to_inherited_networks_only(digits, tmp_path):
+    ev = evaluator(digits, tmp_path, warm_start=WarmStart(lr_scale=0.3, warmup=0.1))
+    parent = NetworkGenome.from_cells([1, 5, 2])
+    assert ev.train_genome(parent)["lr"] == pytest.approx(0.1)  # nothing to inherit: the normal schedule
+    r = ev.train_genome(NetworkGenome.from_cells([1, 5, 3]), parents=[parent])
+    assert r["lr"] == pytest.approx(0.03) and r["warmup"] == 0.1 and r["sources"]["parent"] > 0.5
+    with pytest.raises(ValueError, match="lr_scale"):
+        WarmStart(lr_scale=0)
+
+
+def test_store_of_trained_states_stays_bounded_by_the_population(digits_small, tmp_path):
+    ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", store=tmp_path / "store",
+                        archive=tmp_path / "archive.sqlite")
+    problem = TSENASProblem(ev, n_min=2, n_max=4)
+    minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=6, stage2_gens=2), seed=0)
+    assert ev.trained > 12
+    assert len(list((tmp_path / "store" / "trained").glob("*.safetensors"))) <= 4
+    shares = [r["sources"]["parent"] for r in ev.archive.records() if r["generation"] > 1]
+    assert max(shares) > 0.5  # offspring did start from their parents
