@@ -1,26 +1,39 @@
-"""Weight inheritance vs training from scratch (the paper's Fig. 5, at small scale).
+"""Weight inheritance against training from scratch, on the offspring of a real stage-1
+generation on Fashion-MNIST (issue: "weight inheritance that pays for itself").
 
-Validation accuracy after 1, 2, 5 and 10 epochs of the short training, from scratch and
-from inherited weights (same seeds; every unit the store lacks starts from the same
-initialization as the scratch run), in the two situations of a search on digits:
+Set-up (the same for every arm): the Fashion-MNIST proxy (a seeded stratified subset of
+``--train-subset`` images at ``--resolution`` pixels), width ``--width``. A covering
+SuperNet is trained and exported (Alg. 2 lines 2-3); TS-ENAS runs ``--generation``
+generations of a search (P = ``--pop``, ``--parent-epochs`` per network, lineage
+inheritance, the library's default warm start; ``--tune`` measures generation 1 with the
+plain schedule); then TS-ENAS makes the last population's P offspring (crossover and
+mutation) and notes their parents. Each child is trained:
 
-* ``supernet``: a store filled by the trained SuperNet (Alg. 2 lines 2-3), evaluated on
-  fresh Alg. 3 genomes: the first generation.
-* ``population``: a store updated by Steps 1-4 (Sec. IV-B2) from trained parents
-  (Alg. 3 genomes, 10 epochs each), evaluated on their offspring (Fig. 3 crossover or
-  mutation): every later generation.
+* from scratch for 1, 2, 4 and 8 epochs (``none``; the same seeded initialization);
+* for 1 and 2 epochs in each inheritance arm: ``store`` (the paper's cell store),
+  ``lineage`` (parents' trained units, then the store), ``lineage-cover`` (lineage with a
+  store from the SuperNet without coverage), ``lineage-warm`` (lineage with the plain
+  schedule instead of the warm start).
 
-Reports how many epochs the inherited runs need to reach the from-scratch 10-epoch
-accuracy. Writes benchmarks/results/inheritance.json and plots/inheritance.png.
+Reported per arm: mean accuracy per epoch count; paired differences against scratch with
+a bootstrap 95 % interval; "epochs saved" (the largest k with inherited-after-1-epoch
+mean >= scratch-after-k mean); Kendall's tau of each proxy against scratch-8.
 
-    python benchmarks/inheritance.py           # 8 genomes each, width 16, SuperNet 10 epochs
-    python benchmarks/inheritance.py --quick   # 8 genomes each, width 8, SuperNet 5 epochs
+``--tune`` (development seed, default 100): only 1-epoch lineage runs for each candidate
+warm-start schedule, to choose the default; the report runs on other seeds.
+
+    python benchmarks/inheritance.py --quick          # seed 0, results/inheritance_fmnist.json
+    python benchmarks/inheritance.py --tune --quick   # seed 100, results/inheritance_fmnist_tune.json
+
+Children's rows are written as they finish; a rerun with the same settings rebuilds the
+parents (deterministic) and skips finished children.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -28,115 +41,206 @@ from pathlib import Path
 
 import numpy as np
 
+from tsenas_pymoo import TSENAS, TSENASProblem
 from tsenas_pymoo.evaluation import TorchEvaluator, load_dataset
-from tsenas_pymoo.operators.crossover import cross_cells
-from tsenas_pymoo.operators.mutation import mutate_genome
-from tsenas_pymoo.operators.sampling import sample_genome
+from tsenas_pymoo.evaluation.lineage import WarmStart
 
 ROOT = Path(__file__).resolve().parents[1]
-EPOCHS = (1, 2, 5, 10)
+SCRATCH = (1, 2, 4, 8)
+INHERITED = (1, 2)
+PLAIN = WarmStart(lr_scale=1.0, warmup=0.0)
+CANDIDATES = [WarmStart(1.0, 0.0), WarmStart(0.5, 0.0), WarmStart(0.3, 0.0), WarmStart(0.1, 0.0),
+              WarmStart(0.3, 0.2), WarmStart(1.0, 0.2)]
 
 
-def epochs_to_reach(curve: dict[int, float], target: float) -> int | None:
-    return next((e for e in EPOCHS if curve[e] >= target), None)
+def make_generation(args, data, work: Path):
+    """Train the SuperNets, the initial population and make its offspring. Returns the
+    stores (covering and not), the children and each child's parents."""
+    common = dict(epochs=args.parent_epochs, init_channels=args.width, seed=args.seed, device=args.device,
+                  lr=args.lr, warm_start=PLAIN if args.tune else WarmStart())
+    ev = TorchEvaluator(data, store=work / "store", **common)
+    t0 = time.perf_counter()
+    info = {"cover": ev.train_supernet(epochs=args.supernet_epochs)}
+    problem = TSENASProblem(ev, n_min=3, n_max=6)
+    algorithm = TSENAS(pop_size=args.pop, n_fine=2, stage1_gens=args.generation + 1, stage2_gens=0)
+    algorithm.setup(problem, seed=args.seed)
+    for _ in range(args.generation):  # generation 1: Alg. 3; then offspring; Steps 1-4 and retain each
+        algorithm.next()
+    parents_acc = [float(a) for a in algorithm.pop.get("accuracy")]
+    off = algorithm.infill()
+    children = [problem.decode(x) for x in off.get("X")]
+    parents = {c.key(): ev.parents_of(c) for c in children}
+    # the same trained parents over a store from the SuperNet without coverage
+    plain = TorchEvaluator(data, store=work / "store_nocover", **common)
+    shutil.copytree(work / "store" / "trained", work / "store_nocover" / "trained", dirs_exist_ok=True)
+    info["nocover"] = plain.train_supernet(epochs=args.supernet_epochs, cover=False)
+    plain.update_store([(problem.decode(x), float(a)) for x, a in zip(algorithm.pop.get("X"),
+                                                                      algorithm.pop.get("accuracy"))])
+    info = {k: {"units": v["units"], "losses": v["losses"], "status": v["status"]} for k, v in info.items()}
+    return {"supernet": info, "parents_accuracy": parents_acc, "seconds": time.perf_counter() - t0,
+            "n_mutated": sum(len(p) == 1 for p in parents.values())}, children, parents
 
 
-def compare(scratch, inherit, genomes, label):
-    rows = []
-    for genome in genomes:
-        row = {"genome": genome.key(), "scratch": {}, "inherited": {}, "inherited_fraction": None}
-        for e in EPOCHS:
-            row["scratch"][e] = scratch.train_genome(genome, epochs=e)["accuracy"]
-            r = inherit.train_genome(genome, epochs=e)
-            row["inherited"][e] = r["accuracy"]
-            row["inherited_fraction"] = r["inherited_fraction"]
-        row["epochs_to_scratch10"] = epochs_to_reach(row["inherited"], row["scratch"][10])
-        rows.append(row)
-        print(f"{label:10s} {genome.key():36s} inh {row['inherited_fraction']:.2f}  "
-              + "  ".join(f"{e}ep {row['scratch'][e]:.3f}/{row['inherited'][e]:.3f}" for e in EPOCHS)
-              + f"  -> {row['epochs_to_scratch10']}", flush=True)
-    mean = {k: {e: statistics.mean(r[k][e] for r in rows) for e in EPOCHS} for k in ("scratch", "inherited")}
-    reached = [r["epochs_to_scratch10"] for r in rows]
-    return {"rows": rows, "mean": mean,
-            "mean_inherited_fraction": statistics.mean(r["inherited_fraction"] for r in rows),
-            "mean_curve_epochs_to_scratch10": epochs_to_reach(mean["inherited"], mean["scratch"][10]),
-            "median_epochs_to_scratch10": statistics.median([e if e is not None else 99 for e in reached]),
-            "genomes_reaching_within_2_epochs": sum(e is not None and e <= 2 for e in reached),
-            "n_genomes": len(rows)}
+def arms(args, data, work: Path, warm: WarmStart):
+    common = dict(init_channels=args.width, seed=args.seed, device=args.device, lr=args.lr)
+    if args.tune:
+        return {f"lineage lr x{w.lr_scale} warmup {w.warmup}":
+                TorchEvaluator(data, store=work / "store", warm_start=w, **common) for w in CANDIDATES}
+    return {"store": TorchEvaluator(data, store=work / "store", inheritance="store", warm_start=warm, **common),
+            "lineage": TorchEvaluator(data, store=work / "store", warm_start=warm, **common),
+            "lineage-cover": TorchEvaluator(data, store=work / "store_nocover", warm_start=warm, **common),
+            "lineage-warm": TorchEvaluator(data, store=work / "store", warm_start=PLAIN, **common)}
+
+
+def run_child(args, child, parents, scratch, arm_evs) -> dict:
+    row = {"genome": child.key(), "n_parents": len(parents), "scratch": {}, "arms": {}}
+    for e in ((1,) if args.tune else SCRATCH):
+        row["scratch"][e] = scratch.train_genome(child, epochs=e)["accuracy"]
+    for name, ev in arm_evs.items():
+        row["arms"][name] = {}
+        for e in ((1,) if args.tune else INHERITED):
+            r = ev.train_genome(child, epochs=e, parents=parents)
+            row["arms"][name][e] = r["accuracy"]
+            row["arms"][name]["sources"] = r["sources"]
+            row["arms"][name]["lr"] = r["lr"]
+    return row
+
+
+def summarize(rows, names, tune: bool, seed: int) -> dict:
+    from scipy.stats import bootstrap, kendalltau
+
+    scratch = {e: np.array([float(r["scratch"][str(e)]) for r in rows]) for e in ((1,) if tune else SCRATCH)}
+    out = {"scratch_mean": {e: float(v.mean()) for e, v in scratch.items()}, "arms": {}}
+    rng = np.random.default_rng(seed)
+    for name in names:
+        arm = {e: np.array([float(r["arms"][name][str(e)]) for r in rows]) for e in ((1,) if tune else INHERITED)}
+        summary = {"mean": {e: float(v.mean()) for e, v in arm.items()},
+                   "median": {e: float(np.median(v)) for e, v in arm.items()},
+                   "sources_mean": {s: statistics.mean(r["arms"][name]["sources"][s] for r in rows)
+                                    for s in ("parent", "store", "fresh")},
+                   "vs_scratch": {}}
+        for e, v in arm.items():
+            for k, base in scratch.items():
+                diff = v - base
+                ci = bootstrap((diff,), np.mean, confidence_level=0.95, random_state=rng, method="percentile",
+                               n_resamples=5000).confidence_interval
+                summary["vs_scratch"][f"inherited{e}_minus_scratch{k}"] = {
+                    "mean": float(diff.mean()), "ci95": [float(ci.low), float(ci.high)]}
+        if not tune:
+            saved = [k for k in SCRATCH if arm[1].mean() >= scratch[k].mean()]
+            summary["epochs_saved"] = max(saved) if saved else 0
+            summary["kendall_tau_vs_scratch8"] = {e: float(kendalltau(v, scratch[8]).statistic) for e, v in arm.items()}
+        out["arms"][name] = summary
+    if not tune:
+        out["scratch_kendall_tau_vs_scratch8"] = {k: float(kendalltau(scratch[k], scratch[8]).statistic)
+                                                  for k in (1, 2, 4)}
+    return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--genomes", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default=None)
+    parser.add_argument("--quick", action="store_true", help="16 children (the default is 24)")
+    parser.add_argument("--tune", action="store_true", help="choose the warm start on a development seed")
+    parser.add_argument("--seed", type=int, default=None, help="default: 0, or 100 with --tune")
+    parser.add_argument("--train-subset", type=int, default=5000)
+    parser.add_argument("--resolution", type=int, default=14)
+    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--supernet-epochs", type=int, default=3)
+    parser.add_argument("--parent-epochs", type=int, default=2)
+    parser.add_argument("--generation", type=int, default=None,
+                        help="the children are the offspring of this generation's population (default 3; 1 with --tune)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--lr-scale", type=float, default=None, help="warm start of the report (default: WarmStart())")
+    parser.add_argument("--warmup", type=float, default=None)
     args = parser.parse_args(argv)
-    width, supernet_epochs = (8, 5) if args.quick else (16, 10)
-    data = load_dataset("digits")
-    rng = np.random.default_rng(args.seed)
-    out = {"dataset": "digits", "init_channels": width, "supernet_epochs": supernet_epochs, "epochs": list(EPOCHS),
-           "lr": 0.1, "batch_size": 128}
+    args.seed = (100 if args.tune else 0) if args.seed is None else args.seed
+    args.pop = 16 if args.quick else 24
+    args.generation = (1 if args.tune else 3) if args.generation is None else args.generation
+    default = WarmStart()
+    warm = WarmStart(args.lr_scale if args.lr_scale is not None else default.lr_scale,
+                     args.warmup if args.warmup is not None else default.warmup)
+    name = "inheritance_fmnist" + ("_tune" if args.tune else "") + ("" if args.quick else "_full")
+    path = ROOT / "benchmarks" / "results" / f"{name}.json"
+    settings = {"dataset": "fashion-mnist", "train_subset": args.train_subset, "resolution": args.resolution,
+                "init_channels": args.width, "lr": args.lr, "batch_size": 128, "seed": args.seed, "pop": args.pop,
+                "supernet_epochs": args.supernet_epochs, "parent_epochs": args.parent_epochs,
+                "generation": args.generation,
+                "parent_schedule": (PLAIN if args.tune else WarmStart()).to_dict(), "warm_start": None if args.tune else warm.to_dict(),
+                "device": args.device, "tune": args.tune}
+    old = json.loads(path.read_text()) if path.exists() else {}
+    rows = old.get("rows", []) if old.get("settings") == settings else []
+    data = load_dataset("fashion-mnist", seed=args.seed, train_subset=args.train_subset, resolution=args.resolution)
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        def evaluator(store=None):
-            return TorchEvaluator(data, init_channels=width, seed=args.seed, device=args.device, store=store)
+        work = Path(tmp)
+        generation, children, parents = make_generation(args, data, work)
+        print(f"generation: {generation['seconds']:.0f} s, parents mean {np.mean(generation['parents_accuracy']):.3f}, "
+              f"{len(children)} children ({generation['n_mutated']} by mutation)", flush=True)
+        scratch = TorchEvaluator(data, inheritance="none", init_channels=args.width, seed=args.seed,
+                                 device=args.device, lr=args.lr)
+        arm_evs = arms(args, data, work, warm)
+        done = {r["genome"] for r in rows}
+        for child in children:
+            if child.key() in done:
+                continue
+            row = json.loads(json.dumps(run_child(args, child, parents[child.key()], scratch, arm_evs)))
+            rows.append(row)
+            print(f"{child.key():40s} scratch " + " ".join(f"{v:.3f}" for v in row["scratch"].values()) + " | "
+                  + " | ".join(f"{n} " + " ".join(f"{row['arms'][n][str(e)]:.3f}"
+                                                  for e in ((1,) if args.tune else INHERITED))
+                               for n in arm_evs), flush=True)
+            out = {"settings": settings, "generation": generation, "rows": rows}
+            path.write_text(json.dumps(out, indent=1))
+    out = {"settings": settings, "generation": generation, "rows": rows,
+           "summary": summarize(rows, list(arm_evs), args.tune, args.seed),
+           "wall_seconds_this_run": time.perf_counter() - start, "cores": _cores()}
+    path.write_text(json.dumps(out, indent=1))
+    report(out)
+    if not args.tune:
+        plot(out, ROOT / "plots" / f"{name}.png")
 
-        scratch = evaluator()
-        inherit = evaluator(Path(tmp) / "supernet")
-        start = time.perf_counter()
-        info = inherit.train_supernet(epochs=supernet_epochs)
-        out["supernet"] = {"seconds": time.perf_counter() - start, "units": info["units"], "losses": info["losses"]}
-        fresh = [sample_genome(rng, 3, 6, data.input_shape) for _ in range(args.genomes)]
-        out["supernet_store"] = compare(scratch, inherit, fresh, "supernet")
 
-        population = evaluator(Path(tmp) / "population")
-        parents = [sample_genome(rng, 3, 6, data.input_shape) for _ in range(args.genomes)]
-        ranked = [(g, population.train_genome(g)["accuracy"]) for g in parents]
-        population.update_store(ranked)
-        children = []
-        for i in range(args.genomes):
-            a, b = parents[i], parents[(i + 1) % len(parents)]
-            child = cross_cells(a, b, rng)[0] if i % 2 else mutate_genome(a, rng)
-            children.append(child)
-        out["population_store"] = compare(scratch, population, children, "population")
-    (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
-    name = "inheritance_quick.json" if args.quick else "inheritance.json"
-    (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=1))
-    plot(out, ROOT / "plots" / name.replace(".json", ".png"))
-    for key in ("supernet_store", "population_store"):
-        r = out[key]
-        print(f"{key}: mean curve reaches scratch-10 at {r['mean_curve_epochs_to_scratch10']} epochs; "
-              f"median per genome {r['median_epochs_to_scratch10']}; "
-              f"{r['genomes_reaching_within_2_epochs']}/{r['n_genomes']} within 2 epochs; "
-              f"inherited fraction {r['mean_inherited_fraction']:.2f}")
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def report(out):
+    s = out["summary"]
+    print("scratch means", {e: round(v, 3) for e, v in s["scratch_mean"].items()})
+    for name, arm in s["arms"].items():
+        line = f"{name:32s} mean " + " ".join(f"{e}ep {v:.3f}" for e, v in arm["mean"].items())
+        line += "  sources " + " ".join(f"{k} {v:.2f}" for k, v in arm["sources_mean"].items())
+        if "epochs_saved" in arm:
+            line += f"  saved {arm['epochs_saved']}  tau " + " ".join(
+                f"{e}ep {v:.2f}" for e, v in arm["kendall_tau_vs_scratch8"].items())
+        print(line)
+    if "scratch_kendall_tau_vs_scratch8" in s:
+        print("scratch tau vs scratch-8", {k: round(v, 2) for k, v in s["scratch_kendall_tau_vs_scratch8"].items()})
 
 
 def plot(out, path: Path):
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    for ax, key, title in zip(axes, ("supernet_store", "population_store"),
-                              ("store from the SuperNet, fresh genomes", "store from trained parents, offspring")):
-        part = out[key]
-        for kind, color in (("scratch", "tab:gray"), ("inherited", "tab:blue")):
-            for r in part["rows"]:
-                ax.plot(EPOCHS, [r[kind][e] for e in EPOCHS], color=color, alpha=0.25, lw=0.8)
-            ax.plot(EPOCHS, [part["mean"][kind][e] for e in EPOCHS], color=color, lw=2.5, marker="o",
-                    label=f"{kind} (mean of {part['n_genomes']})")
-        ax.axhline(part["mean"]["scratch"][10], color="tab:gray", ls="--", lw=1)
-        ax.set_xscale("log")
-        ax.set_xticks(EPOCHS, [str(e) for e in EPOCHS])
-        ax.set_xlabel("epochs of short training")
-        ax.set_title(title, fontsize=10)
-        ax.legend(loc="lower right")
-    axes[0].set_ylabel(f"validation accuracy (digits, width {out['init_channels']})")
+    s = out["summary"]
+    fig = Figure(figsize=(6.5, 4.2))
+    ax = fig.add_subplot()
+    ax.plot(SCRATCH, [s["scratch_mean"][k] for k in SCRATCH], "o-", color="tab:gray", lw=2, label="scratch")
+    for (name, arm), color in zip(s["arms"].items(), ("tab:orange", "tab:blue", "tab:green", "tab:purple")):
+        ax.plot(INHERITED, [arm["mean"][e] for e in INHERITED], "s--", color=color, label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(SCRATCH, [str(k) for k in SCRATCH])
+    ax.set_xlabel("epochs of short training")
+    st = out["settings"]
+    ax.set_ylabel("mean validation accuracy")
+    ax.set_title(f"{len(out['rows'])} offspring, Fashion-MNIST {st['train_subset']} at {st['resolution']}px, "
+                 f"width {st['init_channels']}", fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,8 @@ class SearchConfig:
     supernet_epochs: int = 2
     update_every: int = 1
     inheritance: str = "lineage"     # "lineage" (parents, then the cell store), "store" (the paper's) or "none"
-    inherit_lr_scale: float = 1.0    # warm start: an inherited network's peak lr = lr * this
-    inherit_warmup: float = 0.0      # warm start: linear warm-up over this fraction of its steps
+    inherit_lr_scale: float = 0.3    # warm start: an inherited network's peak lr = lr * this
+    inherit_warmup: float = 0.2      # warm start: linear warm-up over this fraction of its steps
     final_epochs: int = 20
     augment: str = "none"            # the short trainings of the search: "none", "auto", "crop,flip", ...
     final_augment: str = "none"      # the final training ("auto": crop + flip on Fashion-MNIST / CIFAR); see README

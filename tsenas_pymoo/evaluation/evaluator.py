@@ -233,13 +233,15 @@ class TorchEvaluator:
 
         return update_from_ranked(self.store, models())
 
-    def train_supernet(self, epochs: int = 5, n_reductions: int | None = None, mode: str = "mean") -> dict[str, Any]:
-        """Alg. 2 lines 2-3: train the SuperNet and write its cells into the store."""
+    def train_supernet(self, epochs: int = 5, n_reductions: int | None = None, mode: str = "mean",
+                       cover: bool = True) -> dict[str, Any]:
+        """Alg. 2 lines 2-3: train the SuperNet and write its trained units into the store
+        (``cover``: every free-input adapter, see :class:`SuperNet`)."""
         if self.store is None:
             raise ValueError("train_supernet: this evaluator has no weight store; pass store=FOLDER")
         torch.manual_seed(self.seed)
         supernet = SuperNet(self.input_shape, self.num_classes, self.init_channels, seed=self.seed,
-                            n_reductions=n_reductions, mode=mode)
+                            n_reductions=n_reductions, mode=mode, cover=cover)
         data = self._data()
         result = train_model(supernet, data["train_x"], data["train_y"], epochs=epochs, batch_size=self.batch_size,
                              lr=self.lr, seed=self.seed, device=self.device, amp=self.amp,

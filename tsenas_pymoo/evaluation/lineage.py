@@ -43,8 +43,8 @@ class WarmStart:
     inherited (from parents or the store). The defaults were chosen by measurement
     (README, "Weight inheritance")."""
 
-    lr_scale: float = 1.0
-    warmup: float = 0.0
+    lr_scale: float = 0.3
+    warmup: float = 0.2
     threshold: float = 0.5
 
     def __post_init__(self):
