@@ -19,17 +19,42 @@ def test_genotype_round_trip_is_readable(tmp_path):
     assert d["cells"][0]["nodes"][0]["ops"][0] in ("sep_conv_3x3",) or d["cells"][0]["modified"]
 
 
-def test_train_final_exports_a_network_that_loads_back(tmp_path, digits_small):
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, digits_small):
+    out = tmp_path_factory.mktemp("final")
     genome = NetworkGenome.from_cells([3, 7, 3])
-    report = train_final(genome, digits_small, epochs=2, init_channels=4, device="cpu", out_dir=tmp_path)
-    assert report["test_accuracy"] > 0.3 and report["params"] > 0 and report["flops"] > 0
-    model = load_network(tmp_path / "genotype.json", tmp_path / "weights.safetensors").eval()
+    report = train_final(genome, digits_small, epochs=2, init_channels=4, device="cpu", out_dir=out)
+    return genome, report, out
+
+
+def raw(data, x):
+    """Images as the loaders give them before normalization (in [0, 1] for uint8 data)."""
+    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in (data.mean, data.std))
+    return x * std + mean
+
+
+def test_loaded_network_takes_raw_images_and_predicts_as_measured(trained, digits_small):
+    genome, report, out = trained
+    assert report["test_accuracy"] > 0.3 and report["params"] > 0 and report["macs"] * 2 == report["flops"]
+    model = load_network(out / "genotype.json", out / "weights.safetensors").eval()
+    from tsenas_pymoo.export import Normalize
+    assert isinstance(model[0], Normalize)
+    correct = int((model(raw(digits_small, digits_small.test_x)).argmax(1) == digits_small.test_y).sum())
+    accuracy = correct / len(digits_small.test_y)
+    assert accuracy == pytest.approx(report["test_accuracy"], abs=1e-9)  # what the final training measured
+    bare = load_network(out / "genotype.json", out / "weights.safetensors", normalize=False).eval()
     x = digits_small.test_x[:8]
-    from tsenas_pymoo import build_network
-    reference = build_network(genome, (1, 8, 8), 10, 4)
-    from safetensors.torch import load_file
-    reference.load_state_dict(load_file(str(tmp_path / "weights.safetensors")))
-    assert torch.allclose(model(x), reference.eval()(x))
+    assert torch.allclose(model(raw(digits_small, x)), bare(x), atol=1e-5)
+
+
+@pytest.mark.parametrize("fmt", ["torchscript", "pt2", "onnx"])
+def test_export_round_trip_on_real_images(trained, digits_small, tmp_path, fmt):
+    from tsenas_pymoo.formats import check_export, export_model
+    _, _, out = trained
+    model = load_network(out / "genotype.json", out / "weights.safetensors").eval()
+    path = export_model(model, (1, 8, 8), fmt, tmp_path / f"model.{fmt}")
+    images = raw(digits_small, digits_small.test_x[:37])  # another batch size than the example's
+    assert check_export(model, path, fmt, images) < 1e-4
 
 
 def test_foreign_file_is_rejected(tmp_path):

@@ -6,7 +6,7 @@ command stay light until torch is needed; the CLI sets the thread policy before 
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _SOURCES = {
     ".evaluation": ("Archive", "Dataset", "SuperNet", "TorchEvaluator", "WeightStore", "from_arrays", "load_dataset",
@@ -16,7 +16,9 @@ _SOURCES = {
     ".algorithm": ("TSENAS", "BestAccuracyCallback"),
     ".export": ("load_genotype", "load_network", "save_genotype", "train_final"),
     ".fine_problem": ("FineSearchProblem",),
-    ".plotting": ("plot_convergence", "plot_hypervolume", "plot_pareto", "plot_trajectory"),
+    ".plotting": ("plot_cell", "plot_cells", "plot_convergence", "plot_hypervolume", "plot_pareto",
+                  "plot_trajectory"),
+    ".formats": ("check_export", "export_model", "load_exported"),
     ".problem": ("TSENASProblem",),
     ".config": ("SearchConfig",),
     ".runner": ("SearchRun", "run_search"),

@@ -111,8 +111,9 @@ class TSENAS(Algorithm):
 
     With two objectives (``TSENASProblem(objectives=("error", "params"))``) the alpha
     levels become non-dominated fronts (see ``AlphaLevelSurvival``), the best S and the
-    fine-search winner are chosen by accuracy with the second objective breaking ties, and
-    each generation records its front and hypervolume.
+    fine-search winner are chosen by accuracy with the second objective breaking ties,
+    each generation records its front and hypervolume, and ``res.X``/``res.F`` hold the
+    final population's non-dominated set, best accuracy first (as NSGA2's do).
 
     Stage 2 (fine search, Alg. 4) takes the best ``n_fine`` (S) genomes, expands them to
     the stage-2 encoding and runs ``stage2_gens`` generations: each parent makes a
@@ -246,7 +247,7 @@ class TSENAS(Algorithm):
         n_max = self.problem.n_max
         X = np.array([self.problem.decode(x).expand().to_vector(n_max) for x in best.get("X")])
         pop = Population.new("X", X)
-        for key in ("F", "accuracy", "params", "flops"):
+        for key in ("F", "accuracy", "params", "macs", "flops"):
             pop.set(key, best.get(key))
         pop.set("evaluated", [set(ind.evaluated) for ind in best])
         self.stage2_start = [self.problem.decode(x).key() for x in X]
@@ -294,7 +295,17 @@ class TSENAS(Algorithm):
         self._retain()
 
     def _set_optimum(self):
-        self.opt = self.pop[_best_first(self.pop)[:1]]
+        """One objective: the best individual. Several: the non-dominated set of the
+        population (as pymoo's multi-objective algorithms report it), best accuracy first."""
+        order = _best_first(self.pop)
+        F = self.pop.get("F")
+        if F.shape[1] == 1:
+            self.opt = self.pop[order[:1]]
+            return
+        from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+        front = set(NonDominatedSorting().do(F, only_non_dominated_front=True).tolist())
+        self.opt = self.pop[[i for i in order if i in front]]
 
     def _post_advance(self):
         record = generation_record(self)

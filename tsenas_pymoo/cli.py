@@ -11,7 +11,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+
+from . import __version__
 
 
 def _shape(text: str) -> tuple[int, int, int]:
@@ -57,6 +60,32 @@ def _thread_options(parser, policies) -> None:
                              "busy with other work at start, else OpenMP's default")
 
 
+_KINDS = {"int": int, "float": float, "positive": None, "count": None, "str": str}
+
+
+def _config_options(parser) -> None:
+    """One option per ``SearchConfig`` field, from its metadata (config.py)."""
+    import dataclasses
+
+    from .config import SearchConfig
+
+    for f in dataclasses.fields(SearchConfig):
+        meta = f.metadata
+        flag = "--" + f.name.replace("_", "-")
+        if meta["kind"] == "flag":
+            parser.add_argument(flag, action="store_true", help=meta["help"])
+            continue
+        kind = {"positive": _positive, "count": _count}.get(meta["kind"]) or _KINDS[meta["kind"]]
+        parser.add_argument(flag, type=kind, default=f.default, choices=meta["choices"], help=meta["help"])
+
+
+def _verbosity_options(parser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="store_true",
+                       help="also print pymoo's table per generation and informational log lines")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bars; warnings and errors only")
+
+
 def _recipe_options(parser) -> None:
     parser.add_argument("--cutout", type=_count, default=0, metavar="PIXELS", help="final training: cutout side")
     parser.add_argument("--label-smoothing", type=float, default=0.0, help="final training: label smoothing")
@@ -70,58 +99,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .config import SearchConfig
     from .threads import WAIT_POLICIES
 
-    d = SearchConfig()
     parser = _Parser(prog="tsenas", description="TS-ENAS neural architecture search on pymoo")
+    parser.add_argument("--version", action="version", version=f"tsenas {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     search = sub.add_parser("search", help="run a two-stage search (default: digits, a few minutes on 2 CPUs)",
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    search.add_argument("--dataset", default=d.dataset,
-                        help="digits, fashion-mnist (offline: apt-get install dataset-fashion-mnist), mnist, idx "
-                             "(--root FOLDER of IDX files), cifar10, cifar100, or a folder of class sub-folders")
-    search.add_argument("--root", default=None, help="folder holding the dataset files")
-    search.add_argument("--download", action="store_true", help="download the dataset into --root if missing")
-    _data_options(search, "of the search's data (the final training uses the same; `tsenas train` the full data)")
+    _config_options(search)
     search.add_argument("--out", default="runs/search", help="run directory to create")
-    search.add_argument("--resume", metavar="RUN_DIR", default=None, help="continue the search in RUN_DIR")
-    search.add_argument("--seed", type=int, default=d.seed)
-    search.add_argument("--pop-size", type=_positive, default=d.pop_size, help="P, stage-1 population")
-    search.add_argument("--fine-size", type=_positive, default=d.fine_size, help="S, stage-2 population")
-    search.add_argument("--stage1-gens", type=_positive, default=d.stage1_gens, help="T0")
-    search.add_argument("--stage2-gens", type=_count, default=d.stage2_gens, help="T1")
-    search.add_argument("--n-min", type=_positive, default=d.n_min, help="N_min cells")
-    search.add_argument("--n-max", type=_positive, default=d.n_max, help="N_max cells")
-    search.add_argument("--alpha", type=float, default=d.alpha, help="alpha-level threshold")
-    search.add_argument("--epochs", type=_positive, default=d.epochs, help="short training per individual")
-    search.add_argument("--supernet-epochs", type=_count, default=d.supernet_epochs)
-    search.add_argument("--inheritance", default=d.inheritance, choices=["lineage", "store", "none"],
-                        help="weights a network starts from: its parents' trained units then the cell store "
-                             "(lineage), the cell store only (store, the paper's) or none")
-    search.add_argument("--inherit-lr-scale", type=float, default=d.inherit_lr_scale,
-                        help="warm start: an inherited network trains at lr times this")
-    search.add_argument("--inherit-warmup", type=float, default=d.inherit_warmup,
-                        help="warm start: linear warm-up over this fraction of an inherited network's steps")
-    search.add_argument("--update-every", type=_positive, default=d.update_every,
-                        help="update the cell store (Steps 1-4) every this many generations")
-    search.add_argument("--final-epochs", type=_positive, default=d.final_epochs, help="post-training epochs")
-    search.add_argument("--init-channels", type=_positive, default=d.init_channels)
-    search.add_argument("--batch-size", type=_positive, default=d.batch_size)
-    search.add_argument("--lr", type=float, default=d.lr)
-    search.add_argument("--augment", default=d.augment, help="augmentation of the short trainings: none, auto, "
-                        "crop, flip or crop,flip")
-    search.add_argument("--final-augment", default=d.final_augment,
-                        help="augmentation of the final training (auto: crop + flip on Fashion-MNIST and CIFAR)")
-    _recipe_options(search)
-    search.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
-    search.add_argument("--objectives", default="error", choices=["error", "error,params", "error,flops"],
-                        help="a second objective makes the search multi-objective (fronts, hypervolume)")
-    search.add_argument("--workers", type=_count, default=0,
-                        help="evaluate on a local Dask cluster of N single-threaded processes (one per GPU on CUDA)")
-    search.add_argument("--scheduler", default=None, metavar="ADDRESS", help="evaluate on an existing Dask cluster")
-    _thread_options(search, WAIT_POLICIES)
-    search.add_argument("--verbose", action="store_true", help="print pymoo's table per generation")
+    search.add_argument("--resume", metavar="RUN_DIR", default=None,
+                        help="continue the search in RUN_DIR (its config.json holds the settings)")
+    _verbosity_options(search)
     train = sub.add_parser("train", help="post-train a saved genotype and report test accuracy",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     train.add_argument("genotype", help="a genotype JSON written by tsenas (best_genotype.json)")
@@ -140,29 +129,129 @@ def build_parser() -> argparse.ArgumentParser:
     _thread_options(train, WAIT_POLICIES)
     plot = sub.add_parser("plot", help="write convergence.png and trajectory.png of a run directory")
     plot.add_argument("run_dir")
-    describe = sub.add_parser("describe", help="decode a chain of cell codes and report its cost")
-    describe.add_argument("codes", type=int, nargs="+", help="Table II cell codes 1-8, one per cell")
+    plot.add_argument("--cells", action="store_true", help="also draw each cell of the best network (cells.png)")
+    describe = sub.add_parser("describe", help="a network's cells and cost: Table II codes or a genotype JSON")
+    describe.add_argument("codes", nargs="+", help="Table II cell codes 1-8, one per cell; or a genotype JSON file "
+                          "(best_genotype.json)")
     describe.add_argument("--free-inputs", type=int, nargs="+", default=None,
                           help="free input of each cell (default: two cells back, or the stem)")
-    describe.add_argument("--input-shape", type=_shape, default=(1, 8, 8), help="CxHxW (default 1x8x8)")
-    describe.add_argument("--num-classes", type=int, default=10)
-    describe.add_argument("--init-channels", type=int, default=16)
+    describe.add_argument("--input-shape", type=_shape, default=None, help="CxHxW (default 1x8x8, or the file's)")
+    describe.add_argument("--num-classes", type=int, default=None, help="default 10, or the file's")
+    describe.add_argument("--init-channels", type=int, default=None, help="default 16, or the file's")
+    show = sub.add_parser("show", help="the best networks of a run, from its archive")
+    show.add_argument("run_dir")
+    show.add_argument("--top", type=_positive, default=10, help="how many rows")
+    show.add_argument("--csv", default=None, metavar="FILE", help="also write every row to FILE as CSV")
+    export = sub.add_parser("export", help="write a trained network for inference (TorchScript, torch.export, ONNX)")
+    export.add_argument("run_dir", help="a run directory (its final/) or a `tsenas train --out` folder")
+    export.add_argument("--format", default="torchscript", choices=["torchscript", "pt2", "onnx"])
+    export.add_argument("--out", default=None, metavar="FILE", help="default: RUN_DIR/model.<pt|pt2|onnx>")
     return parser
 
 
 def describe(args) -> None:
-    from .space.cells import CELLS
     from .space.genome import NetworkGenome
     from .space.network import network_cost
 
-    genome = NetworkGenome.from_cells(args.codes, args.free_inputs).validate(input_shape=args.input_shape)
-    cost = network_cost(genome, args.input_shape, args.num_classes, args.init_channels)
-    print(f"genome      {genome.key()}")
-    for j, (code, free) in enumerate(zip(genome.codes, genome.free_inputs), start=1):
-        print(f"  cell {j:2d}  {CELLS[code].name:<22s} inputs ({free}, {j - 1})")
-    print(f"N           {genome.n_cells} cells, {genome.n_reductions} reduction")
-    print(f"params      {cost['params']:,}")
-    print(f"FLOPs       {cost['flops']:,} per image of {'x'.join(map(str, args.input_shape))}")
+    settings = {"input_shape": (1, 8, 8), "num_classes": 10, "init_channels": 16}
+    if len(args.codes) == 1 and args.codes[0].endswith(".json"):
+        from .export import load_genotype
+
+        genome, meta = load_genotype(args.codes[0])
+        settings.update({k: tuple(meta[k]) if k == "input_shape" else meta[k] for k in settings if meta.get(k)})
+    else:
+        try:
+            codes = [int(c) for c in args.codes]
+        except ValueError:
+            raise ValueError(f"codes {' '.join(args.codes)}: rule: Table II cell codes 1-8, or one genotype "
+                             f".json file") from None
+        genome = NetworkGenome.from_cells(codes, args.free_inputs)
+    for name in settings:
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    genome.validate(input_shape=settings["input_shape"])
+    cost = network_cost(genome, settings["input_shape"], settings["num_classes"], settings["init_channels"])
+    print(describe_text(genome, cost, settings["input_shape"]))
+
+
+def describe_text(genome, cost: dict, input_shape) -> str:
+    """A genome's cells (with their edited insides) and cost, as ``tsenas describe`` prints it."""
+    from .space.cells import CELLS
+    from .space.genome import EMPTY_NODE
+    from .space.ops import OPS
+
+    fine = genome.expand()
+    lines = [f"genome      {fine.key()}"]
+    for j, (cell, free) in enumerate(zip(fine.cells, fine.free_inputs), start=1):
+        lines.append(f"  cell {j:2d}  {CELLS[cell.code].name:<22s} inputs ({free}, {j - 1})"
+                     + ("" if cell.is_published else "  (edited in stage 2)"))
+        if not cell.is_published:
+            for k, node in enumerate(cell.nodes, start=2):
+                text = "pruned" if node == EMPTY_NODE else \
+                    f"{OPS[node[2]][0]}({node[0]}) + {OPS[node[3]][0]}({node[1]})"
+                lines.append(f"            node {k}: {text}")
+    lines.append(f"N           {fine.n_cells} cells, {fine.n_reductions} reduction")
+    lines.append(f"params      {cost['params']:,}")
+    lines.append(f"MACs        {cost['macs']:,} multiply-adds per image of {'x'.join(map(str, input_shape))} "
+                 f"(the paper's 'FLOPs'; {cost['flops']:,} FLOPs)")
+    return "\n".join(lines)
+
+
+def show(args) -> None:
+    import csv
+    import sqlite3
+    from pathlib import Path
+
+    from .evaluation.archive import Archive
+
+    path = Path(args.run_dir) / "archive.sqlite"
+    if not path.is_file():
+        raise FileNotFoundError(f"run directory {args.run_dir}: no archive.sqlite; rule: a folder written by "
+                                f"tsenas search")
+    try:
+        rows = Archive(path).records()
+    except sqlite3.DatabaseError as err:
+        raise ValueError(f"{path}: not a readable archive ({err})") from None
+    rows.sort(key=lambda r: (-(r["accuracy"] or 0), r["params"] or 0))
+    columns = ("key", "accuracy", "params", "macs", "generation", "status")
+    print(f"{'#':>3}  {'accuracy':>8}  {'params':>9}  {'MACs':>12}  {'gen':>3}  {'status':<6}  key")
+    for i, r in enumerate(rows[:args.top], start=1):
+        macs = f"{r['macs']:,}" if r.get("macs") is not None else "-"
+        params = f"{r['params']:,}" if r.get("params") is not None else "-"
+        print(f"{i:>3}  {r['accuracy']:>8.4f}  {params:>9}  {macs:>12}  {r['generation'] or '-':>3}  "
+              f"{r['status']:<6}  {r['key']}")
+    print(f"{len(rows)} networks in {path}")
+    if args.csv:
+        with open(args.csv, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows([[r.get(c) for c in columns] for r in rows])
+
+
+def export(args) -> None:
+    from pathlib import Path
+
+    import torch
+
+    from .export import load_genotype, load_network
+    from .formats import SUFFIX, check_export, export_model
+
+    run = Path(args.run_dir)
+    folder = run / "final" if (run / "final" / "weights.safetensors").is_file() else run
+    genotype, weights = folder / "genotype.json", folder / "weights.safetensors"
+    if not (genotype.is_file() and weights.is_file()):
+        raise FileNotFoundError(f"{run}: no final/genotype.json and final/weights.safetensors (nor genotype.json "
+                                f"and weights.safetensors); rule: a finished run directory or a `tsenas train "
+                                f"--out` folder")
+    _, meta = load_genotype(genotype)
+    model = load_network(genotype, weights).eval()
+    out = Path(args.out) if args.out else run / f"model{SUFFIX[args.format]}"
+    export_model(model, meta["input_shape"], args.format, out)
+    images = torch.rand(8, *meta["input_shape"], generator=torch.Generator().manual_seed(0))
+    diff = check_export(model, out, args.format, images)
+    raw = "images in [0, 1]" if meta.get("normalization") else "normalized images"
+    print(f"{out}  ({args.format}; input (batch, {', '.join(map(str, meta['input_shape']))}) {raw}; "
+          f"reloaded: largest logit difference from the eager model {diff:.2e})")
 
 
 def search(args) -> None:
@@ -172,14 +261,15 @@ def search(args) -> None:
     from .runner import SearchConfig, SearchRun
 
     if args.resume:
-        run = SearchRun.resume(args.resume, verbose=args.verbose, thread_policy=args.thread_policy)
+        run = SearchRun.resume(args.resume, verbose=args.verbose, progress=not args.quiet,
+                               thread_policy=args.thread_policy)
     else:
         out = Path(args.out)
         if (out / "config.json").exists():
             raise ValueError(f"--out {out} already holds a search; use --resume {out} or another --out")
         fields = {f.name for f in dataclasses.fields(SearchConfig)}
         config = SearchConfig(**{k: v for k, v in vars(args).items() if k in fields})
-        run = SearchRun(out, config, verbose=args.verbose, thread_policy=args.thread_policy)
+        run = SearchRun(out, config, verbose=args.verbose, progress=not args.quiet, thread_policy=args.thread_policy)
     summary = run.run()
     final = summary["final"]
     print(f"best network   {summary['best_genome']}")
@@ -187,7 +277,7 @@ def search(args) -> None:
           f"{summary['evaluations']} networks trained")
     data = final.get("data", {})
     print(f"test           {final['test_accuracy']:.4f} accuracy ({final['test_error']:.2%} error) after "
-          f"{final['epochs']} epochs; {final['params']:,} params, {final['flops']:,} FLOPs")
+          f"{final['epochs']} epochs; {final['params']:,} params, {final['macs']:,} MACs")
     if data.get("train_subset") or data.get("resolution"):
         print(f"proxy data     {data['dataset']}: {data['train'] + data['val']:,} training images at "
               f"{'x'.join(map(str, data['input_shape'][1:]))}; for the full data: "
@@ -212,14 +302,14 @@ def train(args) -> None:
                          seed=args.seed, device=args.device, out_dir=args.out, progress=True, augment=args.augment,
                          cutout=args.cutout, label_smoothing=args.label_smoothing)
     print(f"test accuracy {report['test_accuracy']:.4f} ({report['test_error']:.2%} error), "
-          f"{report['params']:,} params, {report['flops']:,} FLOPs, {report['epochs']} epochs, "
+          f"{report['params']:,} params, {report['macs']:,} MACs, {report['epochs']} epochs, "
           f"augment {report['augment']}")
 
 
 def plot(args) -> None:
     from .plotting import save_plots
 
-    for path in save_plots(args.run_dir):
+    for path in save_plots(args.run_dir, cells=args.cells):
         print(path)
 
 
@@ -244,12 +334,22 @@ def set_threads(args) -> dict | None:
     return apply_policy(choose_policy(threads, wait))
 
 
+def _logging(args) -> None:
+    """Log lines go to stderr: warnings by default, informational with -v, errors only
+    with -q."""
+    level = logging.INFO if getattr(args, "verbose", False) else \
+        logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
+    logging.basicConfig(level=level, format="tsenas: %(levelname)s: %(message)s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         args.thread_policy = set_threads(args)
-        {"describe": describe, "search": search, "train": train, "plot": plot}[args.command](args)
+        _logging(args)
+        {"describe": describe, "search": search, "train": train, "plot": plot, "show": show,
+         "export": export}[args.command](args)
     except (ValueError, FileNotFoundError) as err:
         parser.exit(2, f"tsenas {args.command}: error: {err}\n")
     return 0

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+def _option(default, help: str, kind: str = "str", choices: tuple[str, ...] | None = None):
+    """A setting with what the CLI needs to offer it: ``tsenas search --<name>`` is
+    generated from these (``kind``: str, int, float, positive, count or flag)."""
+    return field(default=default, metadata={"help": help, "kind": kind, "choices": choices})
 
 
 @dataclass
@@ -21,39 +27,50 @@ class SearchConfig:
     final training at the end of a run uses the same data (its report says so), and
     ``tsenas train best_genotype.json`` trains on the full data at full resolution."""
 
-    dataset: str = "digits"
-    root: str | None = None
-    download: bool = False
-    train_subset: int | None = None  # proxy: a seeded stratified subset of the training images
-    resolution: int | None = None    # proxy: area-downsample every split to this side
-    seed: int = 0
-    pop_size: int = 8
-    fine_size: int = 4
-    stage1_gens: int = 4
-    stage2_gens: int = 3
-    n_min: int = 3
-    n_max: int = 6
-    alpha: float = 0.01
-    epochs: int = 2
-    init_channels: int = 8
-    batch_size: int = 128
-    lr: float = 0.1
-    supernet_epochs: int = 2
-    update_every: int = 1
-    inheritance: str = "lineage"     # "lineage" (parents, then the cell store), "store" (the paper's) or "none"
-    inherit_lr_scale: float = 0.3    # warm start: an inherited network's peak lr = lr * this
-    inherit_warmup: float = 0.2      # warm start: linear warm-up over this fraction of its steps
-    final_epochs: int = 20
-    augment: str = "none"            # the short trainings of the search: "none", "auto", "crop,flip", ...
-    final_augment: str = "none"      # the final training ("auto": crop + flip on Fashion-MNIST / CIFAR); see README
-    cutout: int = 0                  # final training: cutout side in pixels (0: off)
-    label_smoothing: float = 0.0     # final training
-    device: str | None = None
-    objectives: str = "error"    # "error", "error,params" or "error,flops"
-    workers: int = 0             # > 0: a local Dask cluster of this many worker processes
-    scheduler: str | None = None  # an existing Dask scheduler's address
-    threads: int | None = None    # torch threads per training process (None: usable cores / processes)
-    wait_policy: str = "auto"     # OpenMP idle-thread waiting: auto, default, passive, active (threads.py)
+    dataset: str = _option("digits", "digits, fashion-mnist (offline: apt-get install dataset-fashion-mnist), mnist, "
+                           "idx (--root FOLDER of IDX files), cifar10, cifar100, or a folder of class sub-folders")
+    root: str | None = _option(None, "folder holding the dataset files")
+    download: bool = _option(False, "download the dataset into --root if missing", "flag")
+    train_subset: int | None = _option(None, "proxy: a seeded, stratified subset of N training images (the final "
+                                       "training uses the same; `tsenas train` the full data)", "positive")
+    resolution: int | None = _option(None, "proxy: area-downsample every split to R pixels a side", "positive")
+    seed: int = _option(0, "seeds every random draw (operators, initialization, batches)", "int")
+    pop_size: int = _option(8, "P, stage-1 population", "positive")
+    fine_size: int = _option(4, "S, stage-2 population", "positive")
+    stage1_gens: int = _option(4, "T0, stage-1 generations", "positive")
+    stage2_gens: int = _option(3, "T1, stage-2 generations", "count")
+    n_min: int = _option(3, "N_min cells", "positive")
+    n_max: int = _option(6, "N_max cells", "positive")
+    alpha: float = _option(0.01, "alpha-level threshold (Sec. IV-B4)", "float")
+    epochs: int = _option(2, "short training per individual (paper: 10)", "positive")
+    init_channels: int = _option(8, "width of the stem and first stage", "positive")
+    batch_size: int = _option(128, "training batch", "positive")
+    lr: float = _option(0.1, "peak learning rate of the short trainings (cosine)", "float")
+    supernet_epochs: int = _option(2, "SuperNet training (Alg. 2 lines 2-3; 0: none)", "count")
+    update_every: int = _option(1, "update the cell store (Steps 1-4) every this many generations", "positive")
+    inheritance: str = _option("lineage", "weights a network starts from: its parents' trained units, then the cell "
+                               "store (lineage); the cell store only (store, the paper's); or none",
+                               choices=("lineage", "store", "none"))
+    inherit_lr_scale: float = _option(0.3, "warm start: an inherited network trains at lr times this", "float")
+    inherit_warmup: float = _option(0.2, "warm start: linear warm-up over this fraction of an inherited network's "
+                                    "steps", "float")
+    final_epochs: int = _option(20, "post-training epochs at the end of the search", "positive")
+    augment: str = _option("none", "augmentation of the short trainings: none, auto, crop, flip or crop,flip")
+    final_augment: str = _option("none", "augmentation of the final training (auto: crop + flip on Fashion-MNIST "
+                                 "and CIFAR)")
+    cutout: int = _option(0, "final training: cutout side in pixels (0: off)", "count")
+    label_smoothing: float = _option(0.0, "final training: label smoothing", "float")
+    device: str | None = _option(None, "cpu, cuda, cuda:1 (default: CUDA when present)")
+    objectives: str = _option("error", "a second objective makes the search multi-objective (fronts, hypervolume)",
+                              choices=("error", "error,params", "error,macs", "error,flops"))
+    workers: int = _option(0, "evaluate on a local Dask cluster of N processes (one per GPU on CUDA; needs "
+                           "tsenas_pymoo[dask])", "count")
+    scheduler: str | None = _option(None, "evaluate on an existing Dask cluster at this address")
+    threads: int | None = _option(None, "torch threads per training process (default: usable cores / processes)",
+                                  "positive")
+    wait_policy: str = _option("auto", "how idle OpenMP threads wait; auto: passive when the cores are "
+                               "oversubscribed or busy with other work at start, else OpenMP's default",
+                               choices=("auto", "default", "passive", "active"))
 
     def validate(self) -> "SearchConfig":
         for name in ("pop_size", "fine_size", "stage1_gens", "epochs", "init_channels", "batch_size", "n_min",

@@ -1,9 +1,11 @@
-"""Final training of the best network (Alg. 1 line 15) and the genotype export format."""
+"""Final training of the best network (Alg. 1 line 15), the genotype format, and loading a
+saved network for inference (normalization included)."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -102,24 +104,56 @@ def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: in
         recalibrate_batchnorm(model, x, batch_size=batch_size, device=device)
         accuracy = evaluate_accuracy(model, data.test_x, data.test_y, device=device)
     report = {"genome": genome.key(), "dataset": data.name, "test_accuracy": accuracy, "test_error": 1 - accuracy,
-              "params": params, "flops": flops, "epochs": result.epochs, "status": result.status,
+              "params": params, "macs": flops // 2, "flops": flops, "epochs": result.epochs, "status": result.status,
               "seconds": time.perf_counter() - start, "augment": augmentation.describe(),
               "label_smoothing": label_smoothing, "data": data.settings()}
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         save_genotype(out / "genotype.json", genome, data.input_shape, data.num_classes, init_channels,
-                      report={k: v for k, v in report.items() if k != "genome"})
+                      normalization=normalization(data), report={k: v for k, v in report.items() if k != "genome"})
         save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-                  str(out / "weights.safetensors"), metadata={"genome": genome.key()})
+                  str(out / "weights.safetensors"),
+                  metadata={"genome": genome.key(), "normalization": json.dumps(normalization(data))})
         report["out_dir"] = str(out)
     return report
 
 
-def load_network(genotype_path: str | Path, weights_path: str | Path | None = None) -> torch.nn.Module:
-    """Rebuild a saved network (and load its safetensors weights when given)."""
+def normalization(data: Dataset) -> dict[str, list[float]]:
+    """The per-channel mean and std the data set's images were normalized with."""
+    return {"mean": [float(v) for v in data.mean], "std": [float(v) for v in data.std]}
+
+
+class Normalize(torch.nn.Module):
+    """(x - mean) / std per channel: the data set's normalization, inside the model."""
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float]):
+        super().__init__()
+        if len(mean) != len(std) or not len(mean) or min(std) <= 0:
+            raise ValueError(f"normalization mean={list(mean)}, std={list(std)}; rule: one mean and one positive "
+                             f"std per channel")
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+def load_network(genotype_path: str | Path, weights_path: str | Path | None = None,
+                 normalize: bool = True) -> torch.nn.Module:
+    """Rebuild a saved network (and load its safetensors weights when given).
+
+    With ``normalize`` (default) and a genotype that records its data set's normalization
+    (every file tsenas writes since 0.2), the model takes images scaled to [0, 1] (uint8
+    / 255, as the data loaders scale them) at the genotype's ``input_shape`` and
+    normalizes them itself: ``model[0]`` is :class:`Normalize`, ``model[1]`` the network.
+    Otherwise the network alone, which expects normalized images.
+    """
     genome, meta = load_genotype(genotype_path)
-    model = build_network(genome, meta["input_shape"], meta["num_classes"], meta["init_channels"])
+    network = build_network(genome, meta["input_shape"], meta["num_classes"], meta["init_channels"])
     if weights_path is not None:
-        model.load_state_dict(load_file(str(weights_path)))
-    return model
+        network.load_state_dict(load_file(str(weights_path)))
+    stats = meta.get("normalization")
+    if not normalize or not stats:
+        return network
+    return torch.nn.Sequential(OrderedDict(normalize=Normalize(stats["mean"], stats["std"]), network=network))

@@ -1,6 +1,11 @@
 """Fig. 4a (best and mean accuracy per generation) and Fig. 4b (population accuracy vs
 parameters in generation blocks), from a pymoo Result, a ``BestAccuracyCallback``, a run
-directory, or several of them (to overlay runs or algorithms)."""
+directory, or several of them (to overlay runs or algorithms).
+
+Every function returns a ``matplotlib.figure.Figure`` (or draws on the ``ax`` given) and
+never touches pyplot's state or the backend: importing this module leaves the user's
+session (Jupyter included) as it was. ``fig.savefig(...)`` writes it; in Jupyter it shows.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,16 @@ from typing import Any, Sequence
 
 import matplotlib
 import matplotlib.ticker
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+
+def _figure(ax, figsize=(6, 4)):
+    """(figure, axes): the given axes' figure, else a new pyplot-free Figure."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize)
+    return fig, fig.add_subplot()
 
 
 def generation_records(source: Any) -> list[dict]:
@@ -51,8 +62,8 @@ def plot_convergence(source: Any, labels: Sequence[str] | None = None, ax=None):
     """Best (solid) and mean (dashed) validation accuracy per generation; a dotted line
     marks where stage 2 starts. ``source`` may be a list to overlay runs."""
     sources, labels = _sources(source, labels)
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
-    for src, label, color in zip(sources, labels, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10):
+    fig, ax = _figure(ax)
+    for src, label, color in zip(sources, labels, matplotlib.rcParams["axes.prop_cycle"].by_key()["color"] * 10):
         records = generation_records(src)
         gens = [r["n_gen"] for r in records]
         ax.plot(gens, [r["best_accuracy"] for r in records], color=color, lw=2, label=f"{label} best")
@@ -74,10 +85,10 @@ def plot_trajectory(source: Any, blocks: int = 5, ax=None):
     """Population accuracy vs parameters, coloured by blocks of generations (Fig. 4b)."""
     records = generation_records(source[0] if isinstance(source, (list, tuple)) and source
                                  and not isinstance(source[0], dict) else source)
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(ax)
     n = len(records)
     edges = np.linspace(0, n, min(blocks, n) + 1).astype(int)
-    cmap = plt.get_cmap("viridis")
+    cmap = matplotlib.colormaps["viridis"]
     for b in range(len(edges) - 1):
         pts = [(p, a) for r in records[edges[b]:edges[b + 1]] for a, p in r["population"] if p is not None]
         if not pts:
@@ -98,8 +109,10 @@ def plot_trajectory(source: Any, blocks: int = 5, ax=None):
     return fig
 
 
-def save_plots(run_dir: str | Path) -> list[Path]:
-    """Write convergence.png and trajectory.png into a run directory."""
+def save_plots(run_dir: str | Path, cells: bool = False) -> list[Path]:
+    """Write convergence.png and trajectory.png into a run directory (two objectives:
+    also pareto.png and hypervolume.png; ``cells``: also cells.png, the cells of the best
+    network in best_genotype.json)."""
     run_dir = Path(run_dir)
     paths = []
     plots = [("convergence.png", plot_convergence), ("trajectory.png", plot_trajectory)]
@@ -108,8 +121,16 @@ def save_plots(run_dir: str | Path) -> list[Path]:
     for name, func in plots:
         fig = func(run_dir)
         fig.savefig(run_dir / name, dpi=120)
-        plt.close(fig)
         paths.append(run_dir / name)
+    if cells:
+        from .export import load_genotype
+
+        genotype = run_dir / "best_genotype.json"
+        if not genotype.is_file():
+            raise FileNotFoundError(f"run directory {run_dir}: no best_genotype.json yet; rule: --cells needs a "
+                                    f"finished search")
+        plot_cells(load_genotype(genotype)[0]).savefig(run_dir / "cells.png", dpi=110)
+        paths.append(run_dir / "cells.png")
     return paths
 
 
@@ -118,7 +139,7 @@ def plot_pareto(source: Any, reference_points: dict[str, tuple[float, float]] | 
     """The final non-dominated front (error vs ``second``), with hand-designed reference
     networks as labelled points ``{name: (error, params)}``; several sources overlay."""
     sources, labels = _sources(source, labels)
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(ax)
     for src, label in zip(sources, labels):
         records = generation_records(src)
         if "front" not in records[-1]:
@@ -140,12 +161,72 @@ def plot_pareto(source: Any, reference_points: dict[str, tuple[float, float]] | 
 def plot_hypervolume(source: Any, labels: Sequence[str] | None = None, ax=None):
     """Hypervolume of the front per generation (two-objective runs)."""
     sources, labels = _sources(source, labels)
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(ax)
     for src, label in zip(sources, labels):
         records = [r for r in generation_records(src) if "hypervolume" in r]
         ax.plot([r["n_gen"] for r in records], [r["hypervolume"] for r in records], marker="o", label=label)
     ax.set_xlabel("generation")
     ax.set_ylabel("hypervolume (normalized)")
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_cell(genome: Any, cell_index: int, ax=None, title: str | None = None):
+    """The DAG of one cell (``cell_index`` counts from 1): the two inputs (free and
+    previous), the intermediate nodes with an op on each incoming edge, and the output,
+    which sums the live nodes that feed no other node. Pruned nodes are drawn hollow and
+    grey. Pure matplotlib (no graphviz)."""
+    from .space.cells import CELLS
+    from .space.genome import EMPTY_NODE
+    from .space.ops import OPS
+
+    fine = genome.expand()
+    if not 1 <= cell_index <= fine.n_cells:
+        raise ValueError(f"cell_index={cell_index}; rule: 1 <= cell_index <= N={fine.n_cells}")
+    cell = fine.cells[cell_index - 1]
+    fig, ax = _figure(ax, figsize=(7, 3.2))
+    n = len(cell.nodes)
+    pos = {0: (0.0, 1.0), 1: (0.0, -1.0), "out": (n + 1.0, 0.0)}
+    pos.update({k: (k - 1.0, 0.9 if k % 2 else -0.9) for k in range(2, n + 2)})
+    live = set(cell.live_nodes())
+    for k in range(2, n + 2):
+        node = cell.node(k)
+        if node == EMPTY_NODE:
+            continue
+        for slot in (0, 1):
+            source, op = node[slot], OPS[node[2 + slot]][0]
+            ax.annotate("", xy=pos[k], xytext=pos[source],
+                        arrowprops=dict(arrowstyle="->", color="tab:blue", shrinkA=12, shrinkB=12,
+                                        connectionstyle=f"arc3,rad={0.25 if slot else -0.25}"))
+            (x0, y0), (x1, y1) = pos[source], pos[k]
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + (0.18 if slot else -0.18), op, fontsize=6.5, ha="center",
+                    va="center", color="tab:blue")
+    for k in cell.output_nodes():
+        ax.annotate("", xy=pos["out"], xytext=pos[k],
+                    arrowprops=dict(arrowstyle="->", color="gray", ls="--", shrinkA=12, shrinkB=12))
+    names = {0: "free", 1: "prev", "out": "out"}
+    for key, (x, y) in pos.items():
+        pruned = isinstance(key, int) and key >= 2 and key not in live
+        ax.scatter([x], [y], s=420, zorder=3, facecolors="white" if pruned else "lightsteelblue",
+                   edgecolors="gray" if pruned else "black", linestyles="--" if pruned else "-")
+        ax.text(x, y, names.get(key, str(key)), ha="center", va="center", fontsize=7, zorder=4,
+                color="gray" if pruned else "black")
+        if pruned:
+            ax.text(x, y - 0.35, "pruned", ha="center", fontsize=6, color="gray")
+    ax.set_xlim(-0.7, n + 1.7)
+    ax.set_ylim(-1.6, 1.6)
+    ax.axis("off")
+    edited = "" if cell.is_published else ", edited"
+    ax.set_title(title or f"cell {cell_index}: {CELLS[cell.code].name}{edited}", fontsize=9)
+    return fig
+
+
+def plot_cells(genome: Any):
+    """Every cell of ``genome`` (:func:`plot_cell`), one row each."""
+    fine = genome.expand()
+    fig = Figure(figsize=(7, 2.6 * fine.n_cells))
+    for j in range(1, fine.n_cells + 1):
+        plot_cell(fine, j, ax=fig.add_subplot(fine.n_cells, 1, j))
     fig.tight_layout()
     return fig

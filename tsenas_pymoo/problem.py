@@ -11,7 +11,7 @@ from .space.genome import (STAGE1_CELL_LEN, STAGE2_CELL_LEN, AnyGenome, FineGeno
                            input_reduction_cap, max_free_input)
 from .space.network import network_cost
 
-OBJECTIVES = ("error", "params", "flops")
+OBJECTIVES = ("error", "params", "macs", "flops")
 Evaluator = Callable[[AnyGenome], Mapping[str, Any]]
 
 
@@ -49,9 +49,10 @@ class TSENASProblem(ElementwiseProblem):
     The decision vector is ``3 * n_max`` integers, (free input, previous input, cell code)
     per cell with absent cells all zeros (codes of cells 1..N_min are at least 1). The
     ``evaluator`` is any callable ``genome -> {"accuracy": float in [0, 1], ...}``,
-    optionally with ``params`` and ``flops``; ``F[0] = 1 - accuracy`` and
-    ``objectives=("error", "params")`` or ``("error", "flops")`` adds a second
-    objective (computed from the decoded network when the evaluator does not report it).
+    optionally with ``params``, ``macs`` and ``flops``; ``F[0] = 1 - accuracy`` and
+    ``objectives=("error", "params")``, ``("error", "macs")`` (multiply-adds: the
+    paper's "FLOPs") or ``("error", "flops")`` (2 x MACs) adds a second objective
+    (computed from the decoded network when the evaluator does not report it).
     ``input_shape``, ``num_classes`` and ``init_channels`` default to the evaluator's own
     (a ``TorchEvaluator``'s dataset and width), else to 1x8x8, 10 and 16.
     Each evaluation also sets the individual's ``accuracy``, ``params`` and ``flops``.
@@ -76,8 +77,8 @@ class TSENASProblem(ElementwiseProblem):
         objectives = tuple(objectives)
         if not objectives or objectives[0] != "error" or len(objectives) > 2 \
                 or any(o not in OBJECTIVES for o in objectives) or len(set(objectives)) != len(objectives):
-            raise ValueError(f"objectives={objectives}; rule: ('error',), ('error', 'params') "
-                             f"or ('error', 'flops')")
+            raise ValueError(f"objectives={objectives}; rule: ('error',), ('error', 'params'), "
+                             f"('error', 'macs') or ('error', 'flops')")
         self.evaluator = evaluator
         self.n_min, self.n_max = int(n_min), int(n_max)
         self.input_shape = tuple(int(v) for v in input_shape)
@@ -114,7 +115,7 @@ class TSENASProblem(ElementwiseProblem):
         missing = [k for k in self.objectives[1:] if result.get(k) is None]
         if missing:
             cost = network_cost(genome, self.input_shape, self.num_classes, self.init_channels,
-                                flops="flops" in missing)
+                                flops="flops" in missing or "macs" in missing)
             result.update({k: cost[k] for k in missing})
         return result
 
@@ -128,10 +129,12 @@ class TSENASProblem(ElementwiseProblem):
         super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def outputs(self, result: Mapping[str, Any]) -> dict[str, Any]:
-        """What one evaluation sets on its individual: F, accuracy, params, flops."""
+        """What one evaluation sets on its individual: F, accuracy, params, macs, flops."""
+        def number(name):
+            return float(result.get(name, np.nan) or np.nan)
+
         return {"F": self.objective_values(result), "accuracy": float(result["accuracy"]),
-                "params": float(result.get("params", np.nan) or np.nan),
-                "flops": float(result.get("flops", np.nan) or np.nan)}
+                "params": number("params"), "macs": number("macs"), "flops": number("flops")}
 
     def _evaluate(self, x, out, *args, **kwargs):
         out.update(self.outputs(self.evaluate_genome(self.decode(x))))

@@ -12,9 +12,11 @@ answered by the archive.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,19 @@ from .algorithm import TSENAS
 from .config import SearchConfig
 from .evaluation.data import load_dataset
 from .evaluation.evaluator import TorchEvaluator
-from .export import save_genotype, train_final
+from .export import normalization, save_genotype, train_final
 from .problem import TSENASProblem
 from .threads import apply_policy, choose_policy, recorded_threads
+
+
+def _tidy_output(bar):
+    """pymoo's verbose table goes through ``tqdm.write`` while a progress bar is shown,
+    so the two do not interleave."""
+    if bar is None:
+        return contextlib.nullcontext()
+    from tqdm.contrib import DummyTqdmFile
+
+    return contextlib.redirect_stdout(DummyTqdmFile(sys.stdout))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -80,7 +92,11 @@ class SearchRun:
         c = self.config
         if not c.workers and not c.scheduler:
             return None
-        from .evaluation.distributed import DaskRunner, local_client
+        try:
+            from .evaluation.distributed import DaskRunner, local_client
+        except ImportError as err:
+            raise ValueError(f"--workers/--scheduler need Dask ({err.name} is not installed); "
+                             f"rule: pip install \"tsenas_pymoo[dask]\"") from None
 
         if c.scheduler:
             from distributed import Client
@@ -144,7 +160,8 @@ class SearchRun:
 
             bar = tqdm(total=total, initial=done, desc="generations", unit="gen")
         while algorithm.has_next():
-            algorithm.next()
+            with _tidy_output(bar):
+                algorithm.next()
             with open(self.checkpoint_path.with_name(".checkpoint.tmp"), "wb") as handle:
                 dill.dump(algorithm, handle)
             os.replace(self.checkpoint_path.with_name(".checkpoint.tmp"), self.checkpoint_path)
@@ -182,6 +199,7 @@ class SearchRun:
         summary["final"] = report
         save_genotype(self.dir / "best_genotype.json", best, evaluator.input_shape, evaluator.num_classes,
                       c.init_channels, val_accuracy=summary["best_val_accuracy"], final=report,
+                      normalization=normalization(evaluator.dataset),
                       search_data=evaluator.dataset.settings())
         from .plotting import save_plots
 

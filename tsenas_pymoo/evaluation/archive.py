@@ -15,9 +15,9 @@ from typing import Any
 from ..space.genome import AnyGenome
 
 COLUMNS = ("accuracy", "params", "flops", "seconds", "epochs", "inherited_fraction", "status", "reason",
-           "generation", "sources", "lr", "warmup")
+           "generation", "sources", "lr", "warmup", "macs")
 #: Columns added after the first schema, with their SQL types: older archives gain them.
-ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL"}
+ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL", "macs": "INTEGER"}
 JSON_COLUMNS = ("sources",)
 
 SCHEMA = """
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
     created REAL NOT NULL,
     sources TEXT,
     lr REAL,
-    warmup REAL
+    warmup REAL,
+    macs INTEGER
 )
 """
 

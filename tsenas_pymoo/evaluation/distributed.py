@@ -49,7 +49,7 @@ def _parents(evaluator, genome) -> tuple:
 
 
 def _failed(err: BaseException) -> dict[str, Any]:
-    return {"accuracy": 0.0, "params": None, "flops": None, "seconds": None, "epochs": 0,
+    return {"accuracy": 0.0, "params": None, "macs": None, "flops": None, "seconds": None, "epochs": 0,
             "inherited_fraction": 0.0, "status": "failed", "reason": f"{type(err).__name__}: {err}"[:300]}
 
 

@@ -210,7 +210,7 @@ class TorchEvaluator:
                                          channels_last=self.channels_last)
             if self.store is not None:
                 self.store.save_trained(key, model)
-        return {"accuracy": accuracy, "params": params, "flops": flops,
+        return {"accuracy": accuracy, "params": params, "macs": flops // 2, "flops": flops,
                 "seconds": time.perf_counter() - start, "epochs": result.epochs,
                 "inherited_fraction": inherited, "sources": sources, "lr": lr, "warmup": warmup,
                 "status": result.status, "reason": result.reason}

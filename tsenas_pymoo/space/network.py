@@ -122,7 +122,9 @@ def count_params(model: nn.Module) -> int:
 
 
 def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
-    """FLOPs of one forward pass on one image, by ``torch.utils.flop_counter``."""
+    """FLOPs of one forward pass on one image, by ``torch.utils.flop_counter``: two per
+    multiply-add (a 10x10 Linear counts 200). NAS papers, TS-ENAS included, report
+    multiply-adds under the name FLOPs: see :func:`count_macs`."""
     from torch.utils.flop_counter import FlopCounterMode
 
     was_training = model.training
@@ -136,16 +138,23 @@ def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
     return int(counter.get_total_flops())
 
 
+def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
+    """Multiply-adds of one forward pass on one image (what the paper calls FLOPs)."""
+    return count_flops(model, input_shape) // 2
+
+
 def network_cost(genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10,
                  init_channels: int = 16, flops: bool = True) -> dict[str, int]:
-    """``{"params": ..., "flops": ...}`` of the decoded network of ``genome``
-    (FLOPs only when ``flops``: counting them runs a forward pass)."""
+    """``{"params": ..., "macs": ..., "flops": ...}`` of the decoded network of
+    ``genome`` (MACs and FLOPs only when ``flops``: counting them runs a forward pass;
+    FLOPs = 2 x MACs)."""
     model = build_network(genome, input_shape, num_classes, init_channels)
     cost = {"params": count_params(model)}
     if flops:
         cost["flops"] = count_flops(model, input_shape)
+        cost["macs"] = cost["flops"] // 2
     return cost
 
 
-__all__ = ["adapter", "build_network", "count_params", "count_flops", "network_cost", "TSENASNetwork",
+__all__ = ["adapter", "build_network", "count_params", "count_flops", "count_macs", "network_cost", "TSENASNetwork",
            "CellModule", "edge_name", "input_reduction_cap"]
