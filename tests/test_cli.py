@@ -25,3 +25,40 @@ def test_bad_input_is_one_line_and_exit_2():
 
 def test_help():
     assert run("--help").returncode == 0 and run("describe", "--help").returncode == 0
+
+
+def test_version_and_quiet_import():
+    from tsenas_pymoo import __version__
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"tsenas {__version__}"
+    # importing the package (plotting included) leaves the matplotlib backend as the user set it
+    code = ("import matplotlib; matplotlib.use('svg'); import tsenas_pymoo, tsenas_pymoo.plotting; "
+            "from tsenas_pymoo import plot_convergence, TSENAS; import sys; "
+            "print(matplotlib.get_backend(), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "svg"
+
+
+def test_describe_a_genotype_file(tmp_path, capsys):
+    import numpy as np
+
+    from tsenas_pymoo import NetworkGenome, save_genotype
+    from tsenas_pymoo.operators.fine import prune_fine
+    genome = prune_fine(NetworkGenome.from_cells([3, 7, 3]).expand(), np.random.default_rng(0))
+    path = save_genotype(tmp_path / "best_genotype.json", genome, (1, 16, 16), 10, 4)
+    assert main(["describe", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert genome.key() in out and "edited in stage 2" in out and "pruned" in out and "1x16x16" in out
+    proc = run("describe", "3", "x7")
+    assert proc.returncode == 2 and "rule: Table II cell codes 1-8, or one genotype .json file" in proc.stderr
+
+
+def test_search_flags_are_generated_from_search_config():
+    import dataclasses
+
+    from tsenas_pymoo.cli import build_parser
+    from tsenas_pymoo.config import SearchConfig
+    search = build_parser()._subparsers._group_actions[0].choices["search"]
+    flags = {a.dest: a.default for a in search._actions}
+    for f in dataclasses.fields(SearchConfig):  # every setting is a flag, with the config's default
+        assert f.name in flags and flags[f.name] == f.default, f.name

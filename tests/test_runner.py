@@ -81,8 +81,18 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
     assert (cut / "final" / "weights.safetensors").exists() and (cut / "best_genotype.json").exists()
 
     # tsenas plot and tsenas train work on what the search wrote
-    plotted = cli("plot", str(cut))
-    assert plotted.returncode == 0 and "convergence.png" in plotted.stdout
+    plotted = cli("plot", str(cut), "--cells")
+    assert plotted.returncode == 0 and "convergence.png" in plotted.stdout and "cells.png" in plotted.stdout
+    Image.open(cut / "cells.png").verify()
+    shown = cli("show", str(cut), "--top", "3", "--csv", str(tmp_path / "all.csv"))
+    best = max(a for a, _ in after.values())
+    assert shown.returncode == 0 and f"{best:.4f}" in shown.stdout.splitlines()[1]  # best first
+    assert len((tmp_path / "all.csv").read_text().splitlines()) == len(after) + 1
+    exported = cli("export", str(cut), "--format", "pt2", "--out", str(tmp_path / "model.pt2"))
+    assert exported.returncode == 0 and (tmp_path / "model.pt2").exists(), exported.stderr[-2000:]
+    assert "images in [0, 1]" in exported.stdout
+    genotype = json.loads((cut / "best_genotype.json").read_text())
+    assert len(genotype["normalization"]["mean"]) == 1 and genotype["normalization"]["std"][0] > 0
     trained = cli("train", str(cut / "best_genotype.json"), "--dataset", str(small_folder), "--epochs", "1",
                   "--out", str(tmp_path / "post"))
     assert trained.returncode == 0 and "test accuracy" in trained.stdout

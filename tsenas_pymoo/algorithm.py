@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -21,6 +22,8 @@ from .operators.fine import mutate_fine, prune_fine
 from .operators.mutation import CellMutation
 from .operators.sampling import TSENASSampling
 from .operators.survival import AlphaLevelSurvival, compare_by_alpha_level
+
+log = logging.getLogger(__name__)
 
 
 def generation_record(algorithm) -> dict:
@@ -251,6 +254,7 @@ class TSENAS(Algorithm):
             pop.set(key, best.get(key))
         pop.set("evaluated", [set(ind.evaluated) for ind in best])
         self.stage2_start = [self.problem.decode(x).key() for x in X]
+        log.info("stage 2 (fine search) starts from the best %d of generation %d", len(X), self.n_iter - 1)
         self.stage = 2
         self.pop = pop
 

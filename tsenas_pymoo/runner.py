@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -30,6 +31,8 @@ from .evaluation.evaluator import TorchEvaluator
 from .export import normalization, save_genotype, train_final
 from .problem import TSENASProblem
 from .threads import apply_policy, choose_policy, recorded_threads
+
+log = logging.getLogger(__name__)
 
 
 def _tidy_output(bar):
@@ -147,10 +150,13 @@ class SearchRun:
         marker = self.dir / "store" / "supernet.json"
         if self.config.supernet_epochs and evaluator.store is not None and not marker.exists():
             info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
+            log.info("SuperNet: %d epochs, status %s, %d units exported", info["epochs"], info["status"], info["units"])
             _atomic_write(marker, json.dumps({k: v for k, v in info.items()}).encode())
         algorithm = self._algorithm(evaluator)
         log_path = self.dir / "log.jsonl"
         done = algorithm.n_iter - 1 if algorithm.is_initialized else 0
+        if done:
+            log.info("resuming %s after generation %d", self.dir, done)
         lines = log_path.read_text().splitlines()[:done] if log_path.exists() else []
         _atomic_write(log_path, "".join(line + "\n" for line in lines).encode())
         total = self.config.stage1_gens + self.config.stage2_gens

@@ -12,9 +12,12 @@ number of torch threads per training (``threads``, default 1; CPU float sums dep
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import dask
+
+log = logging.getLogger(__name__)
 
 
 def _train_on_worker(evaluator, genome, threads: int, parents=()) -> dict[str, Any]:
@@ -81,6 +84,7 @@ class DaskRunner:
                 return future.result()
             except Exception as again:  # noqa: BLE001 - a dead worker or a crash
                 err = again
+        log.warning("%s: failed on the workers (%s); recorded as failed", genome.key(), err)
         return _failed(err)
 
     def __call__(self, f, X):

@@ -11,6 +11,7 @@ is answered from it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -26,6 +27,8 @@ from .lineage import MODES, WarmStart, inherit_from_parents, n_params
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
 from .weights import WeightStore, update_from_ranked
+
+log = logging.getLogger(__name__)
 
 
 def genome_seed(seed: int, key: str) -> int:
@@ -204,6 +207,8 @@ class TorchEvaluator:
         if bar is not None:
             bar.close()
         accuracy = 0.0
+        if not result.ok:
+            log.warning("%s: training ended with status %s (%s); it scores 0", key, result.status, result.reason)
         if result.ok:
             recalibrate_batchnorm(model, data["train_x"], batch_size=self.batch_size, device=self.device)
             accuracy = evaluate_accuracy(model, data["val_x"], data["val_y"], device=self.device, amp=self.amp,

@@ -10,11 +10,14 @@ the rule it breaks.
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 #: IDX dtype codes (third magic byte) and the big-endian numpy dtypes they stand for.
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -91,6 +94,7 @@ def candidate_folders(root: str | Path | None, torchvision_name: str | None, sys
 
 def read_idx_dataset(files: dict[tuple[str, str], Path]) -> dict[str, np.ndarray]:
     """The four arrays, checked against each other (one label per image, 3-D images)."""
+    log.info("reading IDX files from %s", sorted({str(p.parent) for p in files.values()}))
     arrays = {f"{split}_{kind}": read_idx(path) for (split, kind), path in files.items()}
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
