@@ -32,3 +32,26 @@ def test_bad_source_is_named(tmp_path):
         plot_convergence(42)
     with pytest.raises(FileNotFoundError, match="no log.jsonl"):
         plot_convergence(tmp_path)
+
+
+def test_plot_cell_draws_edges_ops_and_pruned_nodes(tmp_path):
+    import numpy as np
+    import pytest
+    from matplotlib.figure import Figure
+
+    from tsenas_pymoo import NetworkGenome, plot_cell, plot_cells
+    from tsenas_pymoo.operators.fine import prune_fine
+    genome = prune_fine(NetworkGenome.from_cells([3, 7, 3]).expand(), np.random.default_rng(0))
+    edited = next(j for j, c in enumerate(genome.cells, start=1) if not c.is_published)
+    fig = plot_cell(genome, edited)
+    assert isinstance(fig, Figure)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    cell = genome.cells[edited - 1]
+    assert texts.count("pruned") == len(cell.nodes) - len(cell.live_nodes()) >= 1
+    from tsenas_pymoo.space.ops import OPS
+    names = [OPS[node[2 + slot]][0] for node in cell.nodes if any(node) for slot in (0, 1)]
+    assert sorted(t for t in texts if t in {v[0] for v in OPS.values()}) == sorted(names)  # one label per edge
+    plot_cells(genome).savefig(tmp_path / "cells.png")
+    Image.open(tmp_path / "cells.png").verify()
+    with pytest.raises(ValueError, match="cell_index=9"):
+        plot_cell(genome, 9)
