@@ -24,6 +24,7 @@ warm-start schedule, to choose the default; the report runs on other seeds.
 
     python benchmarks/inheritance.py --quick          # seed 0, results/inheritance_fmnist.json
     python benchmarks/inheritance.py --tune --quick   # seed 100, results/inheritance_fmnist_tune.json
+    python benchmarks/inheritance.py --quick --generation 6   # results/inheritance_fmnist_gen6.json
 
 Children's rows are written as they finish; a rerun with the same settings rebuilds the
 parents (deterministic) and skips finished children.
@@ -49,6 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = (1, 2, 4, 8)
 INHERITED = (1, 2)
 PLAIN = WarmStart(lr_scale=1.0, warmup=0.0)
+#: Plot and README labels of the arms (the keys are the results file's).
+LABELS = {"store": "store (the paper's)", "lineage": "lineage", "lineage-cover": "lineage, SuperNet without cover",
+          "lineage-warm": "lineage, plain schedule"}
 CANDIDATES = [WarmStart(1.0, 0.0), WarmStart(0.5, 0.0), WarmStart(0.3, 0.0), WarmStart(0.1, 0.0),
               WarmStart(0.3, 0.2), WarmStart(1.0, 0.2)]
 
@@ -134,6 +138,23 @@ def summarize(rows, names, tune: bool, seed: int) -> dict:
     if not tune:
         out["scratch_kendall_tau_vs_scratch8"] = {k: float(kendalltau(scratch[k], scratch[8]).statistic)
                                                   for k in (1, 2, 4)}
+        out["lineage_minus_arm"] = _lineage_minus(rows, [n for n in names if n != "lineage"], rng)
+    return out
+
+
+def _lineage_minus(rows, others, rng) -> dict:
+    """Paired lineage - arm differences per epoch count: mean, bootstrap 95 % interval,
+    Wilcoxon signed-rank p."""
+    from scipy.stats import bootstrap, wilcoxon
+
+    out = {}
+    for name in others:
+        for e in INHERITED:
+            diff = np.array([float(r["arms"]["lineage"][str(e)]) - float(r["arms"][name][str(e)]) for r in rows])
+            ci = bootstrap((diff,), np.mean, confidence_level=0.95, random_state=rng, method="percentile",
+                           n_resamples=5000).confidence_interval
+            out[f"{name}_{e}ep"] = {"mean": float(diff.mean()), "ci95": [float(ci.low), float(ci.high)],
+                                    "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.any(diff) else 1.0}
     return out
 
 
@@ -161,6 +182,7 @@ def main(argv=None):
     warm = WarmStart(args.lr_scale if args.lr_scale is not None else default.lr_scale,
                      args.warmup if args.warmup is not None else default.warmup)
     name = "inheritance_fmnist" + ("_tune" if args.tune else "") + ("" if args.quick else "_full")
+    name += "" if args.generation == (1 if args.tune else 3) else f"_gen{args.generation}"
     path = ROOT / "benchmarks" / "results" / f"{name}.json"
     settings = {"dataset": "fashion-mnist", "train_subset": args.train_subset, "resolution": args.resolution,
                 "init_channels": args.width, "lr": args.lr, "batch_size": 128, "seed": args.seed, "pop": args.pop,
@@ -201,6 +223,21 @@ def main(argv=None):
         plot(out, ROOT / "plots" / f"{name}.png")
 
 
+def resummarize(name: str = "inheritance_fmnist"):
+    """Recompute the summary of benchmarks/results/NAME.json from its rows (no training)."""
+    path = ROOT / "benchmarks" / "results" / f"{name}.json"
+    out = json.loads(path.read_text())
+    out["summary"] = summarize(out["rows"], list(out["rows"][0]["arms"]), out["settings"]["tune"],
+                               out["settings"]["seed"])
+    path.write_text(json.dumps(out, indent=1))
+    report(out)
+
+
+def replot(name: str = "inheritance_fmnist"):
+    """Redraw plots/NAME.png from benchmarks/results/NAME.json."""
+    plot(json.loads((ROOT / "benchmarks" / "results" / f"{name}.json").read_text()), ROOT / "plots" / f"{name}.png")
+
+
 def _cores() -> int:
     import os
 
@@ -224,13 +261,15 @@ def report(out):
 def plot(out, path: Path):
     from matplotlib.figure import Figure
 
+    out = json.loads(json.dumps(out))  # epoch keys as strings, as in the file
     s = out["summary"]
     fig = Figure(figsize=(6.5, 4.2))
     ax = fig.add_subplot()
-    ax.plot(SCRATCH, [s["scratch_mean"][k] for k in SCRATCH], "o-", color="tab:gray", lw=2, label="scratch")
+    ax.plot(SCRATCH, [s["scratch_mean"][str(k)] for k in SCRATCH], "o-", color="tab:gray", lw=2, label="scratch")
     for (name, arm), color in zip(s["arms"].items(), ("tab:orange", "tab:blue", "tab:green", "tab:purple")):
-        ax.plot(INHERITED, [arm["mean"][e] for e in INHERITED], "s--", color=color, label=name)
+        ax.plot(INHERITED, [arm["mean"][str(e)] for e in INHERITED], "s--", color=color, label=LABELS.get(name, name))
     ax.set_xscale("log", base=2)
+    ax.minorticks_off()
     ax.set_xticks(SCRATCH, [str(k) for k in SCRATCH])
     ax.set_xlabel("epochs of short training")
     st = out["settings"]
