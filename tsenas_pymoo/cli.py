@@ -334,12 +334,23 @@ def set_threads(args) -> dict | None:
     return apply_policy(choose_policy(threads, wait))
 
 
+class _TidyHandler(logging.Handler):
+    """Writes log lines through ``tqdm.write``, above any progress bar."""
+
+    def emit(self, record):
+        from tqdm import tqdm
+
+        tqdm.write(self.format(record), file=sys.stderr)
+
+
 def _logging(args) -> None:
     """Log lines go to stderr: warnings by default, informational with -v, errors only
     with -q."""
     level = logging.INFO if getattr(args, "verbose", False) else \
         logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
-    logging.basicConfig(level=level, format="tsenas: %(levelname)s: %(message)s")
+    handler = _TidyHandler()
+    handler.setFormatter(logging.Formatter("tsenas: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def main(argv: list[str] | None = None) -> int:
