@@ -145,3 +145,13 @@ def test_bad_options_exit_2_with_one_line(tmp_path, args, message):
 def test_help_for_every_command():
     for command in ([], ["search"], ["train"], ["plot"], ["describe"]):
         assert cli(*command, "--help").returncode == 0
+
+
+def test_a_search_that_cannot_load_its_data_leaves_no_config(tmp_path):
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.runner import SearchRun
+
+    run = SearchRun(tmp_path / "run", SearchConfig(dataset="idx", root=str(tmp_path / "missing")))
+    with pytest.raises(FileNotFoundError):
+        run.run()
+    assert not (tmp_path / "run" / "config.json").exists()  # the same --out can be tried again

@@ -70,8 +70,8 @@ class SearchRun:
             config = SearchConfig.from_json(config_path)
         self.config = config.validate()
         self.dir.mkdir(parents=True, exist_ok=True)
-        if not config_path.exists():
-            _atomic_write(config_path, json.dumps(dataclasses.asdict(config), indent=1).encode())
+        # config.json is written once the data set has loaded (run()): a search that could
+        # not start leaves no config.json, and the same --out can simply be tried again
 
     @classmethod
     def resume(cls, run_dir: str | Path, **kwargs) -> "SearchRun":
@@ -112,7 +112,8 @@ class SearchRun:
         return DaskRunner(self._client, threads=policy.threads)
 
     def _saved_config(self) -> dict:
-        return json.loads((self.dir / "config.json").read_text())
+        path = self.dir / "config.json"
+        return json.loads(path.read_text()) if path.is_file() else dataclasses.asdict(self.config)
 
     def _record_threads(self, **policies) -> None:
         """The thread policies in force, written into config.json beside the settings."""
@@ -144,8 +145,8 @@ class SearchRun:
         if self.thread_policy is None:
             threads = recorded_threads(self._saved_config())
             self.thread_policy = apply_policy(choose_policy(threads, self.config.wait_policy))
-        self._record_threads(driver=self.thread_policy)
         evaluator = self._evaluator()
+        self._record_threads(driver=self.thread_policy)  # writes config.json on a new run
         evaluator.progress = self.progress
         marker = self.dir / "store" / "supernet.json"
         if self.config.supernet_epochs and evaluator.store is not None and not marker.exists():

@@ -63,6 +63,7 @@ def test_dead_worker_costs_only_its_evaluation(digits_small, tmp_path, client):
     out = problem.evaluate(np.array([g.to_vector(3) for g in genomes]), return_as_dictionary=True)
     assert out["accuracy"][0] == 0.0 and out["accuracy"][1] > 0.1
     assert ev.archive.get(genomes[0].key())["status"] == "failed"
+    assert ev.lookup(genomes[0]) is None and ev.lookup(genomes[1]) is not None  # a resume retries the failed one
     client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker
 
 

@@ -159,3 +159,10 @@ def test_supernet_modes_train(digits, mode):
         assert result.losses[-1] < 0.5 * result.losses[0]
     with pytest.raises(ValueError, match="mode="):
         SuperNet(digits.input_shape, 10, 4, mode="both")
+
+
+def test_failed_supernet_stops_before_exporting_anything(digits, tmp_path):
+    ev = make(digits, tmp_path, lr=1e12)
+    with pytest.raises(ValueError, match="SuperNet training ended with status nan.*nothing was exported"):
+        ev.train_supernet(epochs=3)
+    assert ev.store.keys() == []

@@ -31,6 +31,10 @@ from .weights import WeightStore, update_from_ranked
 log = logging.getLogger(__name__)
 
 
+#: Statuses answered by training again rather than from the archive.
+RETRIED = ("failed", "oom")
+
+
 def genome_seed(seed: int, key: str) -> int:
     """A per-genome seed, so each evaluation repeats on its own, in any order or worker."""
     return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16)
@@ -121,9 +125,11 @@ class TorchEvaluator:
         return record if record is not None else self.record(genome, self.train_genome(genome))
 
     def lookup(self, genome: AnyGenome) -> dict[str, Any] | None:
-        """The archived result of ``genome``, or None."""
+        """The archived result of ``genome``, or None. A result that failed for a reason
+        outside the genome (``failed``: a worker died; ``oom``: the device ran out of
+        memory) is kept in the archive but not answered: it is trained again."""
         record = self.archive.get(genome.key()) if self.archive is not None else None
-        if record is None:
+        if record is None or record["status"] in RETRIED:
             return None
         self.archive_hits += 1
         return dict(record, archived=True)
@@ -251,6 +257,9 @@ class TorchEvaluator:
         result = train_model(supernet, data["train_x"], data["train_y"], epochs=epochs, batch_size=self.batch_size,
                              lr=self.lr, seed=self.seed, device=self.device, amp=self.amp,
                              channels_last=self.channels_last)
+        if not result.ok:
+            raise ValueError(f"SuperNet training ended with status {result.status} ({result.reason}); nothing was "
+                             f"exported to the store; rule: a lower --lr or --batch-size, or --supernet-epochs 0")
         supernet.to("cpu")
         keys = supernet.export(self.store)
         return {"status": result.status, "epochs": result.epochs, "seconds": result.seconds, "units": len(keys),
