@@ -62,3 +62,42 @@ def test_search_flags_are_generated_from_search_config():
     flags = {a.dest: a.default for a in search._actions}
     for f in dataclasses.fields(SearchConfig):  # every setting is a flag, with the config's default
         assert f.name in flags and flags[f.name] == f.default, f.name
+
+
+def test_bad_files_get_one_line_naming_the_rule(tmp_path):
+    import json
+
+    (tmp_path / "log.jsonl").write_text("")
+    proc = run("plot", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "log.jsonl is empty" in proc.stderr
+    from tsenas_pymoo import NetworkGenome, save_genotype
+    path = save_genotype(tmp_path / "g.json", NetworkGenome.from_cells([3, 7]), (1, 8, 8), 10, 4)
+    data = json.loads(path.read_text())
+    data["cells"][0]["nodes"][0]["ops"][0] = "teleport_3x3"
+    (tmp_path / "op.json").write_text(json.dumps(data))
+    proc = run("describe", str(tmp_path / "op.json"))
+    assert proc.returncode == 2 and "unknown op 'teleport_3x3'; rule: one of identity," in proc.stderr
+    del data["input_shape"]
+    (tmp_path / "shape.json").write_text(json.dumps(data))
+    proc = run("describe", str(tmp_path / "shape.json"))
+    assert proc.returncode == 2 and "missing input_shape" in proc.stderr and "Traceback" not in proc.stderr
+    assert "Traceback" in run("--debug", "describe", str(tmp_path / "shape.json")).stderr
+
+
+def test_ctrl_c_exits_130_and_the_search_resumes(tmp_path):
+    import signal
+    import time
+    out = tmp_path / "run"
+    args = ["--pop-size", "4", "--fine-size", "2", "--stage1-gens", "3", "--stage2-gens", "1", "--epochs", "1",
+            "--init-channels", "4", "--supernet-epochs", "1", "--final-epochs", "1", "--n-max", "4", "-q"]
+    proc = subprocess.Popen([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(out), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not ((out / "log.jsonl").exists() and (out / "log.jsonl").read_text()):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and f"interrupted; continue with tsenas search --resume {out}" in err
+    assert "Traceback" not in err
+    resumed = run("search", "--resume", str(out), "-q")
+    assert resumed.returncode == 0 and (out / "summary.json").exists()

@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="tsenas", description="TS-ENAS neural architecture search on pymoo")
     parser.add_argument("--version", action="version", version=f"tsenas {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     search = sub.add_parser("search", help="run a two-stage search (default: digits, a few minutes on 2 CPUs)",
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -361,7 +362,14 @@ def main(argv: list[str] | None = None) -> int:
         _logging(args)
         {"describe": describe, "search": search, "train": train, "plot": plot, "show": show,
          "export": export}[args.command](args)
-    except (ValueError, FileNotFoundError) as err:
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        where = f"; continue with tsenas search --resume {args.resume or args.out}" if args.command == "search" else ""
+        parser.exit(130, f"tsenas {args.command}: interrupted{where}\n")
+    except (ValueError, OSError, ImportError) as err:  # FileNotFoundError and a full disk are OSErrors
+        if args.debug:
+            raise
         parser.exit(2, f"tsenas {args.command}: error: {err}\n")
     return 0
 

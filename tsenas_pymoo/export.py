@@ -56,6 +56,14 @@ def load_genotype(path: str | Path) -> tuple[FineGenome, dict[str, Any]]:
         raise ValueError(f"genotype file {path}: not JSON ({err})") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"genotype file {path}: 'format' is not {FORMAT!r}; rule: a file written by tsenas")
+    missing = [k for k in ("cells", "input_shape", "num_classes", "init_channels") if k not in data]
+    if missing:
+        raise ValueError(f"genotype file {path}: missing {', '.join(missing)}; rule: as written by tsenas")
+    unknown = sorted({op for cell in data["cells"] if isinstance(cell, dict) for n in cell.get("nodes") or []
+                      if isinstance(n, dict) for op in n.get("ops") or [] if op not in OP_CODES})
+    if unknown:
+        raise ValueError(f"genotype file {path}: unknown op {', '.join(map(repr, unknown))}; rule: one of "
+                         f"{', '.join(OP_CODES)}")
     try:
         cells, frees = [], []
         for j, cell in enumerate(data["cells"], start=1):
@@ -64,7 +72,7 @@ def load_genotype(path: str | Path) -> tuple[FineGenome, dict[str, Any]]:
                           for n in cell["nodes"])
             cells.append(CellGenome(int(cell["code"]), nodes))
             frees.append(int(cell["inputs"][0]))
-    except (KeyError, TypeError, IndexError) as err:
+    except (KeyError, TypeError, IndexError, ValueError) as err:
         raise ValueError(f"genotype file {path}: cell entry is malformed ({err!r}); rule: as written by tsenas") from err
     genome = FineGenome(tuple(frees), tuple(cells)).validate(input_shape=data.get("input_shape"))
     return genome, data

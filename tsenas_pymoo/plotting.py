@@ -33,7 +33,13 @@ def generation_records(source: Any) -> list[dict]:
         log = Path(source) / "log.jsonl"
         if not log.is_file():
             raise FileNotFoundError(f"run directory {source}: no log.jsonl; rule: a folder written by tsenas search")
-        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        try:
+            records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{log}: a line is not JSON ({err}); rule: a log written by tsenas search") from None
+        if not records:
+            raise ValueError(f"{log} is empty; rule: plot after the search's first generation has finished")
+        return records
     if hasattr(source, "records"):
         return list(source.records)
     data = getattr(source, "data", None)
