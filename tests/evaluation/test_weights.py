@@ -1,6 +1,7 @@
 import logging
 import multiprocessing as mp
 
+import pytest
 import torch
 
 from tsenas_pymoo import NetworkGenome, build_network
@@ -92,3 +93,33 @@ def test_two_processes_writing_at_once_leave_every_file_loadable(tmp_path):
     assert store.keys() and not list(store.units_dir.glob(".*tmp"))
     for key in store.keys():
         assert store.get(key) is not None, key
+
+
+def test_a_file_replaced_while_read_is_not_deleted(tmp_path, monkeypatch):
+    from safetensors import SafetensorError
+
+    import tsenas_pymoo.evaluation.weights as weights
+    store = WeightStore(tmp_path)
+    a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    store.put("k", a)
+    real_load = weights.load
+
+    def replaced_meanwhile(raw):  # another process replaces the file after this one read it
+        monkeypatch.setattr(weights, "load", real_load)
+        store.put("k", b)
+        raise SafetensorError("simulated torn read")
+
+    monkeypatch.setattr(weights, "load", replaced_meanwhile)
+    assert store.get("k") is None  # this read failed ...
+    state = store.get("k")  # ... but the new, valid file is still there
+    assert state is not None and torch.equal(state["weight"], b.weight)
+
+
+def test_a_lock_held_too_long_is_one_clear_error(tmp_path):
+    from filelock import FileLock
+    store = WeightStore(tmp_path)
+    store._lock.timeout = 0.2
+    with FileLock(str(tmp_path / ".lock")):
+        with pytest.raises(OSError, match="lock was held by another process"):
+            store.put("k", torch.nn.Linear(2, 2))
+    assert not list(tmp_path.rglob("*.tmp"))

@@ -14,15 +14,17 @@ and never loaded into a network.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import uuid
 from pathlib import Path
 from typing import Iterable
 
 import torch
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save_file
 from torch import nn
 
 from ..space.network import CellModule, TSENASNetwork
@@ -73,6 +75,31 @@ def _digest(state: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
+def _metadata(raw: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of a safetensors file's bytes (its JSON header)."""
+    size = int.from_bytes(raw[:8], "little")
+    if len(raw) < 8 or size > len(raw) - 8:
+        raise ValueError("truncated header")
+    return json.loads(raw[8:8 + size]).get("__metadata__") or {}
+
+
+class _Locked:
+    def __init__(self, lock: FileLock, root: Path):
+        self.lock, self.root = lock, root
+
+    def __enter__(self):
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise OSError(f"weight store {self.root}: its lock was held by another process for "
+                          f"{self.lock.timeout:.0f} s; rule: one search per run directory (is another one "
+                          f"running, or did one hang?)") from None
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+
 def _n_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
@@ -105,23 +132,32 @@ class WeightStore:
     def keys(self) -> list[str]:
         return sorted(p.name[:-len(".safetensors")] for p in self.units_dir.glob("*.safetensors"))
 
+    def _locked(self):
+        """The store's file lock; a lock held too long is one clear error."""
+        return _Locked(self._lock, self.root)
+
     def _write(self, path: Path, state: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
         state = {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
         metadata = dict(metadata, sha256=_digest(state))
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with self._lock:
-            save_file(state, str(tmp), metadata=metadata)
-            os.replace(tmp, path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        with self._locked():
+            try:
+                save_file(state, str(tmp), metadata=metadata)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     def _read(self, path: Path, what: str) -> dict[str, torch.Tensor] | None:
-        if not path.exists():
+        """One read of the whole file (a replace by another process cannot fall between
+        its metadata and its tensors); a corrupt file is deleted only if it is still the
+        file that was read."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
             return None
         try:
-            from safetensors import safe_open
-
-            with safe_open(str(path), framework="pt") as handle:
-                expected = (handle.metadata() or {}).get("sha256")
-            state = load_file(str(path))
+            expected = _metadata(raw).get("sha256")
+            state = load(raw)
             if expected is None or _digest(state) != expected:
                 raise ValueError("checksum mismatch")
             return state
@@ -129,8 +165,12 @@ class WeightStore:
             if what not in self._reported:
                 self._reported.add(what)
                 log.warning("weight store: %s at %s is corrupt (%s); deleted, it will be rebuilt", what, path, err)
-            with self._lock:
-                path.unlink(missing_ok=True)
+            with self._locked():
+                try:
+                    if path.read_bytes() == raw:
+                        path.unlink()
+                except FileNotFoundError:
+                    pass
             return None
 
     def put(self, key: str, module: nn.Module) -> None:
@@ -187,7 +227,7 @@ class WeightStore:
         deleted."""
         keep = {self.trained_path(key).name for key in genome_keys}
         deleted = 0
-        with self._lock:
+        with self._locked():
             for path in self.trained_dir.glob("*.safetensors"):
                 if path.name not in keep:
                     path.unlink(missing_ok=True)
