@@ -155,3 +155,18 @@ def test_a_search_that_cannot_load_its_data_leaves_no_config(tmp_path):
     with pytest.raises(FileNotFoundError):
         run.run()
     assert not (tmp_path / "run" / "config.json").exists()  # the same --out can be tried again
+
+
+def test_two_searches_in_one_directory_are_refused(tmp_path):
+    from filelock import FileLock
+
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.runner import SearchRun
+
+    run_dir = tmp_path / "run"
+    run = SearchRun(run_dir, SearchConfig())
+    with FileLock(str(run_dir / ".run.lock")):  # another search holds the folder
+        (run_dir / ".run.pid").write_text("4242")
+        with pytest.raises(ValueError, match=r"in use by another tsenas search \(pid 4242\)"):
+            run.run()
+    assert not (run_dir / "config.json").exists()  # the refused one wrote nothing

@@ -141,7 +141,24 @@ class SearchRun:
         return algorithm
 
     def run(self) -> dict[str, Any]:
-        """Run (or continue) the search; returns the summary also written to summary.json."""
+        """Run (or continue) the search; returns the summary also written to summary.json.
+        One search at a time per run directory: a second one is refused."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.dir / ".run.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            pid = (self.dir / ".run.pid").read_text().strip() if (self.dir / ".run.pid").exists() else "?"
+            raise ValueError(f"run directory {self.dir} is in use by another tsenas search (pid {pid}); "
+                             f"rule: one search per run directory") from None
+        try:
+            (self.dir / ".run.pid").write_text(str(os.getpid()))
+            return self._run()
+        finally:
+            lock.release()
+
+    def _run(self) -> dict[str, Any]:
         if self.thread_policy is None:
             threads = recorded_threads(self._saved_config())
             self.thread_policy = apply_policy(choose_policy(threads, self.config.wait_policy))

@@ -166,3 +166,22 @@ def test_failed_supernet_stops_before_exporting_anything(digits, tmp_path):
     with pytest.raises(ValueError, match="SuperNet training ended with status nan.*nothing was exported"):
         ev.train_supernet(epochs=3)
     assert ev.store.keys() == []
+
+
+@pytest.mark.parametrize("error, status", [(RuntimeError("boom"), "failed"),
+                                           (torch.cuda.OutOfMemoryError("injected"), "oom")])
+def test_an_evaluation_that_raises_is_recorded_and_retried_later(digits, tmp_path, monkeypatch, error, status):
+    ev = make(digits, tmp_path, epochs=1)
+    real = ev.train_genome
+
+    def faulty(genome, *args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(ev, "train_genome", faulty)
+    r = ev(G)
+    assert r["status"] == status and r["accuracy"] == 0.0 and type(error).__name__ in r["reason"]
+    assert ev.archive.get(G.key())["status"] == status
+    monkeypatch.setattr(ev, "train_genome", real)
+    again = ev(G)  # not answered from the archive: trained again, and the row replaced
+    assert again["status"] == "ok" and again["archived"] is False
+    assert ev.archive.get(G.key())["status"] == "ok"

@@ -17,6 +17,8 @@ from typing import Any
 
 import dask
 
+from .evaluator import failed_result
+
 log = logging.getLogger(__name__)
 
 
@@ -51,11 +53,6 @@ def _parents(evaluator, genome) -> tuple:
     return evaluator.parents_of(genome) if hasattr(evaluator, "parents_of") else ()
 
 
-def _failed(err: BaseException) -> dict[str, Any]:
-    return {"accuracy": 0.0, "params": None, "macs": None, "flops": None, "seconds": None, "epochs": 0,
-            "inherited_fraction": 0.0, "status": "failed", "reason": f"{type(err).__name__}: {err}"[:300]}
-
-
 class DaskRunner:
     """pymoo ``elementwise_runner`` over a ``distributed.Client``."""
 
@@ -85,7 +82,7 @@ class DaskRunner:
             except Exception as again:  # noqa: BLE001 - a dead worker or a crash
                 err = again
         log.warning("%s: failed on the workers (%s); recorded as failed", genome.key(), err)
-        return _failed(err)
+        return failed_result(err)
 
     def __call__(self, f, X):
         if self.client is None:

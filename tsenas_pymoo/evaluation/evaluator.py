@@ -35,6 +35,17 @@ log = logging.getLogger(__name__)
 RETRIED = ("failed", "oom")
 
 
+def failed_result(err: BaseException) -> dict[str, Any]:
+    """The record of an evaluation that raised: status ``oom`` for a CUDA out-of-memory,
+    else ``failed``; accuracy 0 and the reason. Both are retried, not answered, later."""
+    oom = isinstance(err, torch.cuda.OutOfMemoryError)
+    if oom and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return {"accuracy": 0.0, "params": None, "macs": None, "flops": None, "seconds": None, "epochs": 0,
+            "inherited_fraction": 0.0, "status": "oom" if oom else "failed",
+            "reason": f"{type(err).__name__}: {err}"[:300]}
+
+
 def genome_seed(seed: int, key: str) -> int:
     """A per-genome seed, so each evaluation repeats on its own, in any order or worker."""
     return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16)
@@ -122,7 +133,15 @@ class TorchEvaluator:
 
     def __call__(self, genome: AnyGenome) -> dict[str, Any]:
         record = self.lookup(genome)
-        return record if record is not None else self.record(genome, self.train_genome(genome))
+        if record is not None:
+            return record
+        try:
+            result = self.train_genome(genome)
+        except Exception as err:  # noqa: BLE001 - one evaluation's fault must not end the search
+            log.warning("%s: evaluation raised %s: %s; recorded as %s", genome.key(), type(err).__name__, err,
+                        failed_result(err)["status"])
+            result = failed_result(err)
+        return self.record(genome, result)
 
     def lookup(self, genome: AnyGenome) -> dict[str, Any] | None:
         """The archived result of ``genome``, or None. A result that failed for a reason
@@ -266,4 +285,4 @@ class TorchEvaluator:
                 "losses": result.losses}
 
 
-__all__ = ["TorchEvaluator", "genome_seed"]
+__all__ = ["TorchEvaluator", "failed_result", "genome_seed"]
