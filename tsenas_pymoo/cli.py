@@ -262,6 +262,11 @@ def search(args) -> None:
     from .runner import SearchConfig, SearchRun
 
     if args.resume:
+        extra = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(SearchConfig)
+                 if getattr(args, f.name) != f.default]
+        if extra:
+            raise ValueError(f"--resume takes every setting from {Path(args.resume) / 'config.json'}; rule: drop "
+                             f"{' '.join(extra)} (a changed setting needs a new --out)")
         run = SearchRun.resume(args.resume, verbose=args.verbose, progress=not args.quiet,
                                thread_policy=args.thread_policy)
     else:

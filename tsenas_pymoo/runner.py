@@ -24,6 +24,7 @@ from typing import Any
 import dill
 import numpy as np
 
+from . import __version__
 from .algorithm import TSENAS
 from .config import SearchConfig
 from .evaluation.data import load_dataset
@@ -33,6 +34,21 @@ from .problem import TSENASProblem
 from .threads import apply_policy, choose_policy, recorded_threads
 
 log = logging.getLogger(__name__)
+
+
+#: The run-directory format (config.json, checkpoint, archive); a newer one is refused.
+FORMAT = 1
+
+
+def _check_format(config_path: Path) -> None:
+    try:
+        data = json.loads(config_path.read_text())
+    except ValueError as err:
+        raise ValueError(f"{config_path}: not JSON ({err}); rule: a config.json written by tsenas search") from None
+    if int(data.get("format", 1)) > FORMAT:
+        raise ValueError(f"{config_path.parent} was written by tsenas {data.get('tsenas_version', '?')} (run-directory "
+                         f"format {data['format']}); this is tsenas {__version__} (format {FORMAT}); rule: resume it "
+                         f"with that version")
 
 
 def _tidy_output(bar):
@@ -63,11 +79,16 @@ class SearchRun:
         self.progress, self.verbose = progress, verbose
         self.thread_policy = thread_policy  # as applied by the CLI before torch loaded; else set in run()
         config_path = self.dir / "config.json"
+        self.resuming = config is None
         if config is None:
             if not config_path.is_file():
                 raise FileNotFoundError(f"run directory {self.dir}: no config.json; rule: resume a folder that "
                                         f"`tsenas search --out` made")
+            _check_format(config_path)
             config = SearchConfig.from_json(config_path)
+        elif self.checkpoint_path.exists():
+            raise ValueError(f"run directory {self.dir} holds a checkpoint.pkl but no config.json; rule: use "
+                             f"another --out (a checkpoint is only loaded by --resume, from a folder you trust)")
         self.config = config.validate()
         self.dir.mkdir(parents=True, exist_ok=True)
         # config.json is written once the data set has loaded (run()): a search that could
@@ -75,6 +96,8 @@ class SearchRun:
 
     @classmethod
     def resume(cls, run_dir: str | Path, **kwargs) -> "SearchRun":
+        """Continue the search in ``run_dir``. This loads ``checkpoint.pkl`` with dill,
+        which runs code stored in it: resume only run directories you trust."""
         return cls(run_dir, None, **kwargs)
 
     @property
@@ -116,18 +139,31 @@ class SearchRun:
         return json.loads(path.read_text()) if path.is_file() else dataclasses.asdict(self.config)
 
     def _record_threads(self, **policies) -> None:
-        """The thread policies in force, written into config.json beside the settings."""
+        """The thread policies in force, written into config.json beside the settings
+        (and the version stamp)."""
         path = self.dir / "config.json"
-        data = self._saved_config()
+        data = dict(self._saved_config(), tsenas_version=__version__, format=FORMAT)
         data["thread_policy"] = dict(data.get("thread_policy") or {}, **policies)
         _atomic_write(path, json.dumps(data, indent=1).encode())
+
+    def _load_checkpoint(self) -> TSENAS:
+        try:
+            with open(self.checkpoint_path, "rb") as handle:
+                algorithm = dill.load(handle)
+        except Exception as err:  # noqa: BLE001 - truncated, foreign or from other code
+            raise ValueError(f"{self.checkpoint_path} cannot be read ({type(err).__name__}: {err}); rule: delete "
+                             f"it and --resume again: the search restarts and every network already trained is "
+                             f"answered from archive.sqlite") from None
+        if not isinstance(algorithm, TSENAS):
+            raise ValueError(f"{self.checkpoint_path} holds a {type(algorithm).__name__}, not a TSENAS search; "
+                             f"rule: a checkpoint written by tsenas search")
+        return algorithm
 
     def _algorithm(self, evaluator: TorchEvaluator) -> TSENAS:
         c = self.config
         runner = self._runner()
-        if self.checkpoint_path.exists():
-            with open(self.checkpoint_path, "rb") as handle:
-                algorithm = dill.load(handle)
+        if self.resuming and self.checkpoint_path.exists():
+            algorithm = self._load_checkpoint()
             algorithm.problem.evaluator = evaluator
             if runner is not None:
                 algorithm.problem.elementwise_runner = algorithm.fine_problem.elementwise_runner = runner

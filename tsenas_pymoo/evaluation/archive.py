@@ -19,6 +19,8 @@ COLUMNS = ("accuracy", "params", "flops", "seconds", "epochs", "inherited_fracti
 #: Columns added after the first schema, with their SQL types: older archives gain them.
 ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL", "macs": "INTEGER"}
 JSON_COLUMNS = ("sources",)
+#: The archive's format (SQLite ``user_version``); a newer one is refused.
+FORMAT = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS evaluations (
@@ -59,10 +61,22 @@ class Archive:
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(SCHEMA)
+            conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError as err:
+                conn.close()
+                raise ValueError(f"{self.path} is not a readable archive ({err}); rule: restore it from a copy, "
+                                 f"or start a new run directory") from None
+            if version > FORMAT:
+                conn.close()
+                raise ValueError(f"{self.path} has archive format {version}; this version reads format {FORMAT}; "
+                                 f"rule: open it with the tsenas version that wrote it")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(SCHEMA)
+            conn.execute(f"PRAGMA user_version = {FORMAT}")
+            self._conn = conn
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(evaluations)")}
             for name, sql_type in ADDED.items():
                 if name not in have:
