@@ -62,12 +62,17 @@ def _tidy_output(bar):
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Write to a temporary file, fsync it, rename it over ``path``; a failure (a full
+    disk) leaves ``path`` as it was and no temporary file behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class SearchRun:
@@ -211,8 +216,10 @@ class SearchRun:
         done = algorithm.n_iter - 1 if algorithm.is_initialized else 0
         if done:
             log.info("resuming %s after generation %d", self.dir, done)
-        lines = log_path.read_text().splitlines()[:done] if log_path.exists() else []
-        _atomic_write(log_path, "".join(line + "\n" for line in lines).encode())
+        # the log is derived from the checkpointed algorithm: whatever point a kill hit, no
+        # line is lost and none is repeated
+        records = algorithm.data.get("generations", []) if algorithm.is_initialized else []
+        _atomic_write(log_path, "".join(json.dumps(r) + "\n" for r in records).encode())
         total = self.config.stage1_gens + self.config.stage2_gens
         bar = None
         if self.progress:
@@ -222,12 +229,10 @@ class SearchRun:
         while algorithm.has_next():
             with _tidy_output(bar):
                 algorithm.next()
-            with open(self.checkpoint_path.with_name(".checkpoint.tmp"), "wb") as handle:
-                dill.dump(algorithm, handle)
-            os.replace(self.checkpoint_path.with_name(".checkpoint.tmp"), self.checkpoint_path)
             record = algorithm.data["generations"][-1]
             with open(log_path, "a") as handle:
                 handle.write(json.dumps(record) + "\n")
+            _atomic_write(self.checkpoint_path, dill.dumps(algorithm))  # fsync'd, then renamed
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(stage=record["stage"], best=f"{record['best_accuracy']:.3f}")

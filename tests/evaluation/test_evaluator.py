@@ -185,3 +185,14 @@ def test_an_evaluation_that_raises_is_recorded_and_retried_later(digits, tmp_pat
     again = ev(G)  # not answered from the archive: trained again, and the row replaced
     assert again["status"] == "ok" and again["archived"] is False
     assert ev.archive.get(G.key())["status"] == "ok"
+
+
+def test_a_pickled_evaluator_keeps_its_archive_and_a_worker_copy_has_none(digits, tmp_path):
+    import pickle
+    ev = make(digits, tmp_path, epochs=1)
+    clone = pickle.loads(pickle.dumps(ev))  # as pymoo's StarmapParallelization ships it
+    assert clone.archive is not None and clone.archive.path == ev.archive.path
+    clone(G)
+    assert ev.archive.get(G.key()) is not None  # what the other process trained is archived
+    worker = ev.worker_copy()
+    assert worker.archive is None and worker.parents == {} and ev.archive is not None

@@ -56,3 +56,23 @@ def test_bad_settings_are_named(digits):
         train_model(model, digits.train_x, digits.train_y, epochs=0)
     with pytest.raises(ValueError, match="batch_size=1"):
         train_model(model, digits.train_x, digits.train_y, batch_size=1)
+
+
+@pytest.mark.parametrize("fits_at, status", [(16, "ok"), (0, "oom")])
+def test_out_of_memory_halves_the_batch_down_to_the_floor(digits, monkeypatch, fits_at, status):
+    import tsenas_pymoo.evaluation.trainer as trainer
+    real, tried = trainer._fit, []
+
+    def fit(model, x, y, epochs, batch_size, *args):
+        tried.append(batch_size)
+        if batch_size > fits_at:
+            raise torch.cuda.OutOfMemoryError("injected")
+        return real(model, x, y, epochs, batch_size, *args)
+
+    monkeypatch.setattr(trainer, "_fit", fit)
+    torch.manual_seed(0)
+    model = build_network(NetworkGenome.from_cells([3, 7]), (1, 8, 8), 10, 4)
+    result = trainer.train_model(model, digits.train_x, digits.train_y, epochs=1, batch_size=128, device="cpu")
+    assert result.status == status
+    assert tried == ([128, 64, 32, 16] if status == "ok" else [128, 64, 32, 16, 8])
+    assert status == "ok" or "batch 8" in result.reason

@@ -67,7 +67,8 @@ class DaskRunner:
 
     def _remote(self, evaluator):
         if self._scattered is None or self._scattered[0] is not evaluator:
-            self._scattered = (evaluator, self.client.scatter(evaluator, broadcast=True, hash=False))
+            remote = evaluator.worker_copy() if hasattr(evaluator, "worker_copy") else evaluator
+            self._scattered = (evaluator, self.client.scatter(remote, broadcast=True, hash=False))
         return self._scattered[1]
 
     def _retry(self, evaluator, genome, err: BaseException) -> dict[str, Any]:

@@ -10,6 +10,7 @@ is answered from it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import time
@@ -102,12 +103,19 @@ class TorchEvaluator:
         return self
 
     def __getstate__(self):
-        # a pickled copy (a Dask worker's) carries no archive: the driver alone writes it
+        # a pickled copy keeps its archive (by path; each process opens its own connection),
+        # so pymoo's own parallel runners (StarmapParallelization) still archive every
+        # result; DaskRunner sends its workers worker_copy(), without one
         state = self.__dict__.copy()
         state["_device_data"] = None
-        state["archive"] = None
-        state["parents"] = {}  # each Dask task carries its own genome's parents
         return state
+
+    def worker_copy(self) -> "TorchEvaluator":
+        """A copy for remote workers: no archive (the driver alone writes it), no notes
+        (each task carries its genome's parents), no device data."""
+        worker = copy.copy(self)
+        worker.archive, worker.parents, worker._device_data = None, {}, None
+        return worker
 
     @property
     def input_shape(self) -> tuple[int, int, int]:

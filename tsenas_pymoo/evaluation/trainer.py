@@ -5,7 +5,8 @@ linear warm-up: the warm-start schedule of inherited networks), on data that liv
 tensors on the device and is sliced there (no per-batch worker processes). channels_last
 memory format is used on every device (it is faster on CPU too), bf16 autocast on CUDA.
 A loss that turns NaN or infinite stops the training with status ``"nan"``; a CUDA
-out-of-memory retries once with half the batch, then ends with status ``"oom"``.
+out-of-memory retries from the start at half the batch, down to ``MIN_BATCH``, then ends
+with status ``"oom"``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ import torch
 from torch import nn
 
 from .augment import Augment
+
+
+#: The smallest batch the out-of-memory retry goes down to.
+MIN_BATCH = 8
 
 
 @dataclass
@@ -137,20 +142,20 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
     model.to(dev, memory_format=memory_format)
     x = x.to(dev, memory_format=memory_format)
     y = y.to(dev)
-    initial = copy.deepcopy(model.state_dict()) if dev.type == "cuda" else None
+    initial = copy.deepcopy(model.state_dict())  # to restart from after an out-of-memory
     while True:
         generator = torch.Generator().manual_seed(seed)
         try:
             return _fit(model, x, y, epochs, batch_size, lr, momentum, weight_decay, generator, dev, amp, on_epoch,
                         augment, label_smoothing, warmup)
         except torch.cuda.OutOfMemoryError as err:
-            torch.cuda.empty_cache()
-            if batch_size <= 2 or initial is None or getattr(train_model, "_retried", False):
-                return TrainResult(status="oom", reason=f"CUDA out of memory at batch {batch_size}: {err}"[:300],
-                                   batch_size=batch_size)
-            model.load_state_dict(initial)
-            batch_size //= 2
-            initial = None  # only one retry
+            reason = f"CUDA out of memory at batch {batch_size}: {err}"[:300]
+        # outside the except block, so the traceback no longer holds the activations
+        torch.cuda.empty_cache()
+        if batch_size // 2 < MIN_BATCH:
+            return TrainResult(status="oom", reason=reason, batch_size=batch_size)
+        model.load_state_dict(initial)
+        batch_size //= 2
 
 
 @torch.no_grad()
