@@ -24,7 +24,7 @@ from typing import Any
 import dill
 import numpy as np
 
-from . import __version__
+from . import __version__, faults
 from .algorithm import TSENAS
 from .config import SearchConfig
 from .evaluation.data import load_dataset
@@ -232,7 +232,9 @@ class SearchRun:
             record = algorithm.data["generations"][-1]
             with open(log_path, "a") as handle:
                 handle.write(json.dumps(record) + "\n")
+            faults.point("log")
             _atomic_write(self.checkpoint_path, dill.dumps(algorithm))  # fsync'd, then renamed
+            faults.point("checkpoint")
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(stage=record["stage"], best=f"{record['best_accuracy']:.3f}")
@@ -260,7 +262,9 @@ class SearchRun:
                                  batch_size=c.batch_size, lr=c.lr, seed=c.seed, device=c.device, out_dir=final_dir,
                                  progress=self.progress, augment=c.final_augment, cutout=c.cutout,
                                  label_smoothing=c.label_smoothing)
+            faults.point("final")
             _atomic_write(report_path, json.dumps(report, indent=1).encode())
+            faults.point("report")
         summary["final"] = report
         save_genotype(self.dir / "best_genotype.json", best, evaluator.input_shape, evaluator.num_classes,
                       c.init_channels, val_accuracy=summary["best_val_accuracy"], final=report,

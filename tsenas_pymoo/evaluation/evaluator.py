@@ -24,6 +24,7 @@ from ..space.network import build_network, count_flops, count_params
 from .archive import Archive
 from .augment import Augment, make_augment
 from .data import Dataset, load_dataset
+from .. import faults
 from .lineage import MODES, WarmStart, inherit_from_parents, n_params
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
@@ -165,8 +166,10 @@ class TorchEvaluator:
         """Archive a fresh result (with the current generation) and return it."""
         record = dict(record, generation=self.generation)
         self.trained += 1
+        faults.point("trained")
         if self.archive is not None:
             self.archive.put(genome.key(), genome, record)
+            faults.point("archived")
         return dict(record, archived=False)
 
     # -- lineage ------------------------------------------------------------------------
@@ -183,6 +186,7 @@ class TorchEvaluator:
         self.parents = {}
         if self.store is None:
             return 0
+        faults.point("retain")
         return self.store.retain_trained(g.key() for g in genomes)
 
     def _parent_models(self, parents: Sequence[AnyGenome]) -> list[torch.nn.Module]:
@@ -288,6 +292,7 @@ class TorchEvaluator:
             raise ValueError(f"SuperNet training ended with status {result.status} ({result.reason}); nothing was "
                              f"exported to the store; rule: a lower --lr or --batch-size, or --supernet-epochs 0")
         supernet.to("cpu")
+        faults.point("supernet")
         keys = supernet.export(self.store)
         return {"status": result.status, "epochs": result.epochs, "seconds": result.seconds, "units": len(keys),
                 "losses": result.losses}

@@ -27,6 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load, save_file
 from torch import nn
 
+from .. import faults
 from ..space.network import CellModule, TSENASNetwork
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,7 @@ def update_from_ranked(store: WeightStore, ranked_models: Iterable[TSENASNetwork
     written: set[str] = set()
     order: list[str] = []
     for model in ranked_models:
+        faults.point("store")
         for key in store.write_units(model, skip=written):
             written.add(key)
             order.append(key)

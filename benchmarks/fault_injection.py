@@ -1,0 +1,109 @@
+"""Kill anywhere: a tiny CLI search is killed with SIGKILL at named fault points covering
+every phase (``tsenas_pymoo/faults.py``), resumed with ``--resume``, and compared with an
+uninterrupted run: the same best genome and accuracy, the same archive rows (key,
+accuracy, status) and the same ``log.jsonl`` (all but the evaluator's counters
+``archive_hits`` and ``trained``, which count this process's work).
+
+Writes benchmarks/results/fault_injection.json and prints the table; the test
+``tests/reliability/test_kill_anywhere.py`` runs the same scenarios.
+
+    python benchmarks/fault_injection.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--dataset", "digits", "--train-subset", "400", "--pop-size", "4", "--fine-size", "2", "--stage1-gens", "3",
+        "--stage2-gens", "2", "--epochs", "1", "--init-channels", "4", "--supernet-epochs", "1", "--final-epochs", "1",
+        "--n-max", "4", "--seed", "3", "--batch-size", "64", "--threads", "2", "-q"]
+COUNTERS = ("archive_hits", "trained")
+
+
+def scenarios(stage1_rows: int) -> list[tuple[str, str]]:
+    """(phase, fault point) pairs; ``stage1_rows``: networks trained in stage 1."""
+    return [("SuperNet trained, not exported", "supernet:1"),
+            ("generation 1: 2nd network trained, not archived", "trained:2"),
+            ("generation 1: 3rd result archived", "archived:3"),
+            ("Steps 1-4 store update, between units", "store:2"),
+            ("retain: before old trained states go", "retain:2"),
+            ("generation 1 logged, not checkpointed", "log:1"),
+            ("generation 2 checkpointed", "checkpoint:2"),
+            ("generation 3: mid-generation", f"trained:{stage1_rows - 1}"),
+            ("stage 2: 2nd network trained", f"trained:{stage1_rows + 2}"),
+            ("stage 2 logged, not checkpointed", "log:4"),
+            ("final training done, no report", "final:1"),
+            ("report written, no genotype or plots", "report:1")]
+
+
+def cli(*args, fault: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("TSENAS_FAULT", None)
+    if fault:
+        env["TSENAS_FAULT"] = fault
+    return subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=900)
+
+
+def state(run: Path) -> dict:
+    with sqlite3.connect(run / "archive.sqlite") as conn:
+        rows = {k: (a, s) for k, a, s in conn.execute("SELECT key, accuracy, status FROM evaluations")}
+    log = [{k: v for k, v in json.loads(line).items() if k not in COUNTERS}
+           for line in (run / "log.jsonl").read_text().splitlines()]
+    summary = json.loads((run / "summary.json").read_text())
+    return {"rows": rows, "log": log, "best": (summary["best_genome"], summary["best_val_accuracy"]),
+            "files": all((run / f).exists() for f in ("best_genotype.json", "final/weights.safetensors",
+                                                       "convergence.png"))}
+
+
+def run_all(workdir: Path) -> list[dict]:
+    reference = workdir / "reference"
+    done = cli("search", "--out", str(reference), *TINY)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    expected = state(reference)
+    with sqlite3.connect(reference / "archive.sqlite") as conn:
+        stage1_rows = conn.execute("SELECT COUNT(*) FROM evaluations WHERE generation <= 3").fetchone()[0]
+    table = []
+    for phase, fault in scenarios(stage1_rows):
+        run = workdir / fault.replace(":", "_")
+        killed = cli("search", "--out", str(run), *TINY, fault=fault)
+        row = {"phase": phase, "fault": fault, "killed": killed.returncode == -9}
+        resumed = cli("search", "--resume", str(run), "-q") if (run / "config.json").exists() else \
+            cli("search", "--out", str(run), *TINY)
+        row["resumed_ok"] = resumed.returncode == 0
+        if resumed.returncode:
+            row["error"] = resumed.stderr[-500:]
+        else:
+            got = state(run)
+            row.update({k: got[k] == expected[k] for k in ("best", "rows", "log", "files")})
+        row["identical"] = row["killed"] and row["resumed_ok"] and all(row.get(k) for k in ("best", "rows", "log",
+                                                                                           "files"))
+        table.append(row)
+    return table
+
+
+def print_table(table: list[dict]) -> None:
+    print(f"{'phase':48s} {'kill point':14s} killed  identical")
+    for r in table:
+        print(f"{r['phase']:48s} {r['fault']:14s} {'yes' if r['killed'] else 'NO':6s}  "
+              f"{'yes' if r['identical'] else 'NO ' + str({k: r.get(k) for k in ('best', 'rows', 'log', 'files')})}")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        table = run_all(Path(tmp))
+    print_table(table)
+    (ROOT / "benchmarks" / "results" / "fault_injection.json").write_text(
+        json.dumps({"command": "tsenas search " + " ".join(TINY), "scenarios": table}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
