@@ -162,6 +162,11 @@ class SearchRun:
         if not isinstance(algorithm, TSENAS):
             raise ValueError(f"{self.checkpoint_path} holds a {type(algorithm).__name__}, not a TSENAS search; "
                              f"rule: a checkpoint written by tsenas search")
+        stamp = algorithm.data.get("tsenas") or {}
+        if int(stamp.get("format", 1)) > FORMAT:
+            raise ValueError(f"{self.checkpoint_path} was written by tsenas {stamp.get('version', '?')} (format "
+                             f"{stamp['format']}); this is tsenas {__version__} (format {FORMAT}); rule: resume it "
+                             f"with that version")
         return algorithm
 
     def _algorithm(self, evaluator: TorchEvaluator) -> TSENAS:
@@ -233,6 +238,7 @@ class SearchRun:
             with open(log_path, "a") as handle:
                 handle.write(json.dumps(record) + "\n")
             faults.point("log")
+            algorithm.data["tsenas"] = {"version": __version__, "format": FORMAT}
             _atomic_write(self.checkpoint_path, dill.dumps(algorithm))  # fsync'd, then renamed
             faults.point("checkpoint")
             if bar is not None:

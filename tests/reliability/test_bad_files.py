@@ -72,3 +72,17 @@ def test_a_checkpoint_is_only_loaded_by_resume(tmp_path):
 
 def test_resume_refuses_other_settings(run_dir):
     one_line_error(cli("search", "--resume", str(run_dir), "--epochs", "5"), "drop --epochs")
+
+
+def test_genotype_files_that_cannot_be_a_network(tmp_path):
+    from tsenas_pymoo import NetworkGenome, save_genotype
+    path = save_genotype(tmp_path / "g.json", NetworkGenome.from_cells([1, 5, 1, 5]), (1, 8, 8), 10, 4)
+    data = json.loads(path.read_text())
+    cases = {"notjson.json": "{cells: oops", "format.json": json.dumps(dict(data, format="other/9")),
+             "shape.json": json.dumps(dict(data, input_shape=[1, 2, 2]))}  # 2 reductions need 4x4
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+    one_line_error(cli("describe", str(tmp_path / "notjson.json")), "not JSON")
+    one_line_error(cli("describe", str(tmp_path / "format.json")), "'format' is not")
+    one_line_error(cli("describe", str(tmp_path / "shape.json")), "reduction cells; rule: at most 1")
+    one_line_error(cli("train", str(tmp_path / "missing.json")), "does not exist")
