@@ -76,3 +76,20 @@ def test_out_of_memory_halves_the_batch_down_to_the_floor(digits, monkeypatch, f
     assert result.status == status
     assert tried == ([128, 64, 32, 16] if status == "ok" else [128, 64, 32, 16, 8])
     assert status == "ok" or "batch 8" in result.reason
+
+
+def test_validation_out_of_memory_halves_its_batch(digits, monkeypatch):
+    import tsenas_pymoo.evaluation.trainer as trainer
+    real, tried = trainer._count_correct, []
+
+    def count(model, x, y, batch_size, *args):
+        tried.append(batch_size)
+        if batch_size > 256:
+            raise torch.cuda.OutOfMemoryError("injected")
+        return real(model, x, y, batch_size, *args)
+
+    monkeypatch.setattr(trainer, "_count_correct", count)
+    model = build_network(NetworkGenome.from_cells([3, 7]), (1, 8, 8), 10, 4)
+    expected = real(model.eval(), digits.val_x, digits.val_y, 1024, torch.device("cpu"), False)
+    accuracy = trainer.evaluate_accuracy(model, digits.val_x, digits.val_y, device="cpu")
+    assert tried == [1024, 512, 256] and accuracy == float(expected) / len(digits.val_y)

@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS evaluations (
 """
 
 
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
 def genome_to_json(genome: AnyGenome) -> str:
     fine = genome.expand()
     return json.dumps({"free_inputs": list(fine.free_inputs),
@@ -75,6 +81,8 @@ class Archive:
                                  f"rule: open it with the tsenas version that wrote it")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(SCHEMA)
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('tsenas_version', ?)", (_version(),))
             conn.execute(f"PRAGMA user_version = {FORMAT}")
             self._conn = conn
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(evaluations)")}

@@ -162,19 +162,33 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
 def evaluate_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024,
                       device: str | torch.device | None = None, amp: bool = True,
                       channels_last: bool = True) -> float:
-    """Top-1 accuracy of ``model`` on ``(x, y)`` in eval mode."""
+    """Top-1 accuracy of ``model`` on ``(x, y)`` in eval mode. A CUDA out-of-memory
+    halves the batch, down to ``MIN_BATCH``, then raises."""
     dev = pick_device(device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(dev, memory_format=memory_format).eval()
     x = x.to(dev, memory_format=memory_format)
     y = y.to(dev)
+    while True:
+        try:
+            correct = _count_correct(model, x, y, batch_size, dev, amp)
+            break
+        except torch.cuda.OutOfMemoryError:
+            if batch_size // 2 < MIN_BATCH:
+                raise
+        torch.cuda.empty_cache()
+        batch_size //= 2
+    model.train()
+    return float(correct) / max(1, len(y))
+
+
+def _count_correct(model, x, y, batch_size, dev, amp) -> torch.Tensor:
     correct = torch.zeros((), dtype=torch.long, device=dev)
     for start in range(0, len(y), batch_size):
         with _autocast(dev, amp):
             logits = model(x[start:start + batch_size])
         correct += (logits.argmax(1) == y[start:start + batch_size]).sum()
-    model.train()
-    return float(correct) / max(1, len(y))
+    return correct
 
 
 @torch.no_grad()
