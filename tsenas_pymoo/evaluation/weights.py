@@ -2,8 +2,9 @@
 
 Trained weights are kept at the operation level: one safetensors file per unit, keyed by
 cell code, width, node, input slot, op and stride (plus each cell's two input adapters,
-the stem and the classifier). A new network takes every unit the store has; a
-fine-search child inherits every edge it did not change.
+the stem and the classifier). A network takes every unit the store has that it did not
+get from a parent (``lineage.py``). ``trained/`` keeps the trained state of every living
+individual: the lineage's parents, and Steps 1-4's input.
 
 Writes are atomic (temporary file + ``os.replace``) under a ``filelock`` so several
 worker processes can share one store. Each file carries a SHA-256 of its tensors; a
