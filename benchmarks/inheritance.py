@@ -111,7 +111,7 @@ def run_child(args, child, parents, scratch, arm_evs) -> dict:
 
 
 def summarize(rows, names, tune: bool, seed: int) -> dict:
-    from scipy.stats import bootstrap, kendalltau
+    from scipy.stats import kendalltau
 
     scratch = {e: np.array([float(r["scratch"][str(e)]) for r in rows]) for e in ((1,) if tune else SCRATCH)}
     out = {"scratch_mean": {e: float(v.mean()) for e, v in scratch.items()}, "arms": {}}
@@ -125,11 +125,7 @@ def summarize(rows, names, tune: bool, seed: int) -> dict:
                    "vs_scratch": {}}
         for e, v in arm.items():
             for k, base in scratch.items():
-                diff = v - base
-                ci = bootstrap((diff,), np.mean, confidence_level=0.95, random_state=rng, method="percentile",
-                               n_resamples=5000).confidence_interval
-                summary["vs_scratch"][f"inherited{e}_minus_scratch{k}"] = {
-                    "mean": float(diff.mean()), "ci95": [float(ci.low), float(ci.high)]}
+                summary["vs_scratch"][f"inherited{e}_minus_scratch{k}"] = _paired(v - base, rng)
         if not tune:
             saved = [k for k in SCRATCH if arm[1].mean() >= scratch[k].mean()]
             summary["epochs_saved"] = max(saved) if saved else 0
@@ -145,17 +141,24 @@ def summarize(rows, names, tune: bool, seed: int) -> dict:
 def _lineage_minus(rows, others, rng) -> dict:
     """Paired lineage - arm differences per epoch count: mean, bootstrap 95 % interval,
     Wilcoxon signed-rank p."""
-    from scipy.stats import bootstrap, wilcoxon
+    from scipy.stats import wilcoxon
 
     out = {}
     for name in others:
         for e in INHERITED:
             diff = np.array([float(r["arms"]["lineage"][str(e)]) - float(r["arms"][name][str(e)]) for r in rows])
-            ci = bootstrap((diff,), np.mean, confidence_level=0.95, random_state=rng, method="percentile",
-                           n_resamples=5000).confidence_interval
-            out[f"{name}_{e}ep"] = {"mean": float(diff.mean()), "ci95": [float(ci.low), float(ci.high)],
-                                    "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.any(diff) else 1.0}
+            out[f"{name}_{e}ep"] = dict(_paired(diff, rng),
+                                        wilcoxon_p=float(wilcoxon(diff).pvalue) if np.any(diff) else 1.0)
     return out
+
+
+def _paired(diff: np.ndarray, rng) -> dict:
+    """Mean of paired differences with its bootstrap 95 % interval (percentile)."""
+    from scipy.stats import bootstrap
+
+    ci = bootstrap((diff,), np.mean, confidence_level=0.95, random_state=rng, method="percentile",
+                   n_resamples=5000).confidence_interval
+    return {"mean": float(diff.mean()), "ci95": [float(ci.low), float(ci.high)]}
 
 
 def main(argv=None):

@@ -45,10 +45,14 @@ def _check_format(config_path: Path) -> None:
         data = json.loads(config_path.read_text())
     except ValueError as err:
         raise ValueError(f"{config_path}: not JSON ({err}); rule: a config.json written by tsenas search") from None
-    if int(data.get("format", 1)) > FORMAT:
-        raise ValueError(f"{config_path.parent} was written by tsenas {data.get('tsenas_version', '?')} (run-directory "
-                         f"format {data['format']}); this is tsenas {__version__} (format {FORMAT}); rule: resume it "
-                         f"with that version")
+    _refuse_newer(config_path.parent, data.get("format", 1), data.get("tsenas_version"))
+
+
+def _refuse_newer(what, fmt, version) -> None:
+    """A run directory or checkpoint of a newer format is refused, both versions named."""
+    if int(fmt) > FORMAT:
+        raise ValueError(f"{what} was written by tsenas {version or '?'} (run-directory format {fmt}); this is "
+                         f"tsenas {__version__} (format {FORMAT}); rule: resume it with that version")
 
 
 def _tidy_output(bar):
@@ -163,10 +167,7 @@ class SearchRun:
             raise ValueError(f"{self.checkpoint_path} holds a {type(algorithm).__name__}, not a TSENAS search; "
                              f"rule: a checkpoint written by tsenas search")
         stamp = algorithm.data.get("tsenas") or {}
-        if int(stamp.get("format", 1)) > FORMAT:
-            raise ValueError(f"{self.checkpoint_path} was written by tsenas {stamp.get('version', '?')} (format "
-                             f"{stamp['format']}); this is tsenas {__version__} (format {FORMAT}); rule: resume it "
-                             f"with that version")
+        _refuse_newer(self.checkpoint_path, stamp.get("format", 1), stamp.get("version"))
         return algorithm
 
     def _algorithm(self, evaluator: TorchEvaluator) -> TSENAS:

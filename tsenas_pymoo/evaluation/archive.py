@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..space.genome import AnyGenome
 
 COLUMNS = ("accuracy", "params", "flops", "seconds", "epochs", "inherited_fraction", "status", "reason",
@@ -42,12 +43,6 @@ CREATE TABLE IF NOT EXISTS evaluations (
     macs INTEGER
 )
 """
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 def genome_to_json(genome: AnyGenome) -> str:
@@ -82,7 +77,7 @@ class Archive:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(SCHEMA)
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('tsenas_version', ?)", (_version(),))
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('tsenas_version', ?)", (__version__,))
             conn.execute(f"PRAGMA user_version = {FORMAT}")
             self._conn = conn
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(evaluations)")}

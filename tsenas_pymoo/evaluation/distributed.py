@@ -4,9 +4,10 @@
 answers archive hits itself, sends each new genome to a worker (the evaluator is scattered
 to the workers once, without its archive), and writes every result into the archive: the
 archive has one writer. Workers share the weight store through its folder (atomic writes
-under a file lock); each task carries the parents the algorithm noted for its genome. A task whose worker dies is retried once; if it dies again, the genome
-is recorded as failed (accuracy 0, status ``failed``) and the search goes on. Every
-evaluation is seeded per genome, so the results equal a serial run's that uses the same
+under a file lock); each task carries the parents the algorithm noted for its genome. A
+task whose worker dies is retried once; if it dies again, the genome is recorded as
+failed (accuracy 0, status ``failed``) and the search goes on. Every evaluation is
+seeded per genome, so the results equal a serial run's that uses the same
 number of torch threads per training (``threads``, default 1; CPU float sums depend on it).
 """
 

@@ -25,10 +25,10 @@ from .archive import Archive
 from .augment import Augment, make_augment
 from .data import Dataset, load_dataset
 from .. import faults
-from .lineage import MODES, WarmStart, inherit_from_parents, n_params
+from .lineage import MODES, WarmStart, inherit_from_parents
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
-from .weights import WeightStore, update_from_ranked
+from .weights import WeightStore, n_params, update_from_ranked
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +147,8 @@ class TorchEvaluator:
         try:
             result = self.train_genome(genome)
         except Exception as err:  # noqa: BLE001 - one evaluation's fault must not end the search
-            log.warning("%s: evaluation raised %s: %s; recorded as %s", genome.key(), type(err).__name__, err,
-                        failed_result(err)["status"])
             result = failed_result(err)
+            log.warning("%s: evaluation raised %s; recorded as %s", genome.key(), result["reason"], result["status"])
         return self.record(genome, result)
 
     def lookup(self, genome: AnyGenome) -> dict[str, Any] | None:
@@ -246,7 +245,7 @@ class TorchEvaluator:
         accuracy = 0.0
         if not result.ok:
             log.warning("%s: training ended with status %s (%s); it scores 0", key, result.status, result.reason)
-        if result.ok:
+        else:
             recalibrate_batchnorm(model, data["train_x"], batch_size=self.batch_size, device=self.device)
             accuracy = evaluate_accuracy(model, data["val_x"], data["val_y"], device=self.device, amp=self.amp,
                                          channels_last=self.channels_last)

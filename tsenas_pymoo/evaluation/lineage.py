@@ -31,6 +31,7 @@ from typing import Sequence
 from torch import nn
 
 from ..space.network import CellModule, TSENASNetwork
+from .weights import n_params
 
 MODES = ("lineage", "store", "none")
 
@@ -60,10 +61,6 @@ class WarmStart:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def _copy(target: nn.Module, source: nn.Module, taken: set[int]) -> int:
@@ -136,4 +133,4 @@ def inherit_from_parents(child: TSENASNetwork, parents: Sequence[TSENASNetwork])
     return copied, taken
 
 
-__all__ = ["MODES", "WarmStart", "inherit_from_parents", "source_cell", "n_params"]
+__all__ = ["MODES", "WarmStart", "inherit_from_parents", "source_cell"]

@@ -102,7 +102,8 @@ class _Locked:
         self.lock.release()
 
 
-def _n_params(module: nn.Module) -> int:
+def n_params(module: nn.Module) -> int:
+    """All parameters of ``module`` (the unit of the inherited shares)."""
     return sum(p.numel() for p in module.parameters())
 
 
@@ -188,7 +189,7 @@ class WeightStore:
         """Load every unit the store has into ``model``, except the modules whose ``id``
         is in ``skip`` (already inherited from a parent); returns the fraction of the
         model's parameters loaded here."""
-        total = _n_params(model)
+        total = n_params(model)
         inherited = 0
         for key, modules in weight_units(model).items():
             modules = [m for m in modules if skip is None or id(m) not in skip]
@@ -200,7 +201,7 @@ class WeightStore:
                 if set(own) != set(state) or any(own[k].shape != state[k].shape for k in own):
                     continue
                 module.load_state_dict(state)
-                inherited += _n_params(module)
+                inherited += n_params(module)
         return inherited / total if total else 0.0
 
     def write_units(self, model: TSENASNetwork, skip: set[str] | None = None) -> list[str]:
@@ -235,10 +236,6 @@ class WeightStore:
                     path.unlink(missing_ok=True)
                     deleted += 1
         return deleted
-
-    def size_bytes(self) -> int:
-        """Bytes of every file in the store (units and trained states)."""
-        return sum(p.stat().st_size for p in self.root.rglob("*.safetensors"))
 
 
 def update_from_ranked(store: WeightStore, ranked_models: Iterable[TSENASNetwork]) -> list[str]:
