@@ -84,12 +84,18 @@ def test_mutated_cell_and_connection_are_not_inherited(digits, tmp_path):
             weighted = [n for n in model.cells[i].edges if any(True for _ in model.cells[i].edges[n].parameters())]
             expected = fresh.cells[i] if i in changed else pmodel.cells[i]
             assert all(same(model.cells[i].edges[n], expected.edges[n]) for n in weighted), (i, changed)
+    # all normal cells: every free input has the same shape, so only the rule keeps the
+    # mutated connection's adapter from being inherited
+    parent = NetworkGenome.from_cells([1, 2, 3, 4, 1])
+    pmodel = trained_parent(ev, parent, 1)
     child = mutate_connections(parent, rng, prob_var=0.0)
     i = next(i for i in range(5) if child.free_inputs[i] != parent.free_inputs[i])
     model, fresh = ev.build(child), ev.build(child)
     ev.inherit(model, [parent])
+    assert model.cells[i].preprocess0.op[1].weight.shape == pmodel.cells[i].preprocess0.op[1].weight.shape
     assert same(model.cells[i].preprocess0, fresh.cells[i].preprocess0)  # the mutated connection is new
     assert same(model.cells[i].preprocess1, pmodel.cells[i].preprocess1)
+    assert all(same(model.cells[j].preprocess0, pmodel.cells[j].preprocess0) for j in range(5) if j != i)
     assert same(model.stem, pmodel.stem) and same(model.classifier, pmodel.classifier)
 
 
