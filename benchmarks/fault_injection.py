@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,11 +99,13 @@ def print_table(table: list[dict]) -> None:
 
 
 def main():
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         table = run_all(Path(tmp))
     print_table(table)
-    (ROOT / "benchmarks" / "results" / "fault_injection.json").write_text(
-        json.dumps({"command": "tsenas search " + " ".join(TINY), "scenarios": table}, indent=1))
+    (ROOT / "benchmarks" / "results" / "fault_injection.json").write_text(json.dumps(
+        {"command": "tsenas search " + " ".join(TINY), "wall_seconds": time.perf_counter() - start,
+         "cores": len(os.sched_getaffinity(0)), "scenarios": table}, indent=1))
 
 
 if __name__ == "__main__":
