@@ -1,21 +1,26 @@
 """A Table III/IV-style comparison: the best network of a search beside hand-designed
-baselines built from our ops and trained with the same trainer on the same data.
+baselines built from our ops, all trained by the search's own final recipe.
 
 Baselines: a small pre-activation ResNet (three stages of two residual blocks of
 ReLU-conv3x3-BN, factorized-reduce shortcuts) and a stack of DARTS cells (the DARTS
-normal/reduction genotypes of Table II, N = 8 with two reductions). Each is trained on
-train + validation for the same epochs and reported on the test set with its params,
-FLOPs and the search cost of the run (0 for the hand-designed ones).
-Writes benchmarks/results/baselines.json.
+normal/reduction genotypes of Table II, N = 8 with two reductions). Every model goes
+through ``tsenas_pymoo.export.fit_and_test`` (what ``train_final`` runs at the end of a
+search) with the run's ``config.json`` settings: learning rate, batch, final
+augmentation, cutout, label smoothing; ``--epochs`` (default: the run's final epochs)
+and the data (default: the run's; ``--full-data`` takes the data set in full, at full
+resolution). Each model is trained for every ``--seeds``; the report gives each seed and
+the median, with params, FLOPs and the run's search cost (0 for the hand-designed ones).
+Writes benchmarks/results/baselines[_<name>].json.
 
-    python benchmarks/baselines.py --run runs/search --epochs 20
+    python benchmarks/baselines.py --run runs/search
+    python benchmarks/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --width 16 --name fmnist
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
+import statistics
 from pathlib import Path
 
 import torch
@@ -23,9 +28,7 @@ from torch import nn
 
 from tsenas_pymoo import NetworkGenome, build_network
 from tsenas_pymoo.evaluation import load_dataset
-from tsenas_pymoo.evaluation.trainer import evaluate_accuracy, recalibrate_batchnorm, train_model
-from tsenas_pymoo.export import load_genotype
-from tsenas_pymoo.space.network import count_flops, count_params
+from tsenas_pymoo.export import fit_and_test, load_genotype
 from tsenas_pymoo.space.ops import FactorizedReduce, ReLUConvBN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,51 +60,63 @@ class SmallResNet(nn.Module):
         return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
 
 
-def train_and_test(name, model, data, epochs, seed, device, search_seconds):
-    params, flops = count_params(model), count_flops(model, data.input_shape)
-    x, y = data.full_train()
-    start = time.perf_counter()
-    result = train_model(model, x, y, epochs=epochs, seed=seed, device=device)
-    recalibrate_batchnorm(model, x, device=device)
-    accuracy = evaluate_accuracy(model, data.test_x, data.test_y, device=device) if result.ok else 0.0
-    row = {"model": name, "test_error": 1 - accuracy, "params": params, "flops": flops, "epochs": epochs,
-           "train_seconds": time.perf_counter() - start, "search_seconds": search_seconds}
-    print(f"{name:28s} error {row['test_error']:.4f}  params {params:,}  FLOPs {flops:,}", flush=True)
-    return row
+def recipe(config: dict, epochs: int | None) -> dict:
+    """The final recipe of the run (what its own final training used)."""
+    return {"epochs": epochs or config.get("final_epochs", 20), "batch_size": config.get("batch_size", 128),
+            "lr": config.get("lr", 0.1), "augment": config.get("final_augment", "none"),
+            "cutout": config.get("cutout", 0), "label_smoothing": config.get("label_smoothing", 0.0)}
+
+
+def models(genome, data, width):
+    """Name -> a builder of each model (seeded by the caller)."""
+    darts = NetworkGenome.from_cells([3, 3, 7, 3, 3, 7, 3, 3])
+    return {"TS-ENAS best (this run)": lambda: build_network(genome, data.input_shape, data.num_classes, width),
+            "small ResNet (hand-designed)": lambda: SmallResNet(data.input_shape[0], data.num_classes, width),
+            "DARTS cells x8 (hand-picked)": lambda: build_network(darts, data.input_shape, data.num_classes, width)}
+
+
+def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.0) -> list[dict]:
+    rows = []
+    for name, build in models(genome, data, width).items():
+        runs = []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            report = fit_and_test(build(), data, seed=seed, device=device, **settings)
+            runs.append(report)
+            print(f"{name:28s} seed {seed}: error {report['test_error']:.4f}", flush=True)
+        errors = [r["test_error"] for r in runs]
+        rows.append({"model": name, "test_errors": errors, "test_error_median": statistics.median(errors),
+                     "params": runs[0]["params"], "flops": runs[0]["flops"], "seeds": list(seeds),
+                     "train_seconds": [r["seconds"] for r in runs],
+                     "search_seconds": search_seconds if name.startswith("TS-ENAS") else 0.0})
+    return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", required=True, help="a run directory written by tsenas search")
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None, help="default: the run's final epochs")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--width", type=int, default=None, help="default: the run's init_channels")
+    parser.add_argument("--full-data", action="store_true", help="the data set in full, at full resolution")
     parser.add_argument("--device", default=None)
+    parser.add_argument("--name", default="")
     args = parser.parse_args(argv)
     run = Path(args.run)
     genome, meta = load_genotype(run / "best_genotype.json")
     config = json.loads((run / "config.json").read_text())
-    data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"],
-                        train_subset=config.get("train_subset"), resolution=config.get("resolution"))
-    width = meta["init_channels"]
+    proxy = {} if args.full_data else {"train_subset": config.get("train_subset"),
+                                       "resolution": config.get("resolution")}
+    data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"], **proxy)
+    width = args.width or meta["init_channels"]
     with __import__("sqlite3").connect(run / "archive.sqlite") as conn:
         search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
-    rows = []
-    torch.manual_seed(args.seed)
-    rows.append(train_and_test("TS-ENAS best (this run)", build_network(genome, data.input_shape, data.num_classes,
-                                                                       width), data, args.epochs, args.seed,
-                               args.device, search_seconds))
-    torch.manual_seed(args.seed)
-    rows.append(train_and_test("small ResNet (hand-designed)", SmallResNet(data.input_shape[0], data.num_classes,
-                                                                           width), data, args.epochs, args.seed,
-                               args.device, 0.0))
-    darts = NetworkGenome.from_cells([3, 3, 7, 3, 3, 7, 3, 3])
-    torch.manual_seed(args.seed)
-    rows.append(train_and_test("DARTS cells x8 (hand-picked)", build_network(darts, data.input_shape,
-                                                                            data.num_classes, width),
-                               data, args.epochs, args.seed, args.device, 0.0))
+    settings = recipe(config, args.epochs)
+    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds)
     out = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
-           "run": str(run), "genome": genome.key(), "init_channels": width, "rows": rows}
-    (ROOT / "benchmarks" / "results" / "baselines.json").write_text(json.dumps(out, indent=1))
+           "run": str(run), "genome": genome.key(), "init_channels": width, "recipe": settings, "rows": rows}
+    name = f"baselines_{args.name}.json" if args.name else "baselines.json"
+    (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,34 @@
-"""TS-ENAS against pymoo's algorithms on the same TSENASProblem, at equal budgets.
+"""TS-ENAS against GA, DE and random search on a Fashion-MNIST proxy, at equal compute.
 
-Methods: TS-ENAS (both stages), TS-ENAS stage 1 only, pymoo GA (integer sampling, SBX
-and PM with rounding, plus GenomeRepair), random search (Alg. 3 samples) and pymoo DE
-(plus GenomeRepair). The budget is counted in distinct trained genomes (a repeat is free:
-the archive answers it). All runs share one evaluator and one archive: without weight
-inheritance, a genome's accuracy is a function of the genome alone (seeded per genome),
-so a genome trained by one run is read back, not retrained, by the others, and each run
-still counts it against its own budget. Weight inheritance is ablated separately.
+Methods (``METHODS``): TS-ENAS as a whole (SuperNet, lineage inheritance with warm
+start, both stages), TS-ENAS stage 1 only, pymoo's GA with its stock operators
+(integer sampling, SBX, PM, rounding, plus ``GenomeRepair``), GA with the TS-ENAS
+operators (Alg. 3 sampling, Fig. 3a crossover, Fig. 3b mutation, genome duplicates),
+pymoo's DE (plus ``GenomeRepair``) and random search (Alg. 3 samples). The baselines
+train every network from scratch (they have no lineage to inherit from).
 
-Writes benchmarks/results/compare[_quick].json and plots/compare[_quick].png.
+**Compute unit: network-epochs.** Every training a method runs is charged its epochs;
+an archive hit is free. TS-ENAS's SuperNet is charged its epochs times the SuperNet's
+FLOPs per image over the mean FLOPs of Alg. 3 networks (``supernet_cost``). Each run
+stops at the first generation that ends at or past the budget; its result is the best
+validation accuracy among the evaluations finished within the budget (the anytime curve
+stops there too). Wall seconds are reported beside, for the machine they ran on.
 
-    python benchmarks/compare_algorithms.py --quick   # digits, width 4, 1 epoch, budget 32, 5 seeds
-    python benchmarks/compare_algorithms.py           # digits, width 8, 2 epochs, budget 60, 5 seeds
-    python benchmarks/compare_algorithms.py --dataset fashion-mnist --root data --device cuda --budget 300
+Each run's best network then gets one fixed post-training, the same for every method
+(``--post-epochs`` on train + validation, no augmentation, seed 0) and is tested on the
+10,000 test images; its params and FLOPs are recorded.
+
+Every (method, seed) run writes ``benchmarks/results/compare_fmnist/<method>-seed<N>.json``
+and is skipped when that file exists, so a campaign can be split over sessions and
+sent to Dask workers (``--workers``) or a GPU (``--device cuda``). ``--summarize``
+aggregates: median, interquartile range, compute to reach random search's final
+median, one-sided Mann-Whitney U p-values of TS-ENAS against each method on test
+accuracy (scipy.stats), anytime curves with quartile bands (plot).
+
+    python benchmarks/compare_algorithms.py --seeds 0 1 2 3 4 --name dev     # development seeds (tuning)
+    python benchmarks/compare_algorithms.py --seeds 100-109 --name report   # the reported table, run once
+    python benchmarks/compare_algorithms.py --name report --summarize       # tables and plot from the files
+    python benchmarks/compare_algorithms.py --full --device cuda ...        # the GPU size
 """
 
 from __future__ import annotations
@@ -25,153 +41,340 @@ import time
 from pathlib import Path
 
 import numpy as np
-from pymoo.algorithms.soo.nonconvex.de import DE
-from pymoo.algorithms.soo.nonconvex.ga import GA
-from pymoo.core.termination import Termination
-from pymoo.operators.crossover.sbx import SBX
-from pymoo.operators.mutation.pm import PM
-from pymoo.operators.repair.rounding import RoundingRepair
-from pymoo.operators.sampling.rnd import IntegerRandomSampling
-from pymoo.optimize import minimize
-
-from tsenas_pymoo import GenomeRepair, TorchEvaluator, TSENAS, TSENASProblem
-from tsenas_pymoo.evaluation import load_dataset
-from tsenas_pymoo.operators.sampling import sample_genome
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("TS-ENAS", "TS-ENAS stage 1", "GA", "random", "DE")
+RUNS = ROOT / "benchmarks" / "results" / "compare_fmnist"
+METHODS = ("tsenas", "tsenas-stage1", "ga", "ga-tsenas-ops", "de", "random")
+LABELS = {"tsenas": "TS-ENAS", "tsenas-stage1": "TS-ENAS stage 1 only", "ga": "GA (pymoo stock operators)",
+          "ga-tsenas-ops": "GA with TS-ENAS operators", "de": "DE", "random": "random search (Alg. 3)"}
+
+#: The proxy. quick: 2 CPU cores (the reported table in under 3 hours); full: a GPU.
+PROXIES = {
+    "quick": {"dataset": "fashion-mnist", "train_subset": 3000, "val_fraction": 0.25, "resolution": 14,
+              "init_channels": 8, "epochs": 2, "batch_size": 128, "lr": 0.1, "pop_size": 8, "fine_size": 4,
+              "n_min": 3, "n_max": 6, "supernet_epochs": 2, "budget": 100, "post_epochs": 10},
+    "full": {"dataset": "fashion-mnist", "train_subset": None, "val_fraction": 0.1, "resolution": None,
+             "init_channels": 16, "epochs": 5, "batch_size": 128, "lr": 0.1, "pop_size": 20, "fine_size": 6,
+             "n_min": 4, "n_max": 8, "supernet_epochs": 5, "budget": 1500, "post_epochs": 30},
+}
 
 
-class BudgetCounter:
-    """Wraps the shared evaluator; counts this run's distinct genomes and records the
-    best accuracy after each new one (the curve)."""
+class ComputeMeter:
+    """Wraps an evaluator: charges each fresh training its epochs and records, after
+    each evaluation, (compute used, best validation accuracy so far, genome key)."""
 
-    def __init__(self, evaluator, budget):
-        self.evaluator, self.budget = evaluator, budget
-        self.seen: dict[str, float] = {}
-        self.curve: list[float] = []
-        self.input_shape, self.num_classes = evaluator.input_shape, evaluator.num_classes
-        self.init_channels = evaluator.init_channels
+    def __init__(self, evaluator, budget: float, used: float = 0.0):
+        self.evaluator, self.budget, self.used = evaluator, budget, used
+        self.curve: list[tuple[float, float, str]] = []
+        self.best = (0.0, None)
 
-    def __call__(self, genome):
-        result = self.evaluator(genome)
-        key = genome.key()
-        if key not in self.seen and len(self.seen) < self.budget:
-            self.seen[key] = result["accuracy"]
-            self.curve.append(max(self.curve[-1] if self.curve else 0.0, result["accuracy"]))
-        return result
+    def __getattr__(self, name):  # input_shape, note_parents, retain, update_store, ...
+        if name in ("evaluator", "__setstate__"):
+            raise AttributeError(name)
+        return getattr(self.evaluator, name)
+
+    @property
+    def generation(self):
+        return self.evaluator.generation
+
+    @generation.setter
+    def generation(self, value):  # the problem tells the evaluator the generation (archive rows)
+        self.evaluator.generation = value
 
     def __deepcopy__(self, memo):
         return self
 
+    def __call__(self, genome):
+        result = self.evaluator(genome)
+        if not result.get("archived"):
+            self.used += float(result.get("epochs") or 0)
+        if self.used <= self.budget and result["accuracy"] > self.best[0]:
+            self.best = (float(result["accuracy"]), genome)
+        if self.used <= self.budget:
+            self.curve.append((self.used, self.best[0], genome.key()))
+        return result
 
-class BudgetTermination(Termination):
-    def __init__(self, counter):
-        super().__init__()
-        self.counter = counter
 
-    def _update(self, algorithm):
-        return len(self.counter.seen) / self.counter.budget
+def budget_termination(meter, stall: int = 30):
+    """Done when the budget is spent, or after ``stall`` generations that trained nothing
+    new (an algorithm that only revisits known networks)."""
+    from pymoo.core.termination import Termination
+
+    class ComputeTermination(Termination):
+        last, idle = -1.0, 0
+
+        def _update(self, algorithm):
+            self.idle = self.idle + 1 if meter.used == self.last else 0
+            self.last = meter.used
+            return 1.0 if self.idle >= stall else meter.used / meter.budget
+
+    return ComputeTermination()
 
 
-def run_method(method, evaluator, budget, seed, n_min, n_max, pop):
-    counter = BudgetCounter(evaluator, budget)
-    problem = TSENASProblem(counter, n_min=n_min, n_max=n_max)
-    stock = dict(crossover=SBX(prob=0.9, eta=3.0, vtype=float, repair=RoundingRepair()),
-                 mutation=PM(eta=3.0, vtype=float, repair=RoundingRepair()))
-    if method == "random":
-        rng = np.random.default_rng(seed)
-        for _ in range(50 * budget):
-            if len(counter.seen) >= budget:
-                break
-            counter(sample_genome(rng, n_min, n_max, problem.input_shape))
-    else:
-        if method == "TS-ENAS":
-            stage1 = max(2, int(round((2 * budget / 3 - pop) / pop)) + 1)  # about 2/3 of the budget in stage 1
-            algorithm = TSENAS(pop_size=pop, n_fine=max(2, pop // 2), stage1_gens=stage1, stage2_gens=10 ** 6)
-        elif method == "TS-ENAS stage 1":
-            algorithm = TSENAS(pop_size=pop, n_fine=2, stage1_gens=10 ** 6, stage2_gens=0)
-        elif method == "GA":
-            algorithm = GA(pop_size=pop, sampling=IntegerRandomSampling(), repair=GenomeRepair(), **stock)
+def supernet_cost(evaluator, n_min: int, n_max: int, samples: int = 32) -> dict:
+    """FLOPs per image of the SuperNet's forward against the mean of Alg. 3 networks:
+    the factor one SuperNet epoch is charged in network-epochs."""
+    import torch
+
+    from tsenas_pymoo.evaluation.supernet import SuperNet
+    from tsenas_pymoo.operators.sampling import sample_genome
+    from tsenas_pymoo.space.network import build_network, count_flops
+
+    rng = np.random.default_rng(12345)
+    shape = evaluator.input_shape
+    flops = [count_flops(build_network(sample_genome(rng, n_min, n_max, shape), shape, evaluator.num_classes,
+                                       evaluator.init_channels), shape) for _ in range(samples)]
+    with torch.random.fork_rng(devices=[]):
+        supernet = SuperNet(shape, evaluator.num_classes, evaluator.init_channels)
+    sn = count_flops(supernet, shape)
+    return {"supernet_flops": sn, "mean_network_flops": float(np.mean(flops)), "factor": sn / float(np.mean(flops))}
+
+
+def _algorithm(method: str, proxy: dict, problem, options: dict, supernet_units: float):
+    from pymoo.algorithms.soo.nonconvex.de import DE
+    from pymoo.algorithms.soo.nonconvex.ga import GA
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.pm import PM
+    from pymoo.operators.repair.rounding import RoundingRepair
+    from pymoo.operators.sampling.rnd import IntegerRandomSampling
+
+    from tsenas_pymoo import (TSENAS, CellCrossover, CellMutation, GenomeDuplicateElimination, GenomeRepair,
+                              TSENASSampling)
+
+    P, e, B = proxy["pop_size"], proxy["epochs"], proxy["budget"]
+    if method == "tsenas":
+        # about 60 % of what the SuperNet and the initial population leave goes to stage 1
+        stage1 = max(1, int(round(0.6 * (B - supernet_units - P * e) / (P * e))))
+        return TSENAS(pop_size=P, n_fine=proxy["fine_size"], stage1_gens=stage1, stage2_gens=10 ** 6, **options)
+    if method == "tsenas-stage1":
+        return TSENAS(pop_size=P, n_fine=1, stage1_gens=10 ** 6, stage2_gens=0, **options)
+    if method == "ga":
+        return GA(pop_size=P, sampling=IntegerRandomSampling(), repair=GenomeRepair(),
+                  crossover=SBX(prob=0.9, eta=3.0, vtype=float, repair=RoundingRepair()),
+                  mutation=PM(eta=3.0, vtype=float, repair=RoundingRepair()))
+    if method == "ga-tsenas-ops":
+        return GA(pop_size=P, sampling=TSENASSampling(), crossover=CellCrossover(prob=0.8),
+                  mutation=CellMutation(prob=0.2), eliminate_duplicates=GenomeDuplicateElimination(problem.decode))
+    if method == "de":
+        return DE(pop_size=P, repair=GenomeRepair())
+    raise ValueError(f"method={method!r}; rule: one of {', '.join(METHODS)}")
+
+
+def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, device: str | None = None,
+            threads: int | None = None) -> dict:
+    """One (method, seed) run: search within the budget, then the fixed post-training."""
+    import torch
+    from pymoo.optimize import minimize
+
+    from tsenas_pymoo import TorchEvaluator, TSENASProblem
+    from tsenas_pymoo.evaluation import load_dataset
+    from tsenas_pymoo.export import train_final
+    from tsenas_pymoo.operators.sampling import sample_genome
+
+    if threads:
+        torch.set_num_threads(threads)
+    options = dict(options or {})
+    data = load_dataset(proxy["dataset"], train_subset=proxy["train_subset"], resolution=proxy["resolution"],
+                        val_fraction=proxy["val_fraction"])
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = method.startswith("tsenas")
+        evaluator = TorchEvaluator(data, epochs=proxy["epochs"], init_channels=proxy["init_channels"],
+                                   batch_size=proxy["batch_size"], lr=proxy["lr"], device=device, seed=seed,
+                                   store=Path(tmp) / "store" if ours else None, archive=Path(tmp) / "a.sqlite",
+                                   inheritance=options.pop("inheritance", "lineage") if ours else "none")
+        supernet = {"factor": 0.0, "units": 0.0}
+        if ours and proxy["supernet_epochs"] and evaluator.store is not None:
+            supernet = supernet_cost(evaluator, proxy["n_min"], proxy["n_max"])
+            supernet["units"] = proxy["supernet_epochs"] * supernet["factor"]
+            evaluator.train_supernet(epochs=proxy["supernet_epochs"])
+        meter = ComputeMeter(evaluator, proxy["budget"], used=supernet["units"])
+        problem = TSENASProblem(meter, n_min=proxy["n_min"], n_max=proxy["n_max"])
+        if method == "random":
+            rng = np.random.default_rng(seed)
+            while meter.used < meter.budget:
+                meter(sample_genome(rng, proxy["n_min"], proxy["n_max"], problem.input_shape))
         else:
-            algorithm = DE(pop_size=pop, repair=GenomeRepair())
-        minimize(problem, algorithm, BudgetTermination(counter), seed=seed)
-    curve = counter.curve + [counter.curve[-1]] * (budget - len(counter.curve))
-    return curve[:budget]
+            algorithm = _algorithm(method, proxy, problem, options, supernet["units"])
+            minimize(problem, algorithm, budget_termination(meter), seed=seed)
+        search_s = time.perf_counter() - start
+        best_acc, best = meter.best
+        post = train_final(best, data, epochs=proxy["post_epochs"], init_channels=proxy["init_channels"],
+                           batch_size=proxy["batch_size"], lr=proxy["lr"], seed=0, device=device, augment="none")
+    return {"method": method, "seed": seed, "options": options, "proxy": proxy, "budget": proxy["budget"],
+            "compute_used": meter.used, "supernet": supernet, "trained": evaluator.trained,
+            "archive_hits": evaluator.archive_hits, "curve": meter.curve, "best_genome": best.key(),
+            "best_val_accuracy": best_acc, "test_accuracy": post["test_accuracy"], "params": post["params"],
+            "flops": post["flops"], "search_s": search_s, "post_s": post["seconds"],
+            "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")}}
+
+
+def run_file(name: str, method: str, seed: int, tag: str = "") -> Path:
+    return RUNS / name / f"{method}{'-' + tag if tag else ''}-seed{seed}.json"
+
+
+def campaign(name, methods, seeds, proxy, options, tag, device, workers) -> None:
+    todo = [(m, s) for s in seeds for m in methods if not run_file(name, m, s, tag).exists()]
+    print(f"{len(todo)} runs to do ({len(methods) * len(seeds) - len(todo)} done)", flush=True)
+    if not todo:
+        return
+
+    def save(result):
+        path = run_file(name, result["method"], result["seed"], tag)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(dict(result, tag=tag), indent=1))
+        tmp.replace(path)
+        print(f"{result['method']:14s} seed {result['seed']:3d}: val {result['best_val_accuracy']:.4f} "
+              f"test {result['test_accuracy']:.4f} ({result['trained']} trained, {result['compute_used']:.1f} units, "
+              f"{result['search_s']:.0f}+{result['post_s']:.0f} s)", flush=True)
+
+    if not workers:
+        for method, seed in todo:
+            save(run_one(method, seed, proxy, options.get(method), device))
+        return
+    from distributed import Client, LocalCluster, as_completed
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        futures = [client.submit(run_one, m, s, proxy, options.get(m), device, 1, pure=False) for m, s in todo]
+        for future in as_completed(futures):
+            save(future.result())
+
+
+# -- summary ----------------------------------------------------------------------------
+def anytime(curve, grid):
+    """Best validation accuracy reached at each compute value of ``grid``."""
+    used = [c for c, _, _ in curve]
+    best = [b for _, b, _ in curve]
+    out = []
+    for g in grid:
+        i = np.searchsorted(used, g, side="right")
+        out.append(best[i - 1] if i > 0 else np.nan)
+    return out
+
+
+def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
+    from scipy.stats import mannwhitneyu
+
+    runs = {}
+    for m in methods:
+        files = sorted((RUNS / name).glob(f"{m}{'-' + tag if tag else ''}-seed*.json"))
+        runs[m] = [json.loads(f.read_text()) for f in files]
+    runs = {m: r for m, r in runs.items() if r}
+    budget = next(iter(runs.values()))[0]["budget"]
+    grid = np.linspace(0, budget, 101)
+    random_final = statistics.median(r["best_val_accuracy"] for r in runs["random"]) if "random" in runs else None
+    table = {}
+    for m, rs in runs.items():
+        test = [r["test_accuracy"] for r in rs]
+        val = [r["best_val_accuracy"] for r in rs]
+        curves = np.array([anytime(r["curve"], grid) for r in rs])
+        reach = [next((c for c, b, _ in r["curve"] if random_final is not None and b >= random_final), None)
+                 for r in rs]
+        row = {"label": LABELS.get(m, m), "seeds": [r["seed"] for r in rs],
+               "test_median": statistics.median(test), "test_q25": float(np.percentile(test, 25)),
+               "test_q75": float(np.percentile(test, 75)), "val_median": statistics.median(val),
+               "val_q25": float(np.percentile(val, 25)), "val_q75": float(np.percentile(val, 75)),
+               "params_median": statistics.median(r["params"] for r in rs),
+               "flops_median": statistics.median(r["flops"] for r in rs),
+               "trained_median": statistics.median(r["trained"] for r in rs),
+               "search_s_median": statistics.median(r["search_s"] for r in rs),
+               "compute_to_random_final": reach,
+               "compute_to_random_final_median": statistics.median(
+                   [c if c is not None else float("inf") for c in reach]),
+               "curve_median": np.nanmedian(curves, 0).tolist(),
+               "curve_q25": np.nanpercentile(curves, 25, 0).tolist(),
+               "curve_q75": np.nanpercentile(curves, 75, 0).tolist()}
+        if m != "tsenas" and "tsenas" in runs:
+            row["p_tsenas_greater_test"] = float(mannwhitneyu([r["test_accuracy"] for r in runs["tsenas"]], test,
+                                                              alternative="greater").pvalue)
+            row["p_tsenas_greater_val"] = float(mannwhitneyu([r["best_val_accuracy"] for r in runs["tsenas"]], val,
+                                                             alternative="greater").pvalue)
+        table[m] = row
+    out = {"name": name, "tag": tag, "budget_network_epochs": budget, "grid": grid.tolist(),
+           "random_final_val_median": random_final, "proxy": next(iter(runs.values()))[0]["proxy"],
+           "methods": table}
+    if "tsenas" in table:
+        ts = table["tsenas"]
+        out["goal"] = {
+            "highest_median_test": all(ts["test_median"] >= r["test_median"] for r in table.values()),
+            "p_vs_random": table.get("random", {}).get("p_tsenas_greater_test"),
+            "half_budget_to_random_final": ts["compute_to_random_final_median"] <= budget / 2}
+    path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}{'_' + tag if tag else ''}.json"
+    path.write_text(json.dumps(out, indent=1))
+    plot(out, ROOT / "plots" / path.with_suffix(".png").name)
+    for m, r in table.items():
+        print(f"{r['label']:28s} test {r['test_median']:.4f} [{r['test_q25']:.4f}, {r['test_q75']:.4f}]  "
+              f"val {r['val_median']:.4f}  to random's final {r['compute_to_random_final_median']}"
+              + (f"  p={r['p_tsenas_greater_test']:.3f}" if "p_tsenas_greater_test" in r else ""))
+    return out
+
+
+def plot(out: dict, path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.3))
+    ax = fig.subplots()
+    grid = np.array(out["grid"])
+    for m, r in out["methods"].items():
+        line, = ax.plot(grid, r["curve_median"], lw=2, label=r["label"])
+        ax.fill_between(grid, r["curve_q25"], r["curve_q75"], color=line.get_color(), alpha=0.15)
+    if out["random_final_val_median"] is not None:
+        ax.axhline(out["random_final_val_median"], color="gray", ls=":", lw=1)
+    ax.set_xlabel("compute used (network-epochs; SuperNet weighted by FLOPs)")
+    ax.set_ylabel("best validation accuracy")
+    n = len(next(iter(out["methods"].values()))["seeds"])
+    ax.set_title(f"Fashion-MNIST proxy, {n} seeds: median (band: quartiles)", fontsize=10)
+    lows = [np.nanmin(r["curve_q25"][len(grid) // 3:]) for r in out["methods"].values()]
+    ax.set_ylim(min(lows) - 0.01, None)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+
+
+def _seeds(specs) -> list[int]:
+    seeds = []
+    for spec in specs:
+        lo, _, hi = str(spec).partition("-")
+        seeds += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
+    return seeds
+
+
+def _options(pairs) -> dict:
+    """key=value pairs for the TS-ENAS methods (values parsed as JSON when they can be)."""
+    out = {}
+    for pair in pairs or []:
+        key, _, value = pair.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--dataset", default="digits")
-    parser.add_argument("--root", default=None)
-    parser.add_argument("--train-subset", type=int, default=None)
-    parser.add_argument("--resolution", type=int, default=None)
+    parser.add_argument("--name", default="dev", help="campaign folder under results/compare_fmnist/")
+    parser.add_argument("--seeds", nargs="+", default=["0-4"], help="seeds or ranges (0-4)")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--option", nargs="*", help="TS-ENAS settings for this campaign, key=value")
+    parser.add_argument("--tag", default="", help="names a variant's files (with --option)")
+    parser.add_argument("--full", action="store_true", help="the GPU-sized proxy")
+    parser.add_argument("--budget", type=float, default=None)
     parser.add_argument("--device", default=None)
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--budget", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=0, help="run (method, seed) pairs on N Dask processes")
+    parser.add_argument("--summarize", action="store_true", help="only aggregate the files")
     args = parser.parse_args(argv)
-    width, epochs, budget = (4, 1, 32) if args.quick else (8, 2, 60)
-    budget = args.budget or budget
-    pop, n_min, n_max = 8, 3, 6
-    data = load_dataset(args.dataset, args.root, train_subset=args.train_subset, resolution=args.resolution)
-    tmp = tempfile.mkdtemp()
-    evaluator = TorchEvaluator(data, epochs=epochs, init_channels=width, device=args.device,
-                               archive=Path(tmp) / "archive.sqlite")
-    curves = {m: [] for m in METHODS}
-    start = time.perf_counter()
-    for seed in range(args.seeds):
-        for method in METHODS:
-            t = time.perf_counter()
-            curves[method].append(run_method(method, evaluator, budget, seed, n_min, n_max, pop))
-            print(f"seed {seed} {method:16s} best {curves[method][-1][-1]:.4f} "
-                  f"({time.perf_counter() - t:.0f} s, {evaluator.trained} trained so far)", flush=True)
-    random_final = statistics.median(c[-1] for c in curves["random"])
-    summary = {}
-    for method, runs in curves.items():
-        finals = [c[-1] for c in runs]
-        reach = [next((i + 1 for i, v in enumerate(c) if v >= random_final), None) for c in runs]
-        summary[method] = {
-            "median_best": statistics.median(finals), "min_best": min(finals), "max_best": max(finals),
-            "evals_to_random_final_median": statistics.median([r if r is not None else float("inf") for r in reach]),
-            "evals_to_random_final": reach,
-            "median_curve": [statistics.median(c[i] for c in runs) for i in range(budget)],
-            "q25_curve": [float(np.percentile([c[i] for c in runs], 25)) for i in range(budget)],
-            "q75_curve": [float(np.percentile([c[i] for c in runs], 75)) for i in range(budget)]}
-    out = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
-           "init_channels": width, "epochs": epochs, "budget_distinct_genomes": budget,
-           "pop_size": pop, "n_min": n_min, "n_max": n_max, "seeds": args.seeds, "random_final_median": random_final,
-           "distinct_trainings": evaluator.trained, "seconds": time.perf_counter() - start, "methods": summary,
-           "curves": curves}
-    name = "compare_quick" if args.quick else "compare"
-    (ROOT / "benchmarks" / "results" / f"{name}.json").write_text(json.dumps(out, indent=1))
-    plot(out, ROOT / "plots" / f"{name}.png")
-    for method, s in summary.items():
-        print(f"{method:16s} median {s['median_best']:.4f} [{s['min_best']:.4f}, {s['max_best']:.4f}]  "
-              f"evals to random's final {s['evals_to_random_final_median']}")
-
-
-def plot(out, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    x = np.arange(1, out["budget_distinct_genomes"] + 1)
-    for method, s in out["methods"].items():
-        line, = ax.plot(x, s["median_curve"], lw=2, label=method)
-        ax.fill_between(x, s["q25_curve"], s["q75_curve"], color=line.get_color(), alpha=0.15)
-    ax.axhline(out["random_final_median"], color="gray", ls=":", lw=1)
-    ax.set_xlabel("distinct networks trained")
-    ax.set_ylabel("best validation accuracy")
-    ax.set_title(f"{out['dataset']}: median of {out['seeds']} seeds (band: quartiles)")
-    lo = min(min(s["q25_curve"][len(x) // 4:]) for s in out["methods"].values())
-    ax.set_ylim(lo - 0.01, None)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    proxy = dict(PROXIES["full" if args.full else "quick"])
+    if args.budget:
+        proxy["budget"] = args.budget
+    if not args.summarize:
+        ts_options = _options(args.option)
+        options = {m: ts_options for m in ("tsenas", "tsenas-stage1")}
+        campaign(args.name, args.methods, _seeds(args.seeds), proxy, options, args.tag, args.device, args.workers)
+    summarize(args.name, args.tag, args.methods)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def runs():
 
 def test_sources_and_overlay(runs, tmp_path):
     res, callback = runs
-    assert len(generation_records(res)) == 6 and len(generation_records(callback)) == 6
+    assert len(generation_records(res)) == 7 and len(generation_records(callback)) == 7  # initial + T0 + T1
     fig = plot_convergence([res, callback], labels=["a", "b"])
     assert len(fig.axes[0].lines) >= 4
     fig.savefig(tmp_path / "c.png")

@@ -75,7 +75,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
     assert got["best_val_accuracy"] == expected["best_val_accuracy"]
     assert set(after) == set(rows(whole))
     assert len(list((cut / "store" / "trained").glob("*.safetensors"))) <= 4  # bounded by the population
-    assert [json.loads(l)["n_gen"] for l in (cut / "log.jsonl").read_text().splitlines()] == [1, 2, 3, 4, 5]
+    assert [json.loads(l)["n_gen"] for l in (cut / "log.jsonl").read_text().splitlines()] == [1, 2, 3, 4, 5, 6]
     for name in ("convergence.png", "trajectory.png"):
         Image.open(cut / name).verify()
     assert (cut / "final" / "weights.safetensors").exists() and (cut / "best_genotype.json").exists()

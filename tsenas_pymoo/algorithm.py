@@ -38,6 +38,9 @@ def generation_record(algorithm) -> dict:
     F = pop.get("F")
     if F.shape[1] > 1:  # multi-objective: the front and its hypervolume
         extra = pareto_summary(algorithm, F)
+    survival = getattr(algorithm, "survival", None)
+    if getattr(survival, "last_alpha", None) is not None:
+        extra["alpha"] = survival.last_alpha
     return {**extra, "stage": getattr(algorithm, "stage", 1), "n_gen": int(algorithm.n_iter),
             "n_eval": int(algorithm.evaluator.n_eval), "archive_hits": getattr(evaluator, "archive_hits", None),
             "trained": getattr(evaluator, "trained", None),
@@ -103,14 +106,23 @@ def _best_first(pop) -> np.ndarray:
 class TSENAS(Algorithm):
     """Two-stage evolutionary NAS (Alg. 1).
 
-    Stage 1 (rough search, Alg. 2) runs for ``stage1_gens`` generations (the first is the
-    Alg. 3 initial population) with population ``pop_size`` (P): each generation makes P
-    new offspring, two by the Fig. 3a crossover with probability ``crossover_prob``
-    (gamma) and one by cell/connection mutation with probability ``mutation_prob`` (beta)
-    from tournament-selected parents, and keeps P of parents + offspring by alpha-level
-    density selection (Sec. IV-B4, ``alpha``). Every ``update_every`` generations the
+    Stage 1 (rough search, Alg. 2) evaluates the Alg. 3 initial population, then runs
+    ``stage1_gens`` (T0) offspring generations with population ``pop_size`` (P): each
+    generation makes P new offspring, two by the Fig. 3a crossover with probability
+    ``crossover_prob`` (gamma) and one by cell/connection mutation with probability
+    ``mutation_prob`` (beta) from tournament-selected parents, and keeps P of parents +
+    offspring by alpha-level density selection (Sec. IV-B4, ``alpha``; "noise" sets it
+    from the validation set's standard error). Every ``update_every`` generations the
     evaluator's weight store is updated from the population (Steps 1-4, Sec. IV-B2),
-    when the evaluator has ``update_store``.
+    when the evaluator has ``update_store``. ``count_initial=True`` counts the initial
+    population as one of the T0 generations (before 0.3; one offspring generation fewer).
+
+    Stage-1 variation options (the paper's behaviour when all are False):
+    ``mutate_offspring`` also mutates each crossover child with probability beta (as
+    pymoo's GA does); ``carry_connections`` swaps each cell with its free input in
+    crossover; ``remake_known`` makes again any offspring evaluated earlier in the run
+    (the archive would answer it without training), so each generation trains P new
+    networks.
 
     With two objectives (``TSENASProblem(objectives=("error", "params"))``) the alpha
     levels become non-dominated fronts (see ``AlphaLevelSurvival``), the best S and the
@@ -119,9 +131,13 @@ class TSENAS(Algorithm):
     final population's non-dominated set, best accuracy first (as NSGA2's do).
 
     Stage 2 (fine search, Alg. 4) takes the best ``n_fine`` (S) genomes, expands them to
-    the stage-2 encoding and runs ``stage2_gens`` generations: each parent makes a
-    node/edge-mutated child and a pruned child, and the best of the three stays (the
-    parent on ties), so the best accuracy never decreases in stage 2.
+    the stage-2 encoding and runs ``stage2_gens`` generations: each parent s makes a
+    node/edge-mutated child p1 (every cell edited, or ``fine_cells`` random cells) and a
+    pruned child p2; s is evaluated again under the same protocol (Alg. 4 line 7: with
+    lineage inheritance it trains on from its own state as p1 and p2 train from it,
+    without inheritance it is retrained under a seed of this generation), and the best
+    of the three stays (s on ties). ``reevaluate=False`` compares the children with s's
+    earlier score instead.
 
     Ablation switches: ``single_point_crossover``, ``mutation_kinds`` (a subset of cell,
     connection), ``fine_kinds`` (a subset of node, edge) and ``prune=False`` (each parent
@@ -136,11 +152,15 @@ class TSENAS(Algorithm):
                  crossover_prob: float = 0.8, mutation_prob: float = 0.2, alpha: float = 0.01,
                  update_every: int = 1, n_max_iterations: int = 100, single_point_crossover: bool = False,
                  mutation_kinds: tuple[str, ...] = ("cell", "connection"),
-                 fine_kinds: tuple[str, ...] = ("node", "edge"), prune: bool = True, **kwargs):
+                 fine_kinds: tuple[str, ...] = ("node", "edge"), prune: bool = True, reevaluate: bool = True,
+                 fine_cells: int | None = None, mutate_offspring: bool = False, carry_connections: bool = False,
+                 remake_known: bool = False, count_initial: bool = False, **kwargs):
         for name, value, low in (("pop_size", pop_size, 2), ("n_fine", n_fine, 1), ("stage1_gens", stage1_gens, 1),
                                  ("stage2_gens", stage2_gens, 0), ("update_every", update_every, 1)):
             if not (isinstance(value, (int, np.integer)) and value >= low):
                 raise ValueError(f"{name}={value}; rule: an integer >= {low}")
+        if fine_cells is not None and not (isinstance(fine_cells, (int, np.integer)) and fine_cells >= 1):
+            raise ValueError(f"fine_cells={fine_cells}; rule: an integer >= 1, or None for every cell")
         if n_fine > pop_size:
             raise ValueError(f"n_fine={n_fine}; rule: S <= pop_size={pop_size}")
         for name, value in (("crossover_prob", crossover_prob), ("mutation_prob", mutation_prob)):
@@ -154,14 +174,24 @@ class TSENAS(Algorithm):
         self.alpha = alpha
         self.sampling = TSENASSampling()
         self.selection = TournamentSelection(func_comp=compare_by_alpha_level)
-        self.crossover = CellCrossover(prob=crossover_prob, single_point=single_point_crossover)
+        self.crossover = CellCrossover(prob=crossover_prob, single_point=single_point_crossover,
+                                       carry_connections=carry_connections)
         self.mutation = CellMutation(prob=mutation_prob, kinds=tuple(mutation_kinds))
-        self.fine_kinds, self.prune = tuple(fine_kinds), prune
+        self.fine_kinds, self.prune, self.reevaluate, self.fine_cells = tuple(fine_kinds), prune, reevaluate, fine_cells
+        self.mutate_offspring, self.remake_known = mutate_offspring, remake_known
         self.survival = AlphaLevelSurvival(alpha=alpha)
         self.stage = 1
+        self.stage1_end = self.stage1_gens + (0 if count_initial else 1)  # the last stage-1 generation
         self.stage2_start: list[str] = []  # keys of the S genomes that started stage 2
+        self.known: set[str] = set()  # keys of every genome evaluated in this run (remake_known)
         if self.termination is None:
-            self.termination = MaximumGenerationTermination(self.stage1_gens + self.stage2_gens)
+            self.termination = MaximumGenerationTermination(self.stage1_end + self.stage2_gens)
+
+    def __setstate__(self, state):
+        # a checkpoint written before these settings existed resumes as it ran
+        old = {"stage1_end": state.get("stage1_gens"), "reevaluate": False, "fine_cells": None,
+               "mutate_offspring": False, "remake_known": False, "known": set()}
+        self.__dict__.update({**{k: v for k, v in old.items() if k not in state}, **state})
 
     # -- set-up -------------------------------------------------------------------------
     def _setup(self, problem, **kwargs):
@@ -191,6 +221,7 @@ class TSENAS(Algorithm):
         return pop
 
     def _initialize_advance(self, infills=None, **kwargs):
+        self._remember(infills)
         self.pop = self.survival.do(self.problem, infills, n_survive=len(infills), random_state=self.random_state)
         self._update_store()
         self._retain()
@@ -206,6 +237,8 @@ class TSENAS(Algorithm):
             n_triples = math.ceil((self.pop_size - len(off)) / 3)
             pairs = self.selection.do(self.problem, self.pop, n_triples, 2, to_pop=False, random_state=rs)
             q12 = self.crossover.do(self.problem, self.pop, pairs, random_state=rs)
+            if self.mutate_offspring:
+                q12 = self.mutation.do(self.problem, q12, random_state=rs)
             singles = self.selection.do(self.problem, self.pop, n_triples, 1, to_pop=False, random_state=rs)
             q3 = self.mutation.do(self.problem, Population.new("X", self.pop.get("X")[singles[:, 0]]),
                                   random_state=rs)
@@ -214,12 +247,17 @@ class TSENAS(Algorithm):
             for child, idx in zip(Population.merge(q12, q3), sources):
                 parents.setdefault(self.problem.decode(child.X).key(), [self.pop[i].X for i in idx])
             new = self.eliminate.do(Population.merge(q12, q3), self.pop, off)
+            if self.remake_known and len(new):
+                new = new[[self.problem.decode(x).key() not in self.known for x in new.get("X")]]
             off = Population.merge(off, new)
             if len(off) >= self.pop_size:
                 break
         off = off[:self.pop_size]
         self._note_parents({key: parents[key] for key in (self.problem.decode(x).key() for x in off.get("X"))})
         return off
+
+    def _remember(self, pop) -> None:
+        self.known.update(self.problem.decode(x).key() for x in pop.get("X"))
 
     def _note_parents(self, parents: dict[str, list]) -> None:
         """Tell an evaluator that inherits by lineage each child's parents (as genomes)."""
@@ -259,24 +297,40 @@ class TSENAS(Algorithm):
         self.pop = pop
 
     def _fine_offspring(self) -> Population:
-        """Alg. 4 lines 5-6: per parent, a node/edge-mutated child and a pruned child."""
+        """Alg. 4 lines 5-7: per parent s, a node/edge-mutated child p1 and a pruned child
+        p2, then (``reevaluate``) every s again, after all children. Each is noted with
+        its parent s; the evaluator is told which are evaluations of s again."""
         rs = self.random_state
         n_max = self.problem.n_max
         X, parents = [], {}
         for x in self.pop.get("X"):
             genome = self.problem.decode(x)
-            children = [mutate_fine(genome, rs, self.fine_kinds)] + ([prune_fine(genome, rs)] if self.prune else [])
+            children = [mutate_fine(genome, rs, self.fine_kinds, self.fine_cells)]
+            children += [prune_fine(genome, rs)] if self.prune else []
             for child in children:
                 X.append(child.to_vector(n_max))
                 parents.setdefault(child.key(), [x])
+        if self.reevaluate:
+            repeats = {}
+            for x in self.pop.get("X"):
+                key = self.problem.decode(x).key()
+                X.append(np.array(x))
+                parents.setdefault(key, [x])
+                repeats[key] = int(self.n_iter)
+            evaluator = getattr(self.problem, "evaluator", None)
+            if hasattr(evaluator, "note_repeats"):
+                evaluator.note_repeats(repeats)
         self._note_parents(parents)
         return Population.new("X", np.array(X))
 
     def _fine_select(self, off: Population) -> Population:
-        """Alg. 4 line 8: the best of {p, p1, p2} takes p's place (p on ties)."""
+        """Alg. 4 line 8: the best of {s, p1, p2} takes s's place (s on ties); s is its
+        evaluation of this generation when ``reevaluate``, else its earlier one."""
         winners = []
         per = 2 if self.prune else 1  # children per parent
+        n = len(self.pop)
         for i, parent in enumerate(self.pop):
+            parent = off[per * n + i] if self.reevaluate else parent
             trio = [parent] + [off[per * i + c] for c in range(per)]
             accuracy = [float(ind.get("accuracy")) for ind in trio]
             second = [float(ind.F[1]) if len(ind.F) > 1 else 0.0 for ind in trio]
@@ -285,11 +339,12 @@ class TSENAS(Algorithm):
 
     # -- the generation loop ------------------------------------------------------------
     def _infill(self):
-        if self.stage == 1 and self.n_iter > self.stage1_gens:
+        if self.stage == 1 and self.n_iter > self.stage1_end:
             self._start_fine_search()
         return self._rough_offspring() if self.stage == 1 else self._fine_offspring()
 
     def _advance(self, infills=None, **kwargs):
+        self._remember(infills)
         if self.stage == 1:
             self.pop = self.survival.do(self.problem, Population.merge(self.pop, infills), n_survive=self.pop_size,
                                         random_state=self.random_state)

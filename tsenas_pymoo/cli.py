@@ -60,7 +60,20 @@ def _thread_options(parser, policies) -> None:
                              "busy with other work at start, else OpenMP's default")
 
 
-_KINDS = {"int": int, "float": float, "positive": None, "count": None, "str": str}
+def _alpha(text: str):
+    """alpha: an accuracy difference >= 0, or "noise"."""
+    if text == "noise":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}; rule: a number >= 0 or 'noise'")
+    return value
+
+
+_KINDS = {"int": int, "float": float, "positive": None, "count": None, "str": str, "alpha": _alpha}
 
 
 def _config_options(parser) -> None:
@@ -73,7 +86,7 @@ def _config_options(parser) -> None:
         meta = f.metadata
         flag = "--" + f.name.replace("_", "-")
         if meta["kind"] == "flag":
-            parser.add_argument(flag, action="store_true", help=meta["help"])
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=meta["help"])
             continue
         kind = {"positive": _positive, "count": _count}.get(meta["kind"]) or _KINDS[meta["kind"]]
         parser.add_argument(flag, type=kind, default=f.default, choices=meta["choices"], help=meta["help"])

@@ -37,16 +37,24 @@ class SearchConfig:
     seed: int = _option(0, "seeds every random draw (operators, initialization, batches)", "int")
     pop_size: int = _option(8, "P, stage-1 population", "positive")
     fine_size: int = _option(4, "S, stage-2 population", "positive")
-    stage1_gens: int = _option(4, "T0, stage-1 generations", "positive")
+    stage1_gens: int = _option(4, "T0, stage-1 offspring generations after the initial population", "positive")
     stage2_gens: int = _option(3, "T1, stage-2 generations", "count")
     n_min: int = _option(3, "N_min cells", "positive")
     n_max: int = _option(6, "N_max cells", "positive")
-    alpha: float = _option(0.01, "alpha-level threshold (Sec. IV-B4)", "float")
+    alpha: float | str = _option(0.01, "alpha-level threshold (Sec. IV-B4), or 'noise': the standard error of the "
+                                 "best validation accuracy", "alpha")
     epochs: int = _option(2, "short training per individual (paper: 10)", "positive")
     init_channels: int = _option(8, "width of the stem and first stage", "positive")
     batch_size: int = _option(128, "training batch", "positive")
     lr: float = _option(0.1, "peak learning rate of the short trainings (cosine)", "float")
     supernet_epochs: int = _option(2, "SuperNet training (Alg. 2 lines 2-3; 0: none)", "count")
+    reevaluate: bool = _option(True, "stage 2: evaluate each parent s again beside its children (Alg. 4 line 7)",
+                               "flag")
+    fine_cells: int | None = _option(None, "stage 2: cells a node/edge mutation edits (default: every cell, as in "
+                                     "the paper)", "positive")
+    mutate_offspring: bool = _option(False, "stage 1: also mutate crossover children with the mutation rate", "flag")
+    carry_connections: bool = _option(False, "stage 1: crossover swaps each cell with its free input", "flag")
+    remake_known: bool = _option(False, "stage 1: make again offspring evaluated earlier in the run", "flag")
     update_every: int = _option(1, "update the cell store (Steps 1-4) every this many generations", "positive")
     inheritance: str = _option("lineage", "weights a network starts from: its parents' trained units, then the cell "
                                "store (lineage); the cell store only (store, the paper's); or none",
@@ -65,6 +73,9 @@ class SearchConfig:
                               choices=("error", "error,params", "error,macs", "error,flops"))
     workers: int = _option(0, "evaluate on a local Dask cluster of N processes (one per GPU on CUDA; needs "
                            "tsenas_pymoo[dask])", "count")
+    workers_per_device: int = _option(0, "evaluate on a local Dask cluster of K processes per device, sharing it: "
+                                      "K per GPU with CUDA, K on the CPU with --device cpu (needs "
+                                      "tsenas_pymoo[dask])", "count")
     scheduler: str | None = _option(None, "evaluate on an existing Dask cluster at this address")
     threads: int | None = _option(None, "torch threads per training process (default: usable cores / processes)",
                                   "positive")
@@ -81,9 +92,14 @@ class SearchConfig:
             raise ValueError("stage2_gens and supernet_epochs: rule: at least 0")
         if self.fine_size > self.pop_size:
             raise ValueError(f"fine_size={self.fine_size}; rule: at most pop_size={self.pop_size}")
+        if self.workers_per_device and (self.workers or self.scheduler):
+            raise ValueError(f"workers_per_device={self.workers_per_device}; rule: give one of workers, "
+                             f"workers_per_device or scheduler")
         if self.n_max < self.n_min:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
-        for name in ("train_subset", "resolution", "threads"):
+        if self.alpha != "noise" and not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
+            raise ValueError(f"alpha={self.alpha!r}; rule: an accuracy difference >= 0, or 'noise'")
+        for name in ("train_subset", "resolution", "threads", "fine_cells"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
                                  f"(full data, full resolution, usable cores)")

@@ -91,9 +91,30 @@ def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: in
     With ``out_dir``, writes ``genotype.json`` and ``weights.safetensors`` there.
     """
     data = load_dataset(dataset) if isinstance(dataset, str) else dataset
-    augmentation = make_augment(augment, data.name, data.input_shape, cutout)
     torch.manual_seed(seed)
     model = build_network(genome, data.input_shape, data.num_classes, init_channels)
+    report = fit_and_test(model, data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
+                          progress=progress, augment=augment, cutout=cutout, label_smoothing=label_smoothing)
+    report = {"genome": genome.key(), **report}
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        save_genotype(out / "genotype.json", genome, data.input_shape, data.num_classes, init_channels,
+                      normalization=normalization(data), report={k: v for k, v in report.items() if k != "genome"})
+        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+                  str(out / "weights.safetensors"),
+                  metadata={"genome": genome.key(), "normalization": json.dumps(normalization(data))})
+        report["out_dir"] = str(out)
+    return report
+
+
+def fit_and_test(model: torch.nn.Module, data: Dataset, epochs: int = 50, batch_size: int = 128, lr: float = 0.1,
+                 seed: int = 0, device: str | None = None, progress: bool = False,
+                 augment: Augment | str | None = "auto", cutout: int = 0,
+                 label_smoothing: float = 0.0) -> dict[str, Any]:
+    """The final recipe on any model (the searched network or a hand-designed baseline):
+    train on train + validation, recalibrate batch norm, test. Returns the report."""
+    augmentation = make_augment(augment, data.name, data.input_shape, cutout)
     params, flops = count_params(model), count_flops(model, data.input_shape)
     x, y = data.full_train()
     bar = None
@@ -111,20 +132,10 @@ def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: in
     if result.ok:
         recalibrate_batchnorm(model, x, batch_size=batch_size, device=device)
         accuracy = evaluate_accuracy(model, data.test_x, data.test_y, device=device)
-    report = {"genome": genome.key(), "dataset": data.name, "test_accuracy": accuracy, "test_error": 1 - accuracy,
-              "params": params, "macs": flops // 2, "flops": flops, "epochs": result.epochs, "status": result.status,
-              "seconds": time.perf_counter() - start, "augment": augmentation.describe(),
-              "label_smoothing": label_smoothing, "data": data.settings()}
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        save_genotype(out / "genotype.json", genome, data.input_shape, data.num_classes, init_channels,
-                      normalization=normalization(data), report={k: v for k, v in report.items() if k != "genome"})
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-                  str(out / "weights.safetensors"),
-                  metadata={"genome": genome.key(), "normalization": json.dumps(normalization(data))})
-        report["out_dir"] = str(out)
-    return report
+    return {"dataset": data.name, "test_accuracy": accuracy, "test_error": 1 - accuracy,
+            "params": params, "macs": flops // 2, "flops": flops, "epochs": result.epochs, "status": result.status,
+            "seconds": time.perf_counter() - start, "augment": augmentation.describe(), "lr": lr,
+            "batch_size": batch_size, "seed": seed, "label_smoothing": label_smoothing, "data": data.settings()}
 
 
 def normalization(data: Dataset) -> dict[str, list[float]]:

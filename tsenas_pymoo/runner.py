@@ -125,10 +125,10 @@ class SearchRun:
     def _runner(self):
         """A Dask runner when the config asks for workers or a scheduler, else None."""
         c = self.config
-        if not c.workers and not c.scheduler:
+        if not (c.workers or c.workers_per_device or c.scheduler):
             return None
         try:
-            from .evaluation.distributed import DaskRunner, local_client
+            from .evaluation.distributed import DaskRunner, device_count, local_client
         except ImportError as err:
             raise ValueError(f"--workers/--scheduler need Dask ({err.name} is not installed); "
                              f"rule: pip install \"tsenas_pymoo[dask]\"") from None
@@ -138,8 +138,9 @@ class SearchRun:
 
             self._client = Client(c.scheduler)
             return DaskRunner(self._client, threads=c.threads or 1)
-        policy = choose_policy(recorded_threads(self._saved_config(), "workers"), c.wait_policy, processes=c.workers)
-        self._client = local_client(c.workers, policy)
+        workers = c.workers or c.workers_per_device * device_count(c.device)
+        policy = choose_policy(recorded_threads(self._saved_config(), "workers"), c.wait_policy, processes=workers)
+        self._client = local_client(workers, policy)
         self._record_threads(workers=policy.to_dict())
         return DaskRunner(self._client, threads=policy.threads)
 
@@ -183,7 +184,9 @@ class SearchRun:
         problem = TSENASProblem(evaluator, n_min=c.n_min, n_max=c.n_max, exclude_from_serialization=["evaluator"],
                                 objectives=tuple(c.objectives.split(",")), **extra)
         algorithm = TSENAS(pop_size=c.pop_size, n_fine=c.fine_size, stage1_gens=c.stage1_gens,
-                           stage2_gens=c.stage2_gens, alpha=c.alpha, update_every=c.update_every)
+                           stage2_gens=c.stage2_gens, alpha=c.alpha, update_every=c.update_every,
+                           reevaluate=c.reevaluate, fine_cells=c.fine_cells, mutate_offspring=c.mutate_offspring,
+                           carry_connections=c.carry_connections, remake_known=c.remake_known)
         algorithm.setup(problem, seed=c.seed, verbose=self.verbose)
         return algorithm
 
@@ -226,7 +229,7 @@ class SearchRun:
         # line is lost and none is repeated
         records = algorithm.data.get("generations", []) if algorithm.is_initialized else []
         _atomic_write(log_path, "".join(json.dumps(r) + "\n" for r in records).encode())
-        total = self.config.stage1_gens + self.config.stage2_gens
+        total = algorithm.termination.n_max_gen
         bar = None
         if self.progress:
             from tqdm.auto import tqdm

@@ -49,10 +49,10 @@ class DyingEvaluator(TorchEvaluator):
 
     doomed = NetworkGenome.from_cells([3, 7]).key()
 
-    def train_genome(self, genome, epochs=None, parents=None):
+    def train_genome(self, genome, epochs=None, parents=None, key=None):
         if genome.key() == self.doomed and os.environ.get("DASK_WORKER_NAME", "x") != "driver":
             os._exit(1)
-        return super().train_genome(genome, epochs, parents)
+        return super().train_genome(genome, epochs, parents, key)
 
 
 def test_dead_worker_costs_only_its_evaluation(digits_small, tmp_path, client):
@@ -96,3 +96,38 @@ def test_thread_policy_reaches_the_worker_processes():
         assert len(seen) == 2 and set(seen.values()) == {("PASSIVE", "2", 2)}  # Dask's own default is 1 thread
     finally:
         c.close()
+
+
+def test_worker_device_spreads_k_workers_per_gpu():
+    from tsenas_pymoo.evaluation.distributed import device_count, worker_device
+
+    assert [worker_device("cuda", k, 2) for k in range(4)] == ["cuda:0", "cuda:1", "cuda:0", "cuda:1"]
+    assert worker_device("cuda", "tcp://a:1", 2) == "cuda:0"  # a worker that is not one of ours
+    assert worker_device("cuda:1", 0, 4) == "cuda:1"  # an explicit GPU stays
+    assert worker_device("cpu", 3, 0) == "cpu"
+    assert device_count("cpu") == 1 and device_count("cuda:1") == 1
+
+
+def test_workers_per_device_runs_k_processes_on_cpu(digits_small, tmp_path, monkeypatch):
+    import json
+
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.runner import SearchRun
+
+    monkeypatch.setattr("tsenas_pymoo.runner.load_dataset", lambda *a, **k: digits_small)
+    config = SearchConfig(device="cpu", workers_per_device=2, pop_size=4, fine_size=2, stage1_gens=2,
+                          stage2_gens=1, epochs=1, init_channels=4, supernet_epochs=0, final_epochs=1, n_min=2,
+                          n_max=3)
+    summary = SearchRun(tmp_path / "run", config, progress=False).run()
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["workers_per_device"] == 2
+    assert saved["thread_policy"]["workers"]["processes"] == 2
+    assert summary["best_val_accuracy"] > 0.3
+
+
+@pytest.mark.parametrize("other", [{"workers": 2}, {"scheduler": "tcp://x:1"}])
+def test_workers_per_device_excludes_other_cluster_options(other):
+    from tsenas_pymoo.config import SearchConfig
+
+    with pytest.raises(ValueError, match="workers_per_device=2; rule: give one of"):
+        SearchConfig(workers_per_device=2, **other).validate()

@@ -154,3 +154,55 @@ def test_store_of_trained_states_stays_bounded_by_the_population(digits_small, t
     assert len(list((tmp_path / "store" / "trained").glob("*.safetensors"))) <= 4
     shares = [r["sources"]["parent"] for r in ev.archive.records() if r["generation"] > 1]
     assert max(shares) > 0.5  # offspring did start from their parents
+
+
+def test_s_evaluated_again_continues_from_its_own_state(digits, tmp_path):
+    """Alg. 4 line 7 with lineage: s trains on from its own state under a new key (its
+    own row, seed and state file); p1 still inherits the state s had; the winner's new
+    state becomes s's state at selection."""
+    ev = evaluator(digits, tmp_path, archive=tmp_path / "a.sqlite")
+    s = NetworkGenome.from_cells([1, 5, 2]).expand()
+    ev.note_parents({s.key(): [s]})
+    first = ev(s)
+    before = ev.store.load_trained(s.key())
+    ev.retain([s])
+    p1 = mutate_fine(s, np.random.default_rng(0))
+    ev.note_parents({s.key(): [s], p1.key(): [s]})
+    ev.note_repeats({s.key(): 7})
+    again = ev(s)
+    assert not again["archived"] and again["sources"]["parent"] == pytest.approx(1.0)
+    assert ev.archive.get(f"{s.key()}@7")["accuracy"] == again["accuracy"]
+    assert ev.archive.get(s.key())["accuracy"] == first["accuracy"]  # the first row stays
+    assert all(torch.equal(before[k], v) for k, v in ev.store.load_trained(s.key()).items())  # not yet replaced
+    model = ev.build(p1)
+    ev.inherit(model, [s])
+    assert torch.equal(model.stem[0].weight, before["stem.0.weight"])  # p1 inherits what s had
+    assert ev.lookup(s)["accuracy"] == again["accuracy"]  # a resumed run is answered from the archive
+    new_state = ev.store.load_trained(f"{s.key()}@7")
+    ev.retain([s])
+    kept = ev.store.load_trained(s.key())
+    assert all(torch.equal(new_state[k], kept[k]) for k in kept) and not torch.equal(kept["stem.0.weight"],
+                                                                                     before["stem.0.weight"])
+    assert ev.lookup(s)["accuracy"] == first["accuracy"]  # the note is done with
+
+
+def test_s_evaluated_again_without_inheritance_uses_a_new_seed(digits, tmp_path, monkeypatch):
+    import tsenas_pymoo.evaluation.evaluator as module
+
+    seen = []
+    real = module.train_model
+
+    def spy(model, *args, **kwargs):
+        seen.append((model.stem[0].weight.detach().clone(), kwargs["seed"]))
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(module, "train_model", spy)
+    ev = evaluator(digits, tmp_path, inheritance="none")
+    s = NetworkGenome.from_cells([1, 5, 2]).expand()
+    ev.train_genome(s)
+    ev.note_repeats({s.key(): 3})
+    again = ev.train_genome(s)
+    assert again["sources"]["fresh"] == 1.0
+    (w0, seed0), (w1, seed1) = seen
+    assert seed0 == module.genome_seed(0, s.key()) and seed1 == module.genome_seed(0, f"{s.key()}@3")
+    assert not torch.equal(w0, w1)  # another initialization too

@@ -64,3 +64,24 @@ def test_single_point_swaps_a_suffix_of_the_pairs():
     rng = np.random.default_rng(0)
     seen = {cross_cells(a, b, rng, single_point=True)[0].codes for _ in range(200)}
     assert seen == {(2, 2, 2, 2), (1, 2, 2, 2), (1, 1, 2, 2), (1, 1, 1, 2)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000))
+def test_carried_connections_travel_with_their_cell(seed):
+    from tsenas_pymoo.operators.sampling import sample_genome
+    from tsenas_pymoo.space.genome import max_free_input
+
+    rng = np.random.default_rng(seed)
+    a, b = sample_genome(rng, 3, 9), sample_genome(rng, 3, 9)
+    plain = cross_cells(a, b, np.random.default_rng(seed))
+    carried = cross_cells(a, b, np.random.default_rng(seed), carry_connections=True)
+    assert [c.codes for c in plain] == [c.codes for c in carried]  # the same crossover points
+    for child, parent, other in zip(carried, (a, b), (b, a)):
+        child.validate()
+        for j, (code, free) in enumerate(zip(child.codes, child.free_inputs)):
+            if code == parent.codes[j] and free == parent.free_inputs[j]:
+                continue
+            # a swapped cell: its free input came from the other parent's paired cell, clipped
+            assert free <= max_free_input(j + 1)
+            assert any(free == min(f, max_free_input(j + 1)) for f in other.free_inputs)

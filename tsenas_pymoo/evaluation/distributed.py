@@ -23,18 +23,37 @@ from .evaluator import failed_result
 log = logging.getLogger(__name__)
 
 
-def _train_on_worker(evaluator, genome, threads: int, parents=()) -> dict[str, Any]:
+def worker_device(device: str, worker_name, gpus: int) -> str:
+    """The device a worker trains on: worker k of a local cluster takes ``cuda:(k mod
+    gpus)`` when the search asked for "cuda" (so K workers per device share each GPU);
+    an explicit ``cuda:i`` and the CPU stay as given."""
+    if device != "cuda" or gpus < 1:
+        return device
+    name = str(worker_name)
+    return f"cuda:{int(name) % gpus if name.isdigit() else 0}"
+
+
+def device_count(device: str | None) -> int:
+    """How many devices a search on ``device`` spreads over: every visible GPU for "cuda"
+    (or None with CUDA present), else one (the CPU, or one named GPU)."""
+    import torch
+
+    if device not in (None, "auto", "cuda"):
+        return 1
+    return max(1, torch.cuda.device_count())
+
+
+def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(threads)
-    if str(evaluator.device).startswith("cuda") and torch.cuda.device_count() > 1:
+    if str(evaluator.device).startswith("cuda"):
         from distributed import get_worker
 
-        name = str(get_worker().name)
-        device = f"cuda:{int(name) % torch.cuda.device_count() if name.isdigit() else 0}"
+        device = worker_device(str(evaluator.device), get_worker().name, torch.cuda.device_count())
         if evaluator.device != device:  # pin this worker's copy of the evaluator to its GPU
             evaluator.device, evaluator._device_data = device, None
-    return evaluator.train_genome(genome, parents=parents)
+    return evaluator.train_genome(genome, parents=parents, key=eval_key)
 
 
 #: Rough relative cost of each op (Table I code): pools and identity ~0, convs by depth.
@@ -48,10 +67,13 @@ def _cost(genome) -> float:
                      for op in node[2:]) + 2 * genome.n_cells)
 
 
-def _parents(evaluator, genome) -> tuple:
-    """The parents the algorithm noted for ``genome`` on the driver (the workers' copies
-    of the evaluator were scattered before the notes were made)."""
-    return evaluator.parents_of(genome) if hasattr(evaluator, "parents_of") else ()
+def _plan(evaluator, genome) -> dict:
+    """What the algorithm noted for ``genome`` on the driver (the workers' copies of the
+    evaluator were scattered before the notes were made): its parents and the key it is
+    evaluated under (not ``key``: that keyword is Dask's own task key)."""
+    if not hasattr(evaluator, "parents_of"):
+        return {}
+    return {"parents": evaluator.parents_of(genome), "eval_key": evaluator.eval_key(genome)}
 
 
 class DaskRunner:
@@ -78,7 +100,7 @@ class DaskRunner:
         for _ in range(self.retries):
             self._scattered = None
             future = self.client.submit(_train_on_worker, self._remote(evaluator), genome, self.threads,
-                                        _parents(evaluator, genome), pure=False)
+                                        pure=False, **_plan(evaluator, genome))
             try:
                 return future.result()
             except Exception as again:  # noqa: BLE001 - a dead worker or a crash
@@ -99,8 +121,8 @@ class DaskRunner:
         remote = self._remote(evaluator)
         # the largest networks first (by FLOPs), so that no worker is left with a big one at the end
         costs = {i: _cost(g) for i, g in enumerate(genomes) if records[i] is None}
-        futures = {i: self.client.submit(_train_on_worker, remote, genomes[i], self.threads,
-                                         _parents(evaluator, genomes[i]), pure=False, priority=int(costs[i]))
+        futures = {i: self.client.submit(_train_on_worker, remote, genomes[i], self.threads, pure=False,
+                                         priority=int(costs[i]), **_plan(evaluator, genomes[i]))
                    for i in sorted(costs, key=lambda i: -costs[i])}
         for i, future in futures.items():
             try:
@@ -116,7 +138,8 @@ def local_client(n_workers: int, policy=None):
     time. ``policy`` (a :class:`~tsenas_pymoo.threads.ThreadPolicy`) goes into each
     worker's environment at spawn, before torch loads there (torch threads and OpenMP
     wait policy); without it, Dask's default of one OpenMP thread per worker holds. On a
-    multi-GPU machine worker k trains on ``cuda:k`` (modulo the GPU count). The scheduler
+    multi-GPU machine worker k trains on ``cuda:k`` (modulo the GPU count), so
+    ``n_workers = K x GPUs`` puts K workers on each GPU (``--workers-per-device K``). The scheduler
     gives up on a task after its worker died once; the runner retries it once more."""
     from distributed import Client, LocalCluster
 

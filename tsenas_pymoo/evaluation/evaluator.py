@@ -48,6 +48,12 @@ def failed_result(err: BaseException) -> dict[str, Any]:
             "reason": f"{type(err).__name__}: {err}"[:300]}
 
 
+def repeat_key(key: str, tag: int) -> str:
+    """The evaluation key of genome ``key`` evaluated again (Alg. 4 line 7) under ``tag``
+    (the fine generation): its archive row, its seed and its new state use it."""
+    return f"{key}@{tag}"
+
+
 def genome_seed(seed: int, key: str) -> int:
     """A per-genome seed, so each evaluation repeats on its own, in any order or worker."""
     return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16)
@@ -80,6 +86,7 @@ class TorchEvaluator:
         self.inheritance = inheritance
         self.warm_start = WarmStart() if warm_start is None else warm_start
         self.parents: dict[str, tuple[AnyGenome, ...]] = {}  # pending offspring -> parents (note_parents)
+        self.repeats: dict[str, str] = {}  # genomes evaluated again -> their evaluation key (note_repeats)
         self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
         self.augment = make_augment(augment, self.dataset.name, self.dataset.input_shape)
         if epochs < 1:
@@ -115,7 +122,7 @@ class TorchEvaluator:
         """A copy for remote workers: no archive (the driver alone writes it), no notes
         (each task carries its genome's parents), no device data."""
         worker = copy.copy(self)
-        worker.archive, worker.parents, worker._device_data = None, {}, None
+        worker.archive, worker.parents, worker.repeats, worker._device_data = None, {}, {}, None
         return worker
 
     @property
@@ -125,6 +132,11 @@ class TorchEvaluator:
     @property
     def num_classes(self) -> int:
         return self.dataset.num_classes
+
+    @property
+    def n_val(self) -> int:
+        """Validation images: the resolution of a fitness value is 1 / n_val."""
+        return len(self.dataset.val_y)
 
     def _data(self) -> dict[str, torch.Tensor]:
         if self._device_data is None:
@@ -155,7 +167,7 @@ class TorchEvaluator:
         """The archived result of ``genome``, or None. A result that failed for a reason
         outside the genome (``failed``: a worker died; ``oom``: the device ran out of
         memory) is kept in the archive but not answered: it is trained again."""
-        record = self.archive.get(genome.key()) if self.archive is not None else None
+        record = self.archive.get(self.eval_key(genome)) if self.archive is not None else None
         if record is None or record["status"] in RETRIED:
             return None
         self.archive_hits += 1
@@ -167,7 +179,7 @@ class TorchEvaluator:
         self.trained += 1
         faults.point("trained")
         if self.archive is not None:
-            self.archive.put(genome.key(), genome, record)
+            self.archive.put(self.eval_key(genome), genome, record)
             faults.point("archived")
         return dict(record, archived=False)
 
@@ -179,13 +191,30 @@ class TorchEvaluator:
     def parents_of(self, genome: AnyGenome) -> tuple[AnyGenome, ...]:
         return self.parents.get(genome.key(), ())
 
+    def note_repeats(self, repeats: Mapping[str, int]) -> None:
+        """The algorithm's word that genomes already evaluated are evaluated again in this
+        generation (Alg. 4 line 7: s beside p1 and p2): genome key -> tag. A repeat is
+        archived, seeded and saved under :func:`repeat_key`; with lineage inheritance it
+        continues from its own trained state (note it as its own parent), without
+        inheritance it trains from scratch under the new seed."""
+        self.repeats.update({key: repeat_key(key, tag) for key, tag in repeats.items()})
+
+    def eval_key(self, genome: AnyGenome) -> str:
+        """The key this evaluation is archived, seeded and saved under."""
+        return self.repeats.get(genome.key(), genome.key())
+
     def retain(self, genomes: Iterable[AnyGenome]) -> int:
         """Keep the trained states of ``genomes`` (the living population) and delete the
-        rest; the pending notes are done with. Returns the number of states deleted."""
-        self.parents = {}
+        rest; a living genome that was evaluated again keeps its new state. The pending
+        notes are done with. Returns the number of states deleted."""
+        genomes = list(genomes)
+        repeats, self.parents, self.repeats = self.repeats, {}, {}
         if self.store is None:
             return 0
         faults.point("retain")
+        for genome in genomes:
+            if genome.key() in repeats:
+                self.store.promote_trained(repeats[genome.key()], genome.key())
         return self.store.retain_trained(g.key() for g in genomes)
 
     def _parent_models(self, parents: Sequence[AnyGenome]) -> list[torch.nn.Module]:
@@ -214,12 +243,13 @@ class TorchEvaluator:
         return {**shares, "fresh": max(0.0, 1.0 - shares["parent"] - shares["store"])}
 
     def train_genome(self, genome: AnyGenome, epochs: int | None = None,
-                     parents: Sequence[AnyGenome] | None = None) -> dict[str, Any]:
+                     parents: Sequence[AnyGenome] | None = None, key: str | None = None) -> dict[str, Any]:
         """Inherit, train and validate one genome (no archive look-up). ``parents``
-        default to those noted for it (:meth:`note_parents`)."""
+        default to those noted for it (:meth:`note_parents`); ``key`` (the seed and the
+        saved state's name) to :meth:`eval_key`."""
         start = time.perf_counter()
-        key = genome.key()
-        model = self.build(genome)
+        key = key or self.eval_key(genome)
+        model = self.build(genome, seed=genome_seed(self.seed, key))
         params = count_params(model)
         flops = count_flops(model, self.input_shape)
         sources = self.inherit(model, self.parents_of(genome) if parents is None else parents)

@@ -224,6 +224,16 @@ class WeightStore:
     def load_trained(self, genome_key: str) -> dict[str, torch.Tensor] | None:
         return self._read(self.trained_path(genome_key), f"trained weights of {genome_key}")
 
+    def promote_trained(self, source_key: str, genome_key: str) -> bool:
+        """Make the state saved under ``source_key`` (a re-evaluation) the state of
+        ``genome_key`` (an atomic rename); False when there is none."""
+        with self._locked():
+            try:
+                os.replace(self.trained_path(source_key), self.trained_path(genome_key))
+            except FileNotFoundError:
+                return False
+        return True
+
     def retain_trained(self, genome_keys: Iterable[str]) -> int:
         """Delete the trained states of every genome not in ``genome_keys`` (the living
         population): the folder stays bounded by the population. Returns the number

@@ -64,18 +64,24 @@ def prune_node(cell: CellGenome, random_state) -> CellGenome:
 FINE_KINDS = ("node", "edge")
 
 
-def mutate_fine(genome: FineGenome, random_state, kinds: tuple[str, ...] = FINE_KINDS) -> FineGenome:
+def mutate_fine(genome: FineGenome, random_state, kinds: tuple[str, ...] = FINE_KINDS,
+                n_cells: int | None = None) -> FineGenome:
     """Alg. 4 line 5: every cell gets node or edge mutation, with equal chance (``kinds``
-    limits them, for ablations)."""
+    limits them, for ablations). ``n_cells``: only that many cells, drawn at random
+    (None: every cell, as in the paper)."""
     if not kinds or any(k not in FINE_KINDS for k in kinds):
         raise ValueError(f"kinds={kinds}; rule: a non-empty subset of {FINE_KINDS}")
+    if n_cells is not None and n_cells < 1:
+        raise ValueError(f"n_cells={n_cells}; rule: at least 1, or None for every cell")
 
     def pick():
         if len(kinds) == 1:
             return mutate_node if kinds[0] == "node" else mutate_edge
         return mutate_node if random_state.random() < 0.5 else mutate_edge
 
-    cells = tuple(pick()(cell, random_state) for cell in genome.cells)
+    edited = range(genome.n_cells) if n_cells is None or n_cells >= genome.n_cells else \
+        set(random_state.choice(genome.n_cells, size=n_cells, replace=False).tolist())
+    cells = tuple(pick()(cell, random_state) if i in edited else cell for i, cell in enumerate(genome.cells))
     return FineGenome(genome.free_inputs, cells)
 
 

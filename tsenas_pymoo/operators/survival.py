@@ -82,13 +82,29 @@ class AlphaLevelSurvival(Survival):
     individual's ``rank`` (its alpha level, 0 = best) and ``density`` so that a
     ``TournamentSelection(func_comp=compare_by_alpha_level)`` can use them (pymoo's
     default fitness tournament works as well).
+
+    ``alpha="noise"``: alpha is the binomial standard error of the best validation
+    accuracy p of the pool, ``sqrt(p (1 - p) / n_val)``, with ``n_val`` the evaluator's
+    validation images, so that "within alpha" reads "within the measurement's noise".
+    The value used last is ``last_alpha``.
     """
 
-    def __init__(self, alpha: float = 0.01):
+    def __init__(self, alpha: float | str = 0.01):
         super().__init__(filter_infeasible=False)
-        if not alpha >= 0:
-            raise ValueError(f"alpha={alpha}; rule: alpha >= 0 (an accuracy difference)")
+        if alpha != "noise" and not (isinstance(alpha, (int, float)) and alpha >= 0):
+            raise ValueError(f"alpha={alpha!r}; rule: an accuracy difference >= 0, or 'noise'")
         self.alpha = alpha
+        self.last_alpha: float | None = None
+
+    def alpha_for(self, problem, accuracy: np.ndarray) -> float:
+        if self.alpha != "noise":
+            return float(self.alpha)
+        n_val = getattr(getattr(problem, "evaluator", None), "n_val", None)
+        if not n_val:
+            raise ValueError("alpha='noise' needs the evaluator's number of validation images (evaluator.n_val); "
+                             "rule: a TorchEvaluator, or an evaluator with an n_val attribute")
+        p = float(np.clip(np.max(accuracy), 0.0, 1.0))
+        return float(np.sqrt(p * (1 - p) / n_val))
 
     def _do(self, problem, pop, *args, n_survive=None, random_state=None, **kwargs):
         n_survive = len(pop) if n_survive is None else n_survive
@@ -96,7 +112,8 @@ class AlphaLevelSurvival(Survival):
         depth = np.array([problem.decode(x).n_cells for x in pop.get("X")])
         F = pop.get("F")
         levels = pareto_levels(F) if F.shape[1] > 1 else None
-        taken, level, density = select_by_alpha_levels(accuracy, depth, self.alpha, n_survive, levels)
+        self.last_alpha = self.alpha_for(problem, accuracy)
+        taken, level, density = select_by_alpha_levels(accuracy, depth, self.last_alpha, n_survive, levels)
         pop.set("rank", level, "density", density)
         return pop[taken]
 

@@ -1,0 +1,57 @@
+"""The benchmarks' own accounting: what they measure is what they say they measure."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from tsenas_pymoo import NetworkGenome
+from tsenas_pymoo.export import train_final
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_baselines_train_the_searched_network_as_train_final_does(digits_small):
+    baselines = load("baselines")
+    config = {"final_epochs": 2, "batch_size": 64, "lr": 0.07, "final_augment": "none", "cutout": 0,
+              "label_smoothing": 0.0}
+    genome = NetworkGenome.from_cells([3, 7, 3])
+    settings = baselines.recipe(config, None)
+    assert settings["lr"] == 0.07 and settings["batch_size"] == 64 and settings["epochs"] == 2
+    rows = baselines.compare(genome, digits_small, 4, settings, [3], device="cpu")
+    final = train_final(genome, digits_small, epochs=2, init_channels=4, batch_size=64, lr=0.07, seed=3,
+                        device="cpu", augment="none")
+    assert rows[0]["test_errors"] == [final["test_error"]]
+    assert [r["model"] for r in rows][1:] == ["small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)"]
+
+
+TINY = {"dataset": "digits", "train_subset": None, "val_fraction": 0.1, "resolution": None, "init_channels": 4,
+        "epochs": 1, "batch_size": 64, "lr": 0.1, "pop_size": 4, "fine_size": 2, "n_min": 2, "n_max": 4,
+        "supernet_epochs": 1, "budget": 14, "post_epochs": 1}
+
+
+@pytest.mark.parametrize("method", ["tsenas", "ga", "random"])
+def test_compare_charges_every_training_and_the_supernet(method, monkeypatch, digits_small):
+    compare = load("compare_algorithms")
+    monkeypatch.setattr("tsenas_pymoo.evaluation.load_dataset", lambda *a, **k: digits_small)
+    result = compare.run_one(method, 0, TINY, device="cpu")
+    used = [c for c, _, _ in result["curve"]]
+    assert used == sorted(used) and used[-1] <= TINY["budget"] <= result["compute_used"]
+    best = max(b for _, b, _ in result["curve"])
+    assert result["best_val_accuracy"] == best and 0 < result["test_accuracy"] <= 1
+    if method == "tsenas":
+        factor = result["supernet"]["factor"]
+        assert factor > 1 and result["supernet"]["units"] == pytest.approx(factor)  # 1 SuperNet epoch
+        assert used[0] == pytest.approx(factor + 1)  # the first network after the SuperNet
+        assert result["trained"] == pytest.approx(result["compute_used"] - result["supernet"]["units"])
+    else:
+        assert result["supernet"]["units"] == 0 and result["trained"] == result["compute_used"]
+    json.dumps(result)  # the run file is plain JSON

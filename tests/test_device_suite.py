@@ -1,0 +1,33 @@
+"""The prepared device suite runs end to end on CPU in tiny mode, so it cannot rot
+between the sessions that are lent a GPU."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "device_suite.py"
+
+
+def test_device_suite_tiny_on_cpu(tmp_path):
+    pytest.importorskip("distributed")
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--out-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((tmp_path / "device_suite.json").read_text())
+    assert {s: v["status"] for s, v in summary["sections"].items()} == {
+        "cuda_tests": "ok", "throughput": "ok", "workers": "ok", "p6": "ok", "search": "ok"}
+    tests = json.loads((tmp_path / "device_cuda_tests.json").read_text())
+    assert tests["tests"] >= 4 and tests["failures"] == tests["errors"] == 0  # collected; skipped without a GPU
+    rows = json.loads((tmp_path / "device_throughput.json").read_text())["rows"]
+    assert rows and all(r["images_per_s"]["ours"] > 0 and r["ratio_vs_like"] > 0 for r in rows)
+    workers = json.loads((tmp_path / "device_workers.json").read_text())
+    assert [r["workers"] for r in workers["rows"]] == [1, 2]
+    assert all(r["evaluations_per_hour"] > 0 for r in workers["rows"])
+    p6 = json.loads((tmp_path / "device_p6.json").read_text())
+    assert p6["trainings"] == 100 * 101 + 3 * 30 * 50
+    assert p6["gpu_days_best_k"] > 0 and p6["workers_speedup"] == workers["speedup_best_vs_k1"]
+    search = json.loads((tmp_path / "device_search.json").read_text())
+    assert 0 < search["summary"]["final"]["test_accuracy"] <= 1 and search["wall_s"] > 0
