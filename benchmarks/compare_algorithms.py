@@ -50,9 +50,9 @@ LABELS = {"tsenas": "TS-ENAS", "tsenas-stage1": "TS-ENAS stage 1 only", "ga": "G
 
 #: The proxy. quick: 2 CPU cores (the reported table in under 3 hours); full: a GPU.
 PROXIES = {
-    "quick": {"dataset": "fashion-mnist", "train_subset": 3000, "val_fraction": 0.25, "resolution": 14,
+    "quick": {"dataset": "fashion-mnist", "train_subset": 2400, "val_fraction": 0.25, "resolution": 14,
               "init_channels": 8, "epochs": 2, "batch_size": 128, "lr": 0.1, "pop_size": 8, "fine_size": 4,
-              "n_min": 3, "n_max": 6, "supernet_epochs": 2, "budget": 100, "post_epochs": 10},
+              "n_min": 3, "n_max": 6, "supernet_epochs": 2, "budget": 80, "post_epochs": 8},
     "full": {"dataset": "fashion-mnist", "train_subset": None, "val_fraction": 0.1, "resolution": None,
              "init_channels": 16, "epochs": 5, "batch_size": 128, "lr": 0.1, "pop_size": 20, "fine_size": 6,
              "n_min": 4, "n_max": 8, "supernet_epochs": 5, "budget": 1500, "post_epochs": 30},

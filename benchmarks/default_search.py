@@ -1,0 +1,49 @@
+"""``tsenas search`` with its defaults (digits), end to end, then the Table III-style
+baselines on the same run (``benchmarks/baselines.py``, the run's own final recipe).
+
+Writes benchmarks/results/default_search.json (wall time, networks trained, best
+validation accuracy, best genome, params, FLOPs, test accuracy after the final training),
+benchmarks/results/baselines.json, and plots/default_search_{convergence,trajectory}.png.
+
+    python benchmarks/default_search.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "search"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), "-q"], check=True)
+        wall = time.perf_counter() - start
+        summary = json.loads((run / "summary.json").read_text())
+        config = json.loads((run / "config.json").read_text())
+        for name in ("convergence", "trajectory"):
+            shutil.copy(run / f"{name}.png", ROOT / "plots" / f"default_search_{name}.png")
+        final = summary["final"]
+        out = {"command": "tsenas search --out RUN -q", "wall_s": wall, "trained": summary["evaluations"],
+               "best_genome": summary["best_genome"], "best_val_accuracy": summary["best_val_accuracy"],
+               "test_accuracy": final["test_accuracy"], "test_error": final["test_error"],
+               "params": final["params"], "flops": final["flops"], "final_recipe": {
+                   k: final.get(k) for k in ("epochs", "lr", "batch_size", "augment", "seed")},
+               "config": {k: v for k, v in config.items() if k != "thread_policy"}}
+        (HERE / "results" / "default_search.json").write_text(json.dumps(out, indent=1))
+        print(json.dumps({k: v for k, v in out.items() if k != "config"}, indent=1))
+        subprocess.run([sys.executable, str(HERE / "baselines.py"), "--run", str(run)], check=True)
+    return out
+
+
+if __name__ == "__main__":
+    main()
