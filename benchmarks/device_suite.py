@@ -10,6 +10,9 @@ as it ends, so a run cut short keeps what it measured; a section that would star
 2. ``throughput``: our trainer against the like-for-like and the naive loop
    (``benchmarks/throughput.py``) on Fashion-MNIST 28x28 and CIFAR-sized random 3x32x32
    tensors, widths 16 and 36, 100 steps per measurement.
+   ``compile``: the same training step eager and under ``torch.compile`` (inductor,
+   ``mode="reduce-overhead"``: CUDA graphs), with the one-off compile cost per genome and
+   the epochs after which it pays back.
 3. ``p6``: the per-network time at the paper's settings (Sec. V-C: 10 epochs, CIFAR-10
    sized data, 45,000 training images at 32x32, width 16, N in 4..10) and the SuperNet's
    epoch time, projected to the paper's CIFAR-10 search (P = 100, T0 = 100, S = 30,
@@ -55,6 +58,8 @@ TARGET_GPU_DAYS = 0.45
 SETTINGS = {
     "full": {"throughput": {"data": ["fashion-mnist", "random-3x32x32"], "widths": [16, 36],
                             "genomes": ["darts-chain", "mixed"], "steps": 100, "repeats": 3},
+             "compile": {"data": "fashion-mnist", "width": 16, "steps": 100, "backend": "inductor",
+                         "mode": "reduce-overhead"},
              "p6": {"genomes": 6, "steps": 40, "supernet_steps": 20},
              "workers": {"ks": [1, 2, 4, 8], "genomes": 24, "train_subset": 10_000, "resolution": None,
                          "width": 16, "epochs": 1},
@@ -63,6 +68,7 @@ SETTINGS = {
                         "final_epochs": 10, "n_min": 4, "n_max": 8}},
     "tiny": {"throughput": {"data": ["digits"], "widths": [4], "genomes": ["darts-chain"], "steps": 4,
                             "repeats": 1},
+             "compile": {"data": "digits", "width": 4, "steps": 4, "backend": "eager", "mode": None},
              "p6": {"genomes": 2, "steps": 2, "supernet_steps": 1, "width": 4, "n_max": 5, "train_images": 256},
              "workers": {"ks": [1, 2], "genomes": 2, "dataset": "digits", "width": 4, "epochs": 1},
              "search": {"dataset": "digits", "pop_size": 4, "fine_size": 2, "stage1_gens": 2, "stage2_gens": 1,
@@ -95,6 +101,39 @@ def throughput(device: str, settings: dict, out_dir: Path) -> dict:
 
     return bench.run(torch.device(device), settings["data"], settings["genomes"], settings["widths"],
                      settings["steps"], settings["repeats"])
+
+
+def compile_check(device: str, settings: dict, out_dir: Path) -> dict:
+    """Eager against ``torch.compile`` on one genome: steady seconds per epoch of each, the
+    compile cost of the first call, and the epochs after which compiling pays back."""
+    import copy
+
+    import torch
+    import throughput as bench
+
+    from tsenas_pymoo import NetworkGenome, build_network
+    from tsenas_pymoo.evaluation.trainer import train_model
+
+    dev = torch.device(device)
+    data = next(bench.datasets([settings["data"]], dev))
+    torch.manual_seed(0)
+    base = build_network(NetworkGenome.from_cells(bench.GENOMES["darts-chain"]), data.input_shape,
+                         data.num_classes, settings["width"])
+    n, epochs = bench.batches(len(data.train_y), 128, settings["steps"])
+    x, y = data.train_x[:n].to(dev), data.train_y[:n].to(dev)
+
+    def fit(model):
+        return bench.timed(lambda: train_model(model, x, y, epochs=epochs, batch_size=128, device=dev), dev)
+
+    fit(copy.deepcopy(base))  # warm-up
+    eager = min(fit(copy.deepcopy(base)) for _ in range(2))
+    compiled = torch.compile(copy.deepcopy(base), backend=settings["backend"], mode=settings["mode"])
+    first = fit(compiled)
+    steady = min(fit(compiled) for _ in range(2))
+    saved = (eager - steady) / epochs  # seconds saved per epoch
+    return {"backend": settings["backend"], "mode": settings["mode"], "data": data.name, "steps": epochs * (n // 128),
+            "eager_s": eager, "compiled_first_s": first, "compiled_s": steady, "compile_cost_s": first - steady,
+            "speedup": eager / steady, "payback_epochs": (first - steady) / saved if saved > 0 else None}
 
 
 def workers(device: str, settings: dict, out_dir: Path) -> dict:
@@ -171,7 +210,8 @@ def search(device: str, settings: dict, out_dir: Path) -> dict:
     return {"config": {k: v for k, v in settings.items()}, "wall_s": wall, "summary": summary}
 
 
-SECTIONS = {"cuda_tests": cuda_tests, "throughput": throughput, "p6": p6, "workers": workers, "search": search}
+SECTIONS = {"cuda_tests": cuda_tests, "throughput": throughput, "compile": compile_check, "p6": p6, "workers": workers,
+            "search": search}
 
 
 def main(argv=None):

@@ -18,11 +18,13 @@ def test_device_suite_tiny_on_cpu(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads((tmp_path / "device_suite.json").read_text())
     assert {s: v["status"] for s, v in summary["sections"].items()} == {
-        "cuda_tests": "ok", "throughput": "ok", "workers": "ok", "p6": "ok", "search": "ok"}
+        "cuda_tests": "ok", "throughput": "ok", "compile": "ok", "workers": "ok", "p6": "ok", "search": "ok"}
     tests = json.loads((tmp_path / "device_cuda_tests.json").read_text())
     assert tests["tests"] >= 4 and tests["failures"] == tests["errors"] == 0  # collected; skipped without a GPU
     rows = json.loads((tmp_path / "device_throughput.json").read_text())["rows"]
     assert rows and all(r["images_per_s"]["ours"] > 0 and r["ratio_vs_like"] > 0 for r in rows)
+    compiled = json.loads((tmp_path / "device_compile.json").read_text())
+    assert compiled["eager_s"] > 0 and compiled["compiled_s"] > 0 and compiled["compile_cost_s"] is not None
     workers = json.loads((tmp_path / "device_workers.json").read_text())
     assert [r["workers"] for r in workers["rows"]] == [1, 2]
     assert all(r["evaluations_per_hour"] > 0 for r in workers["rows"])
