@@ -6,7 +6,8 @@ ReLU-conv3x3-BN, factorized-reduce shortcuts) and a stack of DARTS cells (the DA
 normal/reduction genotypes of Table II, N = 8 with two reductions). Every model goes
 through ``tsenas_pymoo.export.fit_and_test`` (what ``train_final`` runs at the end of a
 search) with the run's ``config.json`` settings: learning rate, batch, final
-augmentation, cutout, label smoothing; ``--epochs`` (default: the run's final epochs)
+augmentation, cutout, label smoothing, and the run's torch thread count (CPU float sums
+depend on it); ``--epochs`` (default: the run's final epochs)
 and the data (default: the run's; ``--full-data`` takes the data set in full, at full
 resolution). Each model is trained for every ``--seeds``; the report gives each seed and
 the median, with params, FLOPs and the run's search cost (0 for the hand-designed ones).
@@ -112,9 +113,13 @@ def main(argv=None):
     with __import__("sqlite3").connect(run / "archive.sqlite") as conn:
         search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
     settings = recipe(config, args.epochs)
+    # the run's own torch thread count: CPU float sums, hence the trained weights, depend on it
+    threads = ((config.get("thread_policy") or {}).get("driver") or {}).get("threads")
+    if threads:
+        torch.set_num_threads(int(threads))
     rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds)
     out = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
-           "run": str(run), "genome": genome.key(), "init_channels": width, "recipe": settings, "rows": rows}
+           "run": str(run), "genome": genome.key(), "init_channels": width, "recipe": settings, "threads": torch.get_num_threads(), "rows": rows}
     name = f"baselines_{args.name}.json" if args.name else "baselines.json"
     (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=1))
 
