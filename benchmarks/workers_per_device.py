@@ -26,11 +26,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def sample(problem, n: int, seed: int) -> np.ndarray:
-    from tsenas_pymoo.operators.sampling import sample_genome
+    """``n`` Alg. 3 genomes as the problem's vectors (the algorithms' own sampling)."""
+    from tsenas_pymoo import TSENASSampling
 
-    rng = np.random.default_rng(seed)
-    genomes = [sample_genome(rng, problem.n_min, problem.n_max, problem.input_shape) for _ in range(n)]
-    return np.array([g.to_vector(problem.n_max) for g in genomes], dtype=np.int64)
+    return TSENASSampling().do(problem, n, random_state=np.random.default_rng(seed)).get("X")
 
 
 def evals_per_hour(k: int, data, device: str, n_genomes: int, epochs: int, width: int, n_min: int = 4,

@@ -257,7 +257,8 @@ class TSENAS(Algorithm):
         return off
 
     def _remember(self, pop) -> None:
-        self.known.update(self.problem.decode(x).key() for x in pop.get("X"))
+        if self.remake_known:  # the set is only read by that option: no growth, no decoding otherwise
+            self.known.update(self.problem.decode(x).key() for x in pop.get("X"))
 
     def _note_parents(self, parents: dict[str, list]) -> None:
         """Tell an evaluator that inherits by lineage each child's parents (as genomes)."""
@@ -302,9 +303,10 @@ class TSENAS(Algorithm):
         its parent s; the evaluator is told which are evaluations of s again."""
         rs = self.random_state
         n_max = self.problem.n_max
-        X, parents = [], {}
+        X, parents, keys = [], {}, []
         for x in self.pop.get("X"):
             genome = self.problem.decode(x)
+            keys.append(genome.key())
             children = [mutate_fine(genome, rs, self.fine_kinds, self.fine_cells)]
             children += [prune_fine(genome, rs)] if self.prune else []
             for child in children:
@@ -312,8 +314,7 @@ class TSENAS(Algorithm):
                 parents.setdefault(child.key(), [x])
         if self.reevaluate:
             repeats = {}
-            for x in self.pop.get("X"):
-                key = self.problem.decode(x).key()
+            for x, key in zip(self.pop.get("X"), keys):
                 X.append(np.array(x))
                 parents.setdefault(key, [x])
                 repeats[key] = int(self.n_iter)

@@ -85,3 +85,21 @@ def test_carried_connections_travel_with_their_cell(seed):
             # a swapped cell: its free input came from the other parent's paired cell, clipped
             assert free <= max_free_input(j + 1)
             assert any(free == min(f, max_free_input(j + 1)) for f in other.free_inputs)
+
+
+def test_carried_connections_swap_with_the_cell_and_are_clipped():
+    a = NetworkGenome((1, 2, 3, 4), (0, 0, 1, 2))
+    b = NetworkGenome((4, 3, 2), (0, 0, 0))
+    plain = cross_cells(a, b, np.random.default_rng(0), swap_prob=1.0)
+    carried = cross_cells(a, b, np.random.default_rng(0), swap_prob=1.0, carry_connections=True)
+    # the shorter b is the reference: its cells pair with a's first three, all swapped
+    assert [c.codes for c in carried] == [c.codes for c in plain] == [(4, 3, 2, 4), (1, 2, 3)]
+    assert [c.free_inputs for c in plain] == [a.free_inputs, b.free_inputs]  # connections stay put
+    assert [c.free_inputs for c in carried] == [(0, 0, 0, 2), (0, 0, 1)]  # they travel with the cells
+    # a's normal cells 3 and 4 (free inputs 1 and 2) move to b's positions 1 and 2: clipped to 0
+    a, b = NetworkGenome((5, 6, 1, 2), (0, 0, 1, 2)), NetworkGenome((3, 4), (0, 0))
+    children = cross_cells(a, b, np.random.default_rng(0), swap_prob=1.0, carry_connections=True)
+    assert [c.codes for c in children] == [(5, 6, 3, 4), (1, 2)]
+    assert [c.free_inputs for c in children] == [(0, 0, 0, 0), (0, 0)]
+    for child in children:
+        child.validate()
