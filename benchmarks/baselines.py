@@ -76,21 +76,38 @@ def models(genome, data, width):
             "DARTS cells x8 (hand-picked)": lambda: build_network(darts, data.input_shape, data.num_classes, width)}
 
 
-def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.0) -> list[dict]:
+def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.0, done=None,
+            on_run=None) -> list[dict]:
+    """Train every model for every seed. ``done``: {(model, seed): report} measured
+    before (skipped: a campaign resumes); ``on_run(model, seed, report)`` after each."""
+    done = dict(done or {})
     rows = []
     for name, build in models(genome, data, width).items():
-        runs = []
         for seed in seeds:
+            if (name, seed) in done:
+                continue
             torch.manual_seed(seed)
-            report = fit_and_test(build(), data, seed=seed, device=device, **settings)
-            runs.append(report)
-            print(f"{name:28s} seed {seed}: error {report['test_error']:.4f}", flush=True)
+            done[name, seed] = report = fit_and_test(build(), data, seed=seed, device=device, **settings)
+            print(f"{name:28s} seed {seed}: error {report['test_error']:.4f} ({report['seconds']:.0f} s)", flush=True)
+            if on_run:
+                on_run(name, seed, report)
+        runs = [done[name, seed] for seed in seeds]
         errors = [r["test_error"] for r in runs]
         rows.append({"model": name, "test_errors": errors, "test_error_median": statistics.median(errors),
                      "params": runs[0]["params"], "flops": runs[0]["flops"], "seeds": list(seeds),
                      "train_seconds": [r["seconds"] for r in runs],
                      "search_seconds": search_seconds if name.startswith("TS-ENAS") else 0.0})
     return rows
+
+
+def previous_runs(path: Path, setup: dict) -> dict:
+    """The (model, seed) reports a cut-off invocation with the same setup wrote to ``path``."""
+    if not path.exists():
+        return {}
+    old = json.loads(path.read_text())
+    if any(old.get(k) != v for k, v in setup.items()):
+        return {}
+    return {(r["model"], r["seed"]): r["report"] for r in old.get("runs", [])}
 
 
 def main(argv=None):
@@ -117,11 +134,19 @@ def main(argv=None):
     threads = ((config.get("thread_policy") or {}).get("driver") or {}).get("threads")
     if threads:
         torch.set_num_threads(int(threads))
-    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds)
-    out = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
-           "run": str(run), "genome": genome.key(), "init_channels": width, "recipe": settings, "threads": torch.get_num_threads(), "rows": rows}
-    name = f"baselines_{args.name}.json" if args.name else "baselines.json"
-    (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=1))
+    setup = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
+             "run": str(run), "genome": genome.key(), "init_channels": width, "recipe": settings,
+             "threads": torch.get_num_threads()}
+    path = ROOT / "benchmarks" / "results" / (f"baselines_{args.name}.json" if args.name else "baselines.json")
+    done = previous_runs(path, setup)
+    runs = [{"model": m, "seed": s, "report": r} for (m, s), r in done.items()]
+
+    def save(model, seed, report):  # after every training: a cut-off campaign resumes here
+        runs.append({"model": model, "seed": seed, "report": report})
+        path.write_text(json.dumps(dict(setup, runs=runs, complete=False), indent=1))
+
+    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save)
+    path.write_text(json.dumps(dict(setup, rows=rows, runs=runs, complete=True), indent=1))
 
 
 if __name__ == "__main__":

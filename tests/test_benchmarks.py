@@ -33,6 +33,27 @@ def test_baselines_train_the_searched_network_as_train_final_does(digits_small):
     assert [r["model"] for r in rows][1:] == ["small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)"]
 
 
+
+def test_baselines_resume_skips_what_a_cut_off_campaign_measured(digits_small, tmp_path, monkeypatch):
+    baselines = load("baselines")
+    settings = baselines.recipe({"final_epochs": 1}, None)
+    genome = NetworkGenome.from_cells([3, 7, 3])
+    saved = []
+    first = baselines.compare(genome, digits_small, 4, settings, [0], device="cpu",
+                              on_run=lambda m, s, r: saved.append((m, s, r)))
+    setup = {"genome": genome.key(), "recipe": settings}
+    path = tmp_path / "baselines_x.json"
+    path.write_text(json.dumps(dict(setup, runs=[{"model": m, "seed": s, "report": r} for m, s, r in saved[:2]])))
+    done = baselines.previous_runs(path, setup)
+    assert sorted(done) == sorted((m, s) for m, s, _ in saved[:2])
+    assert baselines.previous_runs(path, dict(setup, genome="0:1")) == {}  # another setup starts afresh
+    trained = []
+    real = baselines.fit_and_test
+    monkeypatch.setattr(baselines, "fit_and_test", lambda *a, **k: trained.append(1) or real(*a, **k))
+    again = baselines.compare(genome, digits_small, 4, settings, [0], device="cpu", done=done)
+    assert len(trained) == 1  # only the model the cut-off campaign had not reached
+    assert [r["test_errors"] for r in again] == [r["test_errors"] for r in first]
+
 TINY = {"dataset": "digits", "train_subset": None, "val_fraction": 0.1, "resolution": None, "init_channels": 4,
         "epochs": 1, "batch_size": 64, "lr": 0.1, "pop_size": 4, "fine_size": 2, "n_min": 2, "n_max": 4,
         "supernet_epochs": 1, "budget": 14, "post_epochs": 1}
