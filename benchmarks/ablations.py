@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 from pathlib import Path
-
-import numpy as np
 
 import compare_algorithms as compare
 
@@ -49,45 +46,17 @@ def run(name, seeds, variants, proxy, workers, device, base_options):
 
 
 def summarize(name: str, variants, full_tag: str = "") -> dict:
-    from scipy.stats import wilcoxon
-
-    def load(tag):
-        files = (ROOT / "benchmarks" / "results" / "compare_fmnist" / name).glob(
-            f"tsenas{'-' + tag if tag else ''}-seed*.json")
-        return {r["seed"]: r for r in (json.loads(f.read_text()) for f in files)}
-
-    full = load(full_tag)
-    table = {"full": _row(full)}
-    for variant in variants:
-        runs = load(variant)
-        if not runs:
-            continue
-        row = _row(runs)
-        paired = sorted(set(runs) & set(full))
-        diffs = [runs[s]["test_accuracy"] - full[s]["test_accuracy"] for s in paired]
-        row["paired_seeds"] = paired
-        row["test_minus_full"] = diffs
-        row["test_minus_full_median"] = statistics.median(diffs) if diffs else None
-        row["p_wilcoxon"] = float(wilcoxon(diffs).pvalue) if len(diffs) >= 5 and any(diffs) else None
-        table[variant] = row
+    table = compare.paired_table(name, variants, full_tag)
+    table = {("full" if i == 0 else k): v for i, (k, v) in enumerate(table.items())}
     out = {"name": name, "variants": VARIANTS, "table": table}
     path = ROOT / "benchmarks" / "results" / f"ablations_fmnist_{name}.json"
     path.write_text(json.dumps(out, indent=1))
     plot(table, ROOT / "plots" / path.with_suffix(".png").name)
     for variant, row in table.items():
         print(f"{variant:24s} test {row['test_median']:.4f} [{row['test_q25']:.4f}, {row['test_q75']:.4f}]"
-              + (f"  minus full {row['test_minus_full_median']:+.4f} (p={row['p_wilcoxon']})"
-                 if row.get("test_minus_full_median") is not None else ""))
+              + (f"  minus full {row['test_minus_base_median']:+.4f} (p={row['p_wilcoxon']})"
+                 if row.get("test_minus_base_median") is not None else ""))
     return out
-
-
-def _row(runs: dict) -> dict:
-    test = [r["test_accuracy"] for r in runs.values()]
-    val = [r["best_val_accuracy"] for r in runs.values()]
-    return {"seeds": sorted(runs), "test_median": statistics.median(test),
-            "test_q25": float(np.percentile(test, 25)), "test_q75": float(np.percentile(test, 75)),
-            "val_median": statistics.median(val), "trained_median": statistics.median(r["trained"] for r in runs.values()),
-            "search_s_median": statistics.median(r["search_s"] for r in runs.values())}
 
 
 def plot(table: dict, path: Path) -> None:

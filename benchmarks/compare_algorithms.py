@@ -311,6 +311,54 @@ def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
     return out
 
 
+def load_runs(name: str, method: str = "tsenas", tag: str = "") -> dict:
+    """seed -> run file of (method, tag) in campaign ``name``."""
+    files = (RUNS / name).glob(f"{method}{'-' + tag if tag else ''}-seed*.json")
+    return {r["seed"]: r for r in (json.loads(f.read_text()) for f in files)}
+
+
+def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas") -> dict:
+    """Each variant (tag) of ``method`` against its base run seed by seed: median and
+    quartiles, paired test-accuracy differences and the Wilcoxon signed-rank p-value."""
+    from scipy.stats import wilcoxon
+
+    def row(runs):
+        test = [r["test_accuracy"] for r in runs.values()]
+        return {"seeds": sorted(runs), "options": next(iter(runs.values()))["options"],
+                "test_median": statistics.median(test), "test_q25": float(np.percentile(test, 25)),
+                "test_q75": float(np.percentile(test, 75)),
+                "val_median": statistics.median(r["best_val_accuracy"] for r in runs.values()),
+                "trained_median": statistics.median(r["trained"] for r in runs.values()),
+                "search_s_median": statistics.median(r["search_s"] for r in runs.values())}
+
+    base = load_runs(name, method, base_tag)
+    table = {base_tag or "base": row(base)}
+    for tag in tags:
+        runs = load_runs(name, method, tag)
+        if not runs:
+            continue
+        paired = sorted(set(runs) & set(base))
+        diffs = [runs[s]["test_accuracy"] - base[s]["test_accuracy"] for s in paired]
+        table[tag] = dict(row(runs), paired_seeds=paired, test_minus_base=diffs,
+                          test_minus_base_median=statistics.median(diffs) if diffs else None,
+                          p_wilcoxon=float(wilcoxon(diffs).pvalue) if len(diffs) >= 5 and any(diffs) else None)
+    return table
+
+
+def summarize_variants(name: str, tags, base_tag: str = "") -> dict:
+    """TS-ENAS variants (``--option ... --tag T`` campaigns) against the base runs:
+    benchmarks/results/compare_fmnist_<name>_variants.json."""
+    table = paired_table(name, tags, base_tag)
+    path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}_variants.json"
+    path.write_text(json.dumps({"name": name, "base_tag": base_tag, "table": table}, indent=1))
+    for tag, r in table.items():
+        print(f"{tag:12s} {json.dumps(r['options']):40s} test {r['test_median']:.4f} "
+              f"[{r['test_q25']:.4f}, {r['test_q75']:.4f}]"
+              + (f"  minus base {r['test_minus_base_median']:+.4f} (p={r['p_wilcoxon']})"
+                 if r.get("test_minus_base_median") is not None else ""))
+    return table
+
+
 def plot(out: dict, path: Path) -> None:
     from matplotlib.figure import Figure
 
@@ -366,10 +414,13 @@ def main(argv=None):
     parser.add_argument("--device", default=None)
     parser.add_argument("--workers", type=int, default=0, help="run (method, seed) pairs on N Dask processes")
     parser.add_argument("--summarize", action="store_true", help="only aggregate the files")
+    parser.add_argument("--variants", nargs="+", help="summarize these TS-ENAS tags against the untagged runs")
     args = parser.parse_args(argv)
     proxy = dict(PROXIES["full" if args.full else "quick"])
     if args.budget:
         proxy["budget"] = args.budget
+    if args.variants:
+        return summarize_variants(args.name, args.variants, args.tag)
     if not args.summarize:
         ts_options = _options(args.option)
         options = {m: ts_options for m in ("tsenas", "tsenas-stage1")}

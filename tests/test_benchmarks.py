@@ -76,3 +76,19 @@ def test_compare_charges_every_training_and_the_supernet(method, monkeypatch, di
     else:
         assert result["supernet"]["units"] == 0 and result["trained"] == result["compute_used"]
     json.dumps(result)  # the run file is plain JSON
+
+
+def test_variants_are_paired_with_the_base_runs_seed_by_seed(tmp_path, monkeypatch):
+    compare = load("compare_algorithms")
+    monkeypatch.setattr(compare, "RUNS", tmp_path)
+    (tmp_path / "dev").mkdir()
+    for seed in range(6):
+        for tag, options, shift in (("", {}, 0.0), ("mo", {"mutate_offspring": True}, 0.01 * (seed + 1))):
+            run = {"seed": seed, "options": options, "test_accuracy": 0.8 + 0.001 * seed + shift,
+                   "best_val_accuracy": 0.7, "trained": 30, "search_s": 1.0}
+            (tmp_path / "dev" / f"tsenas{'-' + tag if tag else ''}-seed{seed}.json").write_text(json.dumps(run))
+    table = compare.paired_table("dev", ["mo", "absent"])
+    assert list(table) == ["base", "mo"]
+    assert table["mo"]["test_minus_base"] == pytest.approx([0.01 * (s + 1) for s in range(6)])
+    assert table["mo"]["p_wilcoxon"] == pytest.approx(0.03125)  # all six paired differences positive
+    assert table["mo"]["options"] == {"mutate_offspring": True}
