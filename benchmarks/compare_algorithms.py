@@ -173,7 +173,8 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
 
     if threads:
         torch.set_num_threads(threads)
-    options = dict(options or {})
+    settings = dict(options or {})  # recorded as given
+    options = dict(settings)
     data = load_dataset(proxy["dataset"], train_subset=proxy["train_subset"], resolution=proxy["resolution"],
                         val_fraction=proxy["val_fraction"])
     start = time.perf_counter()
@@ -201,7 +202,7 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
         best_acc, best = meter.best
         post = train_final(best, data, epochs=proxy["post_epochs"], init_channels=proxy["init_channels"],
                            batch_size=proxy["batch_size"], lr=proxy["lr"], seed=0, device=device, augment="none")
-    return {"method": method, "seed": seed, "options": options, "proxy": proxy, "budget": proxy["budget"],
+    return {"method": method, "seed": seed, "options": settings, "proxy": proxy, "budget": proxy["budget"],
             "compute_used": meter.used, "supernet": supernet, "trained": evaluator.trained,
             "archive_hits": evaluator.archive_hits, "curve": meter.curve, "best_genome": best.key(),
             "best_val_accuracy": best_acc, "test_accuracy": post["test_accuracy"], "params": post["params"],

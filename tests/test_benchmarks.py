@@ -92,3 +92,11 @@ def test_variants_are_paired_with_the_base_runs_seed_by_seed(tmp_path, monkeypat
     assert table["mo"]["test_minus_base"] == pytest.approx([0.01 * (s + 1) for s in range(6)])
     assert table["mo"]["p_wilcoxon"] == pytest.approx(0.03125)  # all six paired differences positive
     assert table["mo"]["options"] == {"mutate_offspring": True}
+
+
+def test_compare_records_the_options_as_given(monkeypatch, digits_small):
+    compare = load("compare_algorithms")
+    monkeypatch.setattr("tsenas_pymoo.evaluation.load_dataset", lambda *a, **k: digits_small)
+    result = compare.run_one("tsenas", 0, dict(TINY, budget=6), options={"inheritance": "none"}, device="cpu")
+    assert result["options"] == {"inheritance": "none"}
+    assert result["supernet"]["units"] == 0  # no inheritance: no SuperNet is trained or charged
