@@ -59,6 +59,11 @@ PROXIES = {
 }
 
 
+#: TSENAS's variation settings, recorded with each run (frozen defaults included)
+TSENAS_SETTINGS = ("reevaluate", "fine_cells", "mutate_offspring", "carry_connections", "remake_known", "alpha",
+                   "stage1_end")
+
+
 class ComputeMeter:
     """Wraps an evaluator: charges each fresh training its epochs and records, after
     each evaluation, (compute used, best validation accuracy so far, genome key)."""
@@ -191,6 +196,7 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
             evaluator.train_supernet(epochs=proxy["supernet_epochs"])
         meter = ComputeMeter(evaluator, proxy["budget"], used=supernet["units"])
         problem = TSENASProblem(meter, n_min=proxy["n_min"], n_max=proxy["n_max"])
+        settled = {"inheritance": evaluator.inheritance}  # what the method ran with, defaults included
         if method == "random":
             rng = np.random.default_rng(seed)
             while meter.used < meter.budget:
@@ -198,11 +204,12 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
         else:
             algorithm = _algorithm(method, proxy, problem, options, supernet["units"])
             minimize(problem, algorithm, budget_termination(meter), seed=seed)
+            settled.update({k: getattr(algorithm, k) for k in TSENAS_SETTINGS if hasattr(algorithm, k)})
         search_s = time.perf_counter() - start
         best_acc, best = meter.best
         post = train_final(best, data, epochs=proxy["post_epochs"], init_channels=proxy["init_channels"],
                            batch_size=proxy["batch_size"], lr=proxy["lr"], seed=0, device=device, augment="none")
-    return {"method": method, "seed": seed, "options": settings, "proxy": proxy, "budget": proxy["budget"],
+    return {"method": method, "seed": seed, "options": settings, "settings": settled, "proxy": proxy, "budget": proxy["budget"],
             "compute_used": meter.used, "supernet": supernet, "trained": evaluator.trained,
             "archive_hits": evaluator.archive_hits, "curve": meter.curve, "best_genome": best.key(),
             "best_val_accuracy": best_acc, "test_accuracy": post["test_accuracy"], "params": post["params"],
