@@ -9,12 +9,14 @@ search) with the run's ``config.json`` settings: learning rate, batch, final
 augmentation, cutout, label smoothing, and the run's torch thread count (CPU float sums
 depend on it); ``--epochs`` (default: the run's final epochs)
 and the data (default: the run's; ``--full-data`` takes the data set in full, at full
-resolution). Each model is trained for every ``--seeds``; the report gives each seed and
+resolution). ``--match-params`` builds each baseline at the initial width whose parameter
+count is closest to the searched network's (Table III compares at similar size); without
+it all share one width. Each model is trained for every ``--seeds``; the report gives each seed and
 the median, with params, FLOPs and the run's search cost (0 for the hand-designed ones).
 Writes benchmarks/results/baselines[_<name>].json.
 
     python benchmarks/baselines.py --run runs/search
-    python benchmarks/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --width 16 --name fmnist
+    python benchmarks/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from torch import nn
 from tsenas_pymoo import NetworkGenome, build_network
 from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.export import fit_and_test, load_genotype
+from tsenas_pymoo.space.network import count_params
 from tsenas_pymoo.space.ops import FactorizedReduce, ReLUConvBN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,12 +71,31 @@ def recipe(config: dict, epochs: int | None) -> dict:
             "cutout": config.get("cutout", 0), "label_smoothing": config.get("label_smoothing", 0.0)}
 
 
+SEARCHED = "TS-ENAS best (this run)"
+
+
 def models(genome, data, width):
-    """Name -> a builder of each model (seeded by the caller)."""
+    """Name -> a builder of each model (seeded by the caller). ``width``: one initial
+    width for all, or name -> width (see :func:`matched_widths`)."""
     darts = NetworkGenome.from_cells([3, 3, 7, 3, 3, 7, 3, 3])
-    return {"TS-ENAS best (this run)": lambda: build_network(genome, data.input_shape, data.num_classes, width),
-            "small ResNet (hand-designed)": lambda: SmallResNet(data.input_shape[0], data.num_classes, width),
-            "DARTS cells x8 (hand-picked)": lambda: build_network(darts, data.input_shape, data.num_classes, width)}
+    w = width if isinstance(width, dict) else dict.fromkeys(BASELINES + (SEARCHED,), width)
+    return {SEARCHED: lambda: build_network(genome, data.input_shape, data.num_classes, w[SEARCHED]),
+            BASELINES[0]: lambda: SmallResNet(data.input_shape[0], data.num_classes, w[BASELINES[0]]),
+            BASELINES[1]: lambda: build_network(darts, data.input_shape, data.num_classes, w[BASELINES[1]])}
+
+
+BASELINES = ("small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)")
+
+
+def matched_widths(genome, data, width: int) -> dict:
+    """The searched network at ``width``; each baseline at the width whose parameter
+    count is closest to the searched network's (Table III compares at similar params)."""
+    def params(name, w):
+        return count_params(models(genome, data, dict.fromkeys(BASELINES + (SEARCHED,), w))[name]())
+
+    target = params(SEARCHED, width)
+    return {SEARCHED: width, **{name: min(range(2, 8 * width + 1), key=lambda w: abs(params(name, w) - target))
+                                for name in BASELINES}}
 
 
 def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.0, done=None,
@@ -95,8 +117,9 @@ def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.
         errors = [r["test_error"] for r in runs]
         rows.append({"model": name, "test_errors": errors, "test_error_median": statistics.median(errors),
                      "params": runs[0]["params"], "flops": runs[0]["flops"], "seeds": list(seeds),
+                     "init_channels": width[name] if isinstance(width, dict) else width,
                      "train_seconds": [r["seconds"] for r in runs],
-                     "search_seconds": search_seconds if name.startswith("TS-ENAS") else 0.0})
+                     "search_seconds": search_seconds if name == SEARCHED else 0.0})
     return rows
 
 
@@ -116,6 +139,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=None, help="default: the run's final epochs")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--width", type=int, default=None, help="default: the run's init_channels")
+    parser.add_argument("--match-params", action="store_true",
+                        help="each baseline at the width closest to the searched network's parameter count")
     parser.add_argument("--full-data", action="store_true", help="the data set in full, at full resolution")
     parser.add_argument("--device", default=None)
     parser.add_argument("--name", default="")
@@ -127,6 +152,8 @@ def main(argv=None):
                                        "resolution": config.get("resolution")}
     data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"], **proxy)
     width = args.width or meta["init_channels"]
+    if args.match_params:
+        width = matched_widths(genome, data, width)
     with __import__("sqlite3").connect(run / "archive.sqlite") as conn:
         search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
     settings = recipe(config, args.epochs)

@@ -54,6 +54,22 @@ def test_baselines_resume_skips_what_a_cut_off_campaign_measured(digits_small, t
     assert len(trained) == 1  # only the model the cut-off campaign had not reached
     assert [r["test_errors"] for r in again] == [r["test_errors"] for r in first]
 
+
+def test_matched_widths_bring_the_baselines_to_the_searched_size(digits_small):
+    baselines = load("baselines")
+    genome = NetworkGenome.from_cells([3, 7, 3, 1, 3])
+    widths = baselines.matched_widths(genome, digits_small, 6)
+    sizes = {name: baselines.count_params(build()) for name, build in
+             baselines.models(genome, digits_small, widths).items()}
+    target = sizes[baselines.SEARCHED]
+    assert widths[baselines.SEARCHED] == 6
+    for name in baselines.BASELINES:  # no other width comes closer
+        w = widths[name]
+        for other in (w - 1, w + 1):
+            size = baselines.count_params(baselines.models(genome, digits_small, other)[name]())
+            assert abs(sizes[name] - target) <= abs(size - target)
+
+
 TINY = {"dataset": "digits", "train_subset": None, "val_fraction": 0.1, "resolution": None, "init_channels": 4,
         "epochs": 1, "batch_size": 64, "lr": 0.1, "pop_size": 4, "fine_size": 2, "n_min": 2, "n_max": 4,
         "supernet_epochs": 1, "budget": 14, "post_epochs": 1}
