@@ -170,3 +170,16 @@ def test_two_searches_in_one_directory_are_refused(tmp_path):
         with pytest.raises(ValueError, match=r"in use by another tsenas search \(pid 4242\)"):
             run.run()
     assert not (run_dir / "config.json").exists()  # the refused one wrote nothing
+
+
+def test_a_config_written_before_a_default_changed_resumes_as_it_ran(tmp_path):
+    from dataclasses import asdict
+
+    from tsenas_pymoo.config import SearchConfig
+
+    assert SearchConfig().mutate_offspring is True  # chosen on development seeds (README)
+    old = {k: v for k, v in asdict(SearchConfig()).items() if k != "mutate_offspring"}
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    assert SearchConfig.from_json(tmp_path / "config.json").mutate_offspring is False
+    (tmp_path / "config.json").write_text(json.dumps(dict(old, mutate_offspring=True)))
+    assert SearchConfig.from_json(tmp_path / "config.json").mutate_offspring is True

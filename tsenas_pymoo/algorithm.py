@@ -117,9 +117,9 @@ class TSENAS(Algorithm):
     when the evaluator has ``update_store``. ``count_initial=True`` counts the initial
     population as one of the T0 generations (before 0.3; one offspring generation fewer).
 
-    Stage-1 variation options (the paper's behaviour when all are False):
-    ``mutate_offspring`` also mutates each crossover child with probability beta (as
-    pymoo's GA does); ``carry_connections`` swaps each cell with its free input in
+    Stage-1 variation options (the paper's behaviour: all False): ``mutate_offspring``
+    (on by default since 0.3, chosen on development seeds, see the README) also mutates
+    each crossover child with probability beta (as pymoo's GA does); ``carry_connections`` swaps each cell with its free input in
     crossover; ``remake_known`` makes again any offspring evaluated earlier in the run
     (the archive would answer it without training), so each generation trains P new
     networks.
@@ -145,7 +145,7 @@ class TSENAS(Algorithm):
 
     A termination passed to ``minimize`` counts generations across both stages; without
     one the run lasts ``stage1_gens + stage2_gens`` generations. Defaults are the paper's
-    (Sec. V-C).
+    (Sec. V-C) except ``mutate_offspring``.
     """
 
     def __init__(self, pop_size: int = 100, n_fine: int = 30, stage1_gens: int = 100, stage2_gens: int = 50,
@@ -153,7 +153,7 @@ class TSENAS(Algorithm):
                  update_every: int = 1, n_max_iterations: int = 100, single_point_crossover: bool = False,
                  mutation_kinds: tuple[str, ...] = ("cell", "connection"),
                  fine_kinds: tuple[str, ...] = ("node", "edge"), prune: bool = True, reevaluate: bool = True,
-                 fine_cells: int | None = None, mutate_offspring: bool = False, carry_connections: bool = False,
+                 fine_cells: int | None = None, mutate_offspring: bool = True, carry_connections: bool = False,
                  remake_known: bool = False, count_initial: bool = False, **kwargs):
         for name, value, low in (("pop_size", pop_size, 2), ("n_fine", n_fine, 1), ("stage1_gens", stage1_gens, 1),
                                  ("stage2_gens", stage2_gens, 0), ("update_every", update_every, 1)):

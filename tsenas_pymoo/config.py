@@ -52,7 +52,8 @@ class SearchConfig:
                                "flag")
     fine_cells: int | None = _option(None, "stage 2: cells a node/edge mutation edits (default: every cell, as in "
                                      "the paper)", "positive")
-    mutate_offspring: bool = _option(False, "stage 1: also mutate crossover children with the mutation rate", "flag")
+    mutate_offspring: bool = _option(True, "stage 1: also mutate crossover children with the mutation rate "
+                                     "(--no-mutate-offspring: the paper's)", "flag")
     carry_connections: bool = _option(False, "stage 1: crossover swaps each cell with its free input", "flag")
     remake_known: bool = _option(False, "stage 1: make again offspring evaluated earlier in the run", "flag")
     update_every: int = _option(1, "update the cell store (Steps 1-4) every this many generations", "positive")
@@ -131,9 +132,14 @@ class SearchConfig:
 
     @classmethod
     def from_json(cls, path: Path) -> "SearchConfig":
-        data = json.loads(Path(path).read_text())
+        data = dict(BEFORE_FIELD, **json.loads(Path(path).read_text()))
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+#: Settings whose default changed after they were added: a config.json written before
+#: the field existed ran with this value, and resumes with it.
+BEFORE_FIELD = {"mutate_offspring": False}
 
 
 __all__ = ["SearchConfig"]
