@@ -353,12 +353,13 @@ def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas") ->
     return table
 
 
-def summarize_variants(name: str, tags, base_tag: str = "") -> dict:
+def summarize_variants(name: str, tags, base_tag: str = "", write: bool = True) -> dict:
     """TS-ENAS variants (``--option ... --tag T`` campaigns) against the base runs:
-    benchmarks/results/compare_fmnist_<name>_variants.json."""
+    benchmarks/results/compare_fmnist_<name>_variants.json (``write``)."""
     table = paired_table(name, tags, base_tag)
-    path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}_variants.json"
-    path.write_text(json.dumps({"name": name, "base_tag": base_tag, "table": table}, indent=1))
+    if write:
+        path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}_variants.json"
+        path.write_text(json.dumps({"name": name, "base_tag": base_tag, "table": table}, indent=1))
     for tag, r in table.items():
         print(f"{tag:12s} {json.dumps(r['options']):40s} test {r['test_median']:.4f} "
               f"[{r['test_q25']:.4f}, {r['test_q75']:.4f}]"
@@ -433,7 +434,9 @@ def main(argv=None):
         ts_options = _options(args.option)
         options = {m: ts_options for m in ("tsenas", "tsenas-stage1")}
         campaign(args.name, args.methods, _seeds(args.seeds), proxy, options, args.tag, args.device, args.workers)
-    summarize(args.name, args.tag, args.methods)
+    if args.tag:  # a variant: against the untagged runs (the file: --variants TAG ...)
+        return summarize_variants(args.name, [args.tag], write=False)
+    return summarize(args.name, "", args.methods)
 
 
 if __name__ == "__main__":
