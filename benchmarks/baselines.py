@@ -13,7 +13,10 @@ resolution). ``--match-params`` builds each baseline at the initial width whose 
 count is closest to the searched network's (Table III compares at similar size); without
 it all share one width. Each model is trained for every ``--seeds``; the report gives each seed and
 the median, with params, FLOPs and the run's search cost (0 for the hand-designed ones).
-Writes benchmarks/results/baselines[_<name>].json.
+Writes benchmarks/results/baselines[_<name>].json after every training: a cut-off
+invocation resumes where it stopped (same setup), and invocations on other ``--seeds``
+(``--threads`` each) may run at once and share the file; the one that finds every
+(model, seed) done writes the table (``complete: true``).
 
     python benchmarks/baselines.py --run runs/search
     python benchmarks/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
@@ -27,6 +30,7 @@ import statistics
 from pathlib import Path
 
 import torch
+from filelock import FileLock
 from torch import nn
 
 from tsenas_pymoo import NetworkGenome, build_network
@@ -142,6 +146,8 @@ def main(argv=None):
     parser.add_argument("--match-params", action="store_true",
                         help="each baseline at the width closest to the searched network's parameter count")
     parser.add_argument("--full-data", action="store_true", help="the data set in full, at full resolution")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: the run's; two invocations on other --seeds share the file)")
     parser.add_argument("--device", default=None)
     parser.add_argument("--name", default="")
     args = parser.parse_args(argv)
@@ -158,22 +164,30 @@ def main(argv=None):
         search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
     settings = recipe(config, args.epochs)
     # the run's own torch thread count: CPU float sums, hence the trained weights, depend on it
-    threads = ((config.get("thread_policy") or {}).get("driver") or {}).get("threads")
+    threads = args.threads or ((config.get("thread_policy") or {}).get("driver") or {}).get("threads")
     if threads:
         torch.set_num_threads(int(threads))
     setup = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
              "run": str(run), "genome": genome.key(), "init_channels": width, "recipe": settings,
              "threads": torch.get_num_threads()}
     path = ROOT / "benchmarks" / "results" / (f"baselines_{args.name}.json" if args.name else "baselines.json")
-    done = previous_runs(path, setup)
-    runs = [{"model": m, "seed": s, "report": r} for (m, s), r in done.items()]
+    lock = FileLock(str(path) + ".lock")
 
-    def save(model, seed, report):  # after every training: a cut-off campaign resumes here
-        runs.append({"model": model, "seed": seed, "report": report})
-        path.write_text(json.dumps(dict(setup, runs=runs, complete=False), indent=1))
+    def save(model=None, seed=None, report=None, rows=None):
+        """After every training (a cut-off campaign resumes here), merged with what other
+        invocations on other seeds wrote meanwhile."""
+        with lock:
+            runs = previous_runs(path, setup)
+            if model is not None:
+                runs[model, seed] = report
+            body = dict(setup, runs=[{"model": m, "seed": s, "report": r} for (m, s), r in runs.items()])
+            path.write_text(json.dumps(dict(body, rows=rows, complete=True) if rows else
+                                       dict(body, complete=False), indent=1))
+        return runs
 
+    done = save()
     rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save)
-    path.write_text(json.dumps(dict(setup, rows=rows, runs=runs, complete=True), indent=1))
+    save(rows=rows)
 
 
 if __name__ == "__main__":
