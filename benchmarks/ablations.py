@@ -14,8 +14,11 @@ Every (variant, seed) writes ``benchmarks/results/compare_fmnist/<name>/tsenas-<
 (median, quartiles, paired differences per seed, Wilcoxon signed-rank p-value) and is
 written to ``benchmarks/results/ablations_fmnist_<name>.json`` with ``plots/ablations_fmnist_<name>.png``.
 
-    python benchmarks/ablations.py --seeds 0-4 --workers 2
-    python benchmarks/ablations.py --summarize
+The full method is the comparison's reported run of each seed (the frozen defaults), so
+the variants run in the same campaign folder on its first five seeds:
+
+    python benchmarks/ablations.py --name report --seeds 100-104 --workers 2
+    python benchmarks/ablations.py --name report --seeds 100-104 --summarize
 """
 
 from __future__ import annotations
@@ -45,8 +48,8 @@ def run(name, seeds, variants, proxy, workers, device, base_options):
         compare.campaign(name, ["tsenas"], seeds, proxy, {"tsenas": options}, variant, device, workers)
 
 
-def summarize(name: str, variants, full_tag: str = "") -> dict:
-    table = compare.paired_table(name, variants, full_tag)
+def summarize(name: str, variants, full_tag: str = "", seeds=None) -> dict:
+    table = compare.paired_table(name, variants, full_tag, seeds=seeds)
     table = {("full" if i == 0 else k): v for i, (k, v) in enumerate(table.items())}
     out = {"name": name, "variants": VARIANTS, "table": table}
     path = ROOT / "benchmarks" / "results" / f"ablations_fmnist_{name}.json"
@@ -78,8 +81,8 @@ def plot(table: dict, path: Path) -> None:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--name", default="dev")
-    parser.add_argument("--seeds", nargs="+", default=["0-4"])
+    parser.add_argument("--name", default="report", help="the comparison campaign holding the full method's runs")
+    parser.add_argument("--seeds", nargs="+", default=["100-104"])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--option", nargs="*", help="settings of the full method (as frozen), key=value")
     parser.add_argument("--full-tag", default="", help="the tag of the full method's runs in the campaign")
@@ -90,7 +93,7 @@ def main(argv=None):
     if not args.summarize:
         run(args.name, compare._seeds(args.seeds), args.variants, dict(compare.PROXIES["quick"]), args.workers,
             args.device, compare._options(args.option))
-    summarize(args.name, args.variants, args.full_tag)
+    summarize(args.name, args.variants, args.full_tag, compare._seeds(args.seeds))
 
 
 if __name__ == "__main__":

@@ -325,9 +325,10 @@ def load_runs(name: str, method: str = "tsenas", tag: str = "") -> dict:
     return {r["seed"]: r for r in (json.loads(f.read_text()) for f in files)}
 
 
-def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas") -> dict:
+def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas", seeds=None) -> dict:
     """Each variant (tag) of ``method`` against its base run seed by seed: median and
-    quartiles, paired test-accuracy differences and the Wilcoxon signed-rank p-value."""
+    quartiles, paired test-accuracy differences and the Wilcoxon signed-rank p-value
+    (``seeds``: only these, for base and variants alike)."""
     from scipy.stats import wilcoxon
 
     def row(runs):
@@ -339,10 +340,13 @@ def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas") ->
                 "trained_median": statistics.median(r["trained"] for r in runs.values()),
                 "search_s_median": statistics.median(r["search_s"] for r in runs.values())}
 
-    base = load_runs(name, method, base_tag)
+    def load(tag):
+        return {s: r for s, r in load_runs(name, method, tag).items() if seeds is None or s in seeds}
+
+    base = load(base_tag)
     table = {base_tag or "base": row(base)}
     for tag in tags:
-        runs = load_runs(name, method, tag)
+        runs = load(tag)
         if not runs:
             continue
         paired = sorted(set(runs) & set(base))
