@@ -38,6 +38,7 @@ import json
 import statistics
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,7 @@ PROXIES = {
 
 #: TSENAS's variation settings, recorded with each run (frozen defaults included)
 TSENAS_SETTINGS = ("reevaluate", "fine_cells", "mutate_offspring", "carry_connections", "remake_known", "alpha",
-                   "stage1_end")
+                   "stage1_end", "single_point", "fine_kinds", "prune")
 
 
 class ComputeMeter:
@@ -204,7 +205,10 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
         else:
             algorithm = _algorithm(method, proxy, problem, options, supernet["units"])
             minimize(problem, algorithm, budget_termination(meter), seed=seed)
-            settled.update({k: getattr(algorithm, k) for k in TSENAS_SETTINGS if hasattr(algorithm, k)})
+            holders = (algorithm, getattr(algorithm, "crossover", None))  # carry_connections is the crossover's
+            settled.update({k: getattr(h, k) for k in TSENAS_SETTINGS for h in holders if hasattr(h, k)})
+            if hasattr(algorithm, "fine_kinds"):
+                settled["mutation_kinds"] = algorithm.mutation.kinds
         search_s = time.perf_counter() - start
         best_acc, best = meter.best
         post = train_final(best, data, epochs=proxy["post_epochs"], init_channels=proxy["init_channels"],
@@ -277,9 +281,14 @@ def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
     for m, rs in runs.items():
         test = [r["test_accuracy"] for r in rs]
         val = [r["best_val_accuracy"] for r in rs]
-        curves = np.array([anytime(r["curve"], grid) for r in rs])
+        curves = np.array([anytime(r["curve"], grid) for r in rs])  # NaN before a method's first result
         reach = [next((c for c, b, _ in r["curve"] if random_final is not None and b >= random_final), None)
                  for r in rs]
+        with warnings.catch_warnings():  # NaN columns before a method's first result
+            warnings.simplefilter("ignore", RuntimeWarning)
+            bands = {"curve_median": np.nanmedian(curves, 0).tolist(),
+                     "curve_q25": np.nanpercentile(curves, 25, 0).tolist(),
+                     "curve_q75": np.nanpercentile(curves, 75, 0).tolist()}
         row = {"label": LABELS.get(m, m), "seeds": [r["seed"] for r in rs],
                "test_median": statistics.median(test), "test_q25": float(np.percentile(test, 25)),
                "test_q75": float(np.percentile(test, 75)), "val_median": statistics.median(val),
@@ -291,9 +300,7 @@ def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
                "compute_to_random_final": reach,
                "compute_to_random_final_median": statistics.median(
                    [c if c is not None else float("inf") for c in reach]),
-               "curve_median": np.nanmedian(curves, 0).tolist(),
-               "curve_q25": np.nanpercentile(curves, 25, 0).tolist(),
-               "curve_q75": np.nanpercentile(curves, 75, 0).tolist()}
+               **bands}
         if m != "tsenas" and "tsenas" in runs:
             row["p_tsenas_greater_test"] = float(mannwhitneyu([r["test_accuracy"] for r in runs["tsenas"]], test,
                                                               alternative="greater").pvalue)

@@ -116,4 +116,5 @@ def test_compare_records_the_options_as_given(monkeypatch, digits_small):
     result = compare.run_one("tsenas", 0, dict(TINY, budget=6), options={"inheritance": "none"}, device="cpu")
     assert result["options"] == {"inheritance": "none"}
     assert result["supernet"]["units"] == 0  # no inheritance: no SuperNet is trained or charged
-    assert result["settings"]["inheritance"] == "none" and "mutate_offspring" in result["settings"]
+    assert result["settings"]["inheritance"] == "none" and result["settings"]["mutate_offspring"] is True
+    assert result["settings"]["carry_connections"] is False and result["settings"]["mutation_kinds"] == ("cell", "connection")

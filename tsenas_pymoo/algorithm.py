@@ -119,10 +119,10 @@ class TSENAS(Algorithm):
 
     Stage-1 variation options (the paper's behaviour: all False): ``mutate_offspring``
     (on by default since 0.3, chosen on development seeds, see the README) also mutates
-    each crossover child with probability beta (as pymoo's GA does); ``carry_connections`` swaps each cell with its free input in
-    crossover; ``remake_known`` makes again any offspring evaluated earlier in the run
-    (the archive would answer it without training), so each generation trains P new
-    networks.
+    each crossover child with probability beta (as pymoo's GA does);
+    ``carry_connections`` swaps each cell with its free input in crossover;
+    ``remake_known`` makes again any offspring evaluated earlier in the run (the archive
+    would answer it without training), so each generation trains P new networks.
 
     With two objectives (``TSENASProblem(objectives=("error", "params"))``) the alpha
     levels become non-dominated fronts (see ``AlphaLevelSurvival``), the best S and the
