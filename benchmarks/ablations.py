@@ -49,8 +49,7 @@ def run(name, seeds, variants, proxy, workers, device, base_options):
 
 
 def summarize(name: str, variants, full_tag: str = "", seeds=None) -> dict:
-    table = compare.paired_table(name, variants, full_tag, seeds=seeds)
-    table = {("full" if i == 0 else k): v for i, (k, v) in enumerate(table.items())}
+    table = compare.paired_table(name, variants, full_tag, seeds=seeds, base_label="full")
     out = {"name": name, "variants": VARIANTS, "table": table}
     path = ROOT / "benchmarks" / "results" / f"ablations_fmnist_{name}.json"
     path.write_text(json.dumps(out, indent=1))

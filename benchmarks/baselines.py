@@ -76,6 +76,7 @@ def recipe(config: dict, epochs: int | None) -> dict:
 
 
 SEARCHED = "TS-ENAS best (this run)"
+BASELINES = ("small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)")
 
 
 def models(genome, data, width):
@@ -88,14 +89,11 @@ def models(genome, data, width):
             BASELINES[1]: lambda: build_network(darts, data.input_shape, data.num_classes, w[BASELINES[1]])}
 
 
-BASELINES = ("small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)")
-
-
 def matched_widths(genome, data, width: int) -> dict:
     """The searched network at ``width``; each baseline at the width whose parameter
     count is closest to the searched network's (Table III compares at similar params)."""
     def params(name, w):
-        return count_params(models(genome, data, dict.fromkeys(BASELINES + (SEARCHED,), w))[name]())
+        return count_params(models(genome, data, w)[name]())
 
     target = params(SEARCHED, width)
     return {SEARCHED: width, **{name: min(range(2, 8 * width + 1), key=lambda w: abs(params(name, w) - target))
@@ -185,7 +183,8 @@ def main(argv=None):
                                        dict(body, complete=False), indent=1))
         return runs
 
-    done = save()
+    with lock:
+        done = previous_runs(path, setup)
     rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save)
     save(rows=rows)
 

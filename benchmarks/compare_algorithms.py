@@ -213,7 +213,8 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
         best_acc, best = meter.best
         post = train_final(best, data, epochs=proxy["post_epochs"], init_channels=proxy["init_channels"],
                            batch_size=proxy["batch_size"], lr=proxy["lr"], seed=0, device=device, augment="none")
-    return {"method": method, "seed": seed, "options": settings, "settings": settled, "proxy": proxy, "budget": proxy["budget"],
+    return {"method": method, "seed": seed, "options": settings, "settings": settled, "proxy": proxy,
+            "budget": proxy["budget"],
             "compute_used": meter.used, "supernet": supernet, "trained": evaluator.trained,
             "archive_hits": evaluator.archive_hits, "curve": meter.curve, "best_genome": best.key(),
             "best_val_accuracy": best_acc, "test_accuracy": post["test_accuracy"], "params": post["params"],
@@ -269,10 +270,7 @@ def anytime(curve, grid):
 def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
     from scipy.stats import mannwhitneyu
 
-    runs = {}
-    for m in methods:
-        files = sorted((RUNS / name).glob(f"{m}{'-' + tag if tag else ''}-seed*.json"))
-        runs[m] = [json.loads(f.read_text()) for f in files]
+    runs = {m: [r for _, r in sorted(load_runs(name, m, tag).items())] for m in methods}
     runs = {m: r for m, r in runs.items() if r}
     budget = next(iter(runs.values()))[0]["budget"]
     grid = np.linspace(0, budget, 101)
@@ -281,7 +279,7 @@ def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
     for m, rs in runs.items():
         test = [r["test_accuracy"] for r in rs]
         val = [r["best_val_accuracy"] for r in rs]
-        curves = np.array([anytime(r["curve"], grid) for r in rs])  # NaN before a method's first result
+        curves = np.array([anytime(r["curve"], grid) for r in rs])
         reach = [next((c for c, b, _ in r["curve"] if random_final is not None and b >= random_final), None)
                  for r in rs]
         with warnings.catch_warnings():  # NaN columns before a method's first result
@@ -332,7 +330,8 @@ def load_runs(name: str, method: str = "tsenas", tag: str = "") -> dict:
     return {r["seed"]: r for r in (json.loads(f.read_text()) for f in files)}
 
 
-def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas", seeds=None) -> dict:
+def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas", seeds=None,
+                 base_label: str = "base") -> dict:
     """Each variant (tag) of ``method`` against its base run seed by seed: median and
     quartiles, paired test-accuracy differences and the Wilcoxon signed-rank p-value
     (``seeds``: only these, for base and variants alike)."""
@@ -351,7 +350,7 @@ def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas", se
         return {s: r for s, r in load_runs(name, method, tag).items() if seeds is None or s in seeds}
 
     base = load(base_tag)
-    table = {base_tag or "base": row(base)}
+    table = {base_label: row(base)}
     for tag in tags:
         runs = load(tag)
         if not runs:

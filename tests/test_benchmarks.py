@@ -33,7 +33,6 @@ def test_baselines_train_the_searched_network_as_train_final_does(digits_small):
     assert [r["model"] for r in rows][1:] == ["small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)"]
 
 
-
 def test_baselines_resume_skips_what_a_cut_off_campaign_measured(digits_small, tmp_path, monkeypatch):
     baselines = load("baselines")
     settings = baselines.recipe({"final_epochs": 1}, None)
