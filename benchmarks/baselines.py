@@ -15,7 +15,7 @@ it all share one width. Each model is trained for every ``--seeds``; the report 
 the median, with params, FLOPs and the run's search cost (0 for the hand-designed ones).
 Writes benchmarks/results/baselines[_<name>].json after every training: a cut-off
 invocation resumes where it stopped (same setup), and invocations on other ``--seeds``
-(``--threads`` each) may run at once and share the file; the one that finds every
+or ``--models`` (``--threads`` each) may run at once and share the file; the one that finds every
 (model, seed) done writes the table (``complete: true``).
 
     python benchmarks/baselines.py --run runs/search
@@ -77,6 +77,7 @@ def recipe(config: dict, epochs: int | None) -> dict:
 
 SEARCHED = "TS-ENAS best (this run)"
 BASELINES = ("small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)")
+SHORT = {"searched": SEARCHED, "resnet": BASELINES[0], "darts": BASELINES[1]}
 
 
 def models(genome, data, width):
@@ -101,12 +102,15 @@ def matched_widths(genome, data, width: int) -> dict:
 
 
 def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.0, done=None,
-            on_run=None) -> list[dict]:
-    """Train every model for every seed. ``done``: {(model, seed): report} measured
-    before (skipped: a campaign resumes); ``on_run(model, seed, report)`` after each."""
+            on_run=None, only=None) -> list[dict]:
+    """Train every model (``only``: those names) for every seed. ``done``: {(model, seed):
+    report} measured before (skipped: a campaign resumes); ``on_run(model, seed, report)``
+    after each. Returns the table's rows, one per model trained."""
     done = dict(done or {})
     rows = []
     for name, build in models(genome, data, width).items():
+        if only is not None and name not in only:
+            continue
         for seed in seeds:
             if (name, seed) in done:
                 continue
@@ -146,6 +150,8 @@ def main(argv=None):
     parser.add_argument("--full-data", action="store_true", help="the data set in full, at full resolution")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: the run's; two invocations on other --seeds share the file)")
+    parser.add_argument("--models", nargs="+", choices=sorted(SHORT), default=sorted(SHORT),
+                        help="train only these (split a campaign over processes; the table needs all)")
     parser.add_argument("--device", default=None)
     parser.add_argument("--name", default="")
     args = parser.parse_args(argv)
@@ -185,8 +191,10 @@ def main(argv=None):
 
     with lock:
         done = previous_runs(path, setup)
-    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save)
-    save(rows=rows)
+    only = {SHORT[m] for m in args.models}
+    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save, only)
+    if len(only) == len(SHORT):
+        save(rows=rows)
 
 
 if __name__ == "__main__":

@@ -117,3 +117,16 @@ def test_compare_records_the_options_as_given(monkeypatch, digits_small):
     assert result["supernet"]["units"] == 0  # no inheritance: no SuperNet is trained or charged
     assert result["settings"]["inheritance"] == "none" and result["settings"]["mutate_offspring"] is True
     assert result["settings"]["carry_connections"] is False and result["settings"]["mutation_kinds"] == ("cell", "connection")
+
+
+def test_baselines_split_over_models_trains_only_the_named_ones(digits_small, monkeypatch):
+    baselines = load("baselines")
+    trained = []
+    report = {"test_error": 0.5, "params": 1, "flops": 1, "seconds": 0.0}
+    monkeypatch.setattr(baselines, "fit_and_test",
+                        lambda model, data, seed, **k: trained.append((type(model).__name__, seed)) or report)
+    genome = NetworkGenome.from_cells([3, 7, 3])
+    only = {baselines.SHORT["resnet"]}
+    rows = baselines.compare(genome, digits_small, 4, {}, [0, 1], device="cpu", only=only)
+    assert trained == [("SmallResNet", 0), ("SmallResNet", 1)]
+    assert [r["model"] for r in rows] == [baselines.SHORT["resnet"]]
