@@ -102,7 +102,7 @@ def matched_widths(genome, data, width: int) -> dict:
 
 
 def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.0, done=None,
-            on_run=None, only=None) -> list[dict]:
+            on_run=None, only=None, progress=False) -> list[dict]:
     """Train every model (``only``: those names) for every seed. ``done``: {(model, seed):
     report} measured before (skipped: a campaign resumes); ``on_run(model, seed, report)``
     after each. Returns the table's rows, one per model trained."""
@@ -115,7 +115,8 @@ def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.
             if (name, seed) in done:
                 continue
             torch.manual_seed(seed)
-            done[name, seed] = report = fit_and_test(build(), data, seed=seed, device=device, **settings)
+            done[name, seed] = report = fit_and_test(build(), data, seed=seed, device=device, progress=progress,
+                                                   **settings)
             print(f"{name:28s} seed {seed}: error {report['test_error']:.4f} ({report['seconds']:.0f} s)", flush=True)
             if on_run:
                 on_run(name, seed, report)
@@ -192,7 +193,8 @@ def main(argv=None):
     with lock:
         done = previous_runs(path, setup)
     only = {SHORT[m] for m in args.models}
-    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save, only)
+    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save, only,
+                   progress=True)
     if len(only) == len(SHORT):
         save(rows=rows)
 
