@@ -130,3 +130,15 @@ def test_baselines_split_over_models_trains_only_the_named_ones(digits_small, mo
     rows = baselines.compare(genome, digits_small, 4, {}, [0, 1], device="cpu", only=only)
     assert trained == [("SmallResNet", 0), ("SmallResNet", 1)]
     assert [r["model"] for r in rows] == [baselines.SHORT["resnet"]]
+
+
+def test_baselines_table_tests_the_searched_network_against_each_baseline(digits_small, monkeypatch):
+    baselines = load("baselines")
+    base = {"SmallResNet": 0.2}  # the searched network and the DARTS stack are both Networks
+    monkeypatch.setattr(baselines, "fit_and_test", lambda model, data, seed, **k: {
+        "test_error": base.get(type(model).__name__, 0.1) + seed / 100, "params": 1, "flops": 1, "seconds": 0.0})
+    rows = baselines.compare(NetworkGenome.from_cells([3, 7, 3]), digits_small, 4, {}, [0, 1, 2], device="cpu")
+    p = {r["model"]: r.get("p_searched_lower") for r in rows}
+    assert p[baselines.SEARCHED] is None
+    assert p[baselines.BASELINES[0]] == pytest.approx(0.05)  # lower on every seed: the smallest p of 3 vs 3
+    assert p[baselines.BASELINES[1]] == pytest.approx(0.5, abs=0.1)  # the same errors: no evidence
