@@ -7,17 +7,19 @@ normal/reduction genotypes of Table II, N = 8 with two reductions). Every model 
 through ``tsenas_pymoo.export.fit_and_test`` (what ``train_final`` runs at the end of a
 search) with the run's ``config.json`` settings: learning rate, batch, final
 augmentation, cutout, label smoothing, and the run's torch thread count (CPU float sums
-depend on it); ``--epochs`` (default: the run's final epochs)
-and the data (default: the run's; ``--full-data`` takes the data set in full, at full
-resolution). ``--match-params`` builds each baseline at the initial width whose parameter
-count is closest to the searched network's (Table III compares at similar size); without
-it all share one width. Each model is trained for every ``--seeds``; the report gives each seed and
-the median, a one-sided Mann-Whitney U p-value of the searched network
-against each baseline, with params, FLOPs and the run's search cost (0 for the hand-designed ones).
+depend on it); ``--epochs`` (default: the run's final epochs) and the data (default: the
+run's; ``--full-data`` takes the data set in full, at full resolution). ``--match-params``
+builds each baseline at the initial width whose parameter count is closest to the
+searched network's (Table III compares at similar size); without it all share one width.
+Each model is trained for every ``--seeds``; the report gives each seed and the median, a
+one-sided Mann-Whitney U p-value of the searched network against each baseline, params,
+FLOPs and the run's search cost (0 for the hand-designed ones).
 Writes benchmarks/results/baselines[_<name>].json after every training: a cut-off
 invocation resumes where it stopped (same setup), and invocations on other ``--seeds``
-or ``--models`` (``--threads`` each) may run at once and share the file; the one that finds every
-(model, seed) done writes the table (``complete: true``).
+or ``--models`` (``--threads`` each) may run at once and share the file. An invocation
+over all models writes the table (``complete: true``) for its own ``--seeds``; so once
+the split ones end, one over every seed (it trains nothing already done) writes the whole
+table.
 
     python benchmarks/baselines.py --run runs/search
     python benchmarks/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
