@@ -34,6 +34,8 @@ class SearchConfig:
     train_subset: int | None = _option(None, "proxy: a seeded, stratified subset of N training images (the final "
                                        "training uses the same; `tsenas train` the full data)", "positive")
     resolution: int | None = _option(None, "proxy: area-downsample every split to R pixels a side", "positive")
+    val_size: int | None = _option(None, "proxy: score fitness on a validation pool of N training images the "
+                                   "training subset does not use (default: a tenth of the subset, split off)", "positive")
     seed: int = _option(0, "seeds every random draw (operators, initialization, batches)", "int")
     pop_size: int = _option(8, "P, stage-1 population", "positive")
     fine_size: int = _option(4, "S, stage-2 population", "positive")
@@ -100,7 +102,7 @@ class SearchConfig:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
         if self.alpha != "noise" and not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
             raise ValueError(f"alpha={self.alpha!r}; rule: an accuracy difference >= 0, or 'noise'")
-        for name in ("train_subset", "resolution", "threads", "fine_cells"):
+        for name in ("train_subset", "resolution", "val_size", "threads", "fine_cells"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
                                  f"(full data, full resolution, usable cores)")

@@ -116,7 +116,7 @@ class SearchRun:
     def _evaluator(self) -> TorchEvaluator:
         c = self.config
         data = load_dataset(c.dataset, c.root, download=c.download, seed=c.seed, train_subset=c.train_subset,
-                            resolution=c.resolution)
+                            resolution=c.resolution, val_size=c.val_size)
         return TorchEvaluator(data, epochs=c.epochs, init_channels=c.init_channels, batch_size=c.batch_size,
                               lr=c.lr, store=self.dir / "store", archive=self.dir / "archive.sqlite",
                               device=c.device, seed=c.seed, augment=c.augment, inheritance=c.inheritance,

@@ -9,8 +9,12 @@ Sec. V-A: read from its IDX files, found offline in ``root``, ``$TSENAS_DATA`` o
 Proxy settings, as NAS searches run on reduced data: ``train_subset`` keeps a seeded,
 stratified subset of the training split (taken before the validation split) and
 ``resolution`` area-downsamples every split. The fitness set is a stratified, seeded
-10 % of the training images; the test set is only for the final report. Normalization
-statistics come from the training split alone.
+10 % of the training images, or, with ``val_size``, a *validation pool*: that many
+training images the training subset does not use (drawn first, seeded and stratified,
+so it is the same for every ``train_subset``), so a proxy can train on 2,400 images and
+score on 10,000. The pool is ordered so that every prefix is stratified (``val_x[:k]`` is
+a fair k-image validation set). The test set is only for the final report.
+Normalization statistics come from the training split alone.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Dataset:
     train_subset: int | None = None
     resolution: int | None = None
     source: str = ""
+    val_size: int | None = None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -54,8 +59,15 @@ class Dataset:
     def settings(self) -> dict:
         """What was loaded and how: recorded in config, genotype and benchmark files."""
         return {"dataset": self.name, "train_subset": self.train_subset, "resolution": self.resolution,
-                "input_shape": list(self.input_shape), "train": len(self.train_y), "val": len(self.val_y),
-                "test": len(self.test_y), "source": self.source, "mean": self.mean, "std": self.std}
+                "val_size": self.val_size, "input_shape": list(self.input_shape), "train": len(self.train_y),
+                "val": len(self.val_y), "test": len(self.test_y), "source": self.source, "mean": self.mean,
+                "std": self.std, "splits": self.splits()}
+
+    def splits(self) -> dict:
+        """Which images select and which report: recorded in every results file."""
+        val = (f"validation pool: {len(self.val_y)} training images the training subset does not use"
+               if self.val_size else f"{len(self.val_y)} images split off the training subset")
+        return {"selection": val, "report": f"test set: {len(self.test_y)} images no selection sees"}
 
     def full_train(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Train + validation, for the final training of the best network."""
@@ -110,6 +122,38 @@ def _split(labels: np.ndarray, fraction: float, seed: int, what: str):
     return train_test_split(np.arange(len(labels)), test_size=n_hold, stratify=labels, random_state=seed)
 
 
+def interleave_classes(indices: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """``indices`` reordered so that every prefix is stratified: each class's indices in a
+    seeded random order, then taken round-robin over the classes (rarer classes run out
+    first)."""
+    rng = np.random.default_rng(seed)
+    per_class = [rng.permutation(indices[labels[indices] == c]) for c in np.unique(labels[indices])]
+    # position of each image inside its class, scaled to [0, 1): sorting by it interleaves
+    rank = np.concatenate([np.arange(len(idx)) / len(idx) for idx in per_class])
+    klass = np.concatenate([np.full(len(idx), k) for k, idx in enumerate(per_class)])
+    order = np.lexsort((klass, rank))
+    return np.concatenate(per_class)[order]
+
+
+def _pool(labels: np.ndarray, size: int | None, seed: int, train_subset: int | None):
+    """(validation pool indices in prefix-stratified order, the indices left for training);
+    no pool when ``size`` is None."""
+    everything = np.arange(len(labels))
+    if size is None:
+        return None, everything
+    n_classes = len(np.flatnonzero(np.bincount(labels)))
+    left = len(labels) - int(size)
+    need = max(2 * n_classes, int(train_subset or 0))
+    if not n_classes <= int(size) or left < need:
+        raise ValueError(f"val_size={size}; rule: between {n_classes} (one image per class) and the "
+                         f"{len(labels)} training images less the {need} the training subset needs "
+                         f"(at most {len(labels) - need})")
+    from sklearn.model_selection import train_test_split
+
+    rest, pool = train_test_split(everything, test_size=int(size), stratify=labels, random_state=seed)
+    return interleave_classes(pool, labels, seed), np.sort(rest)
+
+
 def _subset(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
     """Indices of a seeded, stratified ``size``-image subset (all indices when None)."""
     if size is None:
@@ -144,12 +188,15 @@ def downsample(images: np.ndarray, resolution: int | None) -> np.ndarray:
 
 def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str = "arrays",
                 val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
-                train_subset: int | None = None, resolution: int | None = None, source: str = "") -> Dataset:
+                train_subset: int | None = None, resolution: int | None = None, source: str = "",
+                val_size: int | None = None) -> Dataset:
     """A :class:`Dataset` from arrays: images (N, H, W) or (N, C, H, W), uint8 (scaled to
     [0, 1]) or float. Without a test set, a seeded stratified ``test_fraction`` of the
     images is held out as one. ``train_subset`` keeps a seeded stratified subset of the
     training images before the validation split; ``resolution`` area-downsamples every
-    split (the shorter side becomes ``resolution``)."""
+    split (the shorter side becomes ``resolution``). ``val_size``: the validation set is
+    a pool of that many training images, drawn before the subset and never trained on
+    (``val_fraction`` is then unused; the whole subset trains)."""
     x = _as_nchw(images, "images")
     y = _as_labels(labels, len(x), "labels")
     if (test_images is None) != (test_labels is None):
@@ -162,10 +209,15 @@ def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str
         y_test = _as_labels(test_labels, len(x_test), "test_labels")
         if x_test.shape[1:] != x.shape[1:]:
             raise ValueError(f"test_images: shape {x_test.shape[1:]} differs from images {x.shape[1:]}")
-    keep = _subset(y, train_subset, seed)
-    x, y = downsample(x[keep], resolution), y[keep]
+    pool, rest = _pool(y, val_size, seed, train_subset)
+    keep = rest[_subset(y[rest], train_subset, seed)]
+    if pool is None:
+        x, y = downsample(x[keep], resolution), y[keep]
+        train_idx, val_idx = _split(y, val_fraction, seed, "labels")
+    else:  # the training subset first, then the pool
+        x, y = downsample(x[np.concatenate([keep, pool])], resolution), y[np.concatenate([keep, pool])]
+        train_idx, val_idx = np.arange(len(keep)), np.arange(len(keep), len(y))
     x_test = downsample(x_test, resolution)
-    train_idx, val_idx = _split(y, val_fraction, seed, "labels")
     mean = x[train_idx].mean(axis=(0, 2, 3))
     std = x[train_idx].std(axis=(0, 2, 3)) + 1e-8
 
@@ -175,7 +227,7 @@ def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str
     num_classes = int(max(y.max(), y_test.max()) + 1)
     return Dataset(name, norm(x[train_idx]), torch.from_numpy(y[train_idx]), norm(x[val_idx]),
                    torch.from_numpy(y[val_idx]), norm(x_test), torch.from_numpy(y_test), num_classes,
-                   mean.tolist(), std.tolist(), train_subset, resolution, source)
+                   mean.tolist(), std.tolist(), train_subset, resolution, source, val_size)
 
 
 def _torchvision(cls, root, download: bool, name: str):
@@ -253,7 +305,7 @@ def _image_folder(path: Path, **kwargs) -> Dataset:
 
 def load_dataset(name: str = "digits", root: str | Path | None = None, *, download: bool = False,
                  val_fraction: float = 0.1, seed: int = 0, train_subset: int | None = None,
-                 resolution: int | None = None) -> Dataset:
+                 resolution: int | None = None, val_size: int | None = None) -> Dataset:
     """Load a data set by name:
 
     * ``"digits"``: scikit-learn's bundled 8x8 digits (offline).
@@ -267,10 +319,12 @@ def load_dataset(name: str = "digits", root: str | Path | None = None, *, downlo
     * a folder of class sub-folders (``name`` is the path, or ``"folder"`` with ``root``;
       ``train/`` and ``test/`` sub-folders are used when present).
 
-    ``train_subset`` and ``resolution`` are the proxy settings (see the module doc).
+    ``train_subset``, ``resolution`` and ``val_size`` (a validation pool) are the proxy
+    settings (see the module doc).
     """
     key = str(name).lower()
-    common = {"seed": seed, "val_fraction": val_fraction, "train_subset": train_subset, "resolution": resolution}
+    common = {"seed": seed, "val_fraction": val_fraction, "train_subset": train_subset, "resolution": resolution,
+              "val_size": val_size}
     if key == "digits":
         from sklearn.datasets import load_digits
 
@@ -294,4 +348,4 @@ def load_dataset(name: str = "digits", root: str | Path | None = None, *, downlo
     return _image_folder(path, **common)
 
 
-__all__ = ["Dataset", "load_dataset", "from_arrays", "downsample", "DATASETS"]
+__all__ = ["Dataset", "load_dataset", "from_arrays", "downsample", "interleave_classes", "DATASETS"]

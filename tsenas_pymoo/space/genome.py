@@ -320,3 +320,45 @@ class FineGenome:
 
 
 AnyGenome = Union[NetworkGenome, FineGenome]
+
+
+def _place_nodes(listed: list[Node], where: str) -> tuple[Node, ...]:
+    """Put the live nodes a key lists (pruned ones are left out of it) back at node ids
+    their references agree with: every input of a node is an earlier id, and every id a
+    node reads is live."""
+    from itertools import combinations
+
+    for ids in combinations(range(2, MAX_NODES + 2), len(listed)):
+        live = set(ids)
+        if all(max(n[:2]) < k and all(x < 2 or x in live for x in n[:2]) for k, n in zip(ids, listed)):
+            nodes = [EMPTY_NODE] * MAX_NODES
+            for k, node in zip(ids, listed):
+                nodes[k - 2] = node
+            return tuple(nodes)
+    raise ValueError(f"{where}: its nodes cannot be placed; rule: each node reads earlier live nodes or inputs 0-1")
+
+
+def genome_from_key(key: str) -> AnyGenome:
+    """The genome a :meth:`key` names (the inverse of ``key``, which archives and results
+    files record): a :class:`NetworkGenome` when every cell is published, else a
+    :class:`FineGenome`. One line naming the cell and the rule on a malformed key."""
+    frees, cells = [], []
+    for j, part in enumerate(str(key).split(","), start=1):
+        where = f"genome key {key!r}, cell {j}"
+        try:
+            free, body = part.split(":", 1)
+            code, _, inside = body.partition("[")
+            frees.append(int(free))
+            if not inside:
+                cells.append(CellGenome.published(int(code)))
+                continue
+            listed = [tuple(int(v) for v in node.split(".")) for node in inside.rstrip("]").split(";")]
+        except ValueError as err:
+            raise ValueError(f"{where}: {part!r} ({err}); rule: FREE:CODE or FREE:CODE[a.b.c.d;...]") from None
+        if any(len(node) != 4 for node in listed):
+            raise ValueError(f"{where}: a node has other than 4 numbers; rule: nodes are x_i.x_j.o_i.o_j")
+        cells.append(CellGenome(int(code), _place_nodes(listed, where)))
+    fine = FineGenome(tuple(frees), tuple(cells)).validate()
+    if all(cell.is_published for cell in cells):
+        return NetworkGenome(fine.codes, fine.free_inputs).validate()
+    return fine

@@ -1,0 +1,361 @@
+"""Fidelity study: which cheap fitness can a search select on? (Fashion-MNIST, CPU)
+
+Networks (``networks``): Alg. 3 samples for 28x28 inputs, stage-2 edits (Alg. 4 lines
+5-6: a node/edge mutation and a pruning of each of the reported comparison's TS-ENAS
+picks) and the networks the comparison campaign picked (its six methods, seeds 100-109).
+
+Settings (``SETTINGS``), every network trained by the package's own trainer (SGD, cosine,
+batch 128, lr 0.1, width 8, batch-norm recalibrated before scoring, as the evaluator does):
+
+* ``target``: 10,000 training images at 28x28, 10 epochs (790 SGD steps), scored on the
+  10,000 official test images (never seen by any selection);
+* proxies ``n{N}-r{R}-e{E}``: a training subset of N images at R pixels for E epochs,
+  scored on the validation pool (10,000 training images no subset uses, drawn once with
+  seed 0, ordered so every prefix is stratified). One training is scored on pool
+  prefixes of 10,000 (14 px only: at 28 px scoring 10,000 images alone takes 5-13 s of
+  the 15 s goal), 5,000, 2,500 and 1,000 images, and on ``N/9`` images: the size of
+  the classic 10 % split of N + N/9 images (``split``), so the validation choice costs
+  no extra training; each prefix is charged its share of the scoring time.
+
+One record per (network, setting, seed) is appended to ``results/fidelity/records.jsonl``
+as it ends; a rerun skips what is there, so the campaign runs in parts. Task order puts
+the core first: every network under every setting with seed 0; then seeds 1 and 2 of
+every proxy on the repeatability set (``ICC_NETWORKS``), and seed 1 of the target on
+it; then the other comparison methods' picks.
+
+    python benchmarks/fidelity.py --workers 2            # the campaign (resumes)
+    python benchmarks/fidelity.py --summarize            # results/fidelity.json + plots/fidelity.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+RECORDS = RESULTS / "fidelity" / "records.jsonl"
+COMPARISON = RESULTS / "compare_fmnist" / "report"
+COMPARISON_METHODS = ("tsenas", "tsenas-stage1", "ga", "ga-tsenas-ops", "de", "random")
+
+POOL = 10_000
+PREFIXES = (10_000, 5_000, 2_500, 1_000)
+N_ALG3, ICC_ALG3, ICC_EDITS = 60, 12, 8
+COMMON = {"width": 8, "batch_size": 128, "lr": 0.1, "n_min": 3, "n_max": 6, "data_seed": 0}
+TARGET = {"name": "target", "train": 10_000, "resolution": 28, "epochs": 10, "score": "test"}
+
+
+def proxy_settings() -> list[dict]:
+    """The grid: subsets x resolutions x epochs; at 28 px the combinations over 9,600
+    image-passes are left out (about a minute a network on one thread, four times the
+    15 s goal)."""
+    grid = []
+    for resolution in (14, 28):
+        for train in (1200, 2400, 4800):
+            for epochs in (1, 2, 4):
+                if resolution == 28 and train * epochs > 9600:
+                    continue
+                grid.append({"name": f"n{train}-r{resolution}-e{epochs}", "train": train, "resolution": resolution,
+                             "epochs": epochs, "score": "pool"})
+    return grid
+
+
+SETTINGS = {s["name"]: s for s in [TARGET, *proxy_settings()]}
+
+
+# -- the networks -----------------------------------------------------------------------
+def comparison_picks() -> dict[str, list[str]]:
+    """method -> the best genome keys its reported runs picked (seeds in order)."""
+    picks = {}
+    for method in COMPARISON_METHODS:
+        files = sorted(COMPARISON.glob(f"{method}-seed*.json"))
+        picks[method] = [json.loads(f.read_text())["best_genome"] for f in files
+                         if f.stem.removeprefix(f"{method}-seed").isdigit()]
+    return picks
+
+
+def networks() -> list[dict]:
+    """[{key, kind}] in campaign order, without repeats: Alg. 3 samples, stage-2 edits of
+    the TS-ENAS picks, the TS-ENAS picks, then the other methods' picks."""
+    from tsenas_pymoo.operators.fine import mutate_fine, prune_fine
+    from tsenas_pymoo.operators.sampling import sample_genome
+    from tsenas_pymoo.space.genome import genome_from_key
+
+    out, seen = [], set()
+
+    def add(genome, kind):
+        if genome.key() not in seen:
+            seen.add(genome.key())
+            out.append({"key": genome.key(), "kind": kind})
+
+    rng = np.random.default_rng(20261202)
+    while sum(n["kind"] == "alg3" for n in out) < N_ALG3:
+        add(sample_genome(rng, COMMON["n_min"], COMMON["n_max"], (1, 28, 28)), "alg3")
+    picks = comparison_picks()
+    parents = [genome_from_key(k).expand() for k in dict.fromkeys(picks["tsenas"])]
+    edit_rng = np.random.default_rng(20261203)
+    for parent in parents:
+        add(mutate_fine(parent, edit_rng), "edit")
+        add(prune_fine(parent, edit_rng), "edit")
+    for parent in parents:
+        add(parent, "pick-tsenas")
+    for method, keys in picks.items():
+        for key in keys:
+            add(genome_from_key(key), f"pick-{method}")
+    return out
+
+
+def icc_keys(nets: list[dict]) -> list[str]:
+    """The repeatability set: the first Alg. 3 samples and the first stage-2 edits."""
+    return ([n["key"] for n in nets if n["kind"] == "alg3"][:ICC_ALG3]
+            + [n["key"] for n in nets if n["kind"] == "edit"][:ICC_EDITS])
+
+
+def tasks(nets: list[dict]) -> list[tuple[str, str, int]]:
+    """(key, setting, seed) in campaign order."""
+    core = [n["key"] for n in nets if n["kind"] in ("alg3", "edit", "pick-tsenas")]
+    rest = [n["key"] for n in nets if n["key"] not in set(core)]
+    proxies = [s for s in SETTINGS if s != "target"]
+    todo = [(k, s, 0) for k in core for s in SETTINGS]
+    todo += [(k, s, seed) for seed in (1, 2) for k in icc_keys(nets) for s in proxies]
+    todo += [(k, "target", 1) for k in icc_keys(nets)]
+    todo += [(k, s, 0) for k in rest for s in SETTINGS]
+    return todo
+
+
+# -- one training -----------------------------------------------------------------------
+_DATA: dict = {}
+
+
+def _data(train: int, resolution: int):
+    from tsenas_pymoo.evaluation.data import load_dataset
+
+    key = (train, resolution)
+    if key not in _DATA:
+        _DATA.clear()  # one data set per process at a time (memory)
+        _DATA[key] = load_dataset("fashion-mnist", seed=COMMON["data_seed"], train_subset=train, val_size=POOL,
+                                  resolution=None if resolution == 28 else resolution)
+    return _DATA[key]
+
+
+def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
+    """Train one network under one setting and seed; its record."""
+    import torch
+
+    from tsenas_pymoo import __version__
+    from tsenas_pymoo.evaluation.evaluator import genome_seed
+    from tsenas_pymoo.evaluation.trainer import recalibrate_batchnorm, train_model
+    from tsenas_pymoo.space.genome import genome_from_key
+    from tsenas_pymoo.space.network import build_network, count_flops, count_params
+
+    torch.set_num_threads(threads)
+    setting = SETTINGS[setting_name]
+    data = _data(setting["train"], setting["resolution"])
+    genome = genome_from_key(key)
+    train_seed = genome_seed(seed, key)
+    torch.manual_seed(train_seed)
+    model = build_network(genome, data.input_shape, data.num_classes, COMMON["width"])
+    start = time.perf_counter()
+    result = train_model(model, data.train_x, data.train_y, epochs=setting["epochs"],
+                         batch_size=COMMON["batch_size"], lr=COMMON["lr"], seed=train_seed, device="cpu")
+    recalibrate_batchnorm(model, data.train_x, batch_size=COMMON["batch_size"], device="cpu")
+    train_s = time.perf_counter() - start
+    x, y = (data.test_x, data.test_y) if setting["score"] == "test" else (data.val_x, data.val_y)
+    if setting["score"] == "pool" and setting["resolution"] == 28:
+        x, y = x[:max(PREFIXES[1:])], y[:max(PREFIXES[1:])]
+    start = time.perf_counter()
+    correct = _correct(model, x, y)
+    score_s = time.perf_counter() - start
+    record = {"key": key, "setting": setting_name, "seed": seed, "status": result.status, "version": __version__,
+              "steps": result.epochs * -(-len(data.train_y) // COMMON["batch_size"]),
+              "train_s": train_s, "score_s": score_s, "scored": len(y),
+              "params": count_params(model), "flops": count_flops(model, data.input_shape)}
+    if setting["score"] == "test":
+        record["accuracy"] = {"test": float(correct.mean())}
+    else:
+        prefixes = {str(k): k for k in PREFIXES if k <= len(y)} | {"split": int(round(setting["train"] / 9))}
+        record["accuracy"] = {name: float(correct[:k].mean()) for name, k in prefixes.items()}
+    return record
+
+
+def _correct(model, x, y, batch: int = 1000) -> np.ndarray:
+    import torch
+
+    model.eval()
+    x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        hits = [(model(x[i:i + batch]).argmax(1) == y[i:i + batch]).numpy() for i in range(0, len(y), batch)]
+    return np.concatenate(hits).astype(float)
+
+
+# -- the campaign -----------------------------------------------------------------------
+def load_records() -> list[dict]:
+    if not RECORDS.exists():
+        return []
+    rows = []
+    for line in RECORDS.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill: its task runs again
+    return rows
+
+
+def campaign(workers: int, limit: int | None = None) -> None:
+    nets = networks()
+    done = {(r["key"], r["setting"], r["seed"]) for r in load_records()}
+    todo = [t for t in tasks(nets) if t not in done][:limit]
+    print(f"{len(nets)} networks, {len(tasks(nets))} tasks, {len(done)} done, {len(todo)} to run", flush=True)
+    RECORDS.parent.mkdir(parents=True, exist_ok=True)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(todo), desc="fidelity", unit="training")
+
+    def save(record):
+        with RECORDS.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+        bar.update(1)
+        bar.set_postfix(last=f"{record['setting']} {record['train_s'] + record['score_s']:.0f}s")
+
+    if not workers:
+        for t in todo:
+            save(run_task(*t))
+        return
+    from distributed import Client, LocalCluster, as_completed
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        futures = [client.submit(run_task, *t, pure=False, priority=-i) for i, t in enumerate(todo)]
+        for future in as_completed(futures):
+            save(future.result())
+
+
+# -- the summary ------------------------------------------------------------------------
+def _table(records, setting, score, keys, seeds):
+    """(networks, seeds) array of ``score`` for ``keys`` (rows missing a seed dropped)."""
+    cell = {(r["key"], r["seed"]): r["accuracy"][score] for r in records
+            if r["setting"] == setting and score in r["accuracy"]}
+    rows = [[cell.get((k, s)) for s in seeds] for k in keys]
+    return np.array([row for row in rows if None not in row], dtype=float)
+
+
+def proxy_cost(records, setting, score) -> float:
+    """Median seconds per network on one thread: training plus the scoring of the images
+    this score uses."""
+    rows = [r for r in records if r["setting"] == setting]
+    n = SETTINGS[setting]["train"] // 9 if score == "split" else (int(score) if score.isdigit() else 1)
+    return float(np.median([r["train_s"] + r["score_s"] * min(1.0, n / r["scored"]) for r in rows]))
+
+
+def summarize(records: list[dict]) -> dict:
+    from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, winners_curse
+
+    nets = networks()
+    kinds = {n["key"]: n["kind"] for n in nets}
+    target = {}
+    for r in records:
+        if r["setting"] == "target":
+            target.setdefault(r["key"], []).append(r["accuracy"]["test"])
+    target_mean = {k: float(np.mean(v)) for k, v in target.items()}
+    icc = icc_keys(nets)
+    out = {"target": {"networks": len(target_mean), "setting": TARGET,
+                      "seconds_median": float(np.median([r["train_s"] + r["score_s"] for r in records
+                                                         if r["setting"] == "target"] or [np.nan]))}}
+    pairs = _table(records, "target", "test", icc, (0, 1))
+    if len(pairs) >= 3:
+        from scipy.stats import kendalltau
+
+        out["target"]["repeatability"] = icc1(pairs)
+        out["target"]["seed_tau"] = float(kendalltau(pairs[:, 0], pairs[:, 1]).statistic)
+    proxies = []
+    for name, setting in SETTINGS.items():
+        if name == "target":
+            continue
+        for score in ("split", "1000", "2500", "5000", "10000"):
+            row = {"setting": name, **{k: setting[k] for k in ("train", "resolution", "epochs")},
+                   "validation": score if score == "split" else f"pool {score}",
+                   "images_scored": setting["train"] // 9 if score == "split" else int(score)}
+            first = {r["key"]: r["accuracy"][score] for r in records
+                     if r["setting"] == name and r["seed"] == 0 and score in r["accuracy"]}
+            keys = [k for k in first if k in target_mean]
+            if len(keys) < 5:
+                continue
+            row["seconds"] = proxy_cost(records, name, score)
+            row["steps"] = int(np.median([r["steps"] for r in records if r["setting"] == name]))
+            row.update(rank_fidelity([first[k] for k in keys], [target_mean[k] for k in keys]))
+            seeds = _table(records, name, score, icc, (0, 1, 2))
+            if len(seeds) >= 3:
+                row["repeatability"] = icc1(seeds)
+                keys3 = [k for k in icc if all(any(r["key"] == k and r["setting"] == name and r["seed"] == s
+                                                   for r in records) for s in (0, 1, 2))]
+                if len(keys3) >= 10 and all(k in target_mean for k in keys3):
+                    row["winners_curse"] = winners_curse(seeds[:, 0], seeds[:, 1:].mean(axis=1),
+                                                         [target_mean[k] for k in keys3], n=min(10, len(keys3)))
+            proxies.append(row)
+    out["proxies"] = proxies
+    out["networks"] = {kind: sum(1 for k in target_mean if kinds.get(k) == kind) for kind in set(kinds.values())}
+    return out
+
+
+def plot(summary: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in summary["proxies"] if "kendall" in r]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for validation, marker in (("split", "x"), ("pool 2500", "s"), ("pool 10000", "o")):
+        pts = [r for r in rows if r["validation"] == validation]
+        for res, color in ((14, "tab:blue"), (28, "tab:red")):
+            sel = [r for r in pts if r["resolution"] == res]
+            ax.scatter([r["seconds"] for r in sel], [r["kendall"] for r in sel], marker=marker, color=color,
+                       label=f"{res} px, {validation}")
+    ordered = sorted(rows, key=lambda r: r["seconds"])
+    frontier, best = [], -1.0
+    for r in ordered:
+        if r["kendall"] > best:
+            frontier.append(r)
+            best = r["kendall"]
+    ax.plot([r["seconds"] for r in frontier], [r["kendall"] for r in frontier], "k--", lw=1, label="frontier")
+    ax.axhline(0.6, color="grey", lw=0.8)
+    ax.axvline(15, color="grey", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("seconds per network, one CPU thread")
+    ax.set_ylabel("Kendall tau against the target")
+    ax.set_title("Proxy fidelity on Fashion-MNIST (goal: tau >= 0.6 at <= 15 s)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes, one thread each (0: serial)")
+    parser.add_argument("--limit", type=int, default=None, help="run at most this many trainings")
+    parser.add_argument("--summarize", action="store_true", help="write results/fidelity.json and the plot")
+    args = parser.parse_args(argv)
+    if not args.summarize:
+        campaign(args.workers, args.limit)
+        return
+    records = load_records()
+    summary = {"benchmark": "fidelity", "command": "python benchmarks/fidelity.py --summarize",
+               "machine": {"platform": platform.platform(), "processor": platform.processor()},
+               "common": COMMON, "pool": POOL, "records": len(records),
+               "splits": {"selection": "proxies: the validation pool (training images no subset uses) or a "
+                                       "prefix of it",
+                          "report": "target: the 10,000 official test images"},
+               **summarize(records)}
+    (RESULTS / "fidelity.json").write_text(json.dumps(summary, indent=1))
+    plot(summary, ROOT / "plots" / "fidelity.png")
+    print(json.dumps({k: summary[k] for k in ("records", "target", "networks")}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

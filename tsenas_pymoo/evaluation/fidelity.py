@@ -1,0 +1,87 @@
+"""How far a fitness can be trusted: repeatability and rank fidelity of a proxy.
+
+A search can only select on the part of its fitness that belongs to the architecture
+(the breeder's equation). These helpers measure that part and how well a cheap proxy
+orders networks like an expensive target:
+
+* :func:`icc1`: the one-way intraclass correlation ICC(1) of a (networks x seeds)
+  table: the share of the score's variance that is the architecture's (1: seeds never
+  change the score; about 0: the score is seed noise only).
+* :func:`rank_fidelity`: Kendall tau and Spearman rho of a proxy against a target,
+  the same among the target's top quarter (where a search chooses), and the top-10 %
+  recall.
+* :func:`winners_curse`: the optimism of "best of n by this score".
+
+All take plain arrays; scipy.stats does the rank statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def icc1(scores) -> dict[str, float]:
+    """ICC(1) of a (networks, seeds) array (one-way random effects, Shrout & Fleiss):
+    ``(MSB - MSW) / (MSB + (k - 1) MSW)``; with the seed SD (the within-network SD) and
+    the architecture SD (of the network means, less the seed share)."""
+    table = np.asarray(scores, dtype=float)
+    if table.ndim != 2 or table.shape[0] < 2 or table.shape[1] < 2:
+        raise ValueError(f"scores: shape {table.shape}; rule: (networks >= 2, seeds >= 2)")
+    if np.isnan(table).any():
+        raise ValueError("scores: NaN in the table; rule: every network scored with every seed")
+    n, k = table.shape
+    means = table.mean(axis=1)
+    ms_between = k * ((means - table.mean()) ** 2).sum() / (n - 1)
+    ms_within = ((table - means[:, None]) ** 2).sum() / (n * (k - 1))
+    denominator = ms_between + (k - 1) * ms_within
+    icc = (ms_between - ms_within) / denominator if denominator > 0 else float("nan")
+    arch_var = max(0.0, (ms_between - ms_within) / k)
+    return {"icc1": float(icc), "seed_sd": float(np.sqrt(ms_within)), "architecture_sd": float(np.sqrt(arch_var)),
+            "networks": n, "seeds": k}
+
+
+def rank_fidelity(proxy, target, top: float = 0.25, recall_top: float = 0.1) -> dict[str, float]:
+    """How well ``proxy`` orders networks like ``target`` (higher is better for both):
+    Kendall tau and Spearman rho over all networks; Kendall tau among the target's top
+    ``top`` share; and the share of the target's top ``recall_top`` that the proxy's top
+    ``recall_top`` finds (at least one network each)."""
+    from scipy import stats
+
+    proxy, target = np.asarray(proxy, dtype=float), np.asarray(target, dtype=float)
+    if proxy.shape != target.shape or proxy.ndim != 1 or len(proxy) < 3:
+        raise ValueError(f"proxy {proxy.shape}, target {target.shape}; rule: two 1-d arrays of one length >= 3")
+    n = len(proxy)
+    best = np.argsort(-target)
+    top_idx = best[:max(3, int(round(top * n)))]
+    m = max(1, int(round(recall_top * n)))
+    found = len(set(np.argsort(-proxy)[:m]) & set(best[:m])) / m
+    return {"kendall": float(stats.kendalltau(proxy, target).statistic),
+            "spearman": float(stats.spearmanr(proxy, target).statistic),
+            "kendall_top": float(stats.kendalltau(proxy[top_idx], target[top_idx]).statistic),
+            "recall_top10": float(found), "networks": n, "networks_top": len(top_idx)}
+
+
+def winners_curse(selected, fresh, target, n: int = 10, draws: int = 2000, seed: int = 0) -> dict[str, float]:
+    """The optimism of picking the best of ``n`` networks by one score.
+
+    ``selected``: the score the pick is made on (one training seed); ``fresh``: the same
+    proxy from other seeds of the same networks (its mean), ``target``: the target's.
+    Over ``draws`` random groups of ``n`` networks: the winner's ``selected`` minus its
+    ``fresh`` (the winner's curse in the proxy's own scale: how much of its lead was
+    luck), its ``selected`` minus its ``target``, and the regret: the group's best
+    target minus the winner's target.
+    """
+    selected, fresh, target = (np.asarray(a, dtype=float) for a in (selected, fresh, target))
+    if not selected.shape == fresh.shape == target.shape or len(selected) < n:
+        raise ValueError(f"selected {selected.shape}, fresh {fresh.shape}, target {target.shape}; rule: "
+                         f"three arrays of one length >= n={n}")
+    rng = np.random.default_rng(seed)
+    groups = np.array([rng.choice(len(selected), size=n, replace=False) for _ in range(draws)])
+    winners = groups[np.arange(draws), np.argmax(selected[groups], axis=1)]
+    return {"optimism": float(np.mean(selected[winners] - fresh[winners])),
+            "validation_minus_target": float(np.mean(selected[winners] - target[winners])),
+            "regret": float(np.mean(target[groups].max(axis=1) - target[winners])),
+            "n": n, "draws": draws}
+
+
+__all__ = ["icc1", "rank_fidelity", "winners_curse"]
