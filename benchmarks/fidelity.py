@@ -137,7 +137,7 @@ def _data(train: int, resolution: int):
 
     key = (train, resolution)
     if key not in _DATA:
-        _DATA.clear()  # one data set per process at a time (memory)
+        # every (subset, resolution) stays loaded: 7 of them, under 0.5 GB a process
         _DATA[key] = load_dataset("fashion-mnist", seed=COMMON["data_seed"], train_subset=train, val_size=POOL,
                                   resolution=None if resolution == 28 else resolution)
     return _DATA[key]
