@@ -61,7 +61,7 @@ def test_search_flags_are_generated_from_search_config():
     search = build_parser()._subparsers._group_actions[0].choices["search"]
     flags = {a.dest: a.default for a in search._actions}
     for f in dataclasses.fields(SearchConfig):  # every setting is a flag, with the config's default
-        assert f.name in flags and flags[f.name] == f.default, f.name
+        assert f.name in flags and flags[f.name].value == f.default, f.name
 
 
 def test_bad_files_get_one_line_naming_the_rule(tmp_path):

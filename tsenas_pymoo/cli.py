@@ -76,6 +76,30 @@ def _alpha(text: str):
 _KINDS = {"int": int, "float": float, "positive": None, "count": None, "str": str, "alpha": _alpha}
 
 
+class _Default:
+    """An option's default, marked so that ``main`` can tell the options a user gave
+    (a preset fills only the others); it prints as the default in ``--help``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    __str__ = __repr__
+
+
+def _resolve_defaults(args) -> set[str]:
+    """Replace the marked defaults by their values; the names of the options given."""
+    given = set()
+    for name, value in list(vars(args).items()):
+        if isinstance(value, _Default):
+            setattr(args, name, value.value)
+        else:
+            given.add(name)
+    return given
+
+
 def _config_options(parser) -> None:
     """One option per ``SearchConfig`` field, from its metadata (config.py)."""
     import dataclasses
@@ -86,10 +110,11 @@ def _config_options(parser) -> None:
         meta = f.metadata
         flag = "--" + f.name.replace("_", "-")
         if meta["kind"] == "flag":
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=meta["help"])
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=_Default(f.default),
+                                help=meta["help"])
             continue
         kind = {"positive": _positive, "count": _count}.get(meta["kind"]) or _KINDS[meta["kind"]]
-        parser.add_argument(flag, type=kind, default=f.default, choices=meta["choices"], help=meta["help"])
+        parser.add_argument(flag, type=kind, default=_Default(f.default), choices=meta["choices"], help=meta["help"])
 
 
 def _verbosity_options(parser) -> None:
@@ -268,6 +293,17 @@ def export(args) -> None:
           f"reloaded: largest logit difference from the eager model {diff:.2e})")
 
 
+def search_config(args):
+    """The ``SearchConfig`` of parsed ``tsenas search`` options: the options given, then
+    the preset's values (``--preset``), then the defaults."""
+    import dataclasses
+
+    from .config import SearchConfig
+
+    fields = {f.name for f in dataclasses.fields(SearchConfig)}
+    return SearchConfig(**{k: v for k, v in vars(args).items() if k in fields and k in args.given})
+
+
 def search(args) -> None:
     import dataclasses
     from pathlib import Path
@@ -276,7 +312,7 @@ def search(args) -> None:
 
     if args.resume:
         extra = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(SearchConfig)
-                 if getattr(args, f.name) != f.default]
+                 if f.name in args.given]
         if extra:
             raise ValueError(f"--resume takes every setting from {Path(args.resume) / 'config.json'}; rule: drop "
                              f"{' '.join(extra)} (a changed setting needs a new --out)")
@@ -286,8 +322,7 @@ def search(args) -> None:
         out = Path(args.out)
         if (out / "config.json").exists():
             raise ValueError(f"--out {out} already holds a search; use --resume {out} or another --out")
-        fields = {f.name for f in dataclasses.fields(SearchConfig)}
-        config = SearchConfig(**{k: v for k, v in vars(args).items() if k in fields})
+        config = search_config(args)
         run = SearchRun(out, config, verbose=args.verbose, progress=not args.quiet, thread_policy=args.thread_policy)
     summary = run.run()
     final = summary["final"]
@@ -375,6 +410,7 @@ def _logging(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.given = _resolve_defaults(args)
     try:
         args.thread_policy = set_threads(args)
         _logging(args)

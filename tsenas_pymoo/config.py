@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .presets import PRESETS, preset_values
+
 
 def _option(default, help: str, kind: str = "str", choices: tuple[str, ...] | None = None):
     """A setting with what the CLI needs to offer it: ``tsenas search --<name>`` is
@@ -27,6 +29,8 @@ class SearchConfig:
     final training at the end of a run uses the same data (its report says so), and
     ``tsenas train best_genotype.json`` trains on the full data at full resolution."""
 
+    preset: str | None = _option(None, "a named proxy (data, validation, epochs, width, batch, lr); settings "
+                                 "given explicitly win", choices=tuple(PRESETS))
     dataset: str = _option("digits", "digits, fashion-mnist (offline: apt-get install dataset-fashion-mnist), mnist, "
                            "idx (--root FOLDER of IDX files), cifar10, cifar100, or a folder of class sub-folders")
     root: str | None = _option(None, "folder holding the dataset files")
@@ -138,6 +142,23 @@ class SearchConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
+
+_GENERATED_INIT = SearchConfig.__init__
+
+
+def _init_with_preset(self, *args, **kwargs):
+    """The dataclass's ``__init__``, then the preset's values for every setting not
+    given (positionally or by name): explicit settings win over the preset."""
+    _GENERATED_INIT(self, *args, **kwargs)
+    if self.preset is None:
+        return
+    given = set(kwargs) | {f.name for f in dataclasses.fields(self)[:len(args)]}
+    for name, value in preset_values(self.preset).items():
+        if name not in given:
+            setattr(self, name, value)
+
+
+SearchConfig.__init__ = _init_with_preset
 
 #: Settings whose default changed after they were added: a config.json written before
 #: the field existed ran with this value, and resumes with it.

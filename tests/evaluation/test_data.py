@@ -110,3 +110,45 @@ def test_fashion_mnist_reads_the_real_file_format(tmp_path):
         _idx(raw / f"{prefix}-labels-idx1-ubyte", (np.arange(n) % 10).astype(np.uint8), 2049)
     d = load_dataset("fashion-mnist", root=tmp_path)
     assert d.input_shape == (1, 28, 28) and d.num_classes == 10 and len(d.test_y) == 20
+
+
+def _unique_images(n, classes=5, seed=0):
+    """Images whose pixel 0 is their index (so a set of images names its sources)."""
+    rng = np.random.default_rng(seed)
+    images = rng.random((n, 1, 6, 6)).astype(np.float32)
+    images[:, 0, 0, 0] = np.arange(n)
+    return images, np.arange(n) % classes
+
+
+def _sources(x, mean, std):
+    return set(np.rint(x[:, 0, 0, 0].numpy() * std[0] + mean[0]).astype(int).tolist())
+
+
+def test_validation_pool_never_overlaps_the_training_subset_or_the_test_set():
+    images, labels = _unique_images(1000)
+    d = from_arrays(images, labels, train_subset=200, val_size=300, seed=3)  # test: a held-out fifth
+    train, val, test = (_sources(x, d.mean, d.std) for x in (d.train_x, d.val_x, d.test_x))
+    assert (len(train), len(val), len(test)) == (200, 300, 200)
+    assert not train & val and not val & test and not train & test
+    assert d.settings()["val_size"] == 300 and "pool" in d.settings()["splits"]["selection"]
+
+
+def test_validation_pool_is_seeded_stratified_in_every_prefix_and_independent_of_the_subset():
+    images, labels = _unique_images(2000)
+    d = from_arrays(images, labels, train_subset=300, val_size=500, seed=1)
+    for k in (10, 50, 125, 500):
+        counts = np.bincount(d.val_y[:k].numpy(), minlength=5)
+        assert counts.max() - counts.min() <= 1, (k, counts)
+    same = from_arrays(images, labels, train_subset=300, val_size=500, seed=1)
+    assert torch.equal(same.val_x, d.val_x) and torch.equal(same.train_x, d.train_x)
+    bigger = from_arrays(images, labels, train_subset=900, val_size=500, seed=1)
+    assert _sources(bigger.val_x, bigger.mean, bigger.std) == _sources(d.val_x, d.mean, d.std)
+    other = from_arrays(images, labels, train_subset=300, val_size=500, seed=2)
+    assert _sources(other.val_x, other.mean, other.std) != _sources(d.val_x, d.mean, d.std)
+
+
+def test_validation_pool_larger_than_the_images_left_is_one_clear_error():
+    images, labels = _unique_images(500)  # 400 training images after the test fifth
+    with pytest.raises(ValueError, match=r"val_size=300; rule: .*at most 200"):
+        from_arrays(images, labels, train_subset=200, val_size=300)
+    assert len(from_arrays(images, labels, train_subset=200, val_size=200).val_y) == 200

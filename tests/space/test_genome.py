@@ -109,3 +109,32 @@ def test_stage2_pruned_input_and_empty_cell_are_rejected():
 def test_output_nodes_are_unconsumed_live_nodes():
     cell = CellGenome.published(3)
     assert cell.output_nodes() == [3, 4, 5]  # node 2 feeds node 5
+
+
+def test_genome_from_key_inverts_key_for_stage1_and_edited_stage2_genomes():
+    from tsenas_pymoo.operators.fine import mutate_fine, prune_fine
+    from tsenas_pymoo.operators.sampling import sample_genome
+    from tsenas_pymoo.space.genome import FineGenome, NetworkGenome, genome_from_key
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        genome = sample_genome(rng, 3, 8, (1, 32, 32))
+        assert genome_from_key(genome.key()) == genome
+        fine = genome.expand()
+        for _ in range(3):  # prunings leave holes inside a cell; the key leaves them out
+            fine = prune_fine(mutate_fine(fine, rng), rng)
+        back = genome_from_key(fine.key())
+        assert isinstance(back, FineGenome) and back.key() == fine.key()
+    from tsenas_pymoo.space.network import build_network, count_params
+
+    assert count_params(build_network(back, (1, 32, 32))) == count_params(build_network(fine, (1, 32, 32)))
+    assert isinstance(genome_from_key(genome.expand().key()), NetworkGenome)
+
+
+def test_genome_from_key_names_the_cell_and_the_rule():
+    from tsenas_pymoo.space.genome import genome_from_key
+
+    with pytest.raises(ValueError, match="cell 2.*rule"):
+        genome_from_key("0:1,x:2")
+    with pytest.raises(ValueError, match="cell 1.*rule"):
+        genome_from_key("0:1[0.1.2],0:3")

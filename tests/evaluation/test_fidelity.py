@@ -1,0 +1,48 @@
+"""The fidelity statistics on synthetic data whose answer is known."""
+
+import numpy as np
+import pytest
+
+from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, winners_curse
+
+
+def test_icc_is_one_when_only_the_architecture_varies_and_near_zero_for_seed_noise_only():
+    arch = np.linspace(0.5, 0.9, 30)
+    assert icc1(np.repeat(arch[:, None], 3, axis=1))["icc1"] == pytest.approx(1.0)
+    noise = np.random.default_rng(0).normal(0.7, 0.02, size=(200, 3))
+    result = icc1(noise)
+    assert abs(result["icc1"]) < 0.1 and result["seed_sd"] == pytest.approx(0.02, rel=0.1)
+
+
+def test_icc_recovers_a_known_share_and_its_parts():
+    rng = np.random.default_rng(1)
+    arch = rng.normal(0, 0.03, size=(2000, 1))
+    table = 0.7 + arch + rng.normal(0, 0.03, size=(2000, 3))  # equal variances: ICC 0.5
+    result = icc1(table)
+    assert result["icc1"] == pytest.approx(0.5, abs=0.04)
+    assert result["architecture_sd"] == pytest.approx(0.03, rel=0.05)
+    with pytest.raises(ValueError, match="rule"):
+        icc1(table[:, :1])
+
+
+def test_rank_fidelity_perfect_reversed_and_top_quarter():
+    target = np.linspace(0, 1, 40)
+    perfect = rank_fidelity(target * 2 + 1, target)
+    assert perfect["kendall"] == pytest.approx(1) and perfect["recall_top10"] == 1
+    reversed_ = rank_fidelity(-target, target)
+    assert reversed_["kendall"] == pytest.approx(-1) and reversed_["recall_top10"] == 0
+    # right order among the bad three quarters, scrambled among the top quarter
+    proxy = target.copy()
+    proxy[30:] = proxy[30:][::-1]
+    mixed = rank_fidelity(proxy, target)
+    assert mixed["kendall"] > 0.8 and mixed["kendall_top"] == pytest.approx(-1) and mixed["networks_top"] == 10
+
+
+def test_winners_curse_is_zero_without_noise_and_positive_with_it():
+    rng = np.random.default_rng(2)
+    truth = rng.normal(0.8, 0.02, 100)
+    exact = winners_curse(truth, truth, truth)
+    assert exact["optimism"] == 0 and exact["regret"] == 0
+    noisy = truth + rng.normal(0, 0.02, 100)
+    cursed = winners_curse(noisy, truth, truth)
+    assert cursed["optimism"] > 0.01 and cursed["regret"] > 0
