@@ -95,7 +95,7 @@ class TSENASOutput(Output):
         self.mean.set(float(np.mean(accuracy)))
 
 
-def _best_first(pop) -> np.ndarray:
+def best_first(pop) -> np.ndarray:
     """Indices by accuracy, best first (ties: the lower second objective, then index)."""
     accuracy = pop.get("accuracy").astype(float)
     F = pop.get("F")
@@ -285,7 +285,7 @@ class TSENAS(Algorithm):
         """Alg. 1 line 9 / Alg. 4 line 1: the best S, in the stage-2 encoding."""
         self.data["stage1_final"] = [(self.problem.decode(x).key(), float(a))
                                      for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))]
-        best = self.pop[_best_first(self.pop)[:self.n_fine]]
+        best = self.pop[best_first(self.pop)[:self.n_fine]]
         n_max = self.problem.n_max
         X = np.array([self.problem.decode(x).expand().to_vector(n_max) for x in best.get("X")])
         pop = Population.new("X", X)
@@ -357,7 +357,7 @@ class TSENAS(Algorithm):
     def _set_optimum(self):
         """One objective: the best individual. Several: the non-dominated set of the
         population (as pymoo's multi-objective algorithms report it), best accuracy first."""
-        order = _best_first(self.pop)
+        order = best_first(self.pop)
         F = self.pop.get("F")
         if F.shape[1] == 1:
             self.opt = self.pop[order[:1]]

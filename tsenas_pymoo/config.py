@@ -69,6 +69,10 @@ class SearchConfig:
     inherit_lr_scale: float = _option(0.3, "warm start: an inherited network trains at lr times this", "float")
     inherit_warmup: float = _option(0.2, "warm start: linear warm-up over this fraction of an inherited network's "
                                     "steps", "float")
+    rescore_top: int = _option(0, "final pick: retrain the top K of the last population (every s in stage 2) "
+                               "from scratch, --rescore-seeds times each; the best mean validation wins (0: the "
+                               "search's own pick)", "count")
+    rescore_seeds: int = _option(3, "final pick: trainings per re-scored candidate", "positive")
     final_epochs: int = _option(20, "post-training epochs at the end of the search", "positive")
     augment: str = _option("none", "augmentation of the short trainings: none, auto, crop, flip or crop,flip")
     final_augment: str = _option("none", "augmentation of the final training (auto: crop + flip on Fashion-MNIST "
@@ -92,11 +96,11 @@ class SearchConfig:
 
     def validate(self) -> "SearchConfig":
         for name in ("pop_size", "fine_size", "stage1_gens", "epochs", "init_channels", "batch_size", "n_min",
-                     "n_max", "update_every", "final_epochs"):
+                     "n_max", "update_every", "final_epochs", "rescore_seeds"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1")
-        if self.stage2_gens < 0 or self.supernet_epochs < 0:
-            raise ValueError("stage2_gens and supernet_epochs: rule: at least 0")
+        if self.stage2_gens < 0 or self.supernet_epochs < 0 or self.rescore_top < 0:
+            raise ValueError("stage2_gens, supernet_epochs and rescore_top: rule: at least 0")
         if self.fine_size > self.pop_size:
             raise ValueError(f"fine_size={self.fine_size}; rule: at most pop_size={self.pop_size}")
         if self.workers_per_device and (self.workers or self.scheduler):

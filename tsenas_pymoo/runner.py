@@ -255,14 +255,29 @@ class SearchRun:
             self._client = None
         return self._finish(algorithm, evaluator)
 
+    def _rescore(self, algorithm, evaluator):
+        """The top ``rescore_top`` of the last population, retrained from scratch
+        ``rescore_seeds`` times each (archived in rescore.sqlite); the best mean wins."""
+        from .algorithm import best_first
+        from .evaluation.rescore import rescore
+
+        pop = algorithm.pop
+        genomes = list({g.key(): g for g in (algorithm.problem.decode(pop[i].X)
+                                             for i in best_first(pop))}.values())[:self.config.rescore_top]
+        result = rescore(genomes, evaluator, self.config.rescore_seeds, self.dir / "rescore.sqlite")
+        return genomes[result["pick_index"]], result
+
     def _finish(self, algorithm, evaluator) -> dict[str, Any]:
         c = self.config
         res = algorithm.result()
         best_x, best_f = np.atleast_2d(res.X)[0], np.atleast_2d(res.F)[0]  # 2-D with two objectives
         best = algorithm.problem.decode(best_x)
         summary = {"best_genome": best.key(), "best_val_accuracy": float(1 - best_f[0]),
-                   "generations": len(algorithm.data["generations"]),
+                   "search_pick": best.key(), "generations": len(algorithm.data["generations"]),
                    "evaluations": len(evaluator.archive), "stage2_start": algorithm.stage2_start}
+        if c.rescore_top:
+            best, summary["rescore"] = self._rescore(algorithm, evaluator)
+            summary["best_genome"] = best.key()
         final_dir = self.dir / "final"
         report_path = final_dir / "report.json"
         if report_path.exists():
