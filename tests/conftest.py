@@ -82,3 +82,20 @@ def idx_files():
     from types import SimpleNamespace
 
     return SimpleNamespace(bytes=_idx_bytes, write=_write_idx_set)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _signing_key(tmp_path_factory):
+    """Every test (and the CLI processes it starts) signs checkpoints with a key of its
+    own, never the user's ``~/.config/tsenas`` one."""
+    import os
+
+    from tsenas_pymoo.trust import KEY_ENV
+
+    old = os.environ.get(KEY_ENV)
+    os.environ[KEY_ENV] = str(tmp_path_factory.mktemp("key") / "checkpoint.key")
+    yield
+    if old is None:
+        os.environ.pop(KEY_ENV, None)
+    else:
+        os.environ[KEY_ENV] = old

@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import signal
 import sys
 
 from . import __version__
@@ -185,7 +187,49 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("run_dir", help="a run directory (its final/) or a `tsenas train --out` folder")
     export.add_argument("--format", default="torchscript", choices=["torchscript", "pt2", "onnx"])
     export.add_argument("--out", default=None, metavar="FILE", help="default: RUN_DIR/model.<pt|pt2|onnx>")
+    trust = sub.add_parser("trust", help="show a run directory's checkpoint and sign it with your key, so that "
+                           "--resume may load it")
+    trust.add_argument("run_dir")
+    trust.add_argument("--yes", action="store_true", help="sign without asking")
     return parser
+
+
+def trust(args) -> None:
+    """Show what a checkpoint is and who signed it; sign it once the user says so."""
+    from pathlib import Path
+
+    from .trust import describe, seal, unseal
+
+    run_dir = Path(args.run_dir)
+    path = run_dir / "checkpoint.pkl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; rule: trust a run directory that holds a checkpoint")
+    data = path.read_bytes()
+    for line in describe(data, path):
+        print(line)
+    config = run_dir / "config.json"
+    if config.is_file():
+        try:
+            saved = json.loads(config.read_text())
+            print(f"search      {saved.get('dataset')}, seed {saved.get('seed')}, written by tsenas "
+                  f"{saved.get('tsenas_version', '?')}")
+        except ValueError:
+            print(f"search      {config} is not JSON")
+    log_path = run_dir / "log.jsonl"
+    done = sum(1 for line in log_path.read_text().splitlines() if line.strip()) if log_path.is_file() else 0
+    print(f"progress    {done} generations logged")
+    print("Signing lets `tsenas search --resume` unpickle this file, which can run any code it names.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ValueError("not signed: no terminal to ask; rule: pass --yes to sign without asking")
+        if input("Trust it and sign it with your key? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("not signed")
+            return
+    _, payload = unseal(data)
+    from .runner import _atomic_write
+
+    _atomic_write(path, seal(payload))
+    print(f"signed      {path}; resume with: tsenas search --resume {run_dir}")
 
 
 def describe(args) -> None:
@@ -407,6 +451,16 @@ def _logging(args) -> None:
     logging.basicConfig(level=level, handlers=[handler])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what batch schedulers send before SIGKILL), handled like Ctrl-C: the
+    finished generations are checkpointed, the resume command is printed, exit 143."""
+
+
+def _terminated(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -414,13 +468,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.thread_policy = set_threads(args)
         _logging(args)
+        signal.signal(signal.SIGTERM, _terminated)
         {"describe": describe, "search": search, "train": train, "plot": plot, "show": show,
-         "export": export}[args.command](args)
-    except KeyboardInterrupt:
+         "export": export, "trust": trust}[args.command](args)
+    except KeyboardInterrupt as err:
         if args.debug:
             raise
         where = f"; continue with tsenas search --resume {args.resume or args.out}" if args.command == "search" else ""
-        parser.exit(130, f"tsenas {args.command}: interrupted{where}\n")
+        what, code = ("terminated (SIGTERM)", 143) if isinstance(err, Terminated) else ("interrupted", 130)
+        parser.exit(code, f"tsenas {args.command}: {what}{where}\n")
     except (ValueError, OSError, ImportError) as err:  # FileNotFoundError and a full disk are OSErrors
         if args.debug:
             raise

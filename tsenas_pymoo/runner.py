@@ -2,7 +2,8 @@
 
 The folder holds ``config.json``, ``archive.sqlite`` (every evaluation: the source of
 truth), ``store/`` (the weight store), ``checkpoint.pkl`` (the algorithm after the last
-finished generation, pymoo's documented dill way), ``log.jsonl`` (one line per
+finished generation, pymoo's documented dill way, signed with this user's key:
+:mod:`~tsenas_pymoo.trust`), ``log.jsonl`` (one line per
 generation), and at the end ``best_genotype.json``, ``final/`` (weights) and the plots.
 
 Resume re-loads the checkpoint and runs on: the generation that was cut off is made again
@@ -32,6 +33,7 @@ from .evaluation.evaluator import TorchEvaluator
 from .export import normalization, save_genotype, train_final
 from .problem import TSENASProblem
 from .threads import apply_policy, choose_policy, recorded_threads
+from .trust import seal, verify
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +107,9 @@ class SearchRun:
 
     @classmethod
     def resume(cls, run_dir: str | Path, **kwargs) -> "SearchRun":
-        """Continue the search in ``run_dir``. This loads ``checkpoint.pkl`` with dill,
-        which runs code stored in it: resume only run directories you trust."""
+        """Continue the search in ``run_dir``. ``checkpoint.pkl`` is unpickled (dill) only
+        when its signature proves this user wrote it (:mod:`tsenas_pymoo.trust`); else
+        one line names ``tsenas trust RUN_DIR``."""
         return cls(run_dir, None, **kwargs)
 
     @property
@@ -157,9 +160,9 @@ class SearchRun:
         _atomic_write(path, json.dumps(data, indent=1).encode())
 
     def _load_checkpoint(self) -> TSENAS:
+        payload = verify(self.checkpoint_path.read_bytes(), self.checkpoint_path, self.dir)  # before unpickling
         try:
-            with open(self.checkpoint_path, "rb") as handle:
-                algorithm = dill.load(handle)
+            algorithm = dill.loads(payload)
         except Exception as err:  # noqa: BLE001 - truncated, foreign or from other code
             raise ValueError(f"{self.checkpoint_path} cannot be read ({type(err).__name__}: {err}); rule: delete "
                              f"it and --resume again: the search restarts and every network already trained is "
@@ -205,8 +208,20 @@ class SearchRun:
         try:
             (self.dir / ".run.pid").write_text(str(os.getpid()))
             return self._run()
-        finally:
+        finally:  # also on Ctrl-C and SIGTERM: the local Dask workers are shut down, not orphaned
+            self._close_client()
             lock.release()
+
+    def _close_client(self) -> None:
+        client, self._client = getattr(self, "_client", None), None
+        if client is None:
+            return
+        cluster = client.cluster if self.config.scheduler is None else None  # never close a shared cluster
+        with contextlib.suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
 
     def _run(self) -> dict[str, Any]:
         if self.thread_policy is None:
@@ -243,16 +258,14 @@ class SearchRun:
                 handle.write(json.dumps(record) + "\n")
             faults.point("log")
             algorithm.data["tsenas"] = {"version": __version__, "format": FORMAT}
-            _atomic_write(self.checkpoint_path, dill.dumps(algorithm))  # fsync'd, then renamed
+            _atomic_write(self.checkpoint_path, seal(dill.dumps(algorithm)))  # signed, fsync'd, then renamed
             faults.point("checkpoint")
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(stage=record["stage"], best=f"{record['best_accuracy']:.3f}")
         if bar is not None:
             bar.close()
-        if getattr(self, "_client", None) is not None:
-            self._client.close()
-            self._client = None
+        self._close_client()
         return self._finish(algorithm, evaluator)
 
     def _rescore(self, algorithm, evaluator):

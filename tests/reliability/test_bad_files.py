@@ -40,6 +40,9 @@ def run_dir(tmp_path):
     (dill.dumps({"not": "a search"}), "holds a dict, not a TSENAS search"),
 ])
 def test_unreadable_checkpoint(run_dir, content, message):
+    from tsenas_pymoo.trust import seal
+
+    content = seal(content)  # signed by this user, so that what is inside is what fails
     (run_dir / "checkpoint.pkl").write_bytes(content)
     one_line_error(cli("search", "--resume", str(run_dir)), message)
     assert (run_dir / "checkpoint.pkl").read_bytes() == content  # left as it was

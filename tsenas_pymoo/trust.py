@@ -1,0 +1,128 @@
+"""Signed checkpoints: ``--resume`` unpickles only what this user wrote.
+
+A checkpoint is a pickle (pymoo's documented dill way to save an algorithm), and
+unpickling runs code the file names. So every checkpoint is written as a signed
+envelope: a first line naming the format, a JSON line with the HMAC-SHA256 of the
+pickle under this user's key, then the pickle. ``--resume`` checks the signature on the
+bytes it read before anything is unpickled; an unsigned, altered or foreign checkpoint is
+refused in one line that names ``tsenas trust RUN_DIR``, which shows what the file
+holds and signs it once the user says so (Jupyter's notebook trust, for run
+directories).
+
+The key: 32 random bytes made on first use at ``$TSENAS_KEY_FILE`` or
+``$XDG_CONFIG_HOME/tsenas/checkpoint.key`` (default ``~/.config/tsenas/``), mode 0600.
+On a cluster whose nodes share no home, point ``TSENAS_KEY_FILE`` at one private copy.
+
+Kept free of torch and dill: only bytes go in and out.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+
+#: First line of a signed checkpoint.
+MAGIC = b"TSENAS-SIGNED-CHECKPOINT 1\n"
+KEY_ENV = "TSENAS_KEY_FILE"
+
+
+class UntrustedCheckpoint(ValueError):
+    """A checkpoint whose signature does not prove that this user wrote it."""
+
+
+def key_path() -> Path:
+    if os.environ.get(KEY_ENV):
+        return Path(os.environ[KEY_ENV]).expanduser()
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return config / "tsenas" / "checkpoint.key"
+
+
+def user_key(create: bool = True) -> bytes:
+    """This user's signing key, made (mode 0600) on first use when ``create``."""
+    path = key_path()
+    if not path.exists():
+        if not create:
+            raise UntrustedCheckpoint(f"no signing key at {path}; rule: a key is made by the first search you run")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return user_key(create=False)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32).hex().encode())
+    key = path.read_bytes().strip()
+    if len(key) < 32:
+        raise ValueError(f"signing key {path}: {len(key)} bytes; rule: at least 32 (delete it to make a new one; "
+                         f"checkpoints signed with it then need `tsenas trust`)")
+    return key
+
+
+def key_id(key: bytes) -> str:
+    """A short public name of a key (not the key): which key signed a checkpoint."""
+    return hashlib.sha256(b"tsenas key id:" + key).hexdigest()[:12]
+
+
+def signature(payload: bytes, key: bytes) -> str:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def seal(payload: bytes) -> bytes:
+    """The signed envelope of ``payload`` (the pickled algorithm)."""
+    key = user_key()
+    header = {"hmac_sha256": signature(payload, key), "key_id": key_id(key), "user": getpass.getuser(),
+              "signed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return MAGIC + json.dumps(header).encode() + b"\n" + payload
+
+
+def unseal(data: bytes) -> tuple[dict | None, bytes]:
+    """(header or None for an unsigned file, payload); checks nothing."""
+    if not data.startswith(MAGIC):
+        return None, data
+    line, _, payload = data[len(MAGIC):].partition(b"\n")
+    try:
+        header = json.loads(line)
+        if not isinstance(header, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        header = {"unreadable": True}
+    return header, payload
+
+
+def verify(data: bytes, path: Path, run_dir: Path) -> bytes:
+    """The payload of a checkpoint this user signed; else one line naming ``tsenas trust``."""
+    header, payload = unseal(data)
+    remedy = (f"rule: only a checkpoint you wrote is unpickled (it runs code); if you trust this run directory, "
+              f"`tsenas trust {run_dir}` shows what it holds and signs it")
+    if header is None:
+        raise UntrustedCheckpoint(f"{path} is not signed (written by tsenas before 0.4, or by someone else); {remedy}")
+    key = user_key()
+    expected = signature(payload, key)
+    if not hmac.compare_digest(str(header.get("hmac_sha256", "")), expected):
+        whose = ("another key" if header.get("key_id") not in (None, key_id(key))
+                 else "your key, but its contents changed since")
+        raise UntrustedCheckpoint(f"{path}: its signature does not match: signed with {whose} (user "
+                                  f"{header.get('user', '?')}, {header.get('signed', '?')}); {remedy}")
+    return payload
+
+
+def describe(data: bytes, path: Path) -> list[str]:
+    """What ``tsenas trust`` shows before signing: size, hash and who signed it, if anyone."""
+    header, payload = unseal(data)
+    lines = [f"checkpoint  {path} ({len(data):,} bytes, sha256 {hashlib.sha256(payload).hexdigest()[:16]}...)"]
+    if header is None:
+        lines.append("signature   none (unsigned)")
+    else:
+        ok = hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(payload, user_key()))
+        lines.append(f"signature   {'valid: yours' if ok else 'NOT valid for your key'} (key {header.get('key_id', '?')}, "
+                     f"user {header.get('user', '?')}, {header.get('signed', '?')})")
+    lines.append(f"modified    {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(path.stat().st_mtime))}")
+    return lines
+
+
+__all__ = ["UntrustedCheckpoint", "key_path", "user_key", "seal", "unseal", "verify", "describe", "KEY_ENV"]
