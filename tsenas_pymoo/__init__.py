@@ -6,7 +6,7 @@ command stay light until torch is needed; the CLI sets the thread policy before 
 
 from importlib import import_module
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 _SOURCES = {
     ".evaluation": ("Archive", "Dataset", "SuperNet", "TorchEvaluator", "WeightStore", "from_arrays", "load_dataset",

@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 
 #: The run-directory format (config.json, checkpoint, archive); a newer one is refused.
-FORMAT = 1
+#: 2 (tsenas 0.4): the checkpoint is a signed envelope (trust.py); a format-1 run
+#: directory resumes after `tsenas trust`.
+FORMAT = 2
 
 
 def _check_format(config_path: Path) -> None:
