@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 import logging
 import os
+import re
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,11 @@ def _refuse_newer(what, fmt, version) -> None:
     if int(fmt) > FORMAT:
         raise ValueError(f"{what} was written by tsenas {version or '?'} (run-directory format {fmt}); this is "
                          f"tsenas {__version__} (format {FORMAT}); rule: resume it with that version")
+
+
+#: Errors that mean the run directory cannot take more data (read-only, full, no quota).
+_NO_ROOM = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
+_NO_ROOM_SQLITE = re.compile(r"disk is full|readonly database|disk I/O error")
 
 
 def _tidy_output(bar):
@@ -103,7 +111,11 @@ class SearchRun:
             raise ValueError(f"run directory {self.dir} holds a checkpoint.pkl but no config.json; rule: use "
                              f"another --out (a checkpoint is only loaded by --resume, from a folder you trust)")
         self.config = config.validate()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ValueError(f"run directory {self.dir}: cannot be made ({err.strerror}); rule: --out a folder "
+                             f"you can write") from None
         # config.json is written once the data set has loaded (run()): a search that could
         # not start leaves no config.json, and the same --out can simply be tried again
 
@@ -207,9 +219,20 @@ class SearchRun:
             pid = (self.dir / ".run.pid").read_text().strip() if (self.dir / ".run.pid").exists() else "?"
             raise ValueError(f"run directory {self.dir} is in use by another tsenas search (pid {pid}); "
                              f"rule: one search per run directory") from None
+        except OSError as err:  # a read-only folder: not even the lock file can be made
+            raise ValueError(f"run directory {self.dir}: cannot write ({err.strerror}); rule: a writable folder "
+                             f"with free space for the archive, weight store and checkpoints") from None
         try:
-            (self.dir / ".run.pid").write_text(str(os.getpid()))
+            _atomic_write(self.dir / ".run.pid", str(os.getpid()).encode())  # also proves the folder writable
             return self._run()
+        except (OSError, sqlite3.OperationalError) as err:
+            if getattr(err, "errno", None) not in _NO_ROOM and not _NO_ROOM_SQLITE.search(str(err)):
+                raise
+            why = f"{err.strerror}: {err.filename or '?'}" if isinstance(err, OSError) else f"archive: {err}"
+            raise ValueError(f"run directory {self.dir}: cannot write ({why}); rule: "
+                             f"a writable folder with free space for the archive, weight store and checkpoints; "
+                             f"every finished generation is checkpointed, so make room and resume with "
+                             f"`tsenas search --resume {self.dir}`") from None
         finally:  # also on Ctrl-C and SIGTERM: the local Dask workers are shut down, not orphaned
             self._close_client()
             lock.release()
