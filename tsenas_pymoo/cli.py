@@ -280,6 +280,25 @@ def describe_text(genome, cost: dict, input_shape) -> str:
     return "\n".join(lines)
 
 
+def _check_row(row: dict, path) -> None:
+    """An archive row ``show`` can print: one line naming the row, column and rule."""
+    import math
+
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    checks = {"accuracy": (lambda v: number(v) and 0 <= v <= 1, "a number from 0 to 1"),
+              "params": (lambda v: v is None or (number(v) and v >= 0), "a count or empty"),
+              "macs": (lambda v: v is None or (number(v) and v >= 0), "a count or empty"),
+              "generation": (lambda v: v is None or isinstance(v, int), "an integer or empty"),
+              "status": (lambda v: isinstance(v, str), "a word"),
+              "key": (lambda v: isinstance(v, str), "a genome key")}
+    for column, (ok, rule) in checks.items():
+        if not ok(row.get(column)):
+            raise ValueError(f"{path}: row {row.get('key')!r}, {column}={row.get(column)!r}; rule: {rule} (rows "
+                             f"written by tsenas; restore the archive from a copy)")
+
+
 def show(args) -> None:
     import csv
     import sqlite3
@@ -295,6 +314,8 @@ def show(args) -> None:
         rows = Archive(path).records()
     except sqlite3.DatabaseError as err:
         raise ValueError(f"{path}: not a readable archive ({err})") from None
+    for r in rows:
+        _check_row(r, path)
     rows.sort(key=lambda r: (-(r["accuracy"] or 0), r["params"] or 0))
     columns = ("key", "accuracy", "params", "macs", "generation", "status")
     print(f"{'#':>3}  {'accuracy':>8}  {'params':>9}  {'MACs':>12}  {'gen':>3}  {'status':<6}  key")

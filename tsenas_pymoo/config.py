@@ -142,9 +142,17 @@ class SearchConfig:
 
     @classmethod
     def from_json(cls, path: Path) -> "SearchConfig":
-        data = dict(BEFORE_FIELD, **json.loads(Path(path).read_text()))
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """The settings a ``config.json`` holds; a field of the wrong type is one line
+        naming it and the rule (values are then checked by :meth:`validate`)."""
+        data = json.loads(Path(path).read_text())
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a {type(data).__name__}, not an object; rule: a config.json written by tsenas")
+        data = dict(BEFORE_FIELD, **data)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        for name, value in data.items():
+            if name in fields:
+                _check_type(fields[name], value, path)
+        return cls(**{k: v for k, v in data.items() if k in fields})
 
 
 _GENERATED_INIT = SearchConfig.__init__
@@ -163,6 +171,26 @@ def _init_with_preset(self, *args, **kwargs):
 
 
 SearchConfig.__init__ = _init_with_preset
+
+def _check_type(f: dataclasses.Field, value, where) -> None:
+    """A config.json value must have its field's type (JSON has no other check)."""
+    import math
+
+    kind = f.metadata["kind"]
+    if value is None and f.default is None:
+        return
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = {"flag": isinstance(value, bool),
+          "float": number,
+          "alpha": number or value == "noise",
+          "str": isinstance(value, str) and (f.metadata["choices"] is None or value in f.metadata["choices"])}.get(
+        kind, isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2 ** 63)
+    if not ok:
+        want = {"flag": "true or false", "float": "a finite number", "alpha": "a number or 'noise'",
+                "str": f"one of {', '.join(f.metadata['choices'])}" if f.metadata["choices"] else "a string"}.get(
+            kind, "an integer")
+        raise ValueError(f"{where}: {f.name}={value!r}; rule: {want}" + (" or null" if f.default is None else ""))
+
 
 #: Settings whose default changed after they were added: a config.json written before
 #: the field existed ran with this value, and resumes with it.

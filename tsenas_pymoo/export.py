@@ -4,12 +4,14 @@ saved network for inference (normalization included)."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Sequence
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .evaluation.augment import Augment, make_augment
@@ -59,8 +61,16 @@ def load_genotype(path: str | Path) -> tuple[FineGenome, dict[str, Any]]:
     missing = [k for k in ("cells", "input_shape", "num_classes", "init_channels") if k not in data]
     if missing:
         raise ValueError(f"genotype file {path}: missing {', '.join(missing)}; rule: as written by tsenas")
-    unknown = sorted({op for cell in data["cells"] if isinstance(cell, dict) for n in cell.get("nodes") or []
-                      if isinstance(n, dict) for op in n.get("ops") or [] if op not in OP_CODES})
+    cells = data["cells"]
+    if not (isinstance(cells, list) and cells and all(
+            isinstance(c, dict) and isinstance(c.get("nodes"), list) and all(
+                n is None or (isinstance(n, dict) and isinstance(n.get("ops"), list) and len(n["ops"]) == 2
+                              and isinstance(n.get("inputs"), list) and len(n["inputs"]) == 2)
+                for n in c["nodes"]) for c in cells)):
+        raise ValueError(f"genotype file {path}: cells is malformed; rule: a list of cells, each with nodes of two "
+                         f"inputs and two ops (as written by tsenas)")
+    unknown = sorted({str(op) for cell in cells for n in cell["nodes"] if n is not None for op in n["ops"]
+                      if not isinstance(op, str) or op not in OP_CODES})
     if unknown:
         raise ValueError(f"genotype file {path}: unknown op {', '.join(map(repr, unknown))}; rule: one of "
                          f"{', '.join(OP_CODES)}")
@@ -74,8 +84,32 @@ def load_genotype(path: str | Path) -> tuple[FineGenome, dict[str, Any]]:
             frees.append(int(cell["inputs"][0]))
     except (KeyError, TypeError, IndexError, ValueError) as err:
         raise ValueError(f"genotype file {path}: cell entry is malformed ({err!r}); rule: as written by tsenas") from err
+    _check_settings(data, path)
     genome = FineGenome(tuple(frees), tuple(cells)).validate(input_shape=data.get("input_shape"))
     return genome, data
+
+
+def _check_settings(data: dict, path: Path) -> None:
+    """The network settings of a genotype file: one line naming the field and the rule."""
+    def whole(value, lo, hi):
+        return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+    shape = data["input_shape"]
+    if not (isinstance(shape, list) and len(shape) == 3 and whole(shape[0], 1, 64)
+            and all(whole(v, 1, 4096) for v in shape[1:])):
+        raise ValueError(f"genotype file {path}: input_shape={shape!r}; rule: [channels 1-64, height, width "
+                         f"1-4096]")
+    for name, hi in (("num_classes", 100_000), ("init_channels", 4096)):
+        if not whole(data[name], 1 if name == "num_classes" else 2, hi):
+            raise ValueError(f"genotype file {path}: {name}={data[name]!r}; rule: an integer from "
+                             f"{1 if name == 'num_classes' else 2} to {hi}")
+    stats = data.get("normalization")
+    if stats is not None and not (isinstance(stats, dict) and all(
+            isinstance(stats.get(k), list) and len(stats[k]) == shape[0] and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in stats[k])
+            for k in ("mean", "std")) and all(v > 0 for v in stats["std"])):
+        raise ValueError(f"genotype file {path}: normalization is malformed; rule: mean and std lists of one finite "
+                         f"number per channel, std > 0")
 
 
 def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: int = 50, init_channels: int = 16,
@@ -171,7 +205,17 @@ def load_network(genotype_path: str | Path, weights_path: str | Path | None = No
     genome, meta = load_genotype(genotype_path)
     network = build_network(genome, meta["input_shape"], meta["num_classes"], meta["init_channels"])
     if weights_path is not None:
-        network.load_state_dict(load_file(str(weights_path)))
+        try:
+            state = load_file(str(weights_path))
+        except (SafetensorError, OSError) as err:
+            raise ValueError(f"{weights_path} cannot be read as safetensors ({err}); rule: the weights file tsenas "
+                             f"wrote (train again to make a new one)") from None
+        try:
+            network.load_state_dict(state)
+        except RuntimeError as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else "shapes differ"
+            raise ValueError(f"{weights_path} does not fit the network of {genotype_path} ({first}); rule: the "
+                             f"weights and genotype of one run") from None
     stats = meta.get("normalization")
     if not normalize or not stats:
         return network

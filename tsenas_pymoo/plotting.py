@@ -10,6 +10,7 @@ session (Jupyter included) as it was. ``fig.savefig(...)`` writes it; in Jupyter
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,6 +28,34 @@ def _figure(ax, figsize=(6, 4)):
     return fig, fig.add_subplot()
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_record(record, where: str) -> None:
+    """One line naming the field and the rule for a log line the plots cannot read."""
+    rule = "rule: a log written by tsenas search"
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: a {type(record).__name__}, not an object; {rule}")
+    for name in ("n_gen", "best_accuracy", "mean_accuracy"):
+        if not _number(record.get(name)):
+            raise ValueError(f"{where}: {name}={record.get(name)!r}; rule: a finite number (a log written by "
+                             f"tsenas search)")
+    if record.get("stage", 1) not in (1, 2):
+        raise ValueError(f"{where}: stage={record.get('stage')!r}; rule: 1 or 2")
+    population = record.get("population", [])
+    if not isinstance(population, list) or not all(
+            isinstance(p, list) and len(p) == 2 and _number(p[0]) and (p[1] is None or _number(p[1]))
+            for p in population):
+        raise ValueError(f"{where}: population is not a list of [accuracy, params] pairs; {rule}")
+    for name in ("front",):
+        if name in record and not (isinstance(record[name], list) and all(
+                isinstance(p, list) and len(p) == 2 and all(map(_number, p)) for p in record[name])):
+            raise ValueError(f"{where}: {name} is not a list of [error, cost] pairs; {rule}")
+    if "hypervolume" in record and not _number(record["hypervolume"]):
+        raise ValueError(f"{where}: hypervolume={record['hypervolume']!r}; rule: a finite number")
+
+
 def generation_records(source: Any) -> list[dict]:
     """The per-generation records of a Result, callback, run directory or records list."""
     if isinstance(source, (str, Path)):
@@ -39,6 +68,8 @@ def generation_records(source: Any) -> list[dict]:
             raise ValueError(f"{log}: a line is not JSON ({err}); rule: a log written by tsenas search") from None
         if not records:
             raise ValueError(f"{log} is empty; rule: plot after the search's first generation has finished")
+        for line, record in enumerate(records, start=1):
+            _check_record(record, f"{log} line {line}")
         return records
     if hasattr(source, "records"):
         return list(source.records)

@@ -188,11 +188,11 @@ class SearchRun:
         _refuse_newer(self.checkpoint_path, stamp.get("format", 1), stamp.get("version"))
         return algorithm
 
-    def _algorithm(self, evaluator: TorchEvaluator) -> TSENAS:
+    def _algorithm(self, evaluator: TorchEvaluator, loaded: TSENAS | None = None) -> TSENAS:
         c = self.config
         runner = self._runner()
-        if self.resuming and self.checkpoint_path.exists():
-            algorithm = self._load_checkpoint()
+        if loaded is not None:
+            algorithm = loaded
             algorithm.problem.evaluator = evaluator
             if runner is not None:
                 algorithm.problem.elementwise_runner = algorithm.fine_problem.elementwise_runner = runner
@@ -252,6 +252,8 @@ class SearchRun:
         if self.thread_policy is None:
             threads = recorded_threads(self._saved_config())
             self.thread_policy = apply_policy(choose_policy(threads, self.config.wait_policy))
+        # the checkpoint is verified and read before anything in the folder is written
+        loaded = self._load_checkpoint() if self.resuming and self.checkpoint_path.exists() else None
         evaluator = self._evaluator()
         self._record_threads(driver=self.thread_policy)  # writes config.json on a new run
         evaluator.progress = self.progress
@@ -260,7 +262,7 @@ class SearchRun:
             info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
             log.info("SuperNet: %d epochs, status %s, %d units exported", info["epochs"], info["status"], info["units"])
             _atomic_write(marker, json.dumps({k: v for k, v in info.items()}).encode())
-        algorithm = self._algorithm(evaluator)
+        algorithm = self._algorithm(evaluator, loaded)
         log_path = self.dir / "log.jsonl"
         done = algorithm.n_iter - 1 if algorithm.is_initialized else 0
         if done:

@@ -78,7 +78,8 @@ class Archive:
             conn.execute(SCHEMA)
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('tsenas_version', ?)", (__version__,))
-            conn.execute(f"PRAGMA user_version = {FORMAT}")
+            if version != FORMAT:  # no write (and no change to the file) when it already says so
+                conn.execute(f"PRAGMA user_version = {FORMAT}")
             self._conn = conn
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(evaluations)")}
             for name, sql_type in ADDED.items():
@@ -86,11 +87,14 @@ class Archive:
                     self._conn.execute(f"ALTER TABLE evaluations ADD COLUMN {name} {sql_type}")
         return self._conn
 
-    @staticmethod
-    def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    def _decode(self, row: dict[str, Any]) -> dict[str, Any]:
         for name in JSON_COLUMNS:
             if isinstance(row.get(name), str):
-                row[name] = json.loads(row[name])
+                try:
+                    row[name] = json.loads(row[name])
+                except ValueError:
+                    raise ValueError(f"{self.path}: row {row.get('key', '?')!r}, column {name}: not JSON; rule: "
+                                     f"rows written by tsenas (restore the archive from a copy)") from None
         return row
 
     def get(self, key: str) -> dict[str, Any] | None:

@@ -1,0 +1,114 @@
+"""Random-kill soak: one search killed with SIGKILL at random moments, resumed after each.
+
+Where ``fault_injection.py`` kills at named points, this kills at moments drawn from a
+seed: the delay after each (re)start is uniform between ``--min-delay`` and
+``--max-delay`` seconds, so kills land during start-up, training, SQLite writes,
+safetensors writes, checkpointing and Dask's start and shutdown alike. The whole process
+group is killed (as a batch scheduler does), workers included. After the last kill the
+search runs to its end and is compared with an uninterrupted run: best genome and
+accuracy, every archive row (key, accuracy, status), ``log.jsonl`` (less the process's
+own counters) and the files written at the end. A kill that found the search already
+finished does not count.
+
+    python benchmarks/soak.py                         # 20 kills, then 5 with --workers 2
+    python benchmarks/soak.py --kills 5 --workers-kills 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("fault_injection", ROOT / "benchmarks" / "fault_injection.py")
+fault_injection = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fault_injection)
+
+TINY = ["--dataset", "digits", "--train-subset", "400", "--pop-size", "4", "--fine-size", "2", "--stage1-gens", "4",
+        "--stage2-gens", "3", "--epochs", "1", "--init-channels", "4", "--supernet-epochs", "1", "--final-epochs", "1",
+        "--n-max", "4", "--seed", "7", "--batch-size", "64", "--threads", "1", "-q"]
+
+
+def _start(args: list[str]) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.pop("TSENAS_FAULT", None)
+    return subprocess.Popen([sys.executable, "-m", "tsenas_pymoo.cli", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+
+
+def soak(workdir: Path, kills: int, seed: int, extra: list[str], min_delay: float, max_delay: float) -> dict:
+    """Kill one search ``kills`` times at seeded random moments; compare with a whole run."""
+    reference = workdir / "reference"
+    start = time.perf_counter()
+    whole = fault_injection.cli("search", "--out", str(reference), *TINY, *extra)
+    if whole.returncode:
+        raise RuntimeError(whole.stderr[-2000:])
+    reference_s = time.perf_counter() - start
+    run = workdir / "soaked"
+    rng = np.random.default_rng(seed)
+    delays, landed, attempts = [], 0, 0
+    while landed < kills and attempts < 10 * kills:
+        attempts += 1
+        args = ["search", "--resume", str(run), "-q"] if (run / "config.json").exists() else \
+            ["search", "--out", str(run), *TINY, *extra]
+        proc = _start(args)
+        delay = float(rng.uniform(min_delay, max_delay))
+        try:
+            proc.wait(timeout=delay)
+            finished = True
+        except subprocess.TimeoutExpired:
+            finished = False
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            landed += 1
+            delays.append(round(delay, 2))
+        if finished:
+            if proc.returncode != 0:
+                return {"error": proc.stderr.read()[-2000:], "kills": landed, "delays": delays}
+            break  # the search ended before this kill: the remaining kills cannot land
+    final = fault_injection.cli("search", "--resume", str(run), "-q")
+    result = {"kills": landed, "attempts": attempts, "delays": delays, "reference_seconds": reference_s,
+              "resumed_ok": final.returncode == 0, "options": TINY + extra}
+    if final.returncode:
+        result["error"] = final.stderr[-2000:]
+        return result
+    got, expected = fault_injection.state(run), fault_injection.state(reference)
+    result.update({k: got[k] == expected[k] for k in ("best", "rows", "log", "files")})
+    result["identical"] = all(result[k] for k in ("best", "rows", "log", "files"))
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--workers-kills", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--min-delay", type=float, default=1.0)
+    parser.add_argument("--max-delay", type=float, default=9.0)
+    args = parser.parse_args(argv)
+    out = {"command": "python benchmarks/soak.py " + " ".join(argv or sys.argv[1:]), "seed": args.seed,
+           "cores": len(os.sched_getaffinity(0))}
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        out["serial"] = soak(Path(tmp) / "serial", args.kills, args.seed, [], args.min_delay, args.max_delay)
+        print(json.dumps(out["serial"]), flush=True)
+        if args.workers_kills:
+            out["workers"] = soak(Path(tmp) / "workers", args.workers_kills, args.seed + 1, ["--workers", "2"],
+                                  args.min_delay + 4, args.max_delay + 8)  # Dask start-up takes seconds
+            print(json.dumps(out["workers"]), flush=True)
+    out["wall_seconds"] = time.perf_counter() - start
+    (ROOT / "benchmarks" / "results" / "soak.json").write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
