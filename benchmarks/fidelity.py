@@ -252,14 +252,18 @@ def _table(records, setting, score, keys, seeds):
     return np.array([row for row in rows if None not in row], dtype=float)
 
 
-def proxy_cost(records, setting, score) -> float:
+def proxy_cost(records, setting, score, share: bool = False) -> float:
     """Median seconds per network on one thread: training plus the scoring of the images
-    this score uses."""
+    this score uses (``share``: the median share of it that is scoring, forward passes
+    only)."""
     rows = [r for r in records if r["setting"] == setting]
     quiet = [r for r in rows if r.get("load", 99) <= r.get("cores", 2) + 0.5]  # only the two workers ran
     rows = quiet if len(quiet) >= 5 else rows
     n = SETTINGS[setting]["train"] // 9 if score == "split" else (int(score) if score.isdigit() else 1)
-    return float(np.median([r["train_s"] + r["score_s"] * min(1.0, n / r["scored"]) for r in rows]))
+    scoring = [r["score_s"] * min(1.0, n / r["scored"]) for r in rows]
+    if share:
+        return float(np.median([sc / (r["train_s"] + sc) for sc, r in zip(scoring, rows)]))
+    return float(np.median([r["train_s"] + sc for sc, r in zip(scoring, rows)]))
 
 
 def summarize(records: list[dict]) -> dict:
@@ -296,6 +300,7 @@ def summarize(records: list[dict]) -> dict:
             if len(keys) < 5:
                 continue
             row["seconds"] = proxy_cost(records, name, score)
+            row["scoring_share"] = proxy_cost(records, name, score, share=True)
             row["steps"] = int(np.median([r["steps"] for r in records if r["setting"] == name]))
             row.update(rank_fidelity([first[k] for k in keys], [target_mean[k] for k in keys]))
             seeds = _table(records, name, score, icc, (0, 1, 2))

@@ -142,3 +142,13 @@ def test_baselines_table_tests_the_searched_network_against_each_baseline(digits
     assert p[baselines.SEARCHED] is None
     assert p[baselines.BASELINES[0]] == pytest.approx(0.05)  # lower on every seed: the smallest p of 3 vs 3
     assert p[baselines.BASELINES[1]] == pytest.approx(0.5, abs=0.1)  # the same errors: no evidence
+
+
+def test_every_results_file_names_its_selection_and_report_splits():
+    import json
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    for path in sorted(results.glob("*.json")):
+        splits = json.loads(path.read_text()).get("splits")
+        assert isinstance(splits, dict) and splits.get("selection") and splits.get("report"), path.name
