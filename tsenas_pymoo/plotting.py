@@ -43,7 +43,7 @@ def _check_record(record, where: str) -> None:
                              f"tsenas search)")
     if record.get("stage", 1) not in (1, 2):
         raise ValueError(f"{where}: stage={record.get('stage')!r}; rule: 1 or 2")
-    population = record.get("population", [])
+    population = record.get("population")
     if not isinstance(population, list) or not all(
             isinstance(p, list) and len(p) == 2 and _number(p[0]) and (p[1] is None or _number(p[1]))
             for p in population):

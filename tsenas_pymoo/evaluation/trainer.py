@@ -47,7 +47,10 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     """CUDA when present unless ``device`` forces one ("cpu", "cuda", "cuda:1", ...)."""
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r}; rule: cpu, cuda or cuda:N") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r}: CUDA is not available here; rule: use 'cpu' or leave it unset")
     return dev
