@@ -16,6 +16,7 @@ _SOURCES = {
     ".algorithm": ("TSENAS", "BestAccuracyCallback"),
     ".export": ("load_genotype", "load_network", "save_genotype", "train_final"),
     ".fine_problem": ("FineSearchProblem",),
+    ".mixed_problem": ("TSENASMixedProblem",),
     ".plotting": ("plot_cell", "plot_cells", "plot_convergence", "plot_hypervolume", "plot_pareto",
                   "plot_trajectory"),
     ".formats": ("check_export", "export_model", "load_exported"),
