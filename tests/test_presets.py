@@ -40,6 +40,8 @@ def test_preset_round_trips_through_config_json_even_if_the_preset_changes_later
     monkeypatch.setitem(presets.PRESETS, "tiny", {"dataset": "digits", "epochs": 9, "init_channels": 32})
     again = SearchConfig.from_json(path)
     assert again == config and (again.epochs, again.init_channels, again.val_size) == (1, 4, 300)
+    monkeypatch.delitem(presets.PRESETS, "tiny")  # a later version dropped the preset: the run still resumes
+    assert SearchConfig.from_json(path) == config
 
 
 def test_a_search_under_a_preset_resumes_with_its_settings(tmp_path, monkeypatch):

@@ -165,6 +165,8 @@ def _init_with_preset(self, *args, **kwargs):
     if self.preset is None:
         return
     given = set(kwargs) | {f.name for f in dataclasses.fields(self)[:len(args)]}
+    if given >= {f.name for f in dataclasses.fields(self)}:
+        return  # every value given (a config.json): it resumes as it ran, even if the preset changed or went
     for name, value in preset_values(self.preset).items():
         if name not in given:
             setattr(self, name, value)
@@ -179,6 +181,8 @@ def _check_type(f: dataclasses.Field, value, where) -> None:
     kind = f.metadata["kind"]
     if value is None and f.default is None:
         return
+    if f.name == "preset" and isinstance(value, str):
+        return  # any name: the values it set are in the file, so a preset renamed or gone since does not matter
     number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     ok = {"flag": isinstance(value, bool),
           "float": number,
