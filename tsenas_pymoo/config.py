@@ -41,6 +41,12 @@ class SearchConfig:
     val_size: int | None = _option(None, "proxy: score fitness on a validation pool of N training images the "
                                    "training subset does not use (default: a tenth of the subset, split off)", "positive")
     seed: int = _option(0, "seeds every random draw (operators, initialization, batches)", "int")
+    algorithm: str = _option("tsenas", "the search: TS-ENAS (Alg. 1), or pymoo's MixedVariableGA (ga), NSGA-II "
+                             "(nsga2, two objectives), DE (de) or random search over Alg. 3 samples (random)",
+                             choices=("tsenas", "ga", "nsga2", "de", "random"))
+    budget: int | None = _option(None, "stop after this many networks trained (archive answers are free), any "
+                                 "algorithm (default: the generations below; a stock algorithm runs "
+                                 "1 + stage1-gens + stage2-gens generations of pop-size)", "positive")
     pop_size: int = _option(8, "P, stage-1 population", "positive")
     fine_size: int = _option(4, "S, stage-2 population", "positive")
     stage1_gens: int = _option(4, "T0, stage-1 offspring generations after the initial population", "positive")
@@ -110,7 +116,10 @@ class SearchConfig:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
         if self.alpha != "noise" and not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
             raise ValueError(f"alpha={self.alpha!r}; rule: an accuracy difference >= 0, or 'noise'")
-        for name in ("train_subset", "resolution", "val_size", "threads", "fine_cells"):
+        from .stock import check_choice
+
+        check_choice(self.algorithm, tuple(self.objectives.split(",")))
+        for name in ("train_subset", "resolution", "val_size", "threads", "fine_cells", "budget"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
                                  f"(full data, full resolution, usable cores)")

@@ -28,13 +28,16 @@ from typing import Any
 import dill
 import numpy as np
 
+from pymoo.core.algorithm import Algorithm
+
 from . import __version__, faults
-from .algorithm import TSENAS
+from .algorithm import TSENAS, best_first
 from .config import SearchConfig
 from .evaluation.data import load_dataset
 from .evaluation.evaluator import TorchEvaluator
 from .export import normalization, save_genotype, train_final
 from .problem import TSENASProblem
+from .stock import TrainingBudget
 from .threads import apply_policy, choose_policy, recorded_threads
 from .trust import seal, verify
 
@@ -65,6 +68,11 @@ def _refuse_newer(what, fmt, version) -> None:
 #: Errors that mean the run directory cannot take more data (read-only, full, no quota).
 _NO_ROOM = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
 _NO_ROOM_SQLITE = re.compile(r"disk is full|readonly database|disk I/O error")
+
+
+def _problem_core(problem):
+    """The problem that holds the evaluator (a mixed-variable problem wraps one)."""
+    return problem.__dict__.get("base", problem)
 
 
 def _tidy_output(bar):
@@ -136,7 +144,9 @@ class SearchRun:
                             resolution=c.resolution, val_size=c.val_size)
         return TorchEvaluator(data, epochs=c.epochs, init_channels=c.init_channels, batch_size=c.batch_size,
                               lr=c.lr, store=self.dir / "store", archive=self.dir / "archive.sqlite",
-                              device=c.device, seed=c.seed, augment=c.augment, inheritance=c.inheritance,
+                              device=c.device, seed=c.seed, augment=c.augment,
+                              # a stock algorithm trains every network from scratch: it has no lineage
+                              inheritance=c.inheritance if c.algorithm == "tsenas" else "none",
                               warm_start=c.warm_start())
 
     def _runner(self):
@@ -181,30 +191,46 @@ class SearchRun:
             raise ValueError(f"{self.checkpoint_path} cannot be read ({type(err).__name__}: {err}); rule: delete "
                              f"it and --resume again: the search restarts and every network already trained is "
                              f"answered from archive.sqlite") from None
-        if not isinstance(algorithm, TSENAS):
+        if not isinstance(algorithm, Algorithm):
             raise ValueError(f"{self.checkpoint_path} holds a {type(algorithm).__name__}, not a TSENAS search; "
                              f"rule: a checkpoint written by tsenas search")
         stamp = algorithm.data.get("tsenas") or {}
         _refuse_newer(self.checkpoint_path, stamp.get("format", 1), stamp.get("version"))
         return algorithm
 
-    def _algorithm(self, evaluator: TorchEvaluator, loaded: TSENAS | None = None) -> TSENAS:
+    def _algorithm(self, evaluator: TorchEvaluator, loaded: Algorithm | None = None) -> Algorithm:
         c = self.config
         runner = self._runner()
         if loaded is not None:
             algorithm = loaded
-            algorithm.problem.evaluator = evaluator
+            _problem_core(algorithm.problem).evaluator = evaluator
             if runner is not None:
-                algorithm.problem.elementwise_runner = algorithm.fine_problem.elementwise_runner = runner
+                algorithm.problem.elementwise_runner = runner
+                if hasattr(algorithm, "fine_problem"):
+                    algorithm.fine_problem.elementwise_runner = runner
             return algorithm
         extra = {} if runner is None else {"elementwise_runner": runner}
+        termination = None if c.budget is None else TrainingBudget(self.dir / "archive.sqlite", c.budget)
+        if c.algorithm != "tsenas":
+            from .stock import GenerationLog, make_algorithm, make_problem
+
+            problem = make_problem(c.algorithm, evaluator, n_min=c.n_min, n_max=c.n_max,
+                                   objectives=tuple(c.objectives.split(",")))
+            _problem_core(problem).exclude_from_serialization = ["evaluator"]
+            if runner is not None:
+                problem.elementwise_runner = runner
+            algorithm = make_algorithm(c.algorithm, c.pop_size)
+            algorithm.setup(problem, termination=termination or ("n_gen", 1 + c.stage1_gens + c.stage2_gens),
+                            seed=c.seed, verbose=self.verbose, callback=GenerationLog())
+            return algorithm
         problem = TSENASProblem(evaluator, n_min=c.n_min, n_max=c.n_max, exclude_from_serialization=["evaluator"],
                                 objectives=tuple(c.objectives.split(",")), **extra)
         algorithm = TSENAS(pop_size=c.pop_size, n_fine=c.fine_size, stage1_gens=c.stage1_gens,
                            stage2_gens=c.stage2_gens, alpha=c.alpha, update_every=c.update_every,
                            reevaluate=c.reevaluate, fine_cells=c.fine_cells, mutate_offspring=c.mutate_offspring,
                            carry_connections=c.carry_connections, remake_known=c.remake_known)
-        algorithm.setup(problem, seed=c.seed, verbose=self.verbose)
+        algorithm.setup(problem, seed=c.seed, verbose=self.verbose,
+                        **({} if termination is None else {"termination": termination}))
         return algorithm
 
     def run(self) -> dict[str, Any]:
@@ -258,7 +284,8 @@ class SearchRun:
         self._record_threads(driver=self.thread_policy)  # writes config.json on a new run
         evaluator.progress = self.progress
         marker = self.dir / "store" / "supernet.json"
-        if self.config.supernet_epochs and evaluator.store is not None and not marker.exists():
+        if self.config.supernet_epochs and evaluator.store is not None and not marker.exists() \
+                and self.config.algorithm == "tsenas":
             info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
             log.info("SuperNet: %d epochs, status %s, %d units exported", info["epochs"], info["status"], info["units"])
             _atomic_write(marker, json.dumps({k: v for k, v in info.items()}).encode())
@@ -298,7 +325,6 @@ class SearchRun:
     def _rescore(self, algorithm, evaluator):
         """The top ``rescore_top`` of the last population, retrained from scratch
         ``rescore_seeds`` times each (archived in rescore.sqlite); the best mean wins."""
-        from .algorithm import best_first
         from .evaluation.rescore import rescore
 
         pop = algorithm.pop
@@ -309,12 +335,14 @@ class SearchRun:
 
     def _finish(self, algorithm, evaluator) -> dict[str, Any]:
         c = self.config
-        res = algorithm.result()
-        best_x, best_f = np.atleast_2d(res.X)[0], np.atleast_2d(res.F)[0]  # 2-D with two objectives
-        best = algorithm.problem.decode(best_x)
+        algorithm.result()
+        opt = algorithm.opt  # the best, or the front with two objectives: its most accurate one
+        winner = opt[best_first(opt)[0]]
+        best_f = np.atleast_1d(winner.F)
+        best = algorithm.problem.decode(winner.X)
         summary = {"best_genome": best.key(), "best_val_accuracy": float(1 - best_f[0]),
                    "search_pick": best.key(), "generations": len(algorithm.data["generations"]),
-                   "evaluations": len(evaluator.archive), "stage2_start": algorithm.stage2_start}
+                   "evaluations": len(evaluator.archive), "stage2_start": getattr(algorithm, "stage2_start", None), "algorithm": self.config.algorithm}
         if c.rescore_top:
             best, summary["rescore"] = self._rescore(algorithm, evaluator)
             summary["best_genome"] = best.key()

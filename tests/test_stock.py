@@ -1,0 +1,58 @@
+"""`--algorithm`: pymoo's own algorithms in a run directory, end to end on digits, with the
+same log, archive, checkpoint, resume, plots and best_genotype.json as TS-ENAS."""
+
+import json
+
+import pytest
+
+from tsenas_pymoo import faults
+from tsenas_pymoo.config import SearchConfig
+from tsenas_pymoo.runner import SearchRun
+
+SMALL = dict(dataset="digits", train_subset=600, pop_size=4, fine_size=2, stage1_gens=2, stage2_gens=0, n_min=3,
+             n_max=5, epochs=1, init_channels=4, supernet_epochs=1, final_epochs=1, batch_size=64, threads=1,
+             device="cpu", seed=2)
+
+
+def _config(algorithm, **extra):
+    objectives = "error,params" if algorithm == "nsga2" else "error"
+    return SearchConfig(**dict(SMALL, algorithm=algorithm, objectives=objectives, **extra))
+
+
+@pytest.mark.parametrize("algorithm", ["ga", "nsga2", "de", "random"])
+def test_a_stock_algorithm_runs_in_a_run_directory_and_resumes_to_the_same_end(algorithm, tmp_path, monkeypatch):
+    whole = SearchRun(tmp_path / "whole", _config(algorithm), progress=False).run()
+    assert whole["algorithm"] == algorithm and (tmp_path / "whole" / "best_genotype.json").exists()
+    log = [json.loads(line) for line in (tmp_path / "whole" / "log.jsonl").read_text().splitlines()]
+    assert len(log) == 3 and all(r["stage"] == 1 for r in log)  # 1 + stage1_gens generations
+    assert not (tmp_path / "whole" / "store" / "supernet.json").exists()  # no SuperNet for a stock algorithm
+
+    class Cut(Exception):
+        pass
+
+    seen = []
+
+    def cut_after_second_checkpoint(name):
+        seen.append(name)
+        if seen.count("checkpoint") == 2:
+            raise Cut()
+
+    monkeypatch.setattr(faults, "point", cut_after_second_checkpoint)
+    with pytest.raises(Cut):
+        SearchRun(tmp_path / "cut", _config(algorithm), progress=False).run()
+    monkeypatch.undo()
+    resumed = SearchRun.resume(tmp_path / "cut", progress=False).run()
+    assert resumed["best_genome"] == whole["best_genome"]
+    assert resumed["best_val_accuracy"] == whole["best_val_accuracy"]
+
+
+def test_a_training_budget_ends_any_algorithm(tmp_path):
+    summary = SearchRun(tmp_path / "run", _config("random", budget=6, stage1_gens=50), progress=False).run()
+    assert 6 <= summary["evaluations"] < 6 + SMALL["pop_size"]  # stops at the first generation past the budget
+
+
+def test_algorithm_and_objectives_must_fit():
+    with pytest.raises(ValueError, match="algorithm='nsga2'; rule: two objectives"):
+        SearchConfig(algorithm="nsga2").validate()
+    with pytest.raises(ValueError, match="algorithm='ga' is single-objective"):
+        SearchConfig(algorithm="ga", objectives="error,params").validate()

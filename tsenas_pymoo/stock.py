@@ -1,0 +1,117 @@
+"""Swapping algorithms as a user does: pymoo's own algorithms on the TS-ENAS space.
+
+``tsenas search --algorithm NAME`` (``SearchConfig.algorithm``) runs one of:
+
+* ``tsenas``: Alg. 1 (``algorithm.TSENAS``), the default;
+* ``ga``: pymoo's ``MixedVariableGA`` on :class:`~tsenas_pymoo.mixed_problem.TSENASMixedProblem`
+  (cell codes as categories, free inputs bounded, the chain length explicit);
+* ``nsga2``: the same with NSGA-II's rank-and-crowding survival (two objectives:
+  ``--objectives error,params`` or ``error,macs``);
+* ``de``: pymoo's ``DE`` on the integer vector with ``GenomeRepair`` (DE needs numbers);
+* ``random``: pymoo's ``RandomSearch`` drawing Alg. 3 samples.
+
+Each keeps the run directory, archive, resume, progress, plots and
+``best_genotype.json`` of a TS-ENAS run: :class:`GenerationLog` writes the same
+per-generation records into ``algorithm.data["generations"]``, and
+:class:`TrainingBudget` ends any of them after a number of networks trained (archive
+answers are free), counted from the run's archive so a resumed run counts what it did
+before.
+"""
+
+from __future__ import annotations
+
+from pymoo.core.callback import Callback
+from pymoo.core.termination import Termination
+
+from .algorithm import generation_record
+
+#: The names ``--algorithm`` takes.
+ALGORITHMS = ("tsenas", "ga", "nsga2", "de", "random")
+
+
+class GenerationLog(Callback):
+    """Appends each generation's record (:func:`~tsenas_pymoo.algorithm.generation_record`)
+    to ``algorithm.data["generations"]``, as TS-ENAS does itself, so the run
+    directory's log, plots and resume treat every algorithm alike."""
+
+    def notify(self, algorithm):
+        records = algorithm.data.setdefault("generations", [])
+        records.append(generation_record(algorithm))
+        algorithm.data["best_accuracy"] = max(r["best_accuracy"] for r in records)
+
+
+class TrainingBudget(Termination):
+    """Done once ``budget`` networks were trained in this run (its archive's rows), or
+    after ``stall`` generations that trained nothing new."""
+
+    n_max_gen = None  # no generation count: the progress bar shows generations without a total
+
+    def __init__(self, archive_path, budget: int, stall: int = 30):
+        super().__init__()
+        self.archive_path, self.budget, self.stall = str(archive_path), int(budget), stall
+        self.last, self.idle = -1, 0
+
+    def used(self) -> int:
+        import sqlite3
+
+        with sqlite3.connect(self.archive_path) as conn:
+            return conn.execute("SELECT COUNT(*) FROM evaluations WHERE key NOT LIKE '%#%'").fetchone()[0]
+
+    def _update(self, algorithm):
+        used = self.used()
+        self.idle = self.idle + 1 if used == self.last else 0
+        self.last = used
+        return 1.0 if self.idle >= self.stall else min(1.0, used / self.budget)
+
+
+def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:
+    """One line naming the rule when an algorithm cannot run these objectives."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm={algorithm!r}; rule: one of {', '.join(ALGORITHMS)}")
+    if algorithm == "nsga2" and len(objectives) != 2:
+        raise ValueError("algorithm='nsga2'; rule: two objectives (--objectives error,params or error,macs)")
+    if algorithm in ("ga", "de", "random") and len(objectives) != 1:
+        raise ValueError(f"algorithm={algorithm!r} is single-objective; rule: --objectives error, or "
+                         f"--algorithm nsga2 or tsenas for two")
+
+
+def make_problem(algorithm: str, evaluator, **kwargs):
+    """The problem an algorithm searches: the mixed-variable form for ga and nsga2, the
+    integer vector for de and random (and TS-ENAS)."""
+    if algorithm in ("ga", "nsga2"):
+        from .mixed_problem import TSENASMixedProblem
+
+        return TSENASMixedProblem(evaluator, **kwargs)
+    from .problem import TSENASProblem
+
+    return TSENASProblem(evaluator, **kwargs)
+
+
+def make_algorithm(algorithm: str, pop_size: int):
+    """pymoo's class for a stock algorithm, at population ``pop_size`` (pymoo's defaults
+    for everything else: no tuning, for anyone)."""
+    if algorithm == "ga":
+        from pymoo.core.mixed import MixedVariableGA
+
+        return MixedVariableGA(pop_size=pop_size)
+    if algorithm == "nsga2":
+        from pymoo.core.mixed import MixedVariableGA
+        from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+
+        return MixedVariableGA(pop_size=pop_size, survival=RankAndCrowding())
+    if algorithm == "de":
+        from pymoo.algorithms.soo.nonconvex.de import DE
+
+        from .operators.repair import GenomeRepair
+
+        return DE(pop_size=pop_size, repair=GenomeRepair())
+    if algorithm == "random":
+        from pymoo.algorithms.soo.nonconvex.random_search import RandomSearch
+
+        from .operators.sampling import TSENASSampling
+
+        return RandomSearch(n_points_per_iteration=pop_size, sampling=TSENASSampling())
+    raise ValueError(f"algorithm={algorithm!r}; rule: one of {', '.join(a for a in ALGORITHMS if a != 'tsenas')}")
+
+
+__all__ = ["ALGORITHMS", "GenerationLog", "TrainingBudget", "check_choice", "make_algorithm", "make_problem"]
