@@ -55,3 +55,46 @@ def test_plot_cell_draws_edges_ops_and_pruned_nodes(tmp_path):
     Image.open(tmp_path / "cells.png").verify()
     with pytest.raises(ValueError, match="cell_index=9"):
         plot_cell(genome, 9)
+
+
+def _fake_run(folder, algorithm, best_per_gen, trained_per_gen):
+    """A run directory as a search leaves it: config.json, log.jsonl, archive rows per generation."""
+    import json
+
+    from tsenas_pymoo import NetworkGenome
+    from tsenas_pymoo.evaluation.archive import Archive
+
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"algorithm": algorithm}))
+    lines = [{"stage": 1, "n_gen": g, "best_accuracy": b, "mean_accuracy": b / 2, "population": [[b, 100.0]]}
+             for g, b in enumerate(best_per_gen, start=1)]
+    (folder / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    archive, i = Archive(folder / "archive.sqlite"), 0
+    for g, n in enumerate(trained_per_gen, start=1):
+        for _ in range(n):
+            i += 1
+            genome = NetworkGenome.from_cells([1, 2, 3, 4][: 1 + i % 4] or [1])
+            archive.put(f"k{i}", genome, {"accuracy": 0.5, "status": "ok", "generation": g})
+    archive.close()
+    return folder
+
+
+def test_compare_groups_runs_by_algorithm_with_median_and_band(tmp_path):
+    from tsenas_pymoo.cli import main
+    from tsenas_pymoo.plotting import plot_compare, run_curve
+
+    a = _fake_run(tmp_path / "ga1", "ga", [0.5, 0.7, 0.6], [4, 4, 4])
+    b = _fake_run(tmp_path / "ga2", "ga", [0.6, 0.6, 0.9], [4, 4, 4])
+    c = _fake_run(tmp_path / "ts", "tsenas", [0.4, 0.8, 0.8], [4, 2, 2])
+    curve = run_curve(a)
+    assert curve["best"] == [0.5, 0.7, 0.7] and curve["trained"] == [4, 8, 12] and curve["algorithm"] == "ga"
+    fig = plot_compare([a, b, c])
+    left = fig.axes[0]
+    labels = [line.get_label() for line in left.lines]
+    assert labels == ["ga (2 runs), median", "tsenas (1 run)"]
+    median = left.lines[0].get_ydata()
+    assert list(median) == pytest.approx([0.55, 0.65, 0.8])  # medians of the best so far
+    assert len(left.collections) == 1  # one band: the group with several runs
+    out = tmp_path / "cmp.png"
+    assert main(["plot", "--compare", str(a), str(b), str(c), "--out", str(out)]) == 0
+    Image.open(out).verify()

@@ -17,7 +17,7 @@ _SOURCES = {
     ".export": ("load_genotype", "load_network", "save_genotype", "train_final"),
     ".fine_problem": ("FineSearchProblem",),
     ".mixed_problem": ("TSENASMixedProblem",),
-    ".plotting": ("plot_cell", "plot_cells", "plot_convergence", "plot_hypervolume", "plot_pareto",
+    ".plotting": ("plot_cell", "plot_cells", "plot_compare", "plot_convergence", "plot_hypervolume", "plot_pareto",
                   "plot_trajectory"),
     ".formats": ("check_export", "export_model", "load_exported"),
     ".problem": ("TSENASProblem",),

@@ -168,8 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default=None)
     train.add_argument("--out", default=None, help="folder for genotype.json and weights.safetensors")
     _thread_options(train, WAIT_POLICIES)
-    plot = sub.add_parser("plot", help="write convergence.png and trajectory.png of a run directory")
-    plot.add_argument("run_dir")
+    plot = sub.add_parser("plot", help="write convergence.png and trajectory.png of a run directory; --compare: "
+                          "several runs on one figure")
+    plot.add_argument("run_dir", nargs="?", default=None)
+    plot.add_argument("--compare", nargs="+", metavar="RUN_DIR", default=None,
+                      help="runs to compare, grouped by algorithm (median and band over seeds)")
+    plot.add_argument("--out", default="compare.png", help="--compare: the figure to write")
     plot.add_argument("--cells", action="store_true", help="also draw each cell of the best network (cells.png)")
     describe = sub.add_parser("describe", help="a network's cells and cost: Table II codes or a genotype JSON")
     describe.add_argument("codes", nargs="+", help="Table II cell codes 1-8, one per cell; or a genotype JSON file "
@@ -426,8 +430,15 @@ def train(args) -> None:
 
 
 def plot(args) -> None:
-    from .plotting import save_plots
+    from .plotting import plot_compare, save_plots
 
+    if args.compare:
+        runs = ([args.run_dir] if args.run_dir else []) + args.compare
+        plot_compare(runs).savefig(args.out, dpi=120)
+        print(args.out)
+        return
+    if args.run_dir is None:
+        raise ValueError("tsenas plot: give RUN_DIR, or --compare RUN_DIR ...")
     for path in save_plots(args.run_dir, cells=args.cells):
         print(path)
 

@@ -118,6 +118,69 @@ def plot_convergence(source: Any, labels: Sequence[str] | None = None, ax=None):
     return fig
 
 
+def run_curve(run_dir: str | Path) -> dict:
+    """One run directory's convergence: its algorithm (config.json), and per generation
+    the best validation accuracy so far and the networks trained so far (archive rows up
+    to that generation; the SuperNet is not counted)."""
+    import sqlite3
+
+    run_dir = Path(run_dir)
+    records = generation_records(run_dir)
+    config = run_dir / "config.json"
+    try:
+        algorithm = json.loads(config.read_text()).get("algorithm", "tsenas") if config.is_file() else "tsenas"
+    except ValueError:
+        raise ValueError(f"{config}: not JSON; rule: a config.json written by tsenas search") from None
+    trained = []
+    archive = run_dir / "archive.sqlite"
+    if archive.is_file():
+        with sqlite3.connect(f"file:{archive}?mode=ro", uri=True) as conn:
+            generations = [g for (g,) in conn.execute("SELECT generation FROM evaluations") if g is not None]
+        trained = [sum(1 for g in generations if g <= r["n_gen"]) for r in records]
+    best = np.maximum.accumulate([r["best_accuracy"] for r in records])
+    return {"algorithm": str(algorithm), "generation": [r["n_gen"] for r in records], "best": best.tolist(),
+            "trained": trained}
+
+
+def plot_compare(run_dirs: Sequence[str | Path], ax=None):
+    """Several runs on one figure, grouped by algorithm: best validation accuracy so far
+    per generation (left) and per network trained (right); a group of several runs (seeds)
+    shows its median with the interquartile band."""
+    curves = [run_curve(d) for d in run_dirs]
+    if not curves:
+        raise ValueError("plot_compare: no run directories given; rule: at least one")
+    groups: dict[str, list[dict]] = {}
+    for curve in curves:
+        groups.setdefault(curve["algorithm"], []).append(curve)
+    fig = Figure(figsize=(10, 4)) if ax is None else ax[0].figure
+    axes = ax if ax is not None else fig.subplots(1, 2)
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"] * 10
+    for (name, runs), color in zip(sorted(groups.items()), colors):
+        for panel, key in zip(axes, ("generation", "trained")):
+            if any(not r[key] for r in runs):
+                continue
+            grid = np.unique(np.concatenate([r[key] for r in runs]))
+            # each run's best so far at every grid point: its last value at or before it
+            table = np.array([[r["best"][i] if (i := np.searchsorted(r[key], x, side="right") - 1) >= 0 else np.nan
+                               for x in grid] for r in runs])
+            label = f"{name} ({len(runs)} run{'s' if len(runs) > 1 else ''})"
+            if len(runs) == 1:
+                panel.step(grid, table[0], where="post", color=color, label=label)
+                continue
+            with np.errstate(all="ignore"):
+                low, mid, high = np.nanpercentile(table, [25, 50, 75], axis=0)
+            panel.step(grid, mid, where="post", color=color, label=f"{label}, median")
+            panel.fill_between(grid, low, high, step="post", color=color, alpha=0.2)
+    axes[0].set_xlabel("generation")
+    axes[1].set_xlabel("networks trained")
+    for panel in axes:
+        panel.set_ylabel("best validation accuracy so far")
+        panel.legend(fontsize=8)
+    fig.suptitle("Searches compared (median and interquartile band over seeds)")
+    fig.tight_layout()
+    return fig
+
+
 def plot_trajectory(source: Any, blocks: int = 5, ax=None):
     """Population accuracy vs parameters, coloured by blocks of generations (Fig. 4b)."""
     records = generation_records(source[0] if isinstance(source, (list, tuple)) and source
