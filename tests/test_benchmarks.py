@@ -152,3 +152,31 @@ def test_every_results_file_names_its_selection_and_report_splits():
     for path in sorted(results.glob("*.json")):
         splits = json.loads(path.read_text()).get("splits")
         assert isinstance(splits, dict) and splits.get("selection") and splits.get("report"), path.name
+
+
+def test_fidelity_choice_meets_the_goal_or_names_the_shortfall():
+    fidelity = load("fidelity")
+
+    def row(name, tau, icc, seconds):
+        return {"setting": name, "validation": "pool 10000", "kendall": tau, "seconds": seconds,
+                "repeatability": {"icc1": icc}}
+
+    rows = [row("cheap", 0.45, 0.70, 4), row("good", 0.65, 0.85, 12), row("better", 0.70, 0.90, 14),
+            row("too slow", 0.90, 0.95, 40)]
+    choice = fidelity.choose(rows)
+    assert choice["setting"] == "better" and choice["met"] and choice["shortfall"] == {}
+    short = fidelity.choose([row("cheap", 0.45, 0.70, 4), row("mid", 0.55, 0.82, 10), row("slow", 0.9, 0.9, 99)])
+    assert short["setting"] == "mid" and not short["met"] and short["shortfall"] == {"kendall": pytest.approx(0.05)}
+    assert fidelity.choose([row("slow", 0.9, 0.9, 99)]) is None
+
+
+def test_fidelity_tasks_put_the_repeatability_set_first_with_all_its_seeds():
+    fidelity = load("fidelity")
+    nets = [{"key": f"a{i}", "kind": "alg3"} for i in range(14)] + [{"key": f"e{i}", "kind": "edit"} for i in range(9)]
+    tasks = fidelity.tasks(nets)
+    icc = fidelity.icc_keys(nets)
+    per_icc = 2 + 3 * (len(fidelity.SETTINGS) - 1)
+    head = tasks[:len(icc) * per_icc]
+    assert {k for k, _, _ in head} == set(icc) and len(icc) == 20
+    assert sum(1 for k, s, seed in head if s == "target") == 2 * len(icc)
+    assert len(tasks) == len(set(tasks)) == len(icc) * per_icc + (len(nets) - len(icc)) * len(fidelity.SETTINGS)
