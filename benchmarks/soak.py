@@ -100,8 +100,8 @@ def main(argv=None):
     parser.add_argument("--min-delay", type=float, default=1.0)
     parser.add_argument("--max-delay", type=float, default=6.0)
     args = parser.parse_args(argv)
-    out = {"splits": SPLITS, "command": "python benchmarks/soak.py " + " ".join(argv or sys.argv[1:]), "seed": args.seed,
-           "cores": len(os.sched_getaffinity(0))}
+    out = {"splits": SPLITS, "command": "python benchmarks/soak.py " + " ".join(argv or sys.argv[1:]),
+           "seed": args.seed, "cores": len(os.sched_getaffinity(0))}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         out["serial"] = soak(Path(tmp) / "serial", args.kills, args.seed, [], args.min_delay, args.max_delay)

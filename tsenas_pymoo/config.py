@@ -39,7 +39,8 @@ class SearchConfig:
                                        "training uses the same; `tsenas train` the full data)", "positive")
     resolution: int | None = _option(None, "proxy: area-downsample every split to R pixels a side", "positive")
     val_size: int | None = _option(None, "proxy: score fitness on a validation pool of N training images the "
-                                   "training subset does not use (default: a tenth of the subset, split off)", "positive")
+                                   "training subset does not use (default: a tenth of the subset, split off)",
+                                   "positive")
     seed: int = _option(0, "seeds every random draw (operators, initialization, batches)", "int")
     algorithm: str = _option("tsenas", "the search: TS-ENAS (Alg. 1), or pymoo's MixedVariableGA (ga), NSGA-II "
                              "(nsga2, two objectives), DE (de) or random search over Alg. 3 samples (random)",

@@ -27,7 +27,6 @@ from typing import Any
 
 import dill
 import numpy as np
-
 from pymoo.core.algorithm import Algorithm
 
 from . import __version__, faults
@@ -342,7 +341,8 @@ class SearchRun:
         best = algorithm.problem.decode(winner.X)
         summary = {"best_genome": best.key(), "best_val_accuracy": float(1 - best_f[0]),
                    "search_pick": best.key(), "generations": len(algorithm.data["generations"]),
-                   "evaluations": len(evaluator.archive), "stage2_start": getattr(algorithm, "stage2_start", None), "algorithm": self.config.algorithm}
+                   "evaluations": len(evaluator.archive), "stage2_start": getattr(algorithm, "stage2_start", None),
+                   "algorithm": self.config.algorithm}
         if c.rescore_top:
             best, summary["rescore"] = self._rescore(algorithm, evaluator)
             summary["best_genome"] = best.key()

@@ -119,8 +119,9 @@ def describe(data: bytes, path: Path) -> list[str]:
         lines.append("signature   none (unsigned)")
     else:
         ok = hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(payload, user_key()))
-        lines.append(f"signature   {'valid: yours' if ok else 'NOT valid for your key'} (key {header.get('key_id', '?')}, "
-                     f"user {header.get('user', '?')}, {header.get('signed', '?')})")
+        verdict = "valid: yours" if ok else "NOT valid for your key"
+        lines.append(f"signature   {verdict} (key {header.get('key_id', '?')}, user {header.get('user', '?')}, "
+                     f"{header.get('signed', '?')})")
     lines.append(f"modified    {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(path.stat().st_mtime))}")
     return lines
 
