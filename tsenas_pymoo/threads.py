@@ -126,7 +126,14 @@ def recorded_threads(config: dict, role: str = "driver") -> int | None:
     """The thread count a run directory's ``config.json`` fixed: ``threads`` when the user
     set it, else what the first start chose for ``role`` ("driver" or "workers"). A resumed
     search reuses it, since CPU float sums (and so accuracies) depend on the thread count."""
-    return config.get("threads") or ((config.get("thread_policy") or {}).get(role) or {}).get("threads")
+    if not isinstance(config, dict):
+        raise ValueError(f"config.json holds a {type(config).__name__}; rule: an object written by tsenas search")
+    policy = config.get("thread_policy") or {}
+    entry = policy.get(role) if isinstance(policy, dict) else None
+    threads = config.get("threads") or (entry.get("threads") if isinstance(entry, dict) else None)
+    if threads is not None and not (isinstance(threads, int) and not isinstance(threads, bool) and 1 <= threads <= 4096):
+        raise ValueError(f"config.json: threads={threads!r}; rule: an integer from 1 to 4096, or null")
+    return threads
 
 
 def apply_policy(policy: ThreadPolicy) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-TINY = ["--pop-size", "4", "--fine-size", "2", "--stage1-gens", "4", "--stage2-gens", "2", "--epochs", "1",
+TINY = ["--pop-size", "4", "--fine-size", "2", "--stage1-gens", "3", "--stage2-gens", "1", "--epochs", "1",
         "--init-channels", "4", "--supernet-epochs", "0", "--final-epochs", "1", "--n-max", "4", "--seed", "2",
         "--batch-size", "64", "-q"]
 
