@@ -438,7 +438,7 @@ def plot(args) -> None:
         print(args.out)
         return
     if args.run_dir is None:
-        raise ValueError("tsenas plot: give RUN_DIR, or --compare RUN_DIR ...")
+        raise ValueError("no run directory given; rule: tsenas plot RUN_DIR, or tsenas plot --compare RUN_DIR ...")
     for path in save_plots(args.run_dir, cells=args.cells):
         print(path)
 
