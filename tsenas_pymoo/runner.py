@@ -179,7 +179,8 @@ class SearchRun:
         (and the version stamp)."""
         path = self.dir / "config.json"
         data = dict(self._saved_config(), tsenas_version=__version__, format=FORMAT)
-        data["thread_policy"] = dict(data.get("thread_policy") or {}, **policies)
+        before = data.get("thread_policy")
+        data["thread_policy"] = dict(before if isinstance(before, dict) else {}, **policies)
         _atomic_write(path, json.dumps(data, indent=1).encode())
 
     def _load_checkpoint(self) -> TSENAS:
