@@ -383,6 +383,8 @@ def main(argv=None):
     summary = {"benchmark": "fidelity", "command": "python benchmarks/fidelity.py --summarize",
                "machine": {"platform": platform.platform(), "processor": platform.processor()},
                "common": COMMON, "pool": POOL, "records": len(records),
+               "complete": len({(r["key"], r["setting"], r["seed"]) for r in records} & set(tasks(networks())))
+               == len(tasks(networks())), "tasks": len(tasks(networks())),
                "splits": {"selection": "proxies: the validation pool (training images no subset uses) or a "
                                        "prefix of it",
                           "report": "target: the 10,000 official test images"},
