@@ -245,11 +245,13 @@ def campaign(workers: int, limit: int | None = None) -> None:
 
 # -- the summary ------------------------------------------------------------------------
 def _table(records, setting, score, keys, seeds):
-    """(networks, seeds) array of ``score`` for ``keys`` (rows missing a seed dropped)."""
+    """(the keys kept, their (networks, seeds) array of ``score``): networks missing a
+    seed are dropped."""
     cell = {(r["key"], r["seed"]): r["accuracy"][score] for r in records
             if r["setting"] == setting and score in r["accuracy"]}
-    rows = [[cell.get((k, s)) for s in seeds] for k in keys]
-    return np.array([row for row in rows if None not in row], dtype=float)
+    rows = {k: [cell.get((k, s)) for s in seeds] for k in keys}
+    kept = [k for k, row in rows.items() if None not in row]
+    return kept, np.array([rows[k] for k in kept], dtype=float).reshape(len(kept), len(seeds))
 
 
 def proxy_cost(records, setting, score, share: bool = False) -> float:
@@ -280,7 +282,7 @@ def summarize(records: list[dict]) -> dict:
     out = {"target": {"networks": len(target_mean), "setting": TARGET,
                       "seconds_median": float(np.median([r["train_s"] + r["score_s"] for r in records
                                                          if r["setting"] == "target"] or [np.nan]))}}
-    pairs = _table(records, "target", "test", icc, (0, 1))
+    _, pairs = _table(records, "target", "test", icc, (0, 1))
     if len(pairs) >= 3:
         from scipy.stats import kendalltau
 
@@ -303,11 +305,9 @@ def summarize(records: list[dict]) -> dict:
             row["scoring_share"] = proxy_cost(records, name, score, share=True)
             row["steps"] = int(np.median([r["steps"] for r in records if r["setting"] == name]))
             row.update(rank_fidelity([first[k] for k in keys], [target_mean[k] for k in keys]))
-            seeds = _table(records, name, score, icc, (0, 1, 2))
+            keys3, seeds = _table(records, name, score, icc, (0, 1, 2))
             if len(seeds) >= 3:
                 row["repeatability"] = icc1(seeds)
-                keys3 = [k for k in icc if all(any(r["key"] == k and r["setting"] == name and r["seed"] == s
-                                                   for r in records) for s in (0, 1, 2))]
                 if len(keys3) >= 10 and all(k in target_mean for k in keys3):
                     row["winners_curse"] = winners_curse(seeds[:, 0], seeds[:, 1:].mean(axis=1),
                                                          [target_mean[k] for k in keys3], n=min(10, len(keys3)))
@@ -380,11 +380,11 @@ def main(argv=None):
         campaign(args.workers, args.limit)
         return
     records = load_records()
+    todo = set(tasks(networks()))
     summary = {"benchmark": "fidelity", "command": "python benchmarks/fidelity.py --summarize",
                "machine": {"platform": platform.platform(), "processor": platform.processor()},
                "common": COMMON, "pool": POOL, "records": len(records),
-               "complete": len({(r["key"], r["setting"], r["seed"]) for r in records} & set(tasks(networks())))
-               == len(tasks(networks())), "tasks": len(tasks(networks())),
+               "complete": todo <= {(r["key"], r["setting"], r["seed"]) for r in records}, "tasks": len(todo),
                "splits": {"selection": "proxies: the validation pool (training images no subset uses) or a "
                                        "prefix of it",
                           "report": "target: the 10,000 official test images"},

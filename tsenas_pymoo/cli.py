@@ -286,10 +286,7 @@ def describe_text(genome, cost: dict, input_shape) -> str:
 
 def _check_row(row: dict, path) -> None:
     """An archive row ``show`` can print: one line naming the row, column and rule."""
-    import math
-
-    def number(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    from .config import finite_number as number
 
     checks = {"accuracy": (lambda v: number(v) and 0 <= v <= 1, "a number from 0 to 1"),
               "params": (lambda v: v is None or (number(v) and v >= 0), "a count or empty"),

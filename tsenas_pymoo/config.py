@@ -13,6 +13,10 @@ from pathlib import Path
 
 from .presets import PRESETS, preset_values
 
+#: The searches ``--algorithm`` runs (``stock.py`` builds all but tsenas); here so the CLI
+#: can offer them before pymoo loads.
+ALGORITHMS = ("tsenas", "ga", "nsga2", "de", "random")
+
 
 def _option(default, help: str, kind: str = "str", choices: tuple[str, ...] | None = None):
     """A setting with what the CLI needs to offer it: ``tsenas search --<name>`` is
@@ -44,7 +48,7 @@ class SearchConfig:
     seed: int = _option(0, "seeds every random draw (operators, initialization, batches)", "int")
     algorithm: str = _option("tsenas", "the search: TS-ENAS (Alg. 1), or pymoo's MixedVariableGA (ga), NSGA-II "
                              "(nsga2, two objectives), DE (de) or random search over Alg. 3 samples (random)",
-                             choices=("tsenas", "ga", "nsga2", "de", "random"))
+                             choices=ALGORITHMS)
     budget: int | None = _option(None, "stop after this many networks trained (archive answers are free), any "
                                  "algorithm (default: the generations below; a stock algorithm runs "
                                  "1 + stage1-gens + stage2-gens generations of pop-size)", "positive")
@@ -184,16 +188,22 @@ def _init_with_preset(self, *args, **kwargs):
 
 SearchConfig.__init__ = _init_with_preset
 
-def _check_type(f: dataclasses.Field, value, where) -> None:
-    """A config.json value must have its field's type (JSON has no other check)."""
+
+def finite_number(value) -> bool:
+    """A real number read from a file (JSON, SQLite): not a bool, not NaN or infinite."""
     import math
 
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_type(f: dataclasses.Field, value, where) -> None:
+    """A config.json value must have its field's type (JSON has no other check)."""
     kind = f.metadata["kind"]
     if value is None and f.default is None:
         return
     if f.name == "preset" and isinstance(value, str):
         return  # any name: the values it set are in the file, so a preset renamed or gone since does not matter
-    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    number = finite_number(value)
     ok = {"flag": isinstance(value, bool),
           "float": number,
           "alpha": number or value == "noise",

@@ -4,7 +4,6 @@ saved network for inference (normalization included)."""
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -14,6 +13,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .config import finite_number
 from .evaluation.augment import Augment, make_augment
 from .evaluation.data import Dataset, load_dataset
 from .evaluation.trainer import evaluate_accuracy, recalibrate_batchnorm, train_model
@@ -105,8 +105,7 @@ def _check_settings(data: dict, path: Path) -> None:
                              f"{1 if name == 'num_classes' else 2} to {hi}")
     stats = data.get("normalization")
     if stats is not None and not (isinstance(stats, dict) and all(
-            isinstance(stats.get(k), list) and len(stats[k]) == shape[0] and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in stats[k])
+            isinstance(stats.get(k), list) and len(stats[k]) == shape[0] and all(map(finite_number, stats[k]))
             for k in ("mean", "std")) and all(v > 0 for v in stats["std"])):
         raise ValueError(f"genotype file {path}: normalization is malformed; rule: mean and std lists of one finite "
                          f"number per channel, std > 0")

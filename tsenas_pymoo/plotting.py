@@ -10,7 +10,6 @@ session (Jupyter included) as it was. ``fig.savefig(...)`` writes it; in Jupyter
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -18,6 +17,8 @@ import matplotlib
 import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
+
+from .config import finite_number
 
 
 def _figure(ax, figsize=(6, 4)):
@@ -28,31 +29,27 @@ def _figure(ax, figsize=(6, 4)):
     return fig, fig.add_subplot()
 
 
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _check_record(record, where: str) -> None:
     """One line naming the field and the rule for a log line the plots cannot read."""
     rule = "rule: a log written by tsenas search"
     if not isinstance(record, dict):
         raise ValueError(f"{where}: a {type(record).__name__}, not an object; {rule}")
     for name in ("n_gen", "best_accuracy", "mean_accuracy"):
-        if not _number(record.get(name)):
+        if not finite_number(record.get(name)):
             raise ValueError(f"{where}: {name}={record.get(name)!r}; rule: a finite number (a log written by "
                              f"tsenas search)")
     if record.get("stage", 1) not in (1, 2):
         raise ValueError(f"{where}: stage={record.get('stage')!r}; rule: 1 or 2")
     population = record.get("population")
     if not isinstance(population, list) or not all(
-            isinstance(p, list) and len(p) == 2 and _number(p[0]) and (p[1] is None or _number(p[1]))
+            isinstance(p, list) and len(p) == 2 and finite_number(p[0]) and (p[1] is None or finite_number(p[1]))
             for p in population):
         raise ValueError(f"{where}: population is not a list of [accuracy, params] pairs; {rule}")
     for name in ("front",):
         if name in record and not (isinstance(record[name], list) and all(
-                isinstance(p, list) and len(p) == 2 and all(map(_number, p)) for p in record[name])):
+                isinstance(p, list) and len(p) == 2 and all(map(finite_number, p)) for p in record[name])):
             raise ValueError(f"{where}: {name} is not a list of [error, cost] pairs; {rule}")
-    if "hypervolume" in record and not _number(record["hypervolume"]):
+    if "hypervolume" in record and not finite_number(record["hypervolume"]):
         raise ValueError(f"{where}: hypervolume={record['hypervolume']!r}; rule: a finite number")
 
 

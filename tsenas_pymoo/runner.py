@@ -183,7 +183,7 @@ class SearchRun:
         data["thread_policy"] = dict(before if isinstance(before, dict) else {}, **policies)
         _atomic_write(path, json.dumps(data, indent=1).encode())
 
-    def _load_checkpoint(self) -> TSENAS:
+    def _load_checkpoint(self) -> Algorithm:
         payload = verify(self.checkpoint_path.read_bytes(), self.checkpoint_path, self.dir)  # before unpickling
         try:
             algorithm = dill.loads(payload)
@@ -215,10 +215,8 @@ class SearchRun:
             from .stock import GenerationLog, make_algorithm, make_problem
 
             problem = make_problem(c.algorithm, evaluator, n_min=c.n_min, n_max=c.n_max,
-                                   objectives=tuple(c.objectives.split(",")))
+                                   objectives=tuple(c.objectives.split(",")), **extra)
             _problem_core(problem).exclude_from_serialization = ["evaluator"]
-            if runner is not None:
-                problem.elementwise_runner = runner
             algorithm = make_algorithm(c.algorithm, c.pop_size)
             algorithm.setup(problem, termination=termination or ("n_gen", 1 + c.stage1_gens + c.stage2_gens),
                             seed=c.seed, verbose=self.verbose, callback=GenerationLog())

@@ -24,9 +24,7 @@ from pymoo.core.callback import Callback
 from pymoo.core.termination import Termination
 
 from .algorithm import generation_record
-
-#: The names ``--algorithm`` takes.
-ALGORITHMS = ("tsenas", "ga", "nsga2", "de", "random")
+from .config import ALGORITHMS
 
 
 class GenerationLog(Callback):

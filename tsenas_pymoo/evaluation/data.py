@@ -215,7 +215,8 @@ def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str
         x, y = downsample(x[keep], resolution), y[keep]
         train_idx, val_idx = _split(y, val_fraction, seed, "labels")
     else:  # the training subset first, then the pool
-        x, y = downsample(x[np.concatenate([keep, pool])], resolution), y[np.concatenate([keep, pool])]
+        both = np.concatenate([keep, pool])
+        x, y = downsample(x[both], resolution), y[both]
         train_idx, val_idx = np.arange(len(keep)), np.arange(len(keep), len(y))
     x_test = downsample(x_test, resolution)
     mean = x[train_idx].mean(axis=(0, 2, 3))
