@@ -170,13 +170,26 @@ def test_fidelity_choice_meets_the_goal_or_names_the_shortfall():
     assert fidelity.choose([row("slow", 0.9, 0.9, 99)]) is None
 
 
-def test_fidelity_tasks_put_the_repeatability_set_first_with_all_its_seeds():
+def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_that_can_be_chosen():
     fidelity = load("fidelity")
     nets = [{"key": f"a{i}", "kind": "alg3"} for i in range(14)] + [{"key": f"e{i}", "kind": "edit"} for i in range(9)]
-    tasks = fidelity.tasks(nets)
     icc = fidelity.icc_keys(nets)
     per_icc = 2 + 3 * (len(fidelity.SETTINGS) - 1)
-    head = tasks[:len(icc) * per_icc]
-    assert {k for k, _, _ in head} == set(icc) and len(icc) == 20
-    assert sum(1 for k, s, seed in head if s == "target") == 2 * len(icc)
-    assert len(tasks) == len(set(tasks)) == len(icc) * per_icc + (len(nets) - len(icc)) * len(fidelity.SETTINGS)
+    tasks = fidelity.tasks(nets)
+    assert {k for k, _, _ in tasks} == set(icc) and len(icc) == 20 and len(tasks) == len(set(tasks)) == 20 * per_icc
+    assert sum(1 for k, s, seed in tasks if s == "target") == 2 * len(icc)
+
+    def record(key, setting, seed):  # 28 px proxies cost 30 s, 14 px ones 5 s
+        slow = setting != "target" and fidelity.SETTINGS[setting]["resolution"] == 28
+        return {"key": key, "setting": setting, "seed": seed, "train_s": 30.0 if slow else 5.0, "score_s": 0.1,
+                "scored": 1000, "load": 1.0, "cores": 2}
+
+    records = [record(*t) for t in tasks]
+    assert fidelity.tasks(nets, records[:-1]) == tasks  # the rest waits for the whole repeatability set
+    planned = fidelity.tasks(nets, records)
+    assert planned[:len(tasks)] == tasks
+    rest = planned[len(tasks):]
+    cheap = {s for s in fidelity.SETTINGS if s != "target" and fidelity.SETTINGS[s]["resolution"] == 14}
+    assert {s for _, s, _ in rest} == cheap | {"target"}
+    assert {k for k, _, _ in rest} == {n["key"] for n in nets} - set(icc)
+    assert len(rest) == len(set(rest)) == 3 * (len(cheap) + 1) and {seed for _, _, seed in rest} == {0}
