@@ -55,9 +55,14 @@ def summarize(name: str, variants, full_tag: str = "", seeds=None) -> dict:
     path.write_text(json.dumps(out, indent=1))
     plot(table, ROOT / "plots" / path.with_suffix(".png").name)
     for variant, row in table.items():
-        print(f"{variant:24s} test {row['test_median']:.4f} [{row['test_q25']:.4f}, {row['test_q75']:.4f}]"
-              + (f"  minus full {row['test_minus_base_median']:+.4f} (p={row['p_wilcoxon']})"
-                 if row.get("test_minus_base_median") is not None else ""))
+        print(
+            f"{variant:24s} test {row['test_median']:.4f} [{row['test_q25']:.4f}, {row['test_q75']:.4f}]"
+            + (
+                f"  minus full {row['test_minus_base_median']:+.4f} (p={row['p_wilcoxon']})"
+                if row.get("test_minus_base_median") is not None
+                else ""
+            )
+        )
     return out
 
 
@@ -69,8 +74,14 @@ def plot(table: dict, path: Path) -> None:
     ax = fig.subplots()
     for i, n in enumerate(names):
         r = table[n]
-        ax.errorbar(i, r["test_median"], yerr=[[r["test_median"] - r["test_q25"]], [r["test_q75"] - r["test_median"]]],
-                    fmt="o", capsize=4, color="C0" if n == "full" else "C1")
+        ax.errorbar(
+            i,
+            r["test_median"],
+            yerr=[[r["test_median"] - r["test_q25"]], [r["test_q75"] - r["test_median"]]],
+            fmt="o",
+            capsize=4,
+            color="C0" if n == "full" else "C1",
+        )
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("test accuracy after post-training")
     ax.set_title("Ablations at equal compute: median and quartiles over seeds", fontsize=10)
@@ -90,8 +101,15 @@ def main(argv=None):
     parser.add_argument("--summarize", action="store_true")
     args = parser.parse_args(argv)
     if not args.summarize:
-        run(args.name, compare._seeds(args.seeds), args.variants, dict(compare.PROXIES["quick"]), args.workers,
-            args.device, compare._options(args.option))
+        run(
+            args.name,
+            compare._seeds(args.seeds),
+            args.variants,
+            dict(compare.PROXIES["quick"]),
+            args.workers,
+            args.device,
+            compare._options(args.option),
+        )
     summarize(args.name, args.variants, args.full_tag, compare._seeds(args.seeds))
 
 

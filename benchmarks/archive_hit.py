@@ -1,6 +1,6 @@
 """Cost of answering a repeated genome from the SQLite archive (target < 10 ms).
 
-    python benchmarks/archive_hit.py    # writes benchmarks/results/archive_hit.json
+python benchmarks/archive_hit.py    # writes benchmarks/results/archive_hit.json
 """
 
 from __future__ import annotations
@@ -40,9 +40,14 @@ def main():
                 r = ev(g)
                 hits.append(1000 * (time.perf_counter() - t))
                 assert r["archived"]
-    out = {"archive_rows": len(genomes) + 5000, "hits": len(hits), "hit_ms_median": statistics.median(hits),
-           "hit_ms_p99": float(np.percentile(hits, 99)), "hit_ms_max": max(hits),
-           "train_ms_mean_1_epoch_width_4": train_ms}
+    out = {
+        "archive_rows": len(genomes) + 5000,
+        "hits": len(hits),
+        "hit_ms_median": statistics.median(hits),
+        "hit_ms_p99": float(np.percentile(hits, 99)),
+        "hit_ms_max": max(hits),
+        "train_ms_mean_1_epoch_width_4": train_ms,
+    }
     (ROOT / "benchmarks" / "results" / "archive_hit.json").write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
 

@@ -41,10 +41,12 @@ def summarize(runs: dict, seeds: list[int]) -> dict:
     for arm, values in errors.items():
         if not values:
             continue
-        row = {"n": len(values), "median_test_error": statistics.median(values), "min": min(values),
-               "max": max(values)}
-        paired = [runs[f"{arm}/{s}"]["test_error"] - runs[f"none/{s}"]["test_error"] for s in seeds
-                  if f"{arm}/{s}" in runs and f"none/{s}" in runs]
+        row = {"n": len(values), "median_test_error": statistics.median(values), "min": min(values), "max": max(values)}
+        paired = [
+            runs[f"{arm}/{s}"]["test_error"] - runs[f"none/{s}"]["test_error"]
+            for s in seeds
+            if f"{arm}/{s}" in runs and f"none/{s}" in runs
+        ]
         if arm != "none" and paired:
             row["paired_diff_vs_none"] = paired
             row["median_diff_vs_none"] = statistics.median(paired)
@@ -77,19 +79,37 @@ def main() -> None:
             if key in result["runs"]:
                 continue
             cutout = args.resolution // 2 if cutout < 0 else cutout
-            report = train_final(genome, data, epochs=args.epochs, init_channels=args.width, seed=seed,
-                                 device="cpu", augment=spec, cutout=cutout)
-            result["runs"][key] = {k: report[k] for k in ("test_error", "test_accuracy", "seconds", "augment",
-                                                          "status", "epochs")}
+            report = train_final(
+                genome,
+                data,
+                epochs=args.epochs,
+                init_channels=args.width,
+                seed=seed,
+                device="cpu",
+                augment=spec,
+                cutout=cutout,
+            )
+            result["runs"][key] = {
+                k: report[k] for k in ("test_error", "test_accuracy", "seconds", "augment", "status", "epochs")
+            }
             print(f"{key:22s} test error {report['test_error']:.4f}  {report['seconds']:.0f} s", flush=True)
-            result.update({"network": genome.key(), "cells": CELLS, "width": args.width, "epochs": args.epochs,
-                           "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
-                           "seeds": args.seeds, "cores": len(os.sched_getaffinity(0)),
-                           "summary": summarize(result["runs"], args.seeds)})
+            result.update(
+                {
+                    "network": genome.key(),
+                    "cells": CELLS,
+                    "width": args.width,
+                    "epochs": args.epochs,
+                    "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
+                    "seeds": args.seeds,
+                    "cores": len(os.sched_getaffinity(0)),
+                    "summary": summarize(result["runs"], args.seeds),
+                }
+            )
             path.write_text(json.dumps(result, indent=1))
     for arm, row in result["summary"].items():
-        print(arm, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()
-                    if k != "paired_diff_vs_none"})
+        print(
+            arm, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k != "paired_diff_vs_none"}
+        )
     print(f"wrote {path}")
 
 

@@ -62,7 +62,7 @@ class SmallResNet(nn.Module):
         layers = [nn.Conv2d(in_channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width)]
         c = width
         for stage in range(3):
-            out = width * 2 ** stage
+            out = width * 2**stage
             layers += [Block(c, out, 1 if stage == 0 else 2), Block(out, out, 1)]
             c = out
         self.features = nn.Sequential(*layers)
@@ -74,9 +74,14 @@ class SmallResNet(nn.Module):
 
 def recipe(config: dict, epochs: int | None) -> dict:
     """The final recipe of the run (what its own final training used)."""
-    return {"epochs": epochs or config.get("final_epochs", 20), "batch_size": config.get("batch_size", 128),
-            "lr": config.get("lr", 0.1), "augment": config.get("final_augment", "none"),
-            "cutout": config.get("cutout", 0), "label_smoothing": config.get("label_smoothing", 0.0)}
+    return {
+        "epochs": epochs or config.get("final_epochs", 20),
+        "batch_size": config.get("batch_size", 128),
+        "lr": config.get("lr", 0.1),
+        "augment": config.get("final_augment", "none"),
+        "cutout": config.get("cutout", 0),
+        "label_smoothing": config.get("label_smoothing", 0.0),
+    }
 
 
 SEARCHED = "TS-ENAS best (this run)"
@@ -89,24 +94,40 @@ def models(genome, data, width):
     width for all, or name -> width (see :func:`matched_widths`)."""
     darts = NetworkGenome.from_cells([3, 3, 7, 3, 3, 7, 3, 3])
     w = width if isinstance(width, dict) else dict.fromkeys(BASELINES + (SEARCHED,), width)
-    return {SEARCHED: lambda: build_network(genome, data.input_shape, data.num_classes, w[SEARCHED]),
-            BASELINES[0]: lambda: SmallResNet(data.input_shape[0], data.num_classes, w[BASELINES[0]]),
-            BASELINES[1]: lambda: build_network(darts, data.input_shape, data.num_classes, w[BASELINES[1]])}
+    return {
+        SEARCHED: lambda: build_network(genome, data.input_shape, data.num_classes, w[SEARCHED]),
+        BASELINES[0]: lambda: SmallResNet(data.input_shape[0], data.num_classes, w[BASELINES[0]]),
+        BASELINES[1]: lambda: build_network(darts, data.input_shape, data.num_classes, w[BASELINES[1]]),
+    }
 
 
 def matched_widths(genome, data, width: int) -> dict:
     """The searched network at ``width``; each baseline at the width whose parameter
     count is closest to the searched network's (Table III compares at similar params)."""
+
     def params(name, w):
         return count_params(models(genome, data, w)[name]())
 
     target = params(SEARCHED, width)
-    return {SEARCHED: width, **{name: min(range(2, 8 * width + 1), key=lambda w: abs(params(name, w) - target))
-                                for name in BASELINES}}
+    return {
+        SEARCHED: width,
+        **{name: min(range(2, 8 * width + 1), key=lambda w: abs(params(name, w) - target)) for name in BASELINES},
+    }
 
 
-def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.0, done=None,
-            on_run=None, only=None, progress=False) -> list[dict]:
+def compare(
+    genome,
+    data,
+    width,
+    settings,
+    seeds,
+    device=None,
+    search_seconds=0.0,
+    done=None,
+    on_run=None,
+    only=None,
+    progress=False,
+) -> list[dict]:
     """Train every model (``only``: those names) for every seed. ``done``: {(model, seed):
     report} measured before (skipped: a campaign resumes); ``on_run(model, seed, report)``
     after each. Returns the table's rows, one per model trained."""
@@ -119,18 +140,27 @@ def compare(genome, data, width, settings, seeds, device=None, search_seconds=0.
             if (name, seed) in done:
                 continue
             torch.manual_seed(seed)
-            done[name, seed] = report = fit_and_test(build(), data, seed=seed, device=device, progress=progress,
-                                                   **settings)
+            done[name, seed] = report = fit_and_test(
+                build(), data, seed=seed, device=device, progress=progress, **settings
+            )
             print(f"{name:28s} seed {seed}: error {report['test_error']:.4f} ({report['seconds']:.0f} s)", flush=True)
             if on_run:
                 on_run(name, seed, report)
         runs = [done[name, seed] for seed in seeds]
         errors = [r["test_error"] for r in runs]
-        rows.append({"model": name, "test_errors": errors, "test_error_median": statistics.median(errors),
-                     "params": runs[0]["params"], "flops": runs[0]["flops"], "seeds": list(seeds),
-                     "init_channels": width[name] if isinstance(width, dict) else width,
-                     "train_seconds": [r["seconds"] for r in runs],
-                     "search_seconds": search_seconds if name == SEARCHED else 0.0})
+        rows.append(
+            {
+                "model": name,
+                "test_errors": errors,
+                "test_error_median": statistics.median(errors),
+                "params": runs[0]["params"],
+                "flops": runs[0]["flops"],
+                "seeds": list(seeds),
+                "init_channels": width[name] if isinstance(width, dict) else width,
+                "train_seconds": [r["seconds"] for r in runs],
+                "search_seconds": search_seconds if name == SEARCHED else 0.0,
+            }
+        )
     return versus_searched(rows)
 
 
@@ -140,8 +170,9 @@ def versus_searched(rows: list[dict]) -> list[dict]:
     searched = next((r for r in rows if r["model"] == SEARCHED), None)
     for row in rows:
         if searched is not None and row is not searched:
-            row["p_searched_lower"] = float(mannwhitneyu(searched["test_errors"], row["test_errors"],
-                                                         alternative="less").pvalue)
+            row["p_searched_lower"] = float(
+                mannwhitneyu(searched["test_errors"], row["test_errors"], alternative="less").pvalue
+            )
     return rows
 
 
@@ -161,21 +192,34 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=None, help="default: the run's final epochs")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--width", type=int, default=None, help="default: the run's init_channels")
-    parser.add_argument("--match-params", action="store_true",
-                        help="each baseline at the width closest to the searched network's parameter count")
+    parser.add_argument(
+        "--match-params",
+        action="store_true",
+        help="each baseline at the width closest to the searched network's parameter count",
+    )
     parser.add_argument("--full-data", action="store_true", help="the data set in full, at full resolution")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: the run's; two invocations on other --seeds share the file)")
-    parser.add_argument("--models", nargs="+", choices=sorted(SHORT), default=sorted(SHORT),
-                        help="train only these (split a campaign over processes; the table needs all)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: the run's; two invocations on other --seeds share the file)",
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=sorted(SHORT),
+        default=sorted(SHORT),
+        help="train only these (split a campaign over processes; the table needs all)",
+    )
     parser.add_argument("--device", default=None)
     parser.add_argument("--name", default="")
     args = parser.parse_args(argv)
     run = Path(args.run)
     genome, meta = load_genotype(run / "best_genotype.json")
     config = json.loads((run / "config.json").read_text())
-    proxy = {} if args.full_data else {"train_subset": config.get("train_subset"),
-                                       "resolution": config.get("resolution")}
+    proxy = (
+        {} if args.full_data else {"train_subset": config.get("train_subset"), "resolution": config.get("resolution")}
+    )
     data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"], **proxy)
     width = args.width or meta["init_channels"]
     if args.match_params:
@@ -187,9 +231,15 @@ def main(argv=None):
     threads = args.threads or ((config.get("thread_policy") or {}).get("driver") or {}).get("threads")
     if threads:
         torch.set_num_threads(int(threads))
-    setup = {"dataset": data.name, "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
-             "run": str(run), "genome": genome.key(), "init_channels": width, "recipe": settings,
-             "threads": torch.get_num_threads()}
+    setup = {
+        "dataset": data.name,
+        "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
+        "run": str(run),
+        "genome": genome.key(),
+        "init_channels": width,
+        "recipe": settings,
+        "threads": torch.get_num_threads(),
+    }
     path = ROOT / "benchmarks" / "results" / (f"baselines_{args.name}.json" if args.name else "baselines.json")
     lock = FileLock(str(path) + ".lock")
 
@@ -201,15 +251,17 @@ def main(argv=None):
             if model is not None:
                 runs[model, seed] = report
             body = dict(setup, runs=[{"model": m, "seed": s, "report": r} for (m, s), r in runs.items()])
-            path.write_text(json.dumps(dict(body, rows=rows, complete=True) if rows else
-                                       dict(body, complete=False), indent=1))
+            path.write_text(
+                json.dumps(dict(body, rows=rows, complete=True) if rows else dict(body, complete=False), indent=1)
+            )
         return runs
 
     with lock:
         done = previous_runs(path, setup)
     only = {SHORT[m] for m in args.models}
-    rows = compare(genome, data, width, settings, args.seeds, args.device, search_seconds, done, save, only,
-                   progress=True)
+    rows = compare(
+        genome, data, width, settings, args.seeds, args.device, search_seconds, done, save, only, progress=True
+    )
     if len(only) == len(SHORT):
         save(rows=rows)
 

@@ -35,12 +35,18 @@ def main(repeats: int = 15):
             subprocess.run(cmd, check=True, capture_output=True)
             times[name].append(time.perf_counter() - start)
     base = statistics.median(times["python -c pass"])
-    probe = ("import sys; from tsenas_pymoo.cli import build_parser; build_parser(); "
-             f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    probe = (
+        "import sys; from tsenas_pymoo.cli import build_parser; build_parser(); "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
-    out = {"repeats": repeats, "median_seconds": {k: statistics.median(v) for k, v in times.items()},
-           "extra_over_python": {k: statistics.median(v) - base for k, v in times.items()},
-           "heavy_modules_loaded_by_the_parser": loaded, "target_extra_seconds": 0.5}
+    out = {
+        "repeats": repeats,
+        "median_seconds": {k: statistics.median(v) for k, v in times.items()},
+        "extra_over_python": {k: statistics.median(v) - base for k, v in times.items()},
+        "heavy_modules_loaded_by_the_parser": loaded,
+        "target_extra_seconds": 0.5,
+    }
     (ROOT / "benchmarks" / "results" / "cli_startup.json").write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
 

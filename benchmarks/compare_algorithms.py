@@ -46,23 +46,67 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "benchmarks" / "results" / "compare_fmnist"
 METHODS = ("tsenas", "tsenas-stage1", "ga", "ga-tsenas-ops", "de", "random")
-LABELS = {"tsenas": "TS-ENAS", "tsenas-stage1": "TS-ENAS stage 1 only", "ga": "GA (pymoo stock operators)",
-          "ga-tsenas-ops": "GA with TS-ENAS operators", "de": "DE", "random": "random search (Alg. 3)"}
+LABELS = {
+    "tsenas": "TS-ENAS",
+    "tsenas-stage1": "TS-ENAS stage 1 only",
+    "ga": "GA (pymoo stock operators)",
+    "ga-tsenas-ops": "GA with TS-ENAS operators",
+    "de": "DE",
+    "random": "random search (Alg. 3)",
+}
 
 #: The proxy. quick: 2 CPU cores (the reported table in under 3 hours); full: a GPU.
 PROXIES = {
-    "quick": {"dataset": "fashion-mnist", "train_subset": 2400, "val_fraction": 0.25, "resolution": 14,
-              "init_channels": 8, "epochs": 2, "batch_size": 128, "lr": 0.1, "pop_size": 8, "fine_size": 4,
-              "n_min": 3, "n_max": 6, "supernet_epochs": 2, "budget": 80, "post_epochs": 8},
-    "full": {"dataset": "fashion-mnist", "train_subset": None, "val_fraction": 0.1, "resolution": None,
-             "init_channels": 16, "epochs": 5, "batch_size": 128, "lr": 0.1, "pop_size": 20, "fine_size": 6,
-             "n_min": 4, "n_max": 8, "supernet_epochs": 5, "budget": 1500, "post_epochs": 30},
+    "quick": {
+        "dataset": "fashion-mnist",
+        "train_subset": 2400,
+        "val_fraction": 0.25,
+        "resolution": 14,
+        "init_channels": 8,
+        "epochs": 2,
+        "batch_size": 128,
+        "lr": 0.1,
+        "pop_size": 8,
+        "fine_size": 4,
+        "n_min": 3,
+        "n_max": 6,
+        "supernet_epochs": 2,
+        "budget": 80,
+        "post_epochs": 8,
+    },
+    "full": {
+        "dataset": "fashion-mnist",
+        "train_subset": None,
+        "val_fraction": 0.1,
+        "resolution": None,
+        "init_channels": 16,
+        "epochs": 5,
+        "batch_size": 128,
+        "lr": 0.1,
+        "pop_size": 20,
+        "fine_size": 6,
+        "n_min": 4,
+        "n_max": 8,
+        "supernet_epochs": 5,
+        "budget": 1500,
+        "post_epochs": 30,
+    },
 }
 
 
 #: TSENAS's variation settings, recorded with each run (frozen defaults included)
-TSENAS_SETTINGS = ("reevaluate", "fine_cells", "mutate_offspring", "carry_connections", "remake_known", "alpha",
-                   "stage1_end", "single_point", "fine_kinds", "prune")
+TSENAS_SETTINGS = (
+    "reevaluate",
+    "fine_cells",
+    "mutate_offspring",
+    "carry_connections",
+    "remake_known",
+    "alpha",
+    "stage1_end",
+    "single_point",
+    "fine_kinds",
+    "prune",
+)
 
 
 class ComputeMeter:
@@ -128,8 +172,15 @@ def supernet_cost(evaluator, n_min: int, n_max: int, samples: int = 32) -> dict:
 
     rng = np.random.default_rng(12345)
     shape = evaluator.input_shape
-    flops = [count_flops(build_network(sample_genome(rng, n_min, n_max, shape), shape, evaluator.num_classes,
-                                       evaluator.init_channels), shape) for _ in range(samples)]
+    flops = [
+        count_flops(
+            build_network(
+                sample_genome(rng, n_min, n_max, shape), shape, evaluator.num_classes, evaluator.init_channels
+            ),
+            shape,
+        )
+        for _ in range(samples)
+    ]
     with torch.random.fork_rng(devices=[]):
         supernet = SuperNet(shape, evaluator.num_classes, evaluator.init_channels)
     sn = count_flops(supernet, shape)
@@ -144,30 +195,51 @@ def _algorithm(method: str, proxy: dict, problem, options: dict, supernet_units:
     from pymoo.operators.repair.rounding import RoundingRepair
     from pymoo.operators.sampling.rnd import IntegerRandomSampling
 
-    from tsenas_pymoo import (TSENAS, CellCrossover, CellMutation, GenomeDuplicateElimination, GenomeRepair,
-                              TSENASSampling)
+    from tsenas_pymoo import (
+        TSENAS,
+        CellCrossover,
+        CellMutation,
+        GenomeDuplicateElimination,
+        GenomeRepair,
+        TSENASSampling,
+    )
 
     P, e, B = proxy["pop_size"], proxy["epochs"], proxy["budget"]
     if method == "tsenas":
         # about 60 % of what the SuperNet and the initial population leave goes to stage 1
         stage1 = max(1, int(round(0.6 * (B - supernet_units - P * e) / (P * e))))
-        return TSENAS(pop_size=P, n_fine=proxy["fine_size"], stage1_gens=stage1, stage2_gens=10 ** 6, **options)
+        return TSENAS(pop_size=P, n_fine=proxy["fine_size"], stage1_gens=stage1, stage2_gens=10**6, **options)
     if method == "tsenas-stage1":
-        return TSENAS(pop_size=P, n_fine=1, stage1_gens=10 ** 6, stage2_gens=0, **options)
+        return TSENAS(pop_size=P, n_fine=1, stage1_gens=10**6, stage2_gens=0, **options)
     if method == "ga":
-        return GA(pop_size=P, sampling=IntegerRandomSampling(), repair=GenomeRepair(),
-                  crossover=SBX(prob=0.9, eta=3.0, vtype=float, repair=RoundingRepair()),
-                  mutation=PM(eta=3.0, vtype=float, repair=RoundingRepair()))
+        return GA(
+            pop_size=P,
+            sampling=IntegerRandomSampling(),
+            repair=GenomeRepair(),
+            crossover=SBX(prob=0.9, eta=3.0, vtype=float, repair=RoundingRepair()),
+            mutation=PM(eta=3.0, vtype=float, repair=RoundingRepair()),
+        )
     if method == "ga-tsenas-ops":
-        return GA(pop_size=P, sampling=TSENASSampling(), crossover=CellCrossover(prob=0.8),
-                  mutation=CellMutation(prob=0.2), eliminate_duplicates=GenomeDuplicateElimination(problem.decode))
+        return GA(
+            pop_size=P,
+            sampling=TSENASSampling(),
+            crossover=CellCrossover(prob=0.8),
+            mutation=CellMutation(prob=0.2),
+            eliminate_duplicates=GenomeDuplicateElimination(problem.decode),
+        )
     if method == "de":
         return DE(pop_size=P, repair=GenomeRepair())
     raise ValueError(f"method={method!r}; rule: one of {', '.join(METHODS)}")
 
 
-def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, device: str | None = None,
-            threads: int | None = None) -> dict:
+def run_one(
+    method: str,
+    seed: int,
+    proxy: dict,
+    options: dict | None = None,
+    device: str | None = None,
+    threads: int | None = None,
+) -> dict:
     """One (method, seed) run: search within the budget, then the fixed post-training."""
     import torch
     from pymoo.optimize import minimize
@@ -181,15 +253,27 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
         torch.set_num_threads(threads)
     settings = dict(options or {})  # recorded as given
     options = dict(settings)
-    data = load_dataset(proxy["dataset"], train_subset=proxy["train_subset"], resolution=proxy["resolution"],
-                        val_fraction=proxy["val_fraction"])
+    data = load_dataset(
+        proxy["dataset"],
+        train_subset=proxy["train_subset"],
+        resolution=proxy["resolution"],
+        val_fraction=proxy["val_fraction"],
+    )
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         ours = method.startswith("tsenas")
-        evaluator = TorchEvaluator(data, epochs=proxy["epochs"], init_channels=proxy["init_channels"],
-                                   batch_size=proxy["batch_size"], lr=proxy["lr"], device=device, seed=seed,
-                                   store=Path(tmp) / "store" if ours else None, archive=Path(tmp) / "a.sqlite",
-                                   inheritance=options.pop("inheritance", "lineage") if ours else "none")
+        evaluator = TorchEvaluator(
+            data,
+            epochs=proxy["epochs"],
+            init_channels=proxy["init_channels"],
+            batch_size=proxy["batch_size"],
+            lr=proxy["lr"],
+            device=device,
+            seed=seed,
+            store=Path(tmp) / "store" if ours else None,
+            archive=Path(tmp) / "a.sqlite",
+            inheritance=options.pop("inheritance", "lineage") if ours else "none",
+        )
         supernet = {"factor": 0.0, "units": 0.0}
         if ours and proxy["supernet_epochs"] and evaluator.store is not None:
             supernet = supernet_cost(evaluator, proxy["n_min"], proxy["n_max"])
@@ -211,15 +295,38 @@ def run_one(method: str, seed: int, proxy: dict, options: dict | None = None, de
                 settled["mutation_kinds"] = algorithm.mutation.kinds
         search_s = time.perf_counter() - start
         best_acc, best = meter.best
-        post = train_final(best, data, epochs=proxy["post_epochs"], init_channels=proxy["init_channels"],
-                           batch_size=proxy["batch_size"], lr=proxy["lr"], seed=0, device=device, augment="none")
-    return {"method": method, "seed": seed, "options": settings, "settings": settled, "proxy": proxy,
-            "budget": proxy["budget"],
-            "compute_used": meter.used, "supernet": supernet, "trained": evaluator.trained,
-            "archive_hits": evaluator.archive_hits, "curve": meter.curve, "best_genome": best.key(),
-            "best_val_accuracy": best_acc, "test_accuracy": post["test_accuracy"], "params": post["params"],
-            "flops": post["flops"], "search_s": search_s, "post_s": post["seconds"],
-            "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")}}
+        post = train_final(
+            best,
+            data,
+            epochs=proxy["post_epochs"],
+            init_channels=proxy["init_channels"],
+            batch_size=proxy["batch_size"],
+            lr=proxy["lr"],
+            seed=0,
+            device=device,
+            augment="none",
+        )
+    return {
+        "method": method,
+        "seed": seed,
+        "options": settings,
+        "settings": settled,
+        "proxy": proxy,
+        "budget": proxy["budget"],
+        "compute_used": meter.used,
+        "supernet": supernet,
+        "trained": evaluator.trained,
+        "archive_hits": evaluator.archive_hits,
+        "curve": meter.curve,
+        "best_genome": best.key(),
+        "best_val_accuracy": best_acc,
+        "test_accuracy": post["test_accuracy"],
+        "params": post["params"],
+        "flops": post["flops"],
+        "search_s": search_s,
+        "post_s": post["seconds"],
+        "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
+    }
 
 
 def run_file(name: str, method: str, seed: int, tag: str = "") -> Path:
@@ -238,9 +345,12 @@ def campaign(name, methods, seeds, proxy, options, tag, device, workers) -> None
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(dict(result, tag=tag), indent=1))
         tmp.replace(path)
-        print(f"{result['method']:14s} seed {result['seed']:3d}: val {result['best_val_accuracy']:.4f} "
-              f"test {result['test_accuracy']:.4f} ({result['trained']} trained, {result['compute_used']:.1f} units, "
-              f"{result['search_s']:.0f}+{result['post_s']:.0f} s)", flush=True)
+        print(
+            f"{result['method']:14s} seed {result['seed']:3d}: val {result['best_val_accuracy']:.4f} "
+            f"test {result['test_accuracy']:.4f} ({result['trained']} trained, {result['compute_used']:.1f} units, "
+            f"{result['search_s']:.0f}+{result['post_s']:.0f} s)",
+            flush=True,
+        )
 
     if not workers:
         for method, seed in todo:
@@ -248,8 +358,10 @@ def campaign(name, methods, seeds, proxy, options, tag, device, workers) -> None
         return
     from distributed import Client, LocalCluster, as_completed
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         futures = [client.submit(run_one, m, s, proxy, options.get(m), device, 1, pure=False) for m, s in todo]
         for future in as_completed(futures):
             save(future.result())
@@ -280,47 +392,66 @@ def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
         test = [r["test_accuracy"] for r in rs]
         val = [r["best_val_accuracy"] for r in rs]
         curves = np.array([anytime(r["curve"], grid) for r in rs])
-        reach = [next((c for c, b, _ in r["curve"] if random_final is not None and b >= random_final), None)
-                 for r in rs]
+        reach = [
+            next((c for c, b, _ in r["curve"] if random_final is not None and b >= random_final), None) for r in rs
+        ]
         with warnings.catch_warnings():  # NaN columns before a method's first result
             warnings.simplefilter("ignore", RuntimeWarning)
-            bands = {"curve_median": np.nanmedian(curves, 0).tolist(),
-                     "curve_q25": np.nanpercentile(curves, 25, 0).tolist(),
-                     "curve_q75": np.nanpercentile(curves, 75, 0).tolist()}
-        row = {"label": LABELS.get(m, m), "seeds": [r["seed"] for r in rs],
-               "test_median": statistics.median(test), "test_q25": float(np.percentile(test, 25)),
-               "test_q75": float(np.percentile(test, 75)), "val_median": statistics.median(val),
-               "val_q25": float(np.percentile(val, 25)), "val_q75": float(np.percentile(val, 75)),
-               "params_median": statistics.median(r["params"] for r in rs),
-               "flops_median": statistics.median(r["flops"] for r in rs),
-               "trained_median": statistics.median(r["trained"] for r in rs),
-               "search_s_median": statistics.median(r["search_s"] for r in rs),
-               "compute_to_random_final": reach,
-               "compute_to_random_final_median": statistics.median(
-                   [c if c is not None else float("inf") for c in reach]),
-               **bands}
+            bands = {
+                "curve_median": np.nanmedian(curves, 0).tolist(),
+                "curve_q25": np.nanpercentile(curves, 25, 0).tolist(),
+                "curve_q75": np.nanpercentile(curves, 75, 0).tolist(),
+            }
+        row = {
+            "label": LABELS.get(m, m),
+            "seeds": [r["seed"] for r in rs],
+            "test_median": statistics.median(test),
+            "test_q25": float(np.percentile(test, 25)),
+            "test_q75": float(np.percentile(test, 75)),
+            "val_median": statistics.median(val),
+            "val_q25": float(np.percentile(val, 25)),
+            "val_q75": float(np.percentile(val, 75)),
+            "params_median": statistics.median(r["params"] for r in rs),
+            "flops_median": statistics.median(r["flops"] for r in rs),
+            "trained_median": statistics.median(r["trained"] for r in rs),
+            "search_s_median": statistics.median(r["search_s"] for r in rs),
+            "compute_to_random_final": reach,
+            "compute_to_random_final_median": statistics.median([c if c is not None else float("inf") for c in reach]),
+            **bands,
+        }
         if m != "tsenas" and "tsenas" in runs:
-            row["p_tsenas_greater_test"] = float(mannwhitneyu([r["test_accuracy"] for r in runs["tsenas"]], test,
-                                                              alternative="greater").pvalue)
-            row["p_tsenas_greater_val"] = float(mannwhitneyu([r["best_val_accuracy"] for r in runs["tsenas"]], val,
-                                                             alternative="greater").pvalue)
+            row["p_tsenas_greater_test"] = float(
+                mannwhitneyu([r["test_accuracy"] for r in runs["tsenas"]], test, alternative="greater").pvalue
+            )
+            row["p_tsenas_greater_val"] = float(
+                mannwhitneyu([r["best_val_accuracy"] for r in runs["tsenas"]], val, alternative="greater").pvalue
+            )
         table[m] = row
-    out = {"name": name, "tag": tag, "budget_network_epochs": budget, "grid": grid.tolist(),
-           "random_final_val_median": random_final, "proxy": next(iter(runs.values()))[0]["proxy"],
-           "methods": table}
+    out = {
+        "name": name,
+        "tag": tag,
+        "budget_network_epochs": budget,
+        "grid": grid.tolist(),
+        "random_final_val_median": random_final,
+        "proxy": next(iter(runs.values()))[0]["proxy"],
+        "methods": table,
+    }
     if "tsenas" in table:
         ts = table["tsenas"]
         out["goal"] = {
             "highest_median_test": all(ts["test_median"] >= r["test_median"] for r in table.values()),
             "p_vs_random": table.get("random", {}).get("p_tsenas_greater_test"),
-            "half_budget_to_random_final": ts["compute_to_random_final_median"] <= budget / 2}
+            "half_budget_to_random_final": ts["compute_to_random_final_median"] <= budget / 2,
+        }
     path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}{'_' + tag if tag else ''}.json"
     path.write_text(json.dumps(out, indent=1))
     plot(out, ROOT / "plots" / path.with_suffix(".png").name)
-    for m, r in table.items():
-        print(f"{r['label']:28s} test {r['test_median']:.4f} [{r['test_q25']:.4f}, {r['test_q75']:.4f}]  "
-              f"val {r['val_median']:.4f}  to random's final {r['compute_to_random_final_median']}"
-              + (f"  p={r['p_tsenas_greater_test']:.3f}" if "p_tsenas_greater_test" in r else ""))
+    for r in table.values():
+        print(
+            f"{r['label']:28s} test {r['test_median']:.4f} [{r['test_q25']:.4f}, {r['test_q75']:.4f}]  "
+            f"val {r['val_median']:.4f}  to random's final {r['compute_to_random_final_median']}"
+            + (f"  p={r['p_tsenas_greater_test']:.3f}" if "p_tsenas_greater_test" in r else "")
+        )
     return out
 
 
@@ -330,8 +461,9 @@ def load_runs(name: str, method: str = "tsenas", tag: str = "") -> dict:
     return {r["seed"]: r for r in (json.loads(f.read_text()) for f in files)}
 
 
-def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas", seeds=None,
-                 base_label: str = "base") -> dict:
+def paired_table(
+    name: str, tags, base_tag: str = "", method: str = "tsenas", seeds=None, base_label: str = "base"
+) -> dict:
     """Each variant (tag) of ``method`` against its base run seed by seed: median and
     quartiles, paired test-accuracy differences and the Wilcoxon signed-rank p-value
     (``seeds``: only these, for base and variants alike)."""
@@ -339,12 +471,16 @@ def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas", se
 
     def row(runs):
         test = [r["test_accuracy"] for r in runs.values()]
-        return {"seeds": sorted(runs), "options": next(iter(runs.values()))["options"],
-                "test_median": statistics.median(test), "test_q25": float(np.percentile(test, 25)),
-                "test_q75": float(np.percentile(test, 75)),
-                "val_median": statistics.median(r["best_val_accuracy"] for r in runs.values()),
-                "trained_median": statistics.median(r["trained"] for r in runs.values()),
-                "search_s_median": statistics.median(r["search_s"] for r in runs.values())}
+        return {
+            "seeds": sorted(runs),
+            "options": next(iter(runs.values()))["options"],
+            "test_median": statistics.median(test),
+            "test_q25": float(np.percentile(test, 25)),
+            "test_q75": float(np.percentile(test, 75)),
+            "val_median": statistics.median(r["best_val_accuracy"] for r in runs.values()),
+            "trained_median": statistics.median(r["trained"] for r in runs.values()),
+            "search_s_median": statistics.median(r["search_s"] for r in runs.values()),
+        }
 
     def load(tag):
         return {s: r for s, r in load_runs(name, method, tag).items() if seeds is None or s in seeds}
@@ -357,9 +493,13 @@ def paired_table(name: str, tags, base_tag: str = "", method: str = "tsenas", se
             continue
         paired = sorted(set(runs) & set(base))
         diffs = [runs[s]["test_accuracy"] - base[s]["test_accuracy"] for s in paired]
-        table[tag] = dict(row(runs), paired_seeds=paired, test_minus_base=diffs,
-                          test_minus_base_median=statistics.median(diffs) if diffs else None,
-                          p_wilcoxon=float(wilcoxon(diffs).pvalue) if len(diffs) >= 5 and any(diffs) else None)
+        table[tag] = dict(
+            row(runs),
+            paired_seeds=paired,
+            test_minus_base=diffs,
+            test_minus_base_median=statistics.median(diffs) if diffs else None,
+            p_wilcoxon=float(wilcoxon(diffs).pvalue) if len(diffs) >= 5 and any(diffs) else None,
+        )
     return table
 
 
@@ -371,10 +511,15 @@ def summarize_variants(name: str, tags, base_tag: str = "", write: bool = True) 
         path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}_variants.json"
         path.write_text(json.dumps({"name": name, "base_tag": base_tag, "table": table}, indent=1))
     for tag, r in table.items():
-        print(f"{tag:12s} {json.dumps(r['options']):40s} test {r['test_median']:.4f} "
-              f"[{r['test_q25']:.4f}, {r['test_q75']:.4f}]"
-              + (f"  minus base {r['test_minus_base_median']:+.4f} (p={r['p_wilcoxon']})"
-                 if r.get("test_minus_base_median") is not None else ""))
+        print(
+            f"{tag:12s} {json.dumps(r['options']):40s} test {r['test_median']:.4f} "
+            f"[{r['test_q25']:.4f}, {r['test_q75']:.4f}]"
+            + (
+                f"  minus base {r['test_minus_base_median']:+.4f} (p={r['p_wilcoxon']})"
+                if r.get("test_minus_base_median") is not None
+                else ""
+            )
+        )
     return table
 
 
@@ -384,8 +529,8 @@ def plot(out: dict, path: Path) -> None:
     fig = Figure(figsize=(7, 4.3))
     ax = fig.subplots()
     grid = np.array(out["grid"])
-    for m, r in out["methods"].items():
-        line, = ax.plot(grid, r["curve_median"], lw=2, label=r["label"])
+    for r in out["methods"].values():
+        (line,) = ax.plot(grid, r["curve_median"], lw=2, label=r["label"])
         ax.fill_between(grid, r["curve_q25"], r["curve_q75"], color=line.get_color(), alpha=0.15)
     if out["random_final_val_median"] is not None:
         ax.axhline(out["random_final_val_median"], color="gray", ls=":", lw=1)
@@ -393,7 +538,7 @@ def plot(out: dict, path: Path) -> None:
     ax.set_ylabel("best validation accuracy")
     n = len(next(iter(out["methods"].values()))["seeds"])
     ax.set_title(f"Fashion-MNIST proxy, {n} seeds: median (band: quartiles)", fontsize=10)
-    lows = [np.nanmin(r["curve_q25"][len(grid) // 3:]) for r in out["methods"].values()]
+    lows = [np.nanmin(r["curve_q25"][len(grid) // 3 :]) for r in out["methods"].values()]
     ax.set_ylim(min(lows) - 0.01, None)
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -442,7 +587,7 @@ def main(argv=None):
         return summarize_variants(args.name, args.variants, args.tag)
     if not args.summarize:
         ts_options = _options(args.option)
-        options = {m: ts_options for m in ("tsenas", "tsenas-stage1")}
+        options = dict.fromkeys(("tsenas", "tsenas-stage1"), ts_options)
         campaign(args.name, args.methods, _seeds(args.seeds), proxy, options, args.tag, args.device, args.workers)
     if args.tag:  # a variant: against the untagged runs (the file: --variants TAG ...)
         return summarize_variants(args.name, [args.tag], write=False)

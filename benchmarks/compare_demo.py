@@ -16,9 +16,35 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "compare_demo"
-COMMON = ["--dataset", "digits", "--pop-size", "6", "--fine-size", "3", "--stage1-gens", "3", "--stage2-gens", "50",
-          "--budget", "36", "--epochs", "1", "--init-channels", "4", "--supernet-epochs", "1", "--final-epochs", "1",
-          "--n-max", "5", "--batch-size", "64", "--threads", "1", "-q"]
+COMMON = [
+    "--dataset",
+    "digits",
+    "--pop-size",
+    "6",
+    "--fine-size",
+    "3",
+    "--stage1-gens",
+    "3",
+    "--stage2-gens",
+    "50",
+    "--budget",
+    "36",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--supernet-epochs",
+    "1",
+    "--final-epochs",
+    "1",
+    "--n-max",
+    "5",
+    "--batch-size",
+    "64",
+    "--threads",
+    "1",
+    "-q",
+]
 
 
 def main():
@@ -27,13 +53,17 @@ def main():
         for seed in (0, 1):
             out = RUNS / f"{algorithm}-seed{seed}"
             if not (out / "summary.json").exists():
-                args = ["--resume", str(out), "-q"] if (out / "config.json").exists() else \
-                    ["--out", str(out), "--algorithm", algorithm, "--seed", str(seed), *COMMON]
+                args = (
+                    ["--resume", str(out), "-q"]
+                    if (out / "config.json").exists()
+                    else ["--out", str(out), "--algorithm", algorithm, "--seed", str(seed), *COMMON]
+                )
                 subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "search", *args], check=True)
             runs.append(str(out))
     target = ROOT / "plots" / "compare_demo.png"
-    subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "plot", "--compare", *runs, "--out", str(target)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", "plot", "--compare", *runs, "--out", str(target)], check=True
+    )
 
 
 if __name__ == "__main__":

@@ -32,20 +32,42 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "contention.json"
-SEARCH = ["--seed", "5", "--pop-size", "4", "--fine-size", "2", "--stage1-gens", "2", "--stage2-gens", "1",
-          "--epochs", "1", "--init-channels", "4", "--final-epochs", "1", "--device", "cpu"]
-CONFIGS = {"serial, auto": [], "serial, OpenMP default": ["--wait-policy", "default"],
-           "--workers 2, auto": ["--workers", "2"],
-           "--workers 2, OpenMP default": ["--workers", "2", "--wait-policy", "default"],
-           "serial, always passive": ["--wait-policy", "passive"]}
+SEARCH = [
+    "--seed",
+    "5",
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "2",
+    "--stage2-gens",
+    "1",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--final-epochs",
+    "1",
+    "--device",
+    "cpu",
+]
+CONFIGS = {
+    "serial, auto": [],
+    "serial, OpenMP default": ["--wait-policy", "default"],
+    "--workers 2, auto": ["--workers", "2"],
+    "--workers 2, OpenMP default": ["--workers", "2", "--wait-policy", "default"],
+    "serial, always passive": ["--wait-policy", "passive"],
+}
 LOADS = (0, 1, 2)
 REPEATS = 3
-LOAD_CODE = ("import torch; torch.set_num_threads({k}); a = torch.randn(384, 384)\n"
-             "while True:\n    a = torch.tanh(a @ a)")
+LOAD_CODE = (
+    "import torch; torch.set_num_threads({k}); a = torch.randn(384, 384)\nwhile True:\n    a = torch.tanh(a @ a)"
+)
 
 
 def repeats(config: str, load: int) -> int:
-    if config.endswith("always passive"):   # only what a fixed switch would cost on an idle machine
+    if config.endswith("always passive"):  # only what a fixed switch would cost on an idle machine
         return 0 if load else REPEATS
     return 1 if load and config.endswith("OpenMP default") else REPEATS
 
@@ -57,8 +79,16 @@ def run_once(config: str, load: int) -> dict:
         time.sleep(1.0)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "tsenas_pymoo.cli", "search", *SEARCH, *CONFIGS[config],
-                   "--out", str(Path(tmp) / "run")]
+            cmd = [
+                sys.executable,
+                "-m",
+                "tsenas_pymoo.cli",
+                "search",
+                *SEARCH,
+                *CONFIGS[config],
+                "--out",
+                str(Path(tmp) / "run"),
+            ]
             start = time.perf_counter()
             proc = subprocess.run(cmd, capture_output=True, text=True)
             wall = time.perf_counter() - start
@@ -97,8 +127,9 @@ def summarize(runs: dict) -> dict:
 
 def main() -> None:
     result = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}}
-    result.update({"search": "tsenas search " + " ".join(SEARCH), "cores": len(os.sched_getaffinity(0)),
-                   "load": LOAD_CODE})
+    result.update(
+        {"search": "tsenas search " + " ".join(SEARCH), "cores": len(os.sched_getaffinity(0)), "load": LOAD_CODE}
+    )
     for rep in range(REPEATS):
         for load in LOADS:
             for config in CONFIGS:
@@ -107,13 +138,21 @@ def main() -> None:
                 if rep >= repeats(config, load) or len(done) > rep:
                     continue
                 done.append(run_once(config, load))
-                print(f"rep {rep} load {load} {config:28s} {done[-1]['seconds']:.1f} s "
-                      f"{(done[-1]['thread_policy'] or {}).get('driver', {}).get('reason', '')}", flush=True)
+                print(
+                    f"rep {rep} load {load} {config:28s} {done[-1]['seconds']:.1f} s "
+                    f"{(done[-1]['thread_policy'] or {}).get('driver', {}).get('reason', '')}",
+                    flush=True,
+                )
                 result["summary"] = summarize(result["runs"])
                 RESULTS.write_text(json.dumps(result, indent=1))
     for config, row in result["summary"].items():
-        print(config, {k: (round(v["median_s"], 1), round(v.get("slowdown", 1), 2)) if isinstance(v, dict) else
-                       round(v, 3) for k, v in row.items()})
+        print(
+            config,
+            {
+                k: (round(v["median_s"], 1), round(v.get("slowdown", 1), 2)) if isinstance(v, dict) else round(v, 3)
+                for k, v in row.items()
+            },
+        )
     print(f"wrote {RESULTS}")
 
 

@@ -33,12 +33,19 @@ def main() -> dict:
         for name in ("convergence", "trajectory"):
             shutil.copy(run / f"{name}.png", ROOT / "plots" / f"default_search_{name}.png")
         final = summary["final"]
-        out = {"command": "tsenas search --out RUN -q", "wall_s": wall, "trained": summary["evaluations"],
-               "best_genome": summary["best_genome"], "best_val_accuracy": summary["best_val_accuracy"],
-               "test_accuracy": final["test_accuracy"], "test_error": final["test_error"],
-               "params": final["params"], "flops": final["flops"], "final_recipe": {
-                   k: final.get(k) for k in ("epochs", "lr", "batch_size", "augment", "seed")},
-               "config": {k: v for k, v in config.items() if k != "thread_policy"}}
+        out = {
+            "command": "tsenas search --out RUN -q",
+            "wall_s": wall,
+            "trained": summary["evaluations"],
+            "best_genome": summary["best_genome"],
+            "best_val_accuracy": summary["best_val_accuracy"],
+            "test_accuracy": final["test_accuracy"],
+            "test_error": final["test_error"],
+            "params": final["params"],
+            "flops": final["flops"],
+            "final_recipe": {k: final.get(k) for k in ("epochs", "lr", "batch_size", "augment", "seed")},
+            "config": {k: v for k, v in config.items() if k != "thread_policy"},
+        }
         (HERE / "results" / "default_search.json").write_text(json.dumps(out, indent=1))
         print(json.dumps({k: v for k, v in out.items() if k != "config"}, indent=1))
         subprocess.run([sys.executable, str(HERE / "baselines.py"), "--run", str(run)], check=True)

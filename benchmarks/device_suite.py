@@ -13,7 +13,7 @@ as it ends, so a run cut short keeps what it measured; a section that would star
    ``compile``: the same training step eager and under ``torch.compile`` (inductor,
    ``mode="reduce-overhead"``: CUDA graphs), with the one-off compile cost per genome and
    the epochs after which it pays back.
-3. ``p6``: the per-network time at the paper's settings (Sec. V-C: 10 epochs, CIFAR-10
+3. ``paper_budget``: the per-network time at the paper's settings (Sec. V-C: 10 epochs, CIFAR-10
    sized data, 45,000 training images at 32x32, width 16, N in 4..10) and the SuperNet's
    epoch time, projected to the paper's CIFAR-10 search (P = 100, T0 = 100, S = 30,
    T1 = 50, SuperNet 100 epochs): 100 + 100 x 100 stage-1 trainings and 3 x 30 x 50
@@ -50,30 +50,83 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 #: The paper's CIFAR-10 search (Sec. V-C) and what one individual costs there.
-PAPER = {"pop_size": 100, "stage1_gens": 100, "fine_size": 30, "stage2_gens": 50, "supernet_epochs": 100,
-         "epochs": 10, "train_images": 45_000, "val_images": 5_000, "input_shape": [3, 32, 32], "width": 16,
-         "n_min": 4, "n_max": 10, "batch_size": 128, "gpu_days": 0.9}
+PAPER = {
+    "pop_size": 100,
+    "stage1_gens": 100,
+    "fine_size": 30,
+    "stage2_gens": 50,
+    "supernet_epochs": 100,
+    "epochs": 10,
+    "train_images": 45_000,
+    "val_images": 5_000,
+    "input_shape": [3, 32, 32],
+    "width": 16,
+    "n_min": 4,
+    "n_max": 10,
+    "batch_size": 128,
+    "gpu_days": 0.9,
+}
 TARGET_GPU_DAYS = 0.45
 
 SETTINGS = {
-    "full": {"throughput": {"data": ["fashion-mnist", "random-3x32x32"], "widths": [16, 36],
-                            "genomes": ["darts-chain", "mixed"], "steps": 100, "repeats": 3},
-             "compile": {"data": "fashion-mnist", "width": 16, "steps": 100, "backend": "inductor",
-                         "mode": "reduce-overhead"},
-             "p6": {"genomes": 6, "steps": 40, "supernet_steps": 20},
-             "workers": {"ks": [1, 2, 4, 8], "genomes": 24, "train_subset": 10_000, "resolution": None,
-                         "width": 16, "epochs": 1},
-             "search": {"dataset": "fashion-mnist", "train_subset": 10_000, "pop_size": 8, "fine_size": 4,
-                        "stage1_gens": 3, "stage2_gens": 2, "epochs": 2, "init_channels": 16, "supernet_epochs": 2,
-                        "final_epochs": 10, "n_min": 4, "n_max": 8}},
-    "tiny": {"throughput": {"data": ["digits"], "widths": [4], "genomes": ["darts-chain"], "steps": 4,
-                            "repeats": 1},
-             "compile": {"data": "digits", "width": 4, "steps": 4, "backend": "eager", "mode": None},
-             "p6": {"genomes": 2, "steps": 2, "supernet_steps": 1, "width": 4, "n_max": 5, "train_images": 256},
-             "workers": {"ks": [1, 2], "genomes": 2, "dataset": "digits", "width": 4, "epochs": 1},
-             "search": {"dataset": "digits", "pop_size": 4, "fine_size": 2, "stage1_gens": 2, "stage2_gens": 1,
-                        "epochs": 1, "init_channels": 4, "supernet_epochs": 1, "final_epochs": 1, "n_min": 2,
-                        "n_max": 4}},
+    "full": {
+        "throughput": {
+            "data": ["fashion-mnist", "random-3x32x32"],
+            "widths": [16, 36],
+            "genomes": ["darts-chain", "mixed"],
+            "steps": 100,
+            "repeats": 3,
+        },
+        "compile": {
+            "data": "fashion-mnist",
+            "width": 16,
+            "steps": 100,
+            "backend": "inductor",
+            "mode": "reduce-overhead",
+        },
+        "paper_budget": {"genomes": 6, "steps": 40, "supernet_steps": 20},
+        "workers": {
+            "ks": [1, 2, 4, 8],
+            "genomes": 24,
+            "train_subset": 10_000,
+            "resolution": None,
+            "width": 16,
+            "epochs": 1,
+        },
+        "search": {
+            "dataset": "fashion-mnist",
+            "train_subset": 10_000,
+            "pop_size": 8,
+            "fine_size": 4,
+            "stage1_gens": 3,
+            "stage2_gens": 2,
+            "epochs": 2,
+            "init_channels": 16,
+            "supernet_epochs": 2,
+            "final_epochs": 10,
+            "n_min": 4,
+            "n_max": 8,
+        },
+    },
+    "tiny": {
+        "throughput": {"data": ["digits"], "widths": [4], "genomes": ["darts-chain"], "steps": 4, "repeats": 1},
+        "compile": {"data": "digits", "width": 4, "steps": 4, "backend": "eager", "mode": None},
+        "paper_budget": {"genomes": 2, "steps": 2, "supernet_steps": 1, "width": 4, "n_max": 5, "train_images": 256},
+        "workers": {"ks": [1, 2], "genomes": 2, "dataset": "digits", "width": 4, "epochs": 1},
+        "search": {
+            "dataset": "digits",
+            "pop_size": 4,
+            "fine_size": 2,
+            "stage1_gens": 2,
+            "stage2_gens": 1,
+            "epochs": 1,
+            "init_channels": 4,
+            "supernet_epochs": 1,
+            "final_epochs": 1,
+            "n_min": 2,
+            "n_max": 4,
+        },
+    },
 }
 
 
@@ -82,25 +135,60 @@ def cuda_tests(device: str, settings: dict, out_dir: Path) -> dict:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-m", "cuda", "-q", "-p", "no:cacheprovider",
-                               f"--junitxml={junit}", str(ROOT / "tests")], cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-m",
+                "cuda",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={junit}",
+                str(ROOT / "tests"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         suite = ET.parse(junit).getroot()
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
     counts = {k: int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")}
-    cases = [{"name": c.get("name"), "seconds": float(c.get("time", 0)),
-              "outcome": "failed" if c.find("failure") is not None or c.find("error") is not None
-              else "skipped" if c.find("skipped") is not None else "passed"} for c in suite.iter("testcase")]
-    return {"returncode": proc.returncode, **counts, "passed": counts["tests"] - counts["failures"]
-            - counts["errors"] - counts["skipped"], "cases": cases, "seconds": time.perf_counter() - start,
-            "output_tail": proc.stdout[-3000:]}
+    cases = [
+        {
+            "name": c.get("name"),
+            "seconds": float(c.get("time", 0)),
+            "outcome": "failed"
+            if c.find("failure") is not None or c.find("error") is not None
+            else "skipped"
+            if c.find("skipped") is not None
+            else "passed",
+        }
+        for c in suite.iter("testcase")
+    ]
+    return {
+        "returncode": proc.returncode,
+        **counts,
+        "passed": counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"],
+        "cases": cases,
+        "seconds": time.perf_counter() - start,
+        "output_tail": proc.stdout[-3000:],
+    }
 
 
 def throughput(device: str, settings: dict, out_dir: Path) -> dict:
     import throughput as bench
     import torch
 
-    return bench.run(torch.device(device), settings["data"], settings["genomes"], settings["widths"],
-                     settings["steps"], settings["repeats"])
+    return bench.run(
+        torch.device(device),
+        settings["data"],
+        settings["genomes"],
+        settings["widths"],
+        settings["steps"],
+        settings["repeats"],
+    )
 
 
 def compile_check(device: str, settings: dict, out_dir: Path) -> dict:
@@ -108,8 +196,8 @@ def compile_check(device: str, settings: dict, out_dir: Path) -> dict:
     compile cost of the first call, and the epochs after which compiling pays back."""
     import copy
 
-    import torch
     import throughput as bench
+    import torch
 
     from tsenas_pymoo import NetworkGenome, build_network
     from tsenas_pymoo.evaluation.trainer import train_model
@@ -117,8 +205,9 @@ def compile_check(device: str, settings: dict, out_dir: Path) -> dict:
     dev = torch.device(device)
     data = next(bench.datasets([settings["data"]], dev))
     torch.manual_seed(0)
-    base = build_network(NetworkGenome.from_cells(bench.GENOMES["darts-chain"]), data.input_shape,
-                         data.num_classes, settings["width"])
+    base = build_network(
+        NetworkGenome.from_cells(bench.GENOMES["darts-chain"]), data.input_shape, data.num_classes, settings["width"]
+    )
     n, epochs = bench.batches(len(data.train_y), 128, settings["steps"])
     x, y = data.train_x[:n].to(dev), data.train_y[:n].to(dev)
 
@@ -131,9 +220,18 @@ def compile_check(device: str, settings: dict, out_dir: Path) -> dict:
     first = fit(compiled)
     steady = min(fit(compiled) for _ in range(2))
     saved = (eager - steady) / epochs  # seconds saved per epoch
-    return {"backend": settings["backend"], "mode": settings["mode"], "data": data.name, "steps": epochs * (n // 128),
-            "eager_s": eager, "compiled_first_s": first, "compiled_s": steady, "compile_cost_s": first - steady,
-            "speedup": eager / steady, "payback_epochs": (first - steady) / saved if saved > 0 else None}
+    return {
+        "backend": settings["backend"],
+        "mode": settings["mode"],
+        "data": data.name,
+        "steps": epochs * (n // 128),
+        "eager_s": eager,
+        "compiled_first_s": first,
+        "compiled_s": steady,
+        "compile_cost_s": first - steady,
+        "speedup": eager / steady,
+        "payback_epochs": (first - steady) / saved if saved > 0 else None,
+    }
 
 
 def workers(device: str, settings: dict, out_dir: Path) -> dict:
@@ -148,7 +246,7 @@ def workers(device: str, settings: dict, out_dir: Path) -> dict:
     return bench.run(device, data, settings["ks"], settings["genomes"], settings["epochs"], settings["width"])
 
 
-def p6(device: str, settings: dict, out_dir: Path, speedup: float = 1.0) -> dict:
+def paper_budget(device: str, settings: dict, out_dir: Path, speedup: float = 1.0) -> dict:
     """Time per training step of sampled networks and of the SuperNet at the paper's
     settings on random CIFAR-sized tensors, and the projected GPU-days of its search."""
     import numpy as np
@@ -172,30 +270,45 @@ def p6(device: str, settings: dict, out_dir: Path, speedup: float = 1.0) -> dict
         genome = sample_genome(rng, paper["n_min"], paper["n_max"], shape)
         torch.manual_seed(0)
         model = build_network(genome, shape, 10, paper["width"])
-        train_model(model, x[:2 * batch], y[:2 * batch], epochs=1, batch_size=batch, device=dev)  # warm-up
-        seconds = timed(lambda: train_model(model, x, y, epochs=1, batch_size=batch, device=dev), dev)
+        train_model(model, x[: 2 * batch], y[: 2 * batch], epochs=1, batch_size=batch, device=dev)  # warm-up
+        seconds = timed(lambda m=model: train_model(m, x, y, epochs=1, batch_size=batch, device=dev), dev)
         evaluate_accuracy(model, x[:batch], y[:batch], device=dev)
-        eval_s = timed(lambda: evaluate_accuracy(model, x, y, device=dev), dev)
-        rows.append({"key": genome.key(), "cells": genome.n_cells, "step_s": seconds / steps,
-                     "eval_image_s": eval_s / len(y)})
+        eval_s = timed(lambda m=model: evaluate_accuracy(m, x, y, device=dev), dev)
+        rows.append(
+            {"key": genome.key(), "cells": genome.n_cells, "step_s": seconds / steps, "eval_image_s": eval_s / len(y)}
+        )
     steps_per_epoch = math.ceil(paper["train_images"] / batch)
-    per_network = float(np.median([r["step_s"] * paper["epochs"] * steps_per_epoch
-                                   + r["eval_image_s"] * paper["val_images"] for r in rows]))
+    per_network = float(
+        np.median(
+            [r["step_s"] * paper["epochs"] * steps_per_epoch + r["eval_image_s"] * paper["val_images"] for r in rows]
+        )
+    )
     torch.manual_seed(0)
     supernet = SuperNet(shape, 10, paper["width"])
-    sn_x, sn_y = x[:batch * settings["supernet_steps"]], y[:batch * settings["supernet_steps"]]
+    sn_x, sn_y = x[: batch * settings["supernet_steps"]], y[: batch * settings["supernet_steps"]]
     train_model(supernet, sn_x[:batch], sn_y[:batch], epochs=1, batch_size=batch, device=dev)  # warm-up
-    sn_step = timed(lambda: train_model(supernet, sn_x, sn_y, epochs=1, batch_size=batch, device=dev),
-                    dev) / settings["supernet_steps"]
+    sn_step = (
+        timed(lambda: train_model(supernet, sn_x, sn_y, epochs=1, batch_size=batch, device=dev), dev)
+        / settings["supernet_steps"]
+    )
     supernet_s = sn_step * paper["supernet_epochs"] * steps_per_epoch
-    trainings = (paper["pop_size"] * (1 + paper["stage1_gens"])
-                 + 3 * paper["fine_size"] * paper["stage2_gens"])
+    trainings = paper["pop_size"] * (1 + paper["stage1_gens"]) + 3 * paper["fine_size"] * paper["stage2_gens"]
     k1_days = (trainings * per_network + supernet_s) / 86_400
     best_days = (trainings * per_network / speedup + supernet_s) / 86_400
-    return {"settings": paper, "networks": rows, "per_network_s": per_network, "supernet_step_s": sn_step,
-            "supernet_s": supernet_s, "trainings": trainings, "gpu_days_k1": k1_days,
-            "workers_speedup": speedup, "gpu_days_best_k": best_days, "paper_gpu_days": paper["gpu_days"],
-            "target_gpu_days": TARGET_GPU_DAYS, "target_met": best_days <= TARGET_GPU_DAYS}
+    return {
+        "settings": paper,
+        "networks": rows,
+        "per_network_s": per_network,
+        "supernet_step_s": sn_step,
+        "supernet_s": supernet_s,
+        "trainings": trainings,
+        "gpu_days_k1": k1_days,
+        "workers_speedup": speedup,
+        "gpu_days_best_k": best_days,
+        "paper_gpu_days": paper["gpu_days"],
+        "target_gpu_days": TARGET_GPU_DAYS,
+        "target_met": best_days <= TARGET_GPU_DAYS,
+    }
 
 
 def search(device: str, settings: dict, out_dir: Path) -> dict:
@@ -207,33 +320,52 @@ def search(device: str, settings: dict, out_dir: Path) -> dict:
         start = time.perf_counter()
         summary = SearchRun(Path(tmp) / "run", config, progress=False).run()
         wall = time.perf_counter() - start
-    return {"config": {k: v for k, v in settings.items()}, "wall_s": wall, "summary": summary}
+    return {"config": dict(settings.items()), "wall_s": wall, "summary": summary}
 
 
-SECTIONS = {"cuda_tests": cuda_tests, "throughput": throughput, "compile": compile_check, "p6": p6, "workers": workers,
-            "search": search}
+SECTIONS = {
+    "cuda_tests": cuda_tests,
+    "throughput": throughput,
+    "compile": compile_check,
+    "paper_budget": paper_budget,
+    "workers": workers,
+    "search": search,
+}
+
+
+def default_out_dir(device: str, tiny: bool) -> Path:
+    """The GPU's results go to benchmarks/results; a tiny or CPU run (a check of the path)
+    goes under runs/, which git ignores."""
+    if tiny or not device.startswith("cuda"):
+        return HERE.parent / "runs" / f"device_suite_{device.replace(':', '')}{'_tiny' if tiny else ''}"
+    return HERE / "results"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--tiny", action="store_true", help="the smallest settings (the CPU check of the path)")
-    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument(
+        "--out-dir",
+        default=None,
+        help="where the device_*.json files go (default: benchmarks/results on a GPU; runs/device_suite_<device>"
+        " for --tiny or a CPU, so a check of the path is never taken for the GPU's results)",
+    )
     parser.add_argument("--budget-s", type=float, default=450, help="start no section after this many seconds")
     parser.add_argument("--only", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    out_dir = Path(args.out_dir)
+    out_dir = Path(args.out_dir) if args.out_dir else default_out_dir(args.device, args.tiny)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = SETTINGS["tiny" if args.tiny else "full"]
     start = time.perf_counter()
     summary = {"device": args.device, "tiny": args.tiny, "sections": {}}
     done: dict[str, dict] = {}
-    # p6 needs the workers' speed-up: measure workers first when both run
+    # paper_budget needs the workers' speed-up: measure workers first when both run
     order = [s for s in SECTIONS if s in args.only]
-    if "p6" in order and "workers" in order:
-        order.remove("p6")
-        order.insert(order.index("workers") + 1, "p6")
+    if "paper_budget" in order and "workers" in order:
+        order.remove("paper_budget")
+        order.insert(order.index("workers") + 1, "paper_budget")
     for name in order:
         elapsed = time.perf_counter() - start
         if elapsed > args.budget_s:
@@ -241,19 +373,22 @@ def main(argv=None):
             continue
         t0 = time.perf_counter()
         kwargs = {}
-        if name == "p6" and "workers" in done:
+        if name == "paper_budget" and "workers" in done:
             kwargs["speedup"] = done["workers"].get("speedup_best_vs_k1") or 1.0
         try:
-            result = SECTIONS[name](args.device, settings[name] if name in settings else {}, out_dir, **kwargs)
+            result = SECTIONS[name](args.device, settings.get(name, {}), out_dir, **kwargs)
             status = "ok"
-        except Exception as err:  # noqa: BLE001 - one broken section must not cost the others
+        except Exception as err:
             result, status = {"error": f"{type(err).__name__}: {err}"}, "error"
         result = dict(result, device=args.device, tiny=args.tiny, seconds=time.perf_counter() - t0)
         done[name] = result
         (out_dir / f"device_{name}.json").write_text(json.dumps(result, indent=1, default=str))
         summary["sections"][name] = {"status": status, "seconds": result["seconds"]}
-        print(f"[{time.perf_counter() - start:6.1f} s] {name}: {status}"
-              + (f" ({result['error']})" if status == "error" else ""), flush=True)
+        print(
+            f"[{time.perf_counter() - start:6.1f} s] {name}: {status}"
+            + (f" ({result['error']})" if status == "error" else ""),
+            flush=True,
+        )
     summary["seconds"] = time.perf_counter() - start
     (out_dir / "device_suite.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary["sections"]))

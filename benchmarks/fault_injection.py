@@ -22,26 +22,56 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--dataset", "digits", "--train-subset", "400", "--pop-size", "4", "--fine-size", "2", "--stage1-gens", "3",
-        "--stage2-gens", "2", "--epochs", "1", "--init-channels", "4", "--supernet-epochs", "1", "--final-epochs", "1",
-        "--n-max", "4", "--seed", "3", "--batch-size", "64", "--threads", "2", "-q"]
+TINY = [
+    "--dataset",
+    "digits",
+    "--train-subset",
+    "400",
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "3",
+    "--stage2-gens",
+    "2",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--supernet-epochs",
+    "1",
+    "--final-epochs",
+    "1",
+    "--n-max",
+    "4",
+    "--seed",
+    "3",
+    "--batch-size",
+    "64",
+    "--threads",
+    "2",
+    "-q",
+]
 COUNTERS = ("archive_hits", "trained")
 
 
 def scenarios(stage1_rows: int) -> list[tuple[str, str]]:
     """(phase, fault point) pairs; ``stage1_rows``: networks trained in stage 1."""
-    return [("SuperNet trained, not exported", "supernet:1"),
-            ("generation 1: 2nd network trained, not archived", "trained:2"),
-            ("generation 1: 3rd result archived", "archived:3"),
-            ("Steps 1-4 store update, between units", "store:2"),
-            ("retain: before old trained states go", "retain:2"),
-            ("generation 1 logged, not checkpointed", "log:1"),
-            ("generation 2 checkpointed", "checkpoint:2"),
-            ("generation 3: mid-generation", f"trained:{stage1_rows - 1}"),
-            ("stage 2: 2nd network trained", f"trained:{stage1_rows + 2}"),
-            ("stage 2 logged, not checkpointed", "log:4"),
-            ("final training done, no report", "final:1"),
-            ("report written, no genotype or plots", "report:1")]
+    return [
+        ("SuperNet trained, not exported", "supernet:1"),
+        ("generation 1: 2nd network trained, not archived", "trained:2"),
+        ("generation 1: 3rd result archived", "archived:3"),
+        ("Steps 1-4 store update, between units", "store:2"),
+        ("retain: before old trained states go", "retain:2"),
+        ("generation 1 logged, not checkpointed", "log:1"),
+        ("generation 2 checkpointed", "checkpoint:2"),
+        ("generation 3: mid-generation", f"trained:{stage1_rows - 1}"),
+        ("stage 2: 2nd network trained", f"trained:{stage1_rows + 2}"),
+        ("stage 2 logged, not checkpointed", "log:4"),
+        ("final training done, no report", "final:1"),
+        ("report written, no genotype or plots", "report:1"),
+    ]
 
 
 def cli(*args, fault: str | None = None) -> subprocess.CompletedProcess:
@@ -49,25 +79,45 @@ def cli(*args, fault: str | None = None) -> subprocess.CompletedProcess:
     env.pop("TSENAS_FAULT", None)
     if fault:
         env["TSENAS_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True, env=env, timeout=900
+    )
 
 
 def state(run: Path) -> dict:
     with sqlite3.connect(run / "archive.sqlite") as conn:
         rows = {k: (a, s) for k, a, s in conn.execute("SELECT key, accuracy, status FROM evaluations")}
-    log = [{k: v for k, v in json.loads(line).items() if k not in COUNTERS}
-           for line in (run / "log.jsonl").read_text().splitlines()]
+    log = [
+        {k: v for k, v in json.loads(line).items() if k not in COUNTERS}
+        for line in (run / "log.jsonl").read_text().splitlines()
+    ]
     summary = json.loads((run / "summary.json").read_text())
-    return {"rows": rows, "log": log, "best": (summary["best_genome"], summary["best_val_accuracy"]),
-            "files": all((run / f).exists() for f in ("best_genotype.json", "final/weights.safetensors",
-                                                       "convergence.png"))}
+    return {
+        "rows": rows,
+        "log": log,
+        "best": (summary["best_genome"], summary["best_val_accuracy"]),
+        "files": all(
+            (run / f).exists() for f in ("best_genotype.json", "final/weights.safetensors", "convergence.png")
+        ),
+    }
+
+
+def same_end(got: dict, expected: dict) -> dict[str, bool]:
+    """Per part, whether a resumed run ended as the uninterrupted one: the same best, archive
+    rows and log, and both with their end files (two runs that both lack them differ from
+    a finished run, so they do not count as the same end)."""
+    return {k: got[k] == expected[k] for k in ("best", "rows", "log")} | {"files": got["files"] and expected["files"]}
 
 
 #: The kill points CI runs (one per phase: SuperNet, stage-1 training, the log/checkpoint
 #: boundary, stage 2, the final training); the benchmark runs all twelve.
-QUICK = ("SuperNet trained, not exported", "generation 1: 2nd network trained, not archived",
-         "generation 1 logged, not checkpointed", "stage 2: 2nd network trained", "final training done, no report")
+QUICK = (
+    "SuperNet trained, not exported",
+    "generation 1: 2nd network trained, not archived",
+    "generation 1 logged, not checkpointed",
+    "stage 2: 2nd network trained",
+    "final training done, no report",
+)
 
 
 def run_all(workdir: Path, quick: bool = False) -> list[dict]:
@@ -85,16 +135,20 @@ def run_all(workdir: Path, quick: bool = False) -> list[dict]:
         run = workdir / fault.replace(":", "_")
         killed = cli("search", "--out", str(run), *TINY, fault=fault)
         row = {"phase": phase, "fault": fault, "killed": killed.returncode == -9}
-        resumed = cli("search", "--resume", str(run), "-q") if (run / "config.json").exists() else \
-            cli("search", "--out", str(run), *TINY)
+        resumed = (
+            cli("search", "--resume", str(run), "-q")
+            if (run / "config.json").exists()
+            else cli("search", "--out", str(run), *TINY)
+        )
         row["resumed_ok"] = resumed.returncode == 0
         if resumed.returncode:
             row["error"] = resumed.stderr[-500:]
         else:
             got = state(run)
-            row.update({k: got[k] == expected[k] for k in ("best", "rows", "log", "files")})
-        row["identical"] = row["killed"] and row["resumed_ok"] and all(row.get(k) for k in ("best", "rows", "log",
-                                                                                           "files"))
+            row.update(same_end(got, expected))
+        row["identical"] = (
+            row["killed"] and row["resumed_ok"] and all(row.get(k) for k in ("best", "rows", "log", "files"))
+        )
         table.append(row)
     return table
 
@@ -102,8 +156,10 @@ def run_all(workdir: Path, quick: bool = False) -> list[dict]:
 def print_table(table: list[dict]) -> None:
     print(f"{'phase':48s} {'kill point':14s} killed  identical")
     for r in table:
-        print(f"{r['phase']:48s} {r['fault']:14s} {'yes' if r['killed'] else 'NO':6s}  "
-              f"{'yes' if r['identical'] else 'NO ' + str({k: r.get(k) for k in ('best', 'rows', 'log', 'files')})}")
+        print(
+            f"{r['phase']:48s} {r['fault']:14s} {'yes' if r['killed'] else 'NO':6s}  "
+            f"{'yes' if r['identical'] else 'NO ' + str({k: r.get(k) for k in ('best', 'rows', 'log', 'files')})}"
+        )
 
 
 def main():
@@ -111,9 +167,17 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         table = run_all(Path(tmp))
     print_table(table)
-    (ROOT / "benchmarks" / "results" / "fault_injection.json").write_text(json.dumps(
-        {"command": "tsenas search " + " ".join(TINY), "wall_seconds": time.perf_counter() - start,
-         "cores": len(os.sched_getaffinity(0)), "scenarios": table}, indent=1))
+    (ROOT / "benchmarks" / "results" / "fault_injection.json").write_text(
+        json.dumps(
+            {
+                "command": "tsenas search " + " ".join(TINY),
+                "wall_seconds": time.perf_counter() - start,
+                "cores": len(os.sched_getaffinity(0)),
+                "scenarios": table,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

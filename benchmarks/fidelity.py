@@ -64,8 +64,15 @@ def proxy_settings() -> list[dict]:
             for epochs in (1, 2, 4):
                 if resolution == 28 and train * epochs > 4800:
                     continue
-                grid.append({"name": f"n{train}-r{resolution}-e{epochs}", "train": train, "resolution": resolution,
-                             "epochs": epochs, "score": "pool"})
+                grid.append(
+                    {
+                        "name": f"n{train}-r{resolution}-e{epochs}",
+                        "train": train,
+                        "resolution": resolution,
+                        "epochs": epochs,
+                        "score": "pool",
+                    }
+                )
     return grid
 
 
@@ -78,8 +85,9 @@ def comparison_picks() -> dict[str, list[str]]:
     picks = {}
     for method in COMPARISON_METHODS:
         files = sorted(COMPARISON.glob(f"{method}-seed*.json"))
-        picks[method] = [json.loads(f.read_text())["best_genome"] for f in files
-                         if f.stem.removeprefix(f"{method}-seed").isdigit()]
+        picks[method] = [
+            json.loads(f.read_text())["best_genome"] for f in files if f.stem.removeprefix(f"{method}-seed").isdigit()
+        ]
     return picks
 
 
@@ -116,8 +124,9 @@ def networks() -> list[dict]:
 
 def icc_keys(nets: list[dict]) -> list[str]:
     """The repeatability set: the first Alg. 3 samples and the first stage-2 edits."""
-    return ([n["key"] for n in nets if n["kind"] == "alg3"][:ICC_ALG3]
-            + [n["key"] for n in nets if n["kind"] == "edit"][:ICC_EDITS])
+    return [n["key"] for n in nets if n["kind"] == "alg3"][:ICC_ALG3] + [n["key"] for n in nets if n["kind"] == "edit"][
+        :ICC_EDITS
+    ]
 
 
 SCREEN_S = 20.0  # the goal's 15 s with a third of margin for timing noise between phases
@@ -132,8 +141,11 @@ def eligible(records: list[dict], icc: list[str]) -> list[str] | None:
     done = {(r["key"], r["setting"], r["seed"]) for r in records}
     if any(t not in done for t in phase_a(icc)):
         return None
-    return [s for s in SETTINGS if s != "target"
-            and min(proxy_cost(records, s, score) for score in ("split", "1000")) <= SCREEN_S]
+    return [
+        s
+        for s in SETTINGS
+        if s != "target" and min(proxy_cost(records, s, score) for score in ("split", "1000")) <= SCREEN_S
+    ]
 
 
 def phase_a(icc: list[str]) -> list[tuple[str, str, int]]:
@@ -174,8 +186,13 @@ def _data(train: int, resolution: int):
     key = (train, resolution)
     if key not in _DATA:
         # every (subset, resolution) stays loaded: 7 of them, under 0.5 GB a process
-        _DATA[key] = load_dataset("fashion-mnist", seed=COMMON["data_seed"], train_subset=train, val_size=POOL,
-                                  resolution=None if resolution == 28 else resolution)
+        _DATA[key] = load_dataset(
+            "fashion-mnist",
+            seed=COMMON["data_seed"],
+            train_subset=train,
+            val_size=POOL,
+            resolution=None if resolution == 28 else resolution,
+        )
     return _DATA[key]
 
 
@@ -197,8 +214,16 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
     torch.manual_seed(train_seed)
     model = build_network(genome, data.input_shape, data.num_classes, COMMON["width"])
     start = time.perf_counter()
-    result = train_model(model, data.train_x, data.train_y, epochs=setting["epochs"],
-                         batch_size=COMMON["batch_size"], lr=COMMON["lr"], seed=train_seed, device="cpu")
+    result = train_model(
+        model,
+        data.train_x,
+        data.train_y,
+        epochs=setting["epochs"],
+        batch_size=COMMON["batch_size"],
+        lr=COMMON["lr"],
+        seed=train_seed,
+        device="cpu",
+    )
     recalibrate_batchnorm(model, data.train_x, batch_size=COMMON["batch_size"], device="cpu")
     train_s = time.perf_counter() - start
     x, y = (data.test_x, data.test_y) if setting["score"] == "test" else (data.val_x, data.val_y)
@@ -207,11 +232,21 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
     start = time.perf_counter()
     correct = _correct(model, x, y)
     score_s = time.perf_counter() - start
-    record = {"key": key, "setting": setting_name, "seed": seed, "status": result.status, "version": __version__,
-              "load": os.getloadavg()[0], "cores": os.cpu_count(),
-              "steps": result.epochs * -(-len(data.train_y) // COMMON["batch_size"]),
-              "train_s": train_s, "score_s": score_s, "scored": len(y),
-              "params": count_params(model), "flops": count_flops(model, data.input_shape)}
+    record = {
+        "key": key,
+        "setting": setting_name,
+        "seed": seed,
+        "status": result.status,
+        "version": __version__,
+        "load": os.getloadavg()[0],
+        "cores": os.cpu_count(),
+        "steps": result.epochs * -(-len(data.train_y) // COMMON["batch_size"]),
+        "train_s": train_s,
+        "score_s": score_s,
+        "scored": len(y),
+        "params": count_params(model),
+        "flops": count_flops(model, data.input_shape),
+    }
     if setting["score"] == "test":
         record["accuracy"] = {"test": float(correct.mean())}
     else:
@@ -226,7 +261,7 @@ def _correct(model, x, y, batch: int = 1000) -> np.ndarray:
     model.eval()
     x = x.contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
-        hits = [(model(x[i:i + batch]).argmax(1) == y[i:i + batch]).numpy() for i in range(0, len(y), batch)]
+        hits = [(model(x[i : i + batch]).argmax(1) == y[i : i + batch]).numpy() for i in range(0, len(y), batch)]
     return np.concatenate(hits).astype(float)
 
 
@@ -278,8 +313,10 @@ def _run(todo: list[tuple[str, str, int]], workers: int) -> None:
         return
     from distributed import Client, LocalCluster, as_completed
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         futures = [client.submit(run_task, *t, pure=False, priority=-i) for i, t in enumerate(todo)]
         for future in as_completed(futures):
             save(future.result())
@@ -289,8 +326,11 @@ def _run(todo: list[tuple[str, str, int]], workers: int) -> None:
 def _table(records, setting, score, keys, seeds):
     """(the keys kept, their (networks, seeds) array of ``score``): networks missing a
     seed are dropped."""
-    cell = {(r["key"], r["seed"]): r["accuracy"][score] for r in records
-            if r["setting"] == setting and score in r["accuracy"]}
+    cell = {
+        (r["key"], r["seed"]): r["accuracy"][score]
+        for r in records
+        if r["setting"] == setting and score in r["accuracy"]
+    }
     rows = {k: [cell.get((k, s)) for s in seeds] for k in keys}
     kept = [k for k, row in rows.items() if None not in row]
     return kept, np.array([rows[k] for k in kept], dtype=float).reshape(len(kept), len(seeds))
@@ -321,9 +361,15 @@ def summarize(records: list[dict]) -> dict:
             target.setdefault(r["key"], []).append(r["accuracy"]["test"])
     target_mean = {k: float(np.mean(v)) for k, v in target.items()}
     icc = icc_keys(nets)
-    out = {"target": {"networks": len(target_mean), "setting": TARGET,
-                      "seconds_median": float(np.median([r["train_s"] + r["score_s"] for r in records
-                                                         if r["setting"] == "target"] or [np.nan]))}}
+    out = {
+        "target": {
+            "networks": len(target_mean),
+            "setting": TARGET,
+            "seconds_median": float(
+                np.median([r["train_s"] + r["score_s"] for r in records if r["setting"] == "target"] or [np.nan])
+            ),
+        }
+    }
     _, pairs = _table(records, "target", "test", icc, (0, 1))
     if len(pairs) >= 3:
         from scipy.stats import kendalltau
@@ -335,11 +381,17 @@ def summarize(records: list[dict]) -> dict:
         if name == "target":
             continue
         for score in ("split", "1000", "2500", "5000", "10000"):
-            row = {"setting": name, **{k: setting[k] for k in ("train", "resolution", "epochs")},
-                   "validation": score if score == "split" else f"pool {score}",
-                   "images_scored": setting["train"] // 9 if score == "split" else int(score)}
-            first = {r["key"]: r["accuracy"][score] for r in records
-                     if r["setting"] == name and r["seed"] == 0 and score in r["accuracy"]}
+            row = {
+                "setting": name,
+                **{k: setting[k] for k in ("train", "resolution", "epochs")},
+                "validation": score if score == "split" else f"pool {score}",
+                "images_scored": setting["train"] // 9 if score == "split" else int(score),
+            }
+            first = {
+                r["key"]: r["accuracy"][score]
+                for r in records
+                if r["setting"] == name and r["seed"] == 0 and score in r["accuracy"]
+            }
             keys = [k for k in first if k in target_mean]
             if len(keys) < 5:
                 continue
@@ -351,8 +403,9 @@ def summarize(records: list[dict]) -> dict:
             if len(seeds) >= 3:
                 row["repeatability"] = icc1(seeds)
                 if len(keys3) >= 10 and all(k in target_mean for k in keys3):
-                    row["winners_curse"] = winners_curse(seeds[:, 0], seeds[:, 1:].mean(axis=1),
-                                                         [target_mean[k] for k in keys3], n=min(10, len(keys3)))
+                    row["winners_curse"] = winners_curse(
+                        seeds[:, 0], seeds[:, 1:].mean(axis=1), [target_mean[k] for k in keys3], n=min(10, len(keys3))
+                    )
             proxies.append(row)
     out["proxies"] = proxies
     out["networks"] = {kind: sum(1 for k in target_mean if kinds.get(k) == kind) for kind in set(kinds.values())}
@@ -372,11 +425,21 @@ def choose(proxies: list[dict]) -> dict | None:
         return None
     meeting = [r for r in within if r["repeatability"]["icc1"] >= GOAL["icc1"] and r["kendall"] >= GOAL["kendall"]]
     pick = max(meeting or within, key=lambda r: (r["kendall"], -r["seconds"]))
-    shortfall = {k: GOAL[k] - v for k, v in (("icc1", pick["repeatability"]["icc1"]), ("kendall", pick["kendall"]))
-                 if v < GOAL[k]}
-    return {"setting": pick["setting"], "validation": pick["validation"], "met": bool(meeting),
-            "shortfall": shortfall, "kendall": pick["kendall"], "icc1": pick["repeatability"]["icc1"],
-            "seconds": pick["seconds"], "rule": " ".join(choose.__doc__.split("\n\n")[0].split())}
+    shortfall = {
+        k: GOAL[k] - v
+        for k, v in (("icc1", pick["repeatability"]["icc1"]), ("kendall", pick["kendall"]))
+        if v < GOAL[k]
+    }
+    return {
+        "setting": pick["setting"],
+        "validation": pick["validation"],
+        "met": bool(meeting),
+        "shortfall": shortfall,
+        "kendall": pick["kendall"],
+        "icc1": pick["repeatability"]["icc1"],
+        "seconds": pick["seconds"],
+        "rule": " ".join(choose.__doc__.split("\n\n")[0].split()),
+    }
 
 
 def plot(summary: dict, path: Path) -> None:
@@ -391,8 +454,13 @@ def plot(summary: dict, path: Path) -> None:
         pts = [r for r in rows if r["validation"] == validation]
         for res, color in ((14, "tab:blue"), (28, "tab:red")):
             sel = [r for r in pts if r["resolution"] == res]
-            ax.scatter([r["seconds"] for r in sel], [r["kendall"] for r in sel], marker=marker, color=color,
-                       label=f"{res} px, {validation}")
+            ax.scatter(
+                [r["seconds"] for r in sel],
+                [r["kendall"] for r in sel],
+                marker=marker,
+                color=color,
+                label=f"{res} px, {validation}",
+            )
     ordered = sorted(rows, key=lambda r: r["seconds"])
     frontier, best = [], -1.0
     for r in ordered:
@@ -427,16 +495,24 @@ def main(argv=None):
     done = {(r["key"], r["setting"], r["seed"]) for r in records}
     kept = eligible(records, icc_keys(nets))
     core = core_keys(nets)
-    summary = {"benchmark": "fidelity", "command": "python benchmarks/fidelity.py --summarize",
-               "machine": {"platform": platform.platform(), "processor": platform.processor()},
-               "common": COMMON, "pool": POOL, "records": len(records),
-               "complete": kept is not None and all(t in done for t in plan if t[0] in core),
-               "picks_complete": kept is not None and all(t in done for t in plan),
-               "tasks": len(plan), "proxies_after_repeatability_set": kept, "screen_seconds": SCREEN_S,
-               "splits": {"selection": "proxies: the validation pool (training images no subset uses) or a "
-                                       "prefix of it",
-                          "report": "target: the 10,000 official test images"},
-               **summarize(records)}
+    summary = {
+        "benchmark": "fidelity",
+        "command": "python benchmarks/fidelity.py --summarize",
+        "machine": {"platform": platform.platform(), "processor": platform.processor()},
+        "common": COMMON,
+        "pool": POOL,
+        "records": len(records),
+        "complete": kept is not None and all(t in done for t in plan if t[0] in core),
+        "picks_complete": kept is not None and all(t in done for t in plan),
+        "tasks": len(plan),
+        "proxies_after_repeatability_set": kept,
+        "screen_seconds": SCREEN_S,
+        "splits": {
+            "selection": "proxies: the validation pool (training images no subset uses) or a prefix of it",
+            "report": "target: the 10,000 official test images",
+        },
+        **summarize(records),
+    }
     summary["choice"] = choose(summary["proxies"])
     (RESULTS / "fidelity.json").write_text(json.dumps(summary, indent=1))
     plot(summary, ROOT / "plots" / "fidelity.png")

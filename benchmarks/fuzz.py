@@ -32,11 +32,41 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
-SPLITS = {"selection": "none: no network is selected by accuracy here",
-          "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy"}
-TINY = ["--dataset", "digits", "--train-subset", "400", "--pop-size", "4", "--fine-size", "2", "--stage1-gens", "1",
-        "--stage2-gens", "1", "--epochs", "1", "--init-channels", "4", "--supernet-epochs", "0", "--final-epochs", "1",
-        "--n-max", "4", "--seed", "1", "--batch-size", "64", "--threads", "1", "-q"]
+SPLITS = {
+    "selection": "none: no network is selected by accuracy here",
+    "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy",
+}
+TINY = [
+    "--dataset",
+    "digits",
+    "--train-subset",
+    "400",
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "1",
+    "--stage2-gens",
+    "1",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--supernet-epochs",
+    "0",
+    "--final-epochs",
+    "1",
+    "--n-max",
+    "4",
+    "--seed",
+    "1",
+    "--batch-size",
+    "64",
+    "--threads",
+    "1",
+    "-q",
+]
 
 #: file in the run directory -> the command that reads it
 TARGETS = {
@@ -48,14 +78,19 @@ TARGETS = {
     "final/weights.safetensors": lambda run: ["export", str(run), "--out", str(run.parent / "model.pt")],
 }
 
-ODD_VALUES = st.sampled_from([None, "", "text", -1, 0, 10 ** 30, -(10 ** 30), 1.5, math.nan, math.inf, [], {},
-                              [1, 2], {"a": 1}, True, "1e999"])
+ODD_VALUES = st.sampled_from(
+    [None, "", "text", -1, 0, 10**30, -(10**30), 1.5, math.nan, math.inf, [], {}, [1, 2], {"a": 1}, True, "1e999"]
+)
 
 
 def make_run(workdir: Path) -> Path:
     run = workdir / "run"
-    done = subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *TINY],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *TINY],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
     return run
@@ -64,9 +99,11 @@ def make_run(workdir: Path) -> Path:
 def snapshot(run: Path) -> dict[str, str]:
     """Hashes of the run directory's files (less the lock, and SQLite's -wal/-shm, which
     a mere read creates)."""
-    return {str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(run.rglob("*")) if p.is_file() and not p.name.startswith(".run.")
-            and not p.name.endswith(("-wal", "-shm"))}
+    return {
+        str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(run.rglob("*"))
+        if p.is_file() and not p.name.startswith(".run.") and not p.name.endswith(("-wal", "-shm"))
+    }
 
 
 def invoke(argv: list[str]) -> tuple[int, str]:
@@ -80,7 +117,7 @@ def invoke(argv: list[str]) -> tuple[int, str]:
             code = main(argv)
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 2
-        except BaseException as exc:  # noqa: BLE001 - what the fuzzing looks for
+        except BaseException as exc:
             import traceback
 
             return -1, err.getvalue() + "".join(traceback.format_exception(exc))
@@ -120,7 +157,7 @@ def byte_corruption(draw, original: bytes) -> bytes:
     if kind == "truncate":
         return original[:i]
     if kind == "flip":
-        return original[:i] + bytes([original[i] ^ (1 << draw(st.integers(0, 7)))]) + original[i + 1:]
+        return original[:i] + bytes([original[i] ^ (1 << draw(st.integers(0, 7)))]) + original[i + 1 :]
     return original[:i] + draw(st.binary(min_size=1, max_size=16)) + original[i:]
 
 
@@ -139,11 +176,10 @@ def json_corruption(draw, original: bytes, lines: bool = False) -> bytes:
 @st.composite
 def safetensors_corruption(draw, original: bytes) -> bytes:
     (size,) = struct.unpack("<Q", original[:8])
-    header, body = json.loads(original[8:8 + size]), original[8 + size:]
+    header, body = json.loads(original[8 : 8 + size]), original[8 + size :]
     kind = draw(st.sampled_from(["length", "shape", "dtype", "offsets", "bytes"]))
     if kind == "length":
-        return struct.pack("<Q", draw(st.sampled_from([0, 1, size - 1, size + 1, 2 ** 40, 2 ** 64 - 1]))) + \
-            original[8:]
+        return struct.pack("<Q", draw(st.sampled_from([0, 1, size - 1, size + 1, 2**40, 2**64 - 1]))) + original[8:]
     if kind == "bytes":
         return draw(byte_corruption(original))
     name = draw(st.sampled_from(sorted(k for k in header if k != "__metadata__")))
@@ -153,7 +189,7 @@ def safetensors_corruption(draw, original: bytes) -> bytes:
     elif kind == "dtype":
         entry["dtype"] = draw(st.sampled_from(["F16", "I64", "BOOL", "U8", "X9", ""]))
     else:
-        entry["data_offsets"] = draw(st.lists(st.integers(-5, 10 ** 9), max_size=3))
+        entry["data_offsets"] = draw(st.lists(st.integers(-5, 10**9), max_size=3))
     header[name] = entry
     text = json.dumps(header).encode()
     return struct.pack("<Q", len(text)) + text + body
@@ -166,8 +202,21 @@ def archive_corruption(run: Path, draw) -> None:
         columns = [r[1] for r in conn.execute("PRAGMA table_info(evaluations)")]
         keys = [r[0] for r in conn.execute("SELECT key FROM evaluations ORDER BY key")]
         column = draw(st.sampled_from(columns))
-        value = draw(st.sampled_from([None, "text", -1, 10 ** 18, 1.5, float("nan"), "{bad json", "[]",
-                                      json.dumps({"free_inputs": [0], "cells": "x"})]))
+        value = draw(
+            st.sampled_from(
+                [
+                    None,
+                    "text",
+                    -1,
+                    10**18,
+                    1.5,
+                    float("nan"),
+                    "{bad json",
+                    "[]",
+                    json.dumps({"free_inputs": [0], "cells": "x"}),
+                ]
+            )
+        )
         key = draw(st.sampled_from(keys))
         with contextlib.suppress(sqlite3.IntegrityError), conn:  # a value the schema refuses: no change
             conn.execute(f"UPDATE evaluations SET {column} = ? WHERE key = ?", (value, key))
@@ -202,8 +251,14 @@ def fuzz_file(run: Path, name: str, examples: int, seed: int = 0) -> dict:
     original = path.read_bytes()
     counts = {"cases": 0, "valid": 0, "one_line": 0, "failures": []}
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def case(data):
         before = snapshot(run)
@@ -220,9 +275,13 @@ def fuzz_file(run: Path, name: str, examples: int, seed: int = 0) -> dict:
             elif code == 2 and len(lines) == 1 and "Traceback" not in err and snapshot(run) == expected:
                 counts["one_line"] += 1
             elif len(counts["failures"]) < 20:
-                counts["failures"].append({"code": code, "stderr": err[-1500:],
-                                           "changed": sorted(k for k, v in snapshot(run).items()
-                                                             if expected.get(k) != v)})
+                counts["failures"].append(
+                    {
+                        "code": code,
+                        "stderr": err[-1500:],
+                        "changed": sorted(k for k, v in snapshot(run).items() if expected.get(k) != v),
+                    }
+                )
         finally:
             gc.collect()  # no archive connection of the command may outlive its case
             for extra in ("archive.sqlite-wal", "archive.sqlite-shm"):
@@ -248,12 +307,20 @@ def main(argv=None):
             files[name] = fuzz_file(run, name, args.examples)
     total = sum(f["cases"] for f in files.values())
     failures = sum(len(f["failures"]) for f in files.values())
-    out = {"splits": SPLITS, "command": f"python benchmarks/fuzz.py --examples {args.examples}", "cases": total,
-           "failures": failures, "files": files, "wall_seconds": time.perf_counter() - start}
+    out = {
+        "splits": SPLITS,
+        "command": f"python benchmarks/fuzz.py --examples {args.examples}",
+        "cases": total,
+        "failures": failures,
+        "files": files,
+        "wall_seconds": time.perf_counter() - start,
+    }
     (ROOT / "benchmarks" / "results" / "fuzz.json").write_text(json.dumps(out, indent=1))
     for name, f in files.items():
-        print(f"{name:28s} {f['cases']:5d} cases: {f['one_line']:5d} one line, {f['valid']:4d} still valid, "
-              f"{len(f['failures'])} failures")
+        print(
+            f"{name:28s} {f['cases']:5d} cases: {f['one_line']:5d} one line, {f['valid']:4d} still valid, "
+            f"{len(f['failures'])} failures"
+        )
 
 
 if __name__ == "__main__":

@@ -43,14 +43,26 @@ def archive_accuracy(out: Path) -> dict:
 def result_from_run(out: Path, wall: float, resumed: bool, stdout_tail: list[str]) -> dict:
     summary = json.loads((out / "summary.json").read_text())
     final = summary["final"]
-    return {"command": "tsenas search " + " ".join(COMMAND), "resumed": resumed, "wall_seconds": wall,
-            "cores": len(os.sched_getaffinity(0)), "config": json.loads((out / "config.json").read_text()),
-            "data": final["data"], "best_genome": summary["best_genome"],
-            "best_val_accuracy": summary["best_val_accuracy"], "evaluations": summary["evaluations"],
-            "generations": summary["generations"], "archive_accuracy": archive_accuracy(out),
-            "test_accuracy": final["test_accuracy"], "final_epochs": final["epochs"],
-            "final_seconds": final["seconds"], "final_augment": final["augment"], "params": final["params"],
-            "flops": final["flops"], "stdout_tail": stdout_tail}
+    return {
+        "command": "tsenas search " + " ".join(COMMAND),
+        "resumed": resumed,
+        "wall_seconds": wall,
+        "cores": len(os.sched_getaffinity(0)),
+        "config": json.loads((out / "config.json").read_text()),
+        "data": final["data"],
+        "best_genome": summary["best_genome"],
+        "best_val_accuracy": summary["best_val_accuracy"],
+        "evaluations": summary["evaluations"],
+        "generations": summary["generations"],
+        "archive_accuracy": archive_accuracy(out),
+        "test_accuracy": final["test_accuracy"],
+        "final_epochs": final["epochs"],
+        "final_seconds": final["seconds"],
+        "final_augment": final["augment"],
+        "params": final["params"],
+        "flops": final["flops"],
+        "stdout_tail": stdout_tail,
+    }
 
 
 def main() -> None:
@@ -62,8 +74,9 @@ def main() -> None:
     out = Path(args.out)
     if args.rescan:
         old = json.loads(RESULTS.read_text())
-        RESULTS.write_text(json.dumps(result_from_run(out, old["wall_seconds"], old["resumed"], old["stdout_tail"]),
-                                      indent=1))
+        RESULTS.write_text(
+            json.dumps(result_from_run(out, old["wall_seconds"], old["resumed"], old["stdout_tail"]), indent=1)
+        )
         return
     if args.fresh and out.exists():
         shutil.rmtree(out)

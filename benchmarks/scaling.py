@@ -42,12 +42,18 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     genomes = [sample_genome(rng, 3, 5, data.input_shape) for _ in range(args.genomes)]
     X = np.array([g.to_vector(5) for g in genomes])
-    out = {"machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads", "genomes": len(genomes),
-           "epochs": 2, "init_channels": 8, "runs": {}}
+    out = {
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
+        "genomes": len(genomes),
+        "epochs": 2,
+        "init_channels": 8,
+        "runs": {},
+    }
 
     def evaluator():  # a fresh archive each time, so every genome really trains
-        return TorchEvaluator(data, epochs=2, init_channels=8, device="cpu",
-                              archive=Path(tempfile.mkdtemp()) / "archive.sqlite")
+        return TorchEvaluator(
+            data, epochs=2, init_channels=8, device="cpu", archive=Path(tempfile.mkdtemp()) / "archive.sqlite"
+        )
 
     problem = TSENASProblem(evaluator(), n_min=3, n_max=5)
     problem.evaluate(X[:1])  # warm-up (FLOP counter, allocator)
@@ -68,10 +74,14 @@ def main(argv=None):
         print(f"{workers} worker(s): {seconds:.1f} s, {3600 * len(X) / seconds:,.0f} evaluations/hour", flush=True)
     print(f"serial: {out['runs']['serial']['seconds']:.1f} s")
     out["speedup_2_vs_1_workers"] = out["runs"]["dask_2"]["evals_per_hour"] / out["runs"]["dask_1"]["evals_per_hour"]
-    out["speedup_2_workers_vs_serial"] = out["runs"]["dask_2"]["evals_per_hour"] / out["runs"]["serial"]["evals_per_hour"]
+    out["speedup_2_workers_vs_serial"] = (
+        out["runs"]["dask_2"]["evals_per_hour"] / out["runs"]["serial"]["evals_per_hour"]
+    )
     (ROOT / "benchmarks" / "results" / "scaling.json").write_text(json.dumps(out, indent=1))
-    print(f"2 vs 1 workers: x{out['speedup_2_vs_1_workers']:.2f}; 2 workers vs serial: "
-          f"x{out['speedup_2_workers_vs_serial']:.2f}")
+    print(
+        f"2 vs 1 workers: x{out['speedup_2_vs_1_workers']:.2f}; 2 workers vs serial: "
+        f"x{out['speedup_2_workers_vs_serial']:.2f}"
+    )
 
 
 if __name__ == "__main__":

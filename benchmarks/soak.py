@@ -30,26 +30,69 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SPLITS = {"selection": "none: no network is selected by accuracy here",
-          "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy"}
+SPLITS = {
+    "selection": "none: no network is selected by accuracy here",
+    "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy",
+}
 _spec = importlib.util.spec_from_file_location("fault_injection", ROOT / "benchmarks" / "fault_injection.py")
 fault_injection = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fault_injection)
 
-TINY = ["--dataset", "digits", "--train-subset", "400", "--pop-size", "4", "--fine-size", "2", "--stage1-gens", "8",
-        "--stage2-gens", "4", "--epochs", "1", "--init-channels", "4", "--supernet-epochs", "1", "--final-epochs", "1",
-        "--n-max", "4", "--seed", "7", "--batch-size", "64", "--threads", "1", "-q"]
+TINY = [
+    "--dataset",
+    "digits",
+    "--train-subset",
+    "400",
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "8",
+    "--stage2-gens",
+    "4",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--supernet-epochs",
+    "1",
+    "--final-epochs",
+    "1",
+    "--n-max",
+    "4",
+    "--seed",
+    "7",
+    "--batch-size",
+    "64",
+    "--threads",
+    "1",
+    "-q",
+]
 
 
 def _start(args: list[str]) -> subprocess.Popen:
     env = dict(os.environ)
     env.pop("TSENAS_FAULT", None)
-    return subprocess.Popen([sys.executable, "-m", "tsenas_pymoo.cli", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tsenas_pymoo.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
 
 
-def soak(workdir: Path, kills: int, seed: int, extra: list[str], min_delay: float, max_delay: float,
-         options: list[str] = TINY) -> dict:
+def soak(
+    workdir: Path,
+    kills: int,
+    seed: int,
+    extra: list[str],
+    min_delay: float,
+    max_delay: float,
+    options: list[str] = TINY,
+) -> dict:
     """Kill one search ``kills`` times at seeded random moments; compare with a whole run.
     ``options``: the search (long enough that the kills land before it ends)."""
     reference = workdir / "reference"
@@ -63,8 +106,11 @@ def soak(workdir: Path, kills: int, seed: int, extra: list[str], min_delay: floa
     delays, landed, attempts = [], 0, 0
     while landed < kills and attempts < 10 * kills:
         attempts += 1
-        args = ["search", "--resume", str(run), "-q"] if (run / "config.json").exists() else \
-            ["search", "--out", str(run), *options, *extra]
+        args = (
+            ["search", "--resume", str(run), "-q"]
+            if (run / "config.json").exists()
+            else ["search", "--out", str(run), *options, *extra]
+        )
         proc = _start(args)
         delay = float(rng.uniform(min_delay, max_delay))
         try:
@@ -81,13 +127,19 @@ def soak(workdir: Path, kills: int, seed: int, extra: list[str], min_delay: floa
                 return {"error": proc.stderr.read()[-2000:], "kills": landed, "delays": delays}
             break  # the search ended before this kill: the remaining kills cannot land
     final = fault_injection.cli("search", "--resume", str(run), "-q")
-    result = {"kills": landed, "attempts": attempts, "delays": delays, "reference_seconds": reference_s,
-              "resumed_ok": final.returncode == 0, "options": options + extra}
+    result = {
+        "kills": landed,
+        "attempts": attempts,
+        "delays": delays,
+        "reference_seconds": reference_s,
+        "resumed_ok": final.returncode == 0,
+        "options": options + extra,
+    }
     if final.returncode:
         result["error"] = final.stderr[-2000:]
         return result
     got, expected = fault_injection.state(run), fault_injection.state(reference)
-    result.update({k: got[k] == expected[k] for k in ("best", "rows", "log", "files")})
+    result.update(fault_injection.same_end(got, expected))
     result["identical"] = all(result[k] for k in ("best", "rows", "log", "files"))
     return result
 
@@ -100,15 +152,25 @@ def main(argv=None):
     parser.add_argument("--min-delay", type=float, default=1.0)
     parser.add_argument("--max-delay", type=float, default=6.0)
     args = parser.parse_args(argv)
-    out = {"splits": SPLITS, "command": "python benchmarks/soak.py " + " ".join(argv or sys.argv[1:]),
-           "seed": args.seed, "cores": len(os.sched_getaffinity(0))}
+    out = {
+        "splits": SPLITS,
+        "command": "python benchmarks/soak.py " + " ".join(argv or sys.argv[1:]),
+        "seed": args.seed,
+        "cores": len(os.sched_getaffinity(0)),
+    }
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         out["serial"] = soak(Path(tmp) / "serial", args.kills, args.seed, [], args.min_delay, args.max_delay)
         print(json.dumps(out["serial"]), flush=True)
         if args.workers_kills:
-            out["workers"] = soak(Path(tmp) / "workers", args.workers_kills, args.seed + 1, ["--workers", "2"],
-                                  args.min_delay + 4, args.max_delay + 8)  # Dask start-up takes seconds
+            out["workers"] = soak(
+                Path(tmp) / "workers",
+                args.workers_kills,
+                args.seed + 1,
+                ["--workers", "2"],
+                args.min_delay + 4,
+                args.max_delay + 8,
+            )  # Dask start-up takes seconds
             print(json.dumps(out["workers"]), flush=True)
     out["wall_seconds"] = time.perf_counter() - start
     (ROOT / "benchmarks" / "results" / "soak.json").write_text(json.dumps(out, indent=1))

@@ -21,8 +21,28 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--pop-size", "8", "--fine-size", "4", "--stage1-gens", "12", "--stage2-gens", "3", "--epochs", "1",
-        "--init-channels", "8", "--supernet-epochs", "1", "--final-epochs", "1", "--seed", "0", "--device", "cpu"]
+ARGS = [
+    "--pop-size",
+    "8",
+    "--fine-size",
+    "4",
+    "--stage1-gens",
+    "12",
+    "--stage2-gens",
+    "3",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "8",
+    "--supernet-epochs",
+    "1",
+    "--final-epochs",
+    "1",
+    "--seed",
+    "0",
+    "--device",
+    "cpu",
+]
 
 
 def folder_bytes(folder: Path) -> tuple[int, int]:
@@ -34,8 +54,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *ARGS],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *ARGS],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             sys.exit(done.stderr[-2000:])
         seconds = time.perf_counter() - start
@@ -43,15 +66,24 @@ def main():
         kept, kept_bytes = folder_bytes(run / "store" / "trained")
         with sqlite3.connect(run / "archive.sqlite") as conn:
             trained = conn.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
-            parent = conn.execute("SELECT AVG(json_extract(sources, '$.parent')) FROM evaluations "
-                                  "WHERE generation > 1").fetchone()[0]
+            parent = conn.execute(
+                "SELECT AVG(json_extract(sources, '$.parent')) FROM evaluations WHERE generation > 1"
+            ).fetchone()[0]
         generations = len((run / "log.jsonl").read_text().splitlines())
     mean_state = kept_bytes / max(kept, 1)
-    out = {"command": "tsenas search " + " ".join(ARGS), "generations": generations, "networks_trained": trained,
-           "wall_seconds": seconds, "units_files": units, "units_bytes": units_bytes,
-           "trained_states_kept": kept, "trained_bytes": kept_bytes, "population": 8,
-           "every_state_kept_bytes_estimate": int(mean_state * trained),
-           "mean_parent_share_after_generation_1": parent}
+    out = {
+        "command": "tsenas search " + " ".join(ARGS),
+        "generations": generations,
+        "networks_trained": trained,
+        "wall_seconds": seconds,
+        "units_files": units,
+        "units_bytes": units_bytes,
+        "trained_states_kept": kept,
+        "trained_bytes": kept_bytes,
+        "population": 8,
+        "every_state_kept_bytes_estimate": int(mean_state * trained),
+        "mean_parent_share_after_generation_1": parent,
+    }
     path = ROOT / "benchmarks" / "results" / "store_bound.json"
     path.write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))

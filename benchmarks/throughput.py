@@ -43,8 +43,7 @@ GENOMES = {
     "nasnet-cars": [2, 8, 4, 2],
 }
 VARIANTS = ("ours", "like", "naive")
-LABELS = {"ours": "ours (train_model defaults)", "like": "like-for-like loop",
-          "naive": "naive loop (NCHW fp32)"}
+LABELS = {"ours": "ours (train_model defaults)", "like": "like-for-like loop", "naive": "naive loop (NCHW fp32)"}
 RESULTS = Path(__file__).resolve().parent / "results"
 LR = 0.05
 
@@ -64,7 +63,7 @@ def hand_loop(model, x, y, epochs, batch_size, device, channels_last=True, amp=T
     for _ in range(epochs):
         perm = torch.randperm(len(y), generator=g).to(device)
         for s in range(steps):
-            idx = perm[s * batch_size:(s + 1) * batch_size]
+            idx = perm[s * batch_size : (s + 1) * batch_size]
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                 loss = loss_fn(model(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
@@ -94,11 +93,13 @@ def batches(n_available: int, batch_size: int, steps: int) -> tuple[int, int]:
 
 def variants(base, x, y, epochs, batch_size, device) -> dict:
     return {
-        "ours": lambda: train_model(copy.deepcopy(base), x, y, epochs=epochs, batch_size=batch_size, lr=LR,
-                                    device=device),
+        "ours": lambda: train_model(
+            copy.deepcopy(base), x, y, epochs=epochs, batch_size=batch_size, lr=LR, device=device
+        ),
         "like": lambda: hand_loop(copy.deepcopy(base), x, y, epochs, batch_size, device),
-        "naive": lambda: hand_loop(copy.deepcopy(base), x, y, epochs, batch_size, device, channels_last=False,
-                                   amp=False),
+        "naive": lambda: hand_loop(
+            copy.deepcopy(base), x, y, epochs, batch_size, device, channels_last=False, amp=False
+        ),
     }
 
 
@@ -113,13 +114,22 @@ def measure(name, codes, data, steps, repeats, batch_size, device, init_channels
     for fn in fns.values():  # warm-up (allocator, kernels, autotuning), not recorded
         fn()
     for r in range(repeats):  # interleaved, rotating so no variant always goes first
-        for variant in VARIANTS[r % 3:] + VARIANTS[:r % 3]:
+        for variant in VARIANTS[r % 3 :] + VARIANTS[: r % 3]:
             runs[variant].append(n * epochs / timed(fns[variant], device))
     med = {k: statistics.median(v) for k, v in runs.items()}
-    return {"genome": name, "codes": codes, "dataset": data.name, "input_shape": list(data.input_shape),
-            "init_channels": init_channels, "batch_size": batch_size, "steps": epochs * (n // batch_size),
-            "images_per_s": med, "ratio_vs_like": med["ours"] / med["like"],
-            "ratio_vs_naive": med["ours"] / med["naive"], "runs": runs}
+    return {
+        "genome": name,
+        "codes": codes,
+        "dataset": data.name,
+        "input_shape": list(data.input_shape),
+        "init_channels": init_channels,
+        "batch_size": batch_size,
+        "steps": epochs * (n // batch_size),
+        "images_per_s": med,
+        "ratio_vs_like": med["ours"] / med["like"],
+        "ratio_vs_naive": med["ours"] / med["naive"],
+        "runs": runs,
+    }
 
 
 def profile(name, codes, data, steps, batch_size, device, init_channels, top: int = 12) -> dict:
@@ -139,12 +149,17 @@ def profile(name, codes, data, steps, batch_size, device, init_channels, top: in
         stats = pstats.Stats(prof, stream=io.StringIO())
         own[key] = {_where(*k): (nc, tt) for k, (_, nc, tt, _, _) in stats.stats.items()}
         rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
-        out[key] = {"total_s": stats.total_tt,
-                    "top_own_time": [{"function": _where(*k), "calls": nc, "own_s": tt, "cumulative_s": ct}
-                                     for k, (_, nc, tt, ct, _) in rows]}
+        out[key] = {
+            "total_s": stats.total_tt,
+            "top_own_time": [
+                {"function": _where(*k), "calls": nc, "own_s": tt, "cumulative_s": ct} for k, (_, nc, tt, ct, _) in rows
+            ],
+        }
     extra = {f: (nc, tt - own["like"].get(f, (0, 0.0))[1]) for f, (nc, tt) in own["ours"].items()}
-    out["ours_minus_like"] = [{"function": f, "calls": nc, "extra_own_s": dt}
-                              for f, (nc, dt) in sorted(extra.items(), key=lambda kv: -kv[1][1])[:top]]
+    out["ours_minus_like"] = [
+        {"function": f, "calls": nc, "extra_own_s": dt}
+        for f, (nc, dt) in sorted(extra.items(), key=lambda kv: -kv[1][1])[:top]
+    ]
     return out
 
 
@@ -166,8 +181,7 @@ def datasets(names, device):
         elif name == "random-3x32x32":
             g = torch.Generator().manual_seed(0)
             n = 12800
-            yield from_arrays(torch.rand(n, 3, 32, 32, generator=g).numpy(), (torch.arange(n) % 10).numpy(),
-                              name=name)
+            yield from_arrays(torch.rand(n, 3, 32, 32, generator=g).numpy(), (torch.arange(n) % 10).numpy(), name=name)
         else:
             raise ValueError(f"--data {name!r}; rule: digits, fashion-mnist, fashion-mnist@R or random-3x32x32")
 
@@ -186,8 +200,10 @@ def plot(out: dict, path: Path) -> None:
     ax.set_xticks(x, labels, fontsize=7)
     ax.set_yscale("log")
     ax.set_ylabel("training images / s")
-    ax.set_title(f"Trainer throughput on {out['device_name']} ({out['threads']} threads), batch {out['batch_size']}, "
-                 f">= {out['steps']} steps")
+    ax.set_title(
+        f"Trainer throughput on {out['device_name']} ({out['threads']} threads), batch {out['batch_size']}, "
+        f">= {out['steps']} steps"
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,12 +219,22 @@ def run(device, data_names, genomes, widths, steps, repeats, batch_size=128, log
                 row = measure(name, GENOMES[name], data, steps, repeats, batch_size, device, width)
                 rows.append(row)
                 ips = row["images_per_s"]
-                log(f"{data.name:22s} {name:12s} w{width:<3d} like {ips['like']:8.0f}  ours {ips['ours']:8.0f} "
-                    f"(x{row['ratio_vs_like']:.3f})  naive {ips['naive']:8.0f}")
-    return {"device": str(device), "device_name": device_name(device), "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "batch_size": batch_size, "steps": steps, "repeats": repeats,
-            "rows": rows, "min_ratio_vs_like": min(r["ratio_vs_like"] for r in rows),
-            "max_ratio_vs_like": max(r["ratio_vs_like"] for r in rows)}
+                log(
+                    f"{data.name:22s} {name:12s} w{width:<3d} like {ips['like']:8.0f}  ours {ips['ours']:8.0f} "
+                    f"(x{row['ratio_vs_like']:.3f})  naive {ips['naive']:8.0f}"
+                )
+    return {
+        "device": str(device),
+        "device_name": device_name(device),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "batch_size": batch_size,
+        "steps": steps,
+        "repeats": repeats,
+        "rows": rows,
+        "min_ratio_vs_like": min(r["ratio_vs_like"] for r in rows),
+        "max_ratio_vs_like": max(r["ratio_vs_like"] for r in rows),
+    }
 
 
 def device_name(device) -> str:
@@ -238,8 +264,7 @@ def main(argv=None):
     if args.profile:
         first = out["rows"][0]
         data = next(datasets([args.data[0]], device))
-        out["profile"] = profile(first["genome"], first["codes"], data, args.steps, 128, device,
-                                 first["init_channels"])
+        out["profile"] = profile(first["genome"], first["codes"], data, args.steps, 128, device, first["init_channels"])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1))
     plot(out, plot_path)

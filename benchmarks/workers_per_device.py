@@ -32,8 +32,9 @@ def sample(problem, n: int, seed: int) -> np.ndarray:
     return TSENASSampling().do(problem, n, random_state=np.random.default_rng(seed)).get("X")
 
 
-def evals_per_hour(k: int, data, device: str, n_genomes: int, epochs: int, width: int, n_min: int = 4,
-                   n_max: int = 10, seed: int = 0) -> dict:
+def evals_per_hour(
+    k: int, data, device: str, n_genomes: int, epochs: int, width: int, n_min: int = 4, n_max: int = 10, seed: int = 0
+) -> dict:
     """Evaluate ``n_genomes`` sampled genomes on K workers per device; evaluations/hour."""
     from tsenas_pymoo import TorchEvaluator, TSENASProblem
     from tsenas_pymoo.evaluation.distributed import DaskRunner, device_count, local_client
@@ -44,10 +45,12 @@ def evals_per_hour(k: int, data, device: str, n_genomes: int, epochs: int, width
     start = time.perf_counter()
     client = local_client(workers, policy)
     try:
-        evaluator = TorchEvaluator(data, epochs=epochs, init_channels=width, device=device, seed=seed,
-                                   inheritance="none")
-        problem = TSENASProblem(evaluator, n_min=n_min, n_max=n_max,
-                                elementwise_runner=DaskRunner(client, threads=policy.threads))
+        evaluator = TorchEvaluator(
+            data, epochs=epochs, init_channels=width, device=device, seed=seed, inheritance="none"
+        )
+        problem = TSENASProblem(
+            evaluator, n_min=n_min, n_max=n_max, elementwise_runner=DaskRunner(client, threads=policy.threads)
+        )
         X = sample(problem, n_genomes, seed)  # the same genomes for every K
         problem.evaluate(sample(problem, workers, seed + 1))  # warm-up: one other genome per worker
         warm = time.perf_counter() - start
@@ -57,9 +60,17 @@ def evals_per_hour(k: int, data, device: str, n_genomes: int, epochs: int, width
     finally:
         client.close()
         client.cluster.close()
-    return {"k": k, "workers": workers, "threads_per_worker": policy.threads, "wait_policy": policy.wait,
-            "genomes": n_genomes, "seconds": seconds, "startup_and_warmup_s": warm,
-            "evaluations_per_hour": 3600 * n_genomes / seconds, "mean_accuracy": float(np.mean(1 - F[:, 0]))}
+    return {
+        "k": k,
+        "workers": workers,
+        "threads_per_worker": policy.threads,
+        "wait_policy": policy.wait,
+        "genomes": n_genomes,
+        "seconds": seconds,
+        "startup_and_warmup_s": warm,
+        "evaluations_per_hour": 3600 * n_genomes / seconds,
+        "mean_accuracy": float(np.mean(1 - F[:, 0])),
+    }
 
 
 def run(device: str, data, ks, n_genomes: int, epochs: int, width: int, log=print, **kw) -> dict:
@@ -67,12 +78,22 @@ def run(device: str, data, ks, n_genomes: int, epochs: int, width: int, log=prin
     for k in ks:
         row = evals_per_hour(k, data, device, n_genomes, epochs, width, **kw)
         rows.append(row)
-        log(f"K={k}: {row['workers']} workers x {row['threads_per_worker']} threads, "
-            f"{row['evaluations_per_hour']:.0f} evaluations/hour ({row['seconds']:.1f} s for {n_genomes})")
+        log(
+            f"K={k}: {row['workers']} workers x {row['threads_per_worker']} threads, "
+            f"{row['evaluations_per_hour']:.0f} evaluations/hour ({row['seconds']:.1f} s for {n_genomes})"
+        )
     best = max(rows, key=lambda r: r["evaluations_per_hour"])
-    return {"device": device, "data": data.settings(), "epochs": epochs, "init_channels": width, "rows": rows,
-            "best_k": best["k"], "speedup_best_vs_k1": best["evaluations_per_hour"] / rows[0]["evaluations_per_hour"]
-            if rows[0]["k"] == 1 else None}
+    return {
+        "device": device,
+        "data": data.settings(),
+        "epochs": epochs,
+        "init_channels": width,
+        "rows": rows,
+        "best_k": best["k"],
+        "speedup_best_vs_k1": best["evaluations_per_hour"] / rows[0]["evaluations_per_hour"]
+        if rows[0]["k"] == 1
+        else None,
+    }
 
 
 def main(argv=None):

@@ -23,10 +23,12 @@ class StandInEvaluator:
     def __call__(self, genome):
         genome.validate()
         self.seen.append(genome)
-        noise = int(hashlib.sha256(genome.key().encode()).hexdigest()[:8], 16) / 2 ** 32
+        noise = int(hashlib.sha256(genome.key().encode()).hexdigest()[:8], 16) / 2**32
         score = np.mean([CELL_SCORE[c] for c in genome.codes])
-        return {"accuracy": float(min(1.0, 0.3 + 0.5 * score + 0.1 * noise)),
-                "params": 1000.0 * genome.n_cells + 500.0 * sum(map(is_reduction, genome.codes))}
+        return {
+            "accuracy": float(min(1.0, 0.3 + 0.5 * score + 0.1 * noise)),
+            "params": 1000.0 * genome.n_cells + 500.0 * sum(map(is_reduction, genome.codes)),
+        }
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """The two-stage TSENAS algorithm under one minimize call."""
 
+import itertools
+from typing import ClassVar
+
 import numpy as np
 import pytest
 from pymoo.optimize import minimize
@@ -19,7 +22,7 @@ def check_two_stages(res, n_fine, stage1_gens, monotone=True):
     assert [r["stage"] for r in records] == [1] * n1 + [2] * (len(records) - n1)
     best2 = [r["best_accuracy"] for r in records if r["stage"] == 2]
     if monotone:  # a deterministic evaluator: s evaluated again scores the same, so the best never drops
-        assert all(b >= a for a, b in zip(best2, best2[1:]))
+        assert all(b >= a for a, b in itertools.pairwise(best2))
     assert data["best_accuracy"] == max(r["best_accuracy"] for r in records)
     assert res.F[0] == pytest.approx(1 - records[-1]["best_accuracy"])
 
@@ -38,8 +41,7 @@ def test_both_stages_with_real_training(digits_small):
 def test_stage_two_with_stand_in(seed):
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
     callback = BestAccuracyCallback()
-    res = minimize(problem, TSENAS(pop_size=12, n_fine=4, stage1_gens=5, stage2_gens=6), seed=seed,
-                   callback=callback)
+    res = minimize(problem, TSENAS(pop_size=12, n_fine=4, stage1_gens=5, stage2_gens=6), seed=seed, callback=callback)
     check_two_stages(res, 4, 5)
     assert [r["n_gen"] for r in callback.records] == list(range(1, 13))
     for x in res.pop.get("X"):
@@ -85,14 +87,26 @@ def test_bad_settings_are_named():
 
 def test_ablation_switches():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
-    res = minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3, prune=False,
-                                   single_point_crossover=True, mutation_kinds=("cell",), fine_kinds=("edge",)),
-                   seed=2)
+    res = minimize(
+        problem,
+        TSENAS(
+            pop_size=8,
+            n_fine=3,
+            stage1_gens=3,
+            stage2_gens=3,
+            prune=False,
+            single_point_crossover=True,
+            mutation_kinds=("cell",),
+            fine_kinds=("edge",),
+        ),
+        seed=2,
+    )
     check_two_stages(res, 3, 3)
     records = res.algorithm.data["generations"]
     assert records[-1]["n_eval"] - records[-2]["n_eval"] == 6  # one child per parent without pruning, and s again
-    res = minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3, prune=False,
-                                   reevaluate=False), seed=2)
+    res = minimize(
+        problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3, prune=False, reevaluate=False), seed=2
+    )
     records = res.algorithm.data["generations"]
     assert records[-1]["n_eval"] - records[-2]["n_eval"] == 3  # the children alone
 
@@ -120,7 +134,7 @@ def test_stage2_compares_children_with_s_evaluated_again(reevaluate):
     algorithm = TSENAS(pop_size=8, n_fine=3, stage1_gens=2, stage2_gens=3, reevaluate=reevaluate)
     res = minimize(problem, algorithm, seed=4)
     records = res.algorithm.data["generations"]
-    per_gen = [b["n_eval"] - a["n_eval"] for a, b in zip(records, records[1:]) if b["stage"] == 2]
+    per_gen = [b["n_eval"] - a["n_eval"] for a, b in itertools.pairwise(records) if b["stage"] == 2]
     assert per_gen[1:] == [9 if reevaluate else 6] * 2
     for x, acc in zip(res.pop.get("X"), res.pop.get("accuracy")):
         key = problem.decode(x).key()
@@ -158,7 +172,7 @@ def test_mutate_offspring_mutates_crossover_children():
     from tsenas_pymoo.operators.mutation import CellMutation
 
     class Counting(CellMutation):
-        calls = []
+        calls: ClassVar[list[int]] = []
 
         def do(self, problem, pop, *args, **kwargs):
             Counting.calls.append(len(pop))

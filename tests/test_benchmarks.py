@@ -21,14 +21,21 @@ def load(name):
 
 def test_baselines_train_the_searched_network_as_train_final_does(digits_small):
     baselines = load("baselines")
-    config = {"final_epochs": 2, "batch_size": 64, "lr": 0.07, "final_augment": "none", "cutout": 0,
-              "label_smoothing": 0.0}
+    config = {
+        "final_epochs": 2,
+        "batch_size": 64,
+        "lr": 0.07,
+        "final_augment": "none",
+        "cutout": 0,
+        "label_smoothing": 0.0,
+    }
     genome = NetworkGenome.from_cells([3, 7, 3])
     settings = baselines.recipe(config, None)
     assert settings["lr"] == 0.07 and settings["batch_size"] == 64 and settings["epochs"] == 2
     rows = baselines.compare(genome, digits_small, 4, settings, [3], device="cpu")
-    final = train_final(genome, digits_small, epochs=2, init_channels=4, batch_size=64, lr=0.07, seed=3,
-                        device="cpu", augment="none")
+    final = train_final(
+        genome, digits_small, epochs=2, init_channels=4, batch_size=64, lr=0.07, seed=3, device="cpu", augment="none"
+    )
     assert rows[0]["test_errors"] == [final["test_error"]]
     assert [r["model"] for r in rows][1:] == ["small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)"]
 
@@ -38,8 +45,9 @@ def test_baselines_resume_skips_what_a_cut_off_campaign_measured(digits_small, t
     settings = baselines.recipe({"final_epochs": 1}, None)
     genome = NetworkGenome.from_cells([3, 7, 3])
     saved = []
-    first = baselines.compare(genome, digits_small, 4, settings, [0], device="cpu",
-                              on_run=lambda m, s, r: saved.append((m, s, r)))
+    first = baselines.compare(
+        genome, digits_small, 4, settings, [0], device="cpu", on_run=lambda m, s, r: saved.append((m, s, r))
+    )
     setup = {"genome": genome.key(), "recipe": settings}
     path = tmp_path / "baselines_x.json"
     path.write_text(json.dumps(dict(setup, runs=[{"model": m, "seed": s, "report": r} for m, s, r in saved[:2]])))
@@ -58,8 +66,9 @@ def test_matched_widths_bring_the_baselines_to_the_searched_size(digits_small):
     baselines = load("baselines")
     genome = NetworkGenome.from_cells([3, 7, 3, 1, 3])
     widths = baselines.matched_widths(genome, digits_small, 6)
-    sizes = {name: baselines.count_params(build()) for name, build in
-             baselines.models(genome, digits_small, widths).items()}
+    sizes = {
+        name: baselines.count_params(build()) for name, build in baselines.models(genome, digits_small, widths).items()
+    }
     target = sizes[baselines.SEARCHED]
     assert widths[baselines.SEARCHED] == 6
     for name in baselines.BASELINES:  # no other width comes closer
@@ -69,9 +78,23 @@ def test_matched_widths_bring_the_baselines_to_the_searched_size(digits_small):
             assert abs(sizes[name] - target) <= abs(size - target)
 
 
-TINY = {"dataset": "digits", "train_subset": None, "val_fraction": 0.1, "resolution": None, "init_channels": 4,
-        "epochs": 1, "batch_size": 64, "lr": 0.1, "pop_size": 4, "fine_size": 2, "n_min": 2, "n_max": 4,
-        "supernet_epochs": 1, "budget": 14, "post_epochs": 1}
+TINY = {
+    "dataset": "digits",
+    "train_subset": None,
+    "val_fraction": 0.1,
+    "resolution": None,
+    "init_channels": 4,
+    "epochs": 1,
+    "batch_size": 64,
+    "lr": 0.1,
+    "pop_size": 4,
+    "fine_size": 2,
+    "n_min": 2,
+    "n_max": 4,
+    "supernet_epochs": 1,
+    "budget": 14,
+    "post_epochs": 1,
+}
 
 
 @pytest.mark.parametrize("method", ["tsenas", "ga", "random"])
@@ -99,8 +122,14 @@ def test_variants_are_paired_with_the_base_runs_seed_by_seed(tmp_path, monkeypat
     (tmp_path / "dev").mkdir()
     for seed in range(6):
         for tag, options, shift in (("", {}, 0.0), ("mo", {"mutate_offspring": True}, 0.01 * (seed + 1))):
-            run = {"seed": seed, "options": options, "test_accuracy": 0.8 + 0.001 * seed + shift,
-                   "best_val_accuracy": 0.7, "trained": 30, "search_s": 1.0}
+            run = {
+                "seed": seed,
+                "options": options,
+                "test_accuracy": 0.8 + 0.001 * seed + shift,
+                "best_val_accuracy": 0.7,
+                "trained": 30,
+                "search_s": 1.0,
+            }
             (tmp_path / "dev" / f"tsenas{'-' + tag if tag else ''}-seed{seed}.json").write_text(json.dumps(run))
     table = compare.paired_table("dev", ["mo", "absent"])
     assert list(table) == ["base", "mo"]
@@ -116,15 +145,19 @@ def test_compare_records_the_options_as_given(monkeypatch, digits_small):
     assert result["options"] == {"inheritance": "none"}
     assert result["supernet"]["units"] == 0  # no inheritance: no SuperNet is trained or charged
     assert result["settings"]["inheritance"] == "none" and result["settings"]["mutate_offspring"] is True
-    assert result["settings"]["carry_connections"] is False and result["settings"]["mutation_kinds"] == ("cell", "connection")
+    assert result["settings"]["carry_connections"] is False and result["settings"]["mutation_kinds"] == (
+        "cell",
+        "connection",
+    )
 
 
 def test_baselines_split_over_models_trains_only_the_named_ones(digits_small, monkeypatch):
     baselines = load("baselines")
     trained = []
     report = {"test_error": 0.5, "params": 1, "flops": 1, "seconds": 0.0}
-    monkeypatch.setattr(baselines, "fit_and_test",
-                        lambda model, data, seed, **k: trained.append((type(model).__name__, seed)) or report)
+    monkeypatch.setattr(
+        baselines, "fit_and_test", lambda model, data, seed, **k: trained.append((type(model).__name__, seed)) or report
+    )
     genome = NetworkGenome.from_cells([3, 7, 3])
     only = {baselines.SHORT["resnet"]}
     rows = baselines.compare(genome, digits_small, 4, {}, [0, 1], device="cpu", only=only)
@@ -135,8 +168,16 @@ def test_baselines_split_over_models_trains_only_the_named_ones(digits_small, mo
 def test_baselines_table_tests_the_searched_network_against_each_baseline(digits_small, monkeypatch):
     baselines = load("baselines")
     base = {"SmallResNet": 0.2}  # the searched network and the DARTS stack are both Networks
-    monkeypatch.setattr(baselines, "fit_and_test", lambda model, data, seed, **k: {
-        "test_error": base.get(type(model).__name__, 0.1) + seed / 100, "params": 1, "flops": 1, "seconds": 0.0})
+    monkeypatch.setattr(
+        baselines,
+        "fit_and_test",
+        lambda model, data, seed, **k: {
+            "test_error": base.get(type(model).__name__, 0.1) + seed / 100,
+            "params": 1,
+            "flops": 1,
+            "seconds": 0.0,
+        },
+    )
     rows = baselines.compare(NetworkGenome.from_cells([3, 7, 3]), digits_small, 4, {}, [0, 1, 2], device="cpu")
     p = {r["model"]: r.get("p_searched_lower") for r in rows}
     assert p[baselines.SEARCHED] is None
@@ -158,11 +199,20 @@ def test_fidelity_choice_meets_the_goal_or_names_the_shortfall():
     fidelity = load("fidelity")
 
     def row(name, tau, icc, seconds):
-        return {"setting": name, "validation": "pool 10000", "kendall": tau, "seconds": seconds,
-                "repeatability": {"icc1": icc}}
+        return {
+            "setting": name,
+            "validation": "pool 10000",
+            "kendall": tau,
+            "seconds": seconds,
+            "repeatability": {"icc1": icc},
+        }
 
-    rows = [row("cheap", 0.45, 0.70, 4), row("good", 0.65, 0.85, 12), row("better", 0.70, 0.90, 14),
-            row("too slow", 0.90, 0.95, 40)]
+    rows = [
+        row("cheap", 0.45, 0.70, 4),
+        row("good", 0.65, 0.85, 12),
+        row("better", 0.70, 0.90, 14),
+        row("too slow", 0.90, 0.95, 40),
+    ]
     choice = fidelity.choose(rows)
     assert choice["setting"] == "better" and choice["met"] and choice["shortfall"] == {}
     short = fidelity.choose([row("cheap", 0.45, 0.70, 4), row("mid", 0.55, 0.82, 10), row("slow", 0.9, 0.9, 99)])
@@ -181,15 +231,37 @@ def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_th
 
     def record(key, setting, seed):  # 28 px proxies cost 30 s, 14 px ones 5 s
         slow = setting != "target" and fidelity.SETTINGS[setting]["resolution"] == 28
-        return {"key": key, "setting": setting, "seed": seed, "train_s": 30.0 if slow else 5.0, "score_s": 0.1,
-                "scored": 1000, "load": 1.0, "cores": 2}
+        return {
+            "key": key,
+            "setting": setting,
+            "seed": seed,
+            "train_s": 30.0 if slow else 5.0,
+            "score_s": 0.1,
+            "scored": 1000,
+            "load": 1.0,
+            "cores": 2,
+        }
 
     records = [record(*t) for t in tasks]
     assert fidelity.tasks(nets, records[:-1]) == tasks  # the rest waits for the whole repeatability set
     planned = fidelity.tasks(nets, records)
-    assert planned[:len(tasks)] == tasks
-    rest = planned[len(tasks):]
+    assert planned[: len(tasks)] == tasks
+    rest = planned[len(tasks) :]
     cheap = {s for s in fidelity.SETTINGS if s != "target" and fidelity.SETTINGS[s]["resolution"] == 14}
     assert {s for _, s, _ in rest} == cheap | {"target"}
     assert {k for k, _, _ in rest} == {n["key"] for n in nets} - set(icc)
     assert len(rest) == len(set(rest)) == 3 * (len(cheap) + 1) and {seed for _, _, seed in rest} == {0}
+
+
+def test_two_runs_that_both_lack_their_end_files_are_not_the_same_end():
+    fault_injection = load("fault_injection")
+    run = {"best": ("0:3,0:3,0:3", 0.9), "rows": {"a": (0.9, "ok")}, "log": [{"generation": 1}], "files": True}
+    assert all(fault_injection.same_end(run, dict(run)).values())
+    unfinished = dict(run, files=False)
+    assert fault_injection.same_end(unfinished, dict(unfinished)) == {
+        "best": True,
+        "rows": True,
+        "log": True,
+        "files": False,
+    }
+    assert not fault_injection.same_end(dict(run, rows={}), run)["rows"]

@@ -13,12 +13,22 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "device_suite.py"
 
 def test_device_suite_tiny_on_cpu(tmp_path):
     pytest.importorskip("distributed")
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--out-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads((tmp_path / "device_suite.json").read_text())
     assert {s: v["status"] for s, v in summary["sections"].items()} == {
-        "cuda_tests": "ok", "throughput": "ok", "compile": "ok", "workers": "ok", "p6": "ok", "search": "ok"}
+        "cuda_tests": "ok",
+        "throughput": "ok",
+        "compile": "ok",
+        "workers": "ok",
+        "paper_budget": "ok",
+        "search": "ok",
+    }
     tests = json.loads((tmp_path / "device_cuda_tests.json").read_text())
     assert tests["tests"] >= 4 and tests["failures"] == tests["errors"] == 0  # collected; skipped without a GPU
     rows = json.loads((tmp_path / "device_throughput.json").read_text())["rows"]
@@ -28,8 +38,23 @@ def test_device_suite_tiny_on_cpu(tmp_path):
     workers = json.loads((tmp_path / "device_workers.json").read_text())
     assert [r["workers"] for r in workers["rows"]] == [1, 2]
     assert all(r["evaluations_per_hour"] > 0 for r in workers["rows"])
-    p6 = json.loads((tmp_path / "device_p6.json").read_text())
-    assert p6["trainings"] == 100 * 101 + 3 * 30 * 50
-    assert p6["gpu_days_best_k"] > 0 and p6["workers_speedup"] == workers["speedup_best_vs_k1"]
+    budget = json.loads((tmp_path / "device_paper_budget.json").read_text())
+    assert budget["trainings"] == 14_600  # the paper's CIFAR-10 search: P(1 + T0) = 10,100 and 3 S T1 = 4,500
+    assert budget["workers_speedup"] == workers["speedup_best_vs_k1"]
+    # more workers per GPU can only shorten the projection, never below the SuperNet alone
+    assert budget["supernet_s"] / 86_400 < budget["gpu_days_best_k"]
+    assert budget["gpu_days_best_k"] <= budget["gpu_days_k1"] or budget["workers_speedup"] < 1
     search = json.loads((tmp_path / "device_search.json").read_text())
     assert 0 < search["summary"]["final"]["test_accuracy"] <= 1 and search["wall_s"] > 0
+
+
+def test_tiny_or_cpu_runs_write_outside_the_results_folder():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("device_suite", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = SCRIPT.parent / "results"
+    assert module.default_out_dir("cuda", tiny=False) == results
+    for device, tiny in (("cpu", True), ("cpu", False), ("cuda", True), ("cuda:1", True)):
+        assert results not in module.default_out_dir(device, tiny).parents, (device, tiny)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from tsenas_pymoo import NetworkGenome
+from tsenas_pymoo import CellGenome, NetworkGenome
 from tsenas_pymoo.export import genotype_dict, load_genotype, load_network, save_genotype, train_final
 from tsenas_pymoo.operators.fine import mutate_fine, prune_fine
 
@@ -16,7 +16,17 @@ def test_genotype_round_trip_is_readable(tmp_path):
     d = genotype_dict(genome, (1, 8, 8), 10, 4)
     assert d["cells"][1]["cell"] == "DARTS reduction" and d["cells"][1]["type"] == "reduction"
     assert any(node is None for c in d["cells"] for node in c["nodes"])  # pruned node
-    assert d["cells"][0]["nodes"][0]["ops"][0] in ("sep_conv_3x3",) or d["cells"][0]["modified"]
+    edited = [c != CellGenome.published(c.code) for c in genome.cells]
+    assert [c["modified"] for c in d["cells"]] == edited and any(edited)
+
+
+def test_genotype_names_the_published_ops_and_inputs():
+    d = genotype_dict(NetworkGenome.from_cells([3, 7]), (1, 8, 8), 10, 4)
+    # DARTS normal as published (sep_conv_3x3,0) (sep_conv_3x3,1) / ... / (skip_connect,0) (dil_conv_3x3,2)
+    first, last = d["cells"][0]["nodes"][0], d["cells"][0]["nodes"][3]
+    assert first == {"inputs": [0, 1], "ops": ["sep_conv_3x3", "sep_conv_3x3"]}
+    assert last == {"inputs": [0, 2], "ops": ["identity", "dil_conv_3x3"]}  # skip_connect is our identity
+    assert [c["modified"] for c in d["cells"]] == [False, False] and d["cells"][0]["cell"] == "DARTS normal"
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +44,11 @@ def raw(data, x):
 
 
 def test_loaded_network_takes_raw_images_and_predicts_as_measured(trained, digits_small):
-    genome, report, out = trained
+    _genome, report, out = trained
     assert report["test_accuracy"] > 0.3 and report["params"] > 0 and report["macs"] * 2 == report["flops"]
     model = load_network(out / "genotype.json", out / "weights.safetensors").eval()
     from tsenas_pymoo.export import Normalize
+
     assert isinstance(model[0], Normalize)
     correct = int((model(raw(digits_small, digits_small.test_x)).argmax(1) == digits_small.test_y).sum())
     accuracy = correct / len(digits_small.test_y)
@@ -50,6 +61,7 @@ def test_loaded_network_takes_raw_images_and_predicts_as_measured(trained, digit
 @pytest.mark.parametrize("fmt", ["torchscript", "pt2", "onnx"])
 def test_export_round_trip_on_real_images(trained, digits_small, tmp_path, fmt):
     from tsenas_pymoo.formats import check_export, export_model
+
     _, _, out = trained
     model = load_network(out / "genotype.json", out / "weights.safetensors").eval()
     path = export_model(model, (1, 8, 8), fmt, tmp_path / f"model.{fmt}")

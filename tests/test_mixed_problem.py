@@ -14,13 +14,14 @@ from tsenas_pymoo.space.cells import CELLS
 
 def test_the_space_has_no_gene_that_does_nothing(evaluator):
     problem = TSENASMixedProblem(evaluator, n_min=3, n_max=6, input_shape=(1, 28, 28))
-    assert sorted(problem.vars) == sorted(["n_cells"] + [f"cell{j}" for j in range(1, 7)]
-                                          + [f"free{j}" for j in range(3, 7)])
+    assert sorted(problem.vars) == sorted(
+        ["n_cells"] + [f"cell{j}" for j in range(1, 7)] + [f"free{j}" for j in range(3, 7)]
+    )
     assert tuple(problem.vars["cell4"].options) == tuple(CELLS) and problem.vars["free5"].bounds == (0, 3)
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), n_min=st.integers(1, 4), extra=st.integers(0, 5))
+@given(seed=st.integers(0, 2**32 - 1), n_min=st.integers(1, 4), extra=st.integers(0, 5))
 def test_both_forms_decode_to_the_same_genomes(seed, n_min, extra):
     shape = (1, 28, 28)
     integer = TSENASProblem(lambda g: {"accuracy": 0.5}, n_min=n_min, n_max=n_min + extra, input_shape=shape)
@@ -55,6 +56,10 @@ def test_mixed_variable_ga_runs_under_minimize_without_repair(evaluator):
     assert evaluator.seen and all(g.validate(3, 8, (1, 8, 8)) for g in evaluator.seen)
     best = problem.decode(res.X)
     assert abs(1 - res.F[0] - evaluator(best)["accuracy"]) < 1e-12
-    again = minimize(TSENASMixedProblem(evaluator, n_min=3, n_max=8, input_shape=(1, 8, 8)),
-                     MixedVariableGA(pop_size=10), ("n_gen", 5), seed=4)
+    again = minimize(
+        TSENASMixedProblem(evaluator, n_min=3, n_max=8, input_shape=(1, 8, 8)),
+        MixedVariableGA(pop_size=10),
+        ("n_gen", 5),
+        seed=4,
+    )
     assert again.X == res.X  # the seed decides every draw

@@ -1,13 +1,15 @@
 """Two objectives: alpha levels become non-dominated fronts; fronts and hypervolume are
 recorded and plotted."""
 
+import itertools
+
 import numpy as np
 from PIL import Image
 from pymoo.core.population import Population
 from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
-from tsenas_pymoo import AlphaLevelSurvival, NetworkGenome, TSENAS, TSENASProblem, plot_hypervolume, plot_pareto
+from tsenas_pymoo import TSENAS, AlphaLevelSurvival, NetworkGenome, TSENASProblem, plot_hypervolume, plot_pareto
 from tsenas_pymoo.operators.survival import pareto_levels
 
 
@@ -27,11 +29,12 @@ def test_tsenas_on_two_objectives_records_front_and_hypervolume(tmp_path):
     res = minimize(problem, TSENAS(pop_size=16, n_fine=4, stage1_gens=6, stage2_gens=3), seed=1)
     records = res.algorithm.data["generations"]
     hv = [r["hypervolume"] for r in records if r["stage"] == 1]
-    assert all(b >= a - 1e-12 for a, b in zip(hv, hv[1:])) and hv[-1] > hv[0]
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(hv)) and hv[-1] > hv[0]
     front = np.array(records[-1]["front"])
     assert front.shape[1] == 2 and len(front) >= 1
     # res.X / res.F: the final non-dominated set, as pymoo's multi-objective algorithms give it
     from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
     F = res.pop.get("F")
     expected = F[NonDominatedSorting().do(F, only_non_dominated_front=True)]
     assert res.F.ndim == 2 and sorted(map(tuple, res.F)) == sorted(map(tuple, expected))

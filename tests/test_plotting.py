@@ -30,7 +30,7 @@ def test_sources_and_overlay(runs, tmp_path):
 def test_bad_source_is_named(tmp_path):
     with pytest.raises(ValueError, match="cannot read generations"):
         plot_convergence(42)
-    with pytest.raises(FileNotFoundError, match="no log.jsonl"):
+    with pytest.raises(FileNotFoundError, match=r"no log.jsonl"):
         plot_convergence(tmp_path)
 
 
@@ -41,6 +41,7 @@ def test_plot_cell_draws_edges_ops_and_pruned_nodes(tmp_path):
 
     from tsenas_pymoo import NetworkGenome, plot_cell, plot_cells
     from tsenas_pymoo.operators.fine import prune_fine
+
     genome = prune_fine(NetworkGenome.from_cells([3, 7, 3]).expand(), np.random.default_rng(0))
     edited = next(j for j, c in enumerate(genome.cells, start=1) if not c.is_published)
     fig = plot_cell(genome, edited)
@@ -49,6 +50,7 @@ def test_plot_cell_draws_edges_ops_and_pruned_nodes(tmp_path):
     cell = genome.cells[edited - 1]
     assert texts.count("pruned") == len(cell.nodes) - len(cell.live_nodes()) >= 1
     from tsenas_pymoo.space.ops import OPS
+
     names = [OPS[node[2 + slot]][0] for node in cell.nodes if any(node) for slot in (0, 1)]
     assert sorted(t for t in texts if t in {v[0] for v in OPS.values()}) == sorted(names)  # one label per edge
     plot_cells(genome).savefig(tmp_path / "cells.png")
@@ -66,8 +68,10 @@ def _fake_run(folder, algorithm, best_per_gen, trained_per_gen):
 
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"algorithm": algorithm}))
-    lines = [{"stage": 1, "n_gen": g, "best_accuracy": b, "mean_accuracy": b / 2, "population": [[b, 100.0]]}
-             for g, b in enumerate(best_per_gen, start=1)]
+    lines = [
+        {"stage": 1, "n_gen": g, "best_accuracy": b, "mean_accuracy": b / 2, "population": [[b, 100.0]]}
+        for g, b in enumerate(best_per_gen, start=1)
+    ]
     (folder / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     archive, i = Archive(folder / "archive.sqlite"), 0
     for g, n in enumerate(trained_per_gen, start=1):

@@ -32,8 +32,11 @@ def test_cli_options_given_win_over_the_preset_even_at_their_default():
 
 
 def test_preset_round_trips_through_config_json_even_if_the_preset_changes_later(tmp_path, monkeypatch):
-    monkeypatch.setitem(presets.PRESETS, "tiny", {"dataset": "digits", "epochs": 3, "init_channels": 4,
-                                                  "val_size": 300, "train_subset": 1000})
+    monkeypatch.setitem(
+        presets.PRESETS,
+        "tiny",
+        {"dataset": "digits", "epochs": 3, "init_channels": 4, "val_size": 300, "train_subset": 1000},
+    )
     config = SearchConfig(preset="tiny", epochs=1)
     path = tmp_path / "config.json"
     path.write_text(json.dumps(dataclasses.asdict(config)))
@@ -47,10 +50,23 @@ def test_preset_round_trips_through_config_json_even_if_the_preset_changes_later
 def test_a_search_under_a_preset_resumes_with_its_settings(tmp_path, monkeypatch):
     from tsenas_pymoo.runner import SearchRun
 
-    monkeypatch.setitem(presets.PRESETS, "tiny", {"dataset": "digits", "epochs": 1, "init_channels": 4,
-                                                  "val_size": 300, "train_subset": 1000, "batch_size": 64})
-    config = SearchConfig(preset="tiny", pop_size=4, fine_size=2, stage1_gens=1, stage2_gens=0, n_max=4,
-                          supernet_epochs=0, final_epochs=1, threads=1, device="cpu")
+    monkeypatch.setitem(
+        presets.PRESETS,
+        "tiny",
+        {"dataset": "digits", "epochs": 1, "init_channels": 4, "val_size": 300, "train_subset": 1000, "batch_size": 64},
+    )
+    config = SearchConfig(
+        preset="tiny",
+        pop_size=4,
+        fine_size=2,
+        stage1_gens=1,
+        stage2_gens=0,
+        n_max=4,
+        supernet_epochs=0,
+        final_epochs=1,
+        threads=1,
+        device="cpu",
+    )
     run = SearchRun(tmp_path / "run", config, progress=False)
     summary = run.run()
     saved = json.loads((tmp_path / "run" / "config.json").read_text())

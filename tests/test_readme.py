@@ -1,42 +1,78 @@
-"""The README's Python examples and commands run as written."""
+"""The README's and every docs/ page's Python examples run as written, and say what they show."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+PAGES = sorted((ROOT / "docs").glob("*.md"))
+
+
+def python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
+
+
+def run_page(path: Path) -> dict:
+    namespace: dict = {}
+    for block in python_blocks(path):
+        exec(compile(block, str(path), "exec"), namespace)
+    return namespace
 
 
 def test_readme_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    assert len(blocks) >= 4
-    namespace: dict = {}
-    for block in blocks[:3]:
-        exec(compile(block, str(README), "exec"), namespace)
-    assert 0.5 <= 1 - namespace["res"].F[0] <= 0.9
-    assert namespace["res_mo"].F.shape[1] == 2
-    assert [r["stage"] for r in namespace["res_ts"].algorithm.data["generations"]] == [1] * 5 + [2] * 5
-    assert (tmp_path / "convergence.png").exists() and (tmp_path / "trajectory.png").exists()
-    exec(compile(blocks[3], str(README), "exec"), namespace)
-    assert (tmp_path / "runs" / "demo" / "archive.sqlite").exists()
-    assert namespace["evaluator"].trained >= 4 and 0 < namespace["res"].pop.get("accuracy").max() <= 1
+    assert len(python_blocks(README)) == 3
+    ns = run_page(README)
+    # the stand-in scores the share of cells 3, 4, 7, 8: ten GA generations find chains of them only
+    assert 1 - ns["res"].F[0] == pytest.approx(0.9)
+    assert set(ns["best"].codes) <= {3, 4, 7, 8}
+    assert ns["res_mo"].F.shape[1] == 2 and (ns["res_mo"].F[:, 1] > 1000).all()  # params, not a copy of the error
+    assert [r["stage"] for r in ns["res_ts"].algorithm.data["generations"]] == [1] * 5 + [2] * 5
+    assert type(ns["problem"].decode(ns["res_ts"].X)).__name__ == "FineGenome"
+    assert (tmp_path / "convergence.png").stat().st_size > 10_000 and (tmp_path / "trajectory.png").exists()
 
 
-def test_readme_real_data_example_runs():
+def test_docs_pages_python_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     from tsenas_pymoo.evaluation.idx import SYSTEM_FASHION_MNIST, idx_folder_files
 
-    if idx_folder_files(SYSTEM_FASHION_MNIST) is None:
-        pytest.skip("dataset-fashion-mnist is not installed")
-    block = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)[4]
-    assert 'load_dataset("fashion-mnist")' in block
-    namespace: dict = {}
-    exec(compile(block, str(README), "exec"), namespace)
-    assert namespace["full"].input_shape == (1, 28, 28) and len(namespace["full"].test_y) == 10000
-    assert namespace["proxy"].input_shape == (1, 14, 14) and len(namespace["proxy"].train_y) == 4500
+    ran = set()
+    for page in PAGES:
+        if not python_blocks(page):
+            continue
+        if (
+            "fashion-mnist" in page.read_text()
+            and page.name == "data.md"
+            and idx_folder_files(SYSTEM_FASHION_MNIST) is None
+        ):
+            continue  # dataset-fashion-mnist is not installed here
+        ns = run_page(page)
+        ran.add(page.name)
+        if page.name == "evaluation.md":
+            assert (tmp_path / "runs" / "demo" / "archive.sqlite").exists()
+            accuracy = ns["res"].pop.get("accuracy")
+            assert ns["evaluator"].trained >= 4 and (accuracy > 0.1).all() and (accuracy <= 1).all()
+        if page.name == "data.md":
+            assert ns["full"].input_shape == (1, 28, 28) and len(ns["full"].test_y) == 10000
+            assert ns["proxy"].input_shape == (1, 14, 14) and len(ns["proxy"].train_y) == 4500
+    assert "evaluation.md" in ran
+
+
+def test_readme_links_every_docs_page_and_stays_short():
+    text = README.read_text()
+    assert len(text.splitlines()) <= 250
+    for page in PAGES:
+        assert f"](docs/{page.name})" in text, page.name
+    for target in re.findall(r"\]\((docs/[^)#]+)", text):
+        assert (ROOT / target).exists(), target
+
+
+def test_docs_links_resolve():
+    for page in PAGES:
+        for target in re.findall(r"\]\(([^)#:]+\.(?:md|png))", page.read_text()):
+            assert (page.parent / target).exists(), (page.name, target)
 
 
 def test_readme_starts_with_install_and_search_and_ci_runs_its_test_command():
@@ -44,4 +80,4 @@ def test_readme_starts_with_install_and_search_and_ci_runs_its_test_command():
     assert blocks[0].split("\n")[:2] == ['pip install -e ".[test]"', "tsenas search"]
     test_command = blocks[1].strip()
     assert test_command.startswith("python -m pytest")
-    assert test_command in (README.parent / ".ci" / "run").read_text().splitlines()
+    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()

@@ -8,14 +8,36 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-TINY = ["--pop-size", "4", "--fine-size", "2", "--stage1-gens", "3", "--stage2-gens", "2", "--epochs", "1",
-        "--init-channels", "4", "--supernet-epochs", "1", "--final-epochs", "1", "--n-max", "4", "--seed", "3",
-        "--batch-size", "64", "--threads", "2"]  # fixed: accuracies depend on the thread count
+TINY = [
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "3",
+    "--stage2-gens",
+    "2",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--supernet-epochs",
+    "1",
+    "--final-epochs",
+    "1",
+    "--n-max",
+    "4",
+    "--seed",
+    "3",
+    "--batch-size",
+    "64",
+    "--threads",
+    "2",
+]  # fixed: accuracies depend on the thread count
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +56,9 @@ def small_folder(tmp_path_factory):
 
 
 def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True,
-                          timeout=600, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True, timeout=600, **kw
+    )
 
 
 def rows(run_dir):
@@ -51,8 +74,11 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
     expected = json.loads((whole / "summary.json").read_text())
 
     cut = tmp_path / "cut"
-    proc = subprocess.Popen([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(cut), *tiny],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(cut), *tiny],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     log = cut / "log.jsonl"
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
@@ -94,8 +120,16 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
     genotype = json.loads((cut / "best_genotype.json").read_text())
     assert len(genotype["normalization"]["mean"]) == genotype["input_shape"][0]  # one per channel
     assert min(genotype["normalization"]["std"]) > 0
-    trained = cli("train", str(cut / "best_genotype.json"), "--dataset", str(small_folder), "--epochs", "1",
-                  "--out", str(tmp_path / "post"))
+    trained = cli(
+        "train",
+        str(cut / "best_genotype.json"),
+        "--dataset",
+        str(small_folder),
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "post"),
+    )
     assert trained.returncode == 0 and "test accuracy" in trained.stdout
     assert (tmp_path / "post" / "weights.safetensors").exists()
 
@@ -103,8 +137,24 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
 def test_proxy_settings_are_recorded_and_train_uses_the_full_data(tmp_path, idx_files):
     idx_files.write(tmp_path / "data", n_train=300, n_test=40, side=16)
     run = tmp_path / "run"
-    done = cli("search", "--dataset", "idx", "--root", str(tmp_path / "data"), "--train-subset", "200",
-               "--resolution", "8", "--out", str(run), *TINY, "--stage1-gens", "2", "--stage2-gens", "1")
+    done = cli(
+        "search",
+        "--dataset",
+        "idx",
+        "--root",
+        str(tmp_path / "data"),
+        "--train-subset",
+        "200",
+        "--resolution",
+        "8",
+        "--out",
+        str(run),
+        *TINY,
+        "--stage1-gens",
+        "2",
+        "--stage2-gens",
+        "1",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "proxy data     idx: 200 training images at 8x8" in done.stdout
     config = json.loads((run / "config.json").read_text())
@@ -115,26 +165,37 @@ def test_proxy_settings_are_recorded_and_train_uses_the_full_data(tmp_path, idx_
     assert searched["input_shape"] == genotype["input_shape"] == [1, 8, 8] and searched["train"] == 180
     assert genotype["final"]["data"]["resolution"] == 8 and genotype["final"]["augment"]["flip"] is False
 
-    trained = cli("train", str(run / "best_genotype.json"), "--root", str(tmp_path / "data"), "--epochs", "1",
-                  "--out", str(tmp_path / "post"))
+    trained = cli(
+        "train",
+        str(run / "best_genotype.json"),
+        "--root",
+        str(tmp_path / "data"),
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "post"),
+    )
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert "Dataset('idx', input (1, 16, 16), 10 classes, train 270, val 30, test 40)" in trained.stdout
     report = json.loads((tmp_path / "post" / "genotype.json").read_text())
     assert report["input_shape"] == [1, 16, 16] and report["report"]["data"]["train_subset"] is None
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search", "--pop-size", "0"], "an integer >= 1"),
-    (["search", "--resume", "/nonexistent/run"], "no config.json"),
-    (["search", "--fine-size", "9", "--pop-size", "4", "--out", "{tmp}/x"], "fine_size=9"),
-    (["train", "/nonexistent/genotype.json"], "does not exist"),
-    (["plot", "/nonexistent/run"], "no log.jsonl"),
-    (["search", "--dataset", "/nonexistent/folder", "--out", "{tmp}/y"], "no folder"),
-    (["search", "--train-subset", "0"], "an integer >= 1"),
-    (["search", "--augment", "rotate", "--out", "{tmp}/z"], "augment='rotate': unknown"),
-    (["search", "--resolution", "9", "--out", "{tmp}/w"], "resolution=9; rule: between 1 and the image size 8"),
-    (["search", "--dataset", "idx", "--out", "{tmp}/v"], "dataset 'idx': pass root=FOLDER"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "--pop-size", "0"], "an integer >= 1"),
+        (["search", "--resume", "/nonexistent/run"], "no config.json"),
+        (["search", "--fine-size", "9", "--pop-size", "4", "--out", "{tmp}/x"], "fine_size=9"),
+        (["train", "/nonexistent/genotype.json"], "does not exist"),
+        (["plot", "/nonexistent/run"], "no log.jsonl"),
+        (["search", "--dataset", "/nonexistent/folder", "--out", "{tmp}/y"], "no folder"),
+        (["search", "--train-subset", "0"], "an integer >= 1"),
+        (["search", "--augment", "rotate", "--out", "{tmp}/z"], "augment='rotate': unknown"),
+        (["search", "--resolution", "9", "--out", "{tmp}/w"], "resolution=9; rule: between 1 and the image size 8"),
+        (["search", "--dataset", "idx", "--out", "{tmp}/v"], "dataset 'idx': pass root=FOLDER"),
+    ],
+)
 def test_bad_options_exit_2_with_one_line(tmp_path, args, message):
     proc = cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert proc.returncode == 2

@@ -30,14 +30,13 @@ def test_loaded_or_oversubscribed_machine_waits_passively(machine):
     machine["busy"] = 2.0
     policy = choose_policy()
     assert policy.wait == "passive" and "2.0 cores busy" in policy.reason
-    assert policy.threads == 2                                       # the free cores
+    assert policy.threads == 2  # the free cores
     machine["busy"] = 3.8
     assert choose_policy().threads == 1 and choose_policy(threads=4).threads == 4
-    machine["busy"] = 2.0
-    assert policy.env()["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert policy.env()["OMP_WAIT_POLICY"] == "PASSIVE"  # the policy chosen at 2.0 busy cores
     machine["busy"] = 0.0
     assert choose_policy(processes=2).threads == 2 and choose_policy(processes=2).wait == "default"
-    assert choose_policy(processes=8).threads == 1                   # never below one thread
+    assert choose_policy(processes=8).threads == 1  # never below one thread
     assert choose_policy(threads=3, processes=2).wait == "passive"  # 6 threads on 4 cores
 
 
@@ -55,10 +54,10 @@ def test_explicit_choices_and_the_environment_win(machine, monkeypatch):
 
 
 def test_busy_cores_counts_other_processes_only(monkeypatch):
-    samples = iter([(100.0, 400.0), (250.0, 600.0)])   # 150 of 200 jiffies busy on a 4-core machine
+    samples = iter([(100.0, 400.0), (250.0, 600.0)])  # 150 of 200 jiffies busy on a 4-core machine
     monkeypatch.setattr(threads, "_cpu_times", lambda: next(samples))
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 4)
-    clock = iter([10.0, 10.1])                          # this process used 0.1 s of CPU in 0.2 s
+    clock = iter([10.0, 10.1])  # this process used 0.1 s of CPU in 0.2 s
     monkeypatch.setattr(threads.time, "process_time", lambda: next(clock))
     monkeypatch.setattr(threads.time, "sleep", lambda s: None)
     assert threads.busy_cores(0.2) == pytest.approx(0.75 * 4 - 0.5)
@@ -75,31 +74,45 @@ def test_busy_cores_sees_a_busy_process():
     finally:
         spinner.kill()
     cores = threads.os.cpu_count()
-    assert busy is not None and busy >= min(idle + 0.5, cores - 0.5)   # (a full machine cannot get busier)
+    assert busy is not None and busy >= min(idle + 0.5, cores - 0.5)  # (a full machine cannot get busier)
 
 
 def test_cli_sets_the_policy_before_torch_loads_and_records_it(tmp_path):
-    code = ("import sys, json; from tsenas_pymoo.cli import build_parser, set_threads;"
-            "args = build_parser().parse_args(sys.argv[1:]);"
-            "loaded = 'torch' in sys.modules; applied = set_threads(args); import torch, os;"
-            "print(json.dumps([loaded, applied, torch.get_num_threads(), os.environ.get('OMP_WAIT_POLICY')]))")
-    out = subprocess.run([sys.executable, "-c", code, "search", "--threads", "1", "--wait-policy", "passive"],
-                         capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, json; from tsenas_pymoo.cli import build_parser, set_threads;"
+        "args = build_parser().parse_args(sys.argv[1:]);"
+        "loaded = 'torch' in sys.modules; applied = set_threads(args); import torch, os;"
+        "print(json.dumps([loaded, applied, torch.get_num_threads(), os.environ.get('OMP_WAIT_POLICY')]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "search", "--threads", "1", "--wait-policy", "passive"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     loaded, applied, torch_threads, env = json.loads(out)
     assert loaded is False and applied["before_torch"] is True and applied["wait_in_effect"] == "passive"
     assert (torch_threads, env) == (1, "PASSIVE")
 
 
-def test_policy_is_a_record():
+def test_a_recorded_policy_is_what_a_resume_reuses():
+    from tsenas_pymoo.threads import recorded_threads
+
     policy = ThreadPolicy(2, "passive", 2, 1, 1.5, "why")
-    assert policy.to_dict() == {"threads": 2, "wait": "passive", "cores": 2, "processes": 1, "busy_cores": 1.5,
-                                "reason": "why"}
+    config = json.loads(json.dumps({"threads": None, "thread_policy": {"driver": policy.to_dict()}}))
+    assert recorded_threads(config) == 2 and recorded_threads(config, "workers") is None
+    config["threads"] = 3  # the user's own choice wins over the recorded policy
+    assert recorded_threads(config) == 3
 
 
 def test_a_run_directory_pins_its_thread_count():
     from tsenas_pymoo.threads import recorded_threads
 
     assert recorded_threads({"threads": 3, "thread_policy": {"driver": {"threads": 1}}}) == 3
-    assert recorded_threads({"threads": None, "thread_policy": {"driver": {"threads": 1}, "workers": {"threads": 2}}},
-                            "workers") == 2
+    assert (
+        recorded_threads(
+            {"threads": None, "thread_policy": {"driver": {"threads": 1}, "workers": {"threads": 2}}}, "workers"
+        )
+        == 2
+    )
     assert recorded_threads({"threads": None}) is None

@@ -10,14 +10,44 @@ import pytest
 from tsenas_pymoo import trust
 from tsenas_pymoo.trust import UntrustedCheckpoint, seal, unseal, verify
 
-TINY = ["--pop-size", "4", "--fine-size", "2", "--stage1-gens", "1", "--stage2-gens", "1", "--epochs", "1",
-        "--init-channels", "4", "--supernet-epochs", "0", "--final-epochs", "1", "--n-max", "4", "--seed", "1",
-        "--batch-size", "64", "--threads", "1", "-q"]
+TINY = [
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "1",
+    "--stage2-gens",
+    "1",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--supernet-epochs",
+    "0",
+    "--final-epochs",
+    "1",
+    "--n-max",
+    "4",
+    "--seed",
+    "1",
+    "--batch-size",
+    "64",
+    "--threads",
+    "1",
+    "-q",
+]
 
 
 def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True,
-                          timeout=600, stdin=subprocess.DEVNULL, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        **kw,
+    )
 
 
 def one_line(proc, text, code=2):
@@ -34,9 +64,9 @@ def test_sealed_payload_verifies_and_the_key_is_private(tmp_path):
 def test_flipped_byte_missing_signature_and_foreign_key_are_refused(tmp_path, monkeypatch):
     sealed = bytearray(seal(b"the algorithm, pickled"))
     sealed[-3] ^= 1
-    with pytest.raises(UntrustedCheckpoint, match="contents changed since.*tsenas trust"):
+    with pytest.raises(UntrustedCheckpoint, match=r"contents changed since.*tsenas trust"):
         verify(bytes(sealed), tmp_path / "c", tmp_path)
-    with pytest.raises(UntrustedCheckpoint, match="is not signed.*tsenas trust"):
+    with pytest.raises(UntrustedCheckpoint, match=r"is not signed.*tsenas trust"):
         verify(b"\x80\x04plain pickle", tmp_path / "c", tmp_path)
     monkeypatch.setenv(trust.KEY_ENV, str(tmp_path / "colleague.key"))
     foreign = seal(b"their algorithm")

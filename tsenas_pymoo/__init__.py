@@ -9,16 +9,40 @@ from importlib import import_module
 __version__ = "0.4.0"
 
 _SOURCES = {
-    ".evaluation": ("Archive", "Dataset", "SuperNet", "TorchEvaluator", "WeightStore", "from_arrays", "load_dataset",
-                    "train_model"),
-    ".operators": ("AlphaLevelSurvival", "CellCrossover", "CellMutation", "GenomeDuplicateElimination",
-                   "GenomeRepair", "NodeEdgeMutation", "PruningMutation", "TSENASSampling", "compare_by_alpha_level"),
+    ".evaluation": (
+        "Archive",
+        "Dataset",
+        "SuperNet",
+        "TorchEvaluator",
+        "WeightStore",
+        "from_arrays",
+        "load_dataset",
+        "train_model",
+    ),
+    ".operators": (
+        "AlphaLevelSurvival",
+        "CellCrossover",
+        "CellMutation",
+        "GenomeDuplicateElimination",
+        "GenomeRepair",
+        "NodeEdgeMutation",
+        "PruningMutation",
+        "TSENASSampling",
+        "compare_by_alpha_level",
+    ),
     ".algorithm": ("TSENAS", "BestAccuracyCallback"),
     ".export": ("load_genotype", "load_network", "save_genotype", "train_final"),
     ".fine_problem": ("FineSearchProblem",),
     ".mixed_problem": ("TSENASMixedProblem",),
-    ".plotting": ("plot_cell", "plot_cells", "plot_compare", "plot_convergence", "plot_hypervolume", "plot_pareto",
-                  "plot_trajectory"),
+    ".plotting": (
+        "plot_cell",
+        "plot_cells",
+        "plot_compare",
+        "plot_convergence",
+        "plot_hypervolume",
+        "plot_pareto",
+        "plot_trajectory",
+    ),
     ".formats": ("check_export", "export_model", "load_exported"),
     ".problem": ("TSENASProblem",),
     ".config": ("SearchConfig",),
@@ -27,7 +51,7 @@ _SOURCES = {
 }
 _WHERE = {name: module for module, names in _SOURCES.items() for name in names}
 
-__all__ = sorted(_WHERE)
+__all__ = sorted(_WHERE)  # noqa: PLE0605 - built from the one table above
 
 
 def __getattr__(name: str):

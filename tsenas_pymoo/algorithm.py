@@ -41,11 +41,17 @@ def generation_record(algorithm) -> dict:
     survival = getattr(algorithm, "survival", None)
     if getattr(survival, "last_alpha", None) is not None:
         extra["alpha"] = survival.last_alpha
-    return {**extra, "stage": getattr(algorithm, "stage", 1), "n_gen": int(algorithm.n_iter),
-            "n_eval": int(algorithm.evaluator.n_eval), "archive_hits": getattr(evaluator, "archive_hits", None),
-            "trained": getattr(evaluator, "trained", None),
-            "best_accuracy": float(np.max(accuracy)), "mean_accuracy": float(np.mean(accuracy)),
-            "population": [[float(a), p] for a, p in zip(accuracy, params)]}
+    return {
+        **extra,
+        "stage": getattr(algorithm, "stage", 1),
+        "n_gen": int(algorithm.n_iter),
+        "n_eval": int(algorithm.evaluator.n_eval),
+        "archive_hits": getattr(evaluator, "archive_hits", None),
+        "trained": getattr(evaluator, "trained", None),
+        "best_accuracy": float(np.max(accuracy)),
+        "mean_accuracy": float(np.mean(accuracy)),
+        "population": [[float(a), p] for a, p in zip(accuracy, params)],
+    }
 
 
 def pareto_summary(algorithm, F: np.ndarray) -> dict:
@@ -148,15 +154,36 @@ class TSENAS(Algorithm):
     (Sec. V-C) except ``mutate_offspring``.
     """
 
-    def __init__(self, pop_size: int = 100, n_fine: int = 30, stage1_gens: int = 100, stage2_gens: int = 50,
-                 crossover_prob: float = 0.8, mutation_prob: float = 0.2, alpha: float = 0.01,
-                 update_every: int = 1, n_max_iterations: int = 100, single_point_crossover: bool = False,
-                 mutation_kinds: tuple[str, ...] = ("cell", "connection"),
-                 fine_kinds: tuple[str, ...] = ("node", "edge"), prune: bool = True, reevaluate: bool = True,
-                 fine_cells: int | None = None, mutate_offspring: bool = True, carry_connections: bool = False,
-                 remake_known: bool = False, count_initial: bool = False, **kwargs):
-        for name, value, low in (("pop_size", pop_size, 2), ("n_fine", n_fine, 1), ("stage1_gens", stage1_gens, 1),
-                                 ("stage2_gens", stage2_gens, 0), ("update_every", update_every, 1)):
+    def __init__(
+        self,
+        pop_size: int = 100,
+        n_fine: int = 30,
+        stage1_gens: int = 100,
+        stage2_gens: int = 50,
+        crossover_prob: float = 0.8,
+        mutation_prob: float = 0.2,
+        alpha: float = 0.01,
+        update_every: int = 1,
+        n_max_iterations: int = 100,
+        single_point_crossover: bool = False,
+        mutation_kinds: tuple[str, ...] = ("cell", "connection"),
+        fine_kinds: tuple[str, ...] = ("node", "edge"),
+        prune: bool = True,
+        reevaluate: bool = True,
+        fine_cells: int | None = None,
+        mutate_offspring: bool = True,
+        carry_connections: bool = False,
+        remake_known: bool = False,
+        count_initial: bool = False,
+        **kwargs,
+    ):
+        for name, value, low in (
+            ("pop_size", pop_size, 2),
+            ("n_fine", n_fine, 1),
+            ("stage1_gens", stage1_gens, 1),
+            ("stage2_gens", stage2_gens, 0),
+            ("update_every", update_every, 1),
+        ):
             if not (isinstance(value, (int, np.integer)) and value >= low):
                 raise ValueError(f"{name}={value}; rule: an integer >= {low}")
         if fine_cells is not None and not (isinstance(fine_cells, (int, np.integer)) and fine_cells >= 1):
@@ -174,8 +201,9 @@ class TSENAS(Algorithm):
         self.alpha = alpha
         self.sampling = TSENASSampling()
         self.selection = TournamentSelection(func_comp=compare_by_alpha_level)
-        self.crossover = CellCrossover(prob=crossover_prob, single_point=single_point_crossover,
-                                       carry_connections=carry_connections)
+        self.crossover = CellCrossover(
+            prob=crossover_prob, single_point=single_point_crossover, carry_connections=carry_connections
+        )
         self.mutation = CellMutation(prob=mutation_prob, kinds=tuple(mutation_kinds))
         self.fine_kinds, self.prune, self.reevaluate, self.fine_cells = tuple(fine_kinds), prune, reevaluate, fine_cells
         self.mutate_offspring, self.remake_known = mutate_offspring, remake_known
@@ -189,8 +217,14 @@ class TSENAS(Algorithm):
 
     def __setstate__(self, state):
         # a checkpoint written before these settings existed resumes as it ran
-        old = {"stage1_end": state.get("stage1_gens"), "reevaluate": False, "fine_cells": None,
-               "mutate_offspring": False, "remake_known": False, "known": set()}
+        old = {
+            "stage1_end": state.get("stage1_gens"),
+            "reevaluate": False,
+            "fine_cells": None,
+            "mutate_offspring": False,
+            "remake_known": False,
+            "known": set(),
+        }
         self.__dict__.update({**{k: v for k, v in old.items() if k not in state}, **state})
 
     # -- set-up -------------------------------------------------------------------------
@@ -240,8 +274,7 @@ class TSENAS(Algorithm):
             if self.mutate_offspring:
                 q12 = self.mutation.do(self.problem, q12, random_state=rs)
             singles = self.selection.do(self.problem, self.pop, n_triples, 1, to_pop=False, random_state=rs)
-            q3 = self.mutation.do(self.problem, Population.new("X", self.pop.get("X")[singles[:, 0]]),
-                                  random_state=rs)
+            q3 = self.mutation.do(self.problem, Population.new("X", self.pop.get("X")[singles[:, 0]]), random_state=rs)
             # pymoo orders crossover children (child o of mating m) at o * n_matings + m
             sources = [pairs[c % len(pairs)] for c in range(len(q12))] + [singles[i] for i in range(len(q3))]
             for child, idx in zip(Population.merge(q12, q3), sources):
@@ -252,7 +285,7 @@ class TSENAS(Algorithm):
             off = Population.merge(off, new)
             if len(off) >= self.pop_size:
                 break
-        off = off[:self.pop_size]
+        off = off[: self.pop_size]
         self._note_parents({key: parents[key] for key in (self.problem.decode(x).key() for x in off.get("X"))})
         return off
 
@@ -275,17 +308,22 @@ class TSENAS(Algorithm):
 
     def _update_store(self):
         evaluator = getattr(self.problem, "evaluator", None)
-        if hasattr(evaluator, "update_store") and getattr(evaluator, "store", None) is not None \
-                and self.n_iter % self.update_every == 0:
-            evaluator.update_store([(self.problem.decode(x), float(a))
-                                    for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))])
+        if (
+            hasattr(evaluator, "update_store")
+            and getattr(evaluator, "store", None) is not None
+            and self.n_iter % self.update_every == 0
+        ):
+            evaluator.update_store(
+                [(self.problem.decode(x), float(a)) for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))]
+            )
 
     # -- stage 2 ------------------------------------------------------------------------
     def _start_fine_search(self):
         """Alg. 1 line 9 / Alg. 4 line 1: the best S, in the stage-2 encoding."""
-        self.data["stage1_final"] = [(self.problem.decode(x).key(), float(a))
-                                     for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))]
-        best = self.pop[best_first(self.pop)[:self.n_fine]]
+        self.data["stage1_final"] = [
+            (self.problem.decode(x).key(), float(a)) for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))
+        ]
+        best = self.pop[best_first(self.pop)[: self.n_fine]]
         n_max = self.problem.n_max
         X = np.array([self.problem.decode(x).expand().to_vector(n_max) for x in best.get("X")])
         pop = Population.new("X", X)
@@ -347,8 +385,12 @@ class TSENAS(Algorithm):
     def _advance(self, infills=None, **kwargs):
         self._remember(infills)
         if self.stage == 1:
-            self.pop = self.survival.do(self.problem, Population.merge(self.pop, infills), n_survive=self.pop_size,
-                                        random_state=self.random_state)
+            self.pop = self.survival.do(
+                self.problem,
+                Population.merge(self.pop, infills),
+                n_survive=self.pop_size,
+                random_state=self.random_state,
+            )
             self._update_store()
         else:
             self.pop = self._fine_select(infills)

@@ -48,18 +48,36 @@ _positive, _count = _at_least(1), _at_least(0)
 
 
 def _data_options(parser, what: str) -> None:
-    parser.add_argument("--train-subset", type=_positive, default=None, metavar="N",
-                        help=f"proxy: a seeded, stratified subset of N training images {what}")
-    parser.add_argument("--resolution", type=_positive, default=None, metavar="R",
-                        help=f"proxy: area-downsample every split to R pixels a side {what}")
+    parser.add_argument(
+        "--train-subset",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"proxy: a seeded, stratified subset of N training images {what}",
+    )
+    parser.add_argument(
+        "--resolution",
+        type=_positive,
+        default=None,
+        metavar="R",
+        help=f"proxy: area-downsample every split to R pixels a side {what}",
+    )
 
 
 def _thread_options(parser, policies) -> None:
-    parser.add_argument("--threads", type=_positive, default=None,
-                        help="torch threads per training process (default: usable cores / processes)")
-    parser.add_argument("--wait-policy", default="auto", choices=policies,
-                        help="how idle OpenMP threads wait; auto: passive when the cores are oversubscribed or "
-                             "busy with other work at start, else OpenMP's default")
+    parser.add_argument(
+        "--threads",
+        type=_positive,
+        default=None,
+        help="torch threads per training process (default: usable cores / processes)",
+    )
+    parser.add_argument(
+        "--wait-policy",
+        default="auto",
+        choices=policies,
+        help="how idle OpenMP threads wait; auto: passive when the cores are oversubscribed or "
+        "busy with other work at start, else OpenMP's default",
+    )
 
 
 def _alpha(text: str):
@@ -112,8 +130,9 @@ def _config_options(parser) -> None:
         meta = f.metadata
         flag = "--" + f.name.replace("_", "-")
         if meta["kind"] == "flag":
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=_Default(f.default),
-                                help=meta["help"])
+            parser.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=_Default(f.default), help=meta["help"]
+            )
             continue
         kind = {"positive": _positive, "count": _count}.get(meta["kind"]) or _KINDS[meta["kind"]]
         parser.add_argument(flag, type=kind, default=_Default(f.default), choices=meta["choices"], help=meta["help"])
@@ -121,8 +140,12 @@ def _config_options(parser) -> None:
 
 def _verbosity_options(parser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("-v", "--verbose", action="store_true",
-                       help="also print pymoo's table per generation and informational log lines")
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print pymoo's table per generation and informational log lines",
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bars; warnings and errors only")
 
 
@@ -145,22 +168,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tsenas {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
-    search = sub.add_parser("search", help="run a two-stage search (default: digits, a few minutes on 2 CPUs)",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    search = sub.add_parser(
+        "search",
+        help="run a two-stage search (default: digits, a few minutes on 2 CPUs)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     _config_options(search)
     search.add_argument("--out", default="runs/search", help="run directory to create")
-    search.add_argument("--resume", metavar="RUN_DIR", default=None,
-                        help="continue the search in RUN_DIR (its config.json holds the settings)")
+    search.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        default=None,
+        help="continue the search in RUN_DIR (its config.json holds the settings)",
+    )
     _verbosity_options(search)
-    train = sub.add_parser("train", help="post-train a saved genotype and report test accuracy",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    train = sub.add_parser(
+        "train",
+        help="post-train a saved genotype and report test accuracy",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     train.add_argument("genotype", help="a genotype JSON written by tsenas (best_genotype.json)")
     train.add_argument("--dataset", default=None, help="default: the data set the genotype was searched on")
     train.add_argument("--root", default=None)
     train.add_argument("--download", action="store_true")
     _data_options(train, "(default: the full data at full resolution)")
-    train.add_argument("--augment", default="auto", help="none, auto (crop + flip on Fashion-MNIST and CIFAR), crop, "
-                       "flip or crop,flip")
+    train.add_argument(
+        "--augment", default="auto", help="none, auto (crop + flip on Fashion-MNIST and CIFAR), crop, flip or crop,flip"
+    )
     _recipe_options(train)
     train.add_argument("--epochs", type=_positive, default=50)
     train.add_argument("--init-channels", type=_positive, default=None, help="default: the genotype's")
@@ -168,18 +202,31 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default=None)
     train.add_argument("--out", default=None, help="folder for genotype.json and weights.safetensors")
     _thread_options(train, WAIT_POLICIES)
-    plot = sub.add_parser("plot", help="write convergence.png and trajectory.png of a run directory; --compare: "
-                          "several runs on one figure")
+    plot = sub.add_parser(
+        "plot",
+        help="write convergence.png and trajectory.png of a run directory; --compare: several runs on one figure",
+    )
     plot.add_argument("run_dir", nargs="?", default=None)
-    plot.add_argument("--compare", nargs="+", metavar="RUN_DIR", default=None,
-                      help="runs to compare, grouped by algorithm (median and band over seeds)")
+    plot.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="RUN_DIR",
+        default=None,
+        help="runs to compare, grouped by algorithm (median and band over seeds)",
+    )
     plot.add_argument("--out", default="compare.png", help="--compare: the figure to write")
     plot.add_argument("--cells", action="store_true", help="also draw each cell of the best network (cells.png)")
     describe = sub.add_parser("describe", help="a network's cells and cost: Table II codes or a genotype JSON")
-    describe.add_argument("codes", nargs="+", help="Table II cell codes 1-8, one per cell; or a genotype JSON file "
-                          "(best_genotype.json)")
-    describe.add_argument("--free-inputs", type=int, nargs="+", default=None,
-                          help="free input of each cell (default: two cells back, or the stem)")
+    describe.add_argument(
+        "codes", nargs="+", help="Table II cell codes 1-8, one per cell; or a genotype JSON file (best_genotype.json)"
+    )
+    describe.add_argument(
+        "--free-inputs",
+        type=int,
+        nargs="+",
+        default=None,
+        help="free input of each cell (default: two cells back, or the stem)",
+    )
     describe.add_argument("--input-shape", type=_shape, default=None, help="CxHxW (default 1x8x8, or the file's)")
     describe.add_argument("--num-classes", type=int, default=None, help="default 10, or the file's")
     describe.add_argument("--init-channels", type=int, default=None, help="default 16, or the file's")
@@ -191,8 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("run_dir", help="a run directory (its final/) or a `tsenas train --out` folder")
     export.add_argument("--format", default="torchscript", choices=["torchscript", "pt2", "onnx"])
     export.add_argument("--out", default=None, metavar="FILE", help="default: RUN_DIR/model.<pt|pt2|onnx>")
-    trust = sub.add_parser("trust", help="show a run directory's checkpoint and sign it with your key, so that "
-                           "--resume may load it")
+    trust = sub.add_parser(
+        "trust", help="show a run directory's checkpoint and sign it with your key, so that --resume may load it"
+    )
     trust.add_argument("run_dir")
     trust.add_argument("--yes", action="store_true", help="sign without asking")
     return parser
@@ -215,8 +263,10 @@ def trust(args) -> None:
     if config.is_file():
         try:
             saved = json.loads(config.read_text())
-            print(f"search      {saved.get('dataset')}, seed {saved.get('seed')}, written by tsenas "
-                  f"{saved.get('tsenas_version', '?')}")
+            print(
+                f"search      {saved.get('dataset')}, seed {saved.get('seed')}, written by tsenas "
+                f"{saved.get('tsenas_version', '?')}"
+            )
         except ValueError:
             print(f"search      {config} is not JSON")
     log_path = run_dir / "log.jsonl"
@@ -250,8 +300,9 @@ def describe(args) -> None:
         try:
             codes = [int(c) for c in args.codes]
         except ValueError:
-            raise ValueError(f"codes {' '.join(args.codes)}: rule: Table II cell codes 1-8, or one genotype "
-                             f".json file") from None
+            raise ValueError(
+                f"codes {' '.join(args.codes)}: rule: Table II cell codes 1-8, or one genotype .json file"
+            ) from None
         genome = NetworkGenome.from_cells(codes, args.free_inputs)
     for name in settings:
         if getattr(args, name) is not None:
@@ -270,17 +321,22 @@ def describe_text(genome, cost: dict, input_shape) -> str:
     fine = genome.expand()
     lines = [f"genome      {fine.key()}"]
     for j, (cell, free) in enumerate(zip(fine.cells, fine.free_inputs), start=1):
-        lines.append(f"  cell {j:2d}  {CELLS[cell.code].name:<22s} inputs ({free}, {j - 1})"
-                     + ("" if cell.is_published else "  (edited in stage 2)"))
+        lines.append(
+            f"  cell {j:2d}  {CELLS[cell.code].name:<22s} inputs ({free}, {j - 1})"
+            + ("" if cell.is_published else "  (edited in stage 2)")
+        )
         if not cell.is_published:
             for k, node in enumerate(cell.nodes, start=2):
-                text = "pruned" if node == EMPTY_NODE else \
-                    f"{OPS[node[2]][0]}({node[0]}) + {OPS[node[3]][0]}({node[1]})"
+                text = (
+                    "pruned" if node == EMPTY_NODE else f"{OPS[node[2]][0]}({node[0]}) + {OPS[node[3]][0]}({node[1]})"
+                )
                 lines.append(f"            node {k}: {text}")
     lines.append(f"N           {fine.n_cells} cells, {fine.n_reductions} reduction")
     lines.append(f"params      {cost['params']:,}")
-    lines.append(f"MACs        {cost['macs']:,} multiply-adds per image of {'x'.join(map(str, input_shape))} "
-                 f"(the paper's 'FLOPs'; {cost['flops']:,} FLOPs)")
+    lines.append(
+        f"MACs        {cost['macs']:,} multiply-adds per image of {'x'.join(map(str, input_shape))} "
+        f"(the paper's 'FLOPs'; {cost['flops']:,} FLOPs)"
+    )
     return "\n".join(lines)
 
 
@@ -288,16 +344,20 @@ def _check_row(row: dict, path) -> None:
     """An archive row ``show`` can print: one line naming the row, column and rule."""
     from .config import finite_number as number
 
-    checks = {"accuracy": (lambda v: number(v) and 0 <= v <= 1, "a number from 0 to 1"),
-              "params": (lambda v: v is None or (number(v) and v >= 0), "a count or empty"),
-              "macs": (lambda v: v is None or (number(v) and v >= 0), "a count or empty"),
-              "generation": (lambda v: v is None or isinstance(v, int), "an integer or empty"),
-              "status": (lambda v: isinstance(v, str), "a word"),
-              "key": (lambda v: isinstance(v, str), "a genome key")}
+    checks = {
+        "accuracy": (lambda v: number(v) and 0 <= v <= 1, "a number from 0 to 1"),
+        "params": (lambda v: v is None or (number(v) and v >= 0), "a count or empty"),
+        "macs": (lambda v: v is None or (number(v) and v >= 0), "a count or empty"),
+        "generation": (lambda v: v is None or isinstance(v, int), "an integer or empty"),
+        "status": (lambda v: isinstance(v, str), "a word"),
+        "key": (lambda v: isinstance(v, str), "a genome key"),
+    }
     for column, (ok, rule) in checks.items():
         if not ok(row.get(column)):
-            raise ValueError(f"{path}: row {row.get('key')!r}, {column}={row.get(column)!r}; rule: {rule} (rows "
-                             f"written by tsenas; restore the archive from a copy)")
+            raise ValueError(
+                f"{path}: row {row.get('key')!r}, {column}={row.get(column)!r}; rule: {rule} (rows "
+                f"written by tsenas; restore the archive from a copy)"
+            )
 
 
 def show(args) -> None:
@@ -309,8 +369,9 @@ def show(args) -> None:
 
     path = Path(args.run_dir) / "archive.sqlite"
     if not path.is_file():
-        raise FileNotFoundError(f"run directory {args.run_dir}: no archive.sqlite; rule: a folder written by "
-                                f"tsenas search")
+        raise FileNotFoundError(
+            f"run directory {args.run_dir}: no archive.sqlite; rule: a folder written by tsenas search"
+        )
     try:
         rows = Archive(path).records()
     except sqlite3.DatabaseError as err:
@@ -320,11 +381,13 @@ def show(args) -> None:
     rows.sort(key=lambda r: (-(r["accuracy"] or 0), r["params"] or 0))
     columns = ("key", "accuracy", "params", "macs", "generation", "status")
     print(f"{'#':>3}  {'accuracy':>8}  {'params':>9}  {'MACs':>12}  {'gen':>3}  {'status':<6}  key")
-    for i, r in enumerate(rows[:args.top], start=1):
+    for i, r in enumerate(rows[: args.top], start=1):
         macs = f"{r['macs']:,}" if r.get("macs") is not None else "-"
         params = f"{r['params']:,}" if r.get("params") is not None else "-"
-        print(f"{i:>3}  {r['accuracy']:>8.4f}  {params:>9}  {macs:>12}  {r['generation'] or '-':>3}  "
-              f"{r['status']:<6}  {r['key']}")
+        print(
+            f"{i:>3}  {r['accuracy']:>8.4f}  {params:>9}  {macs:>12}  {r['generation'] or '-':>3}  "
+            f"{r['status']:<6}  {r['key']}"
+        )
     print(f"{len(rows)} networks in {path}")
     if args.csv:
         with open(args.csv, "w", newline="") as handle:
@@ -345,9 +408,11 @@ def export(args) -> None:
     folder = run / "final" if (run / "final" / "weights.safetensors").is_file() else run
     genotype, weights = folder / "genotype.json", folder / "weights.safetensors"
     if not (genotype.is_file() and weights.is_file()):
-        raise FileNotFoundError(f"{run}: no final/genotype.json and final/weights.safetensors (nor genotype.json "
-                                f"and weights.safetensors); rule: a finished run directory or a `tsenas train "
-                                f"--out` folder")
+        raise FileNotFoundError(
+            f"{run}: no final/genotype.json and final/weights.safetensors (nor genotype.json "
+            f"and weights.safetensors); rule: a finished run directory or a `tsenas train "
+            f"--out` folder"
+        )
     _, meta = load_genotype(genotype)
     model = load_network(genotype, weights).eval()
     out = Path(args.out) if args.out else run / f"model{SUFFIX[args.format]}"
@@ -355,8 +420,10 @@ def export(args) -> None:
     images = torch.rand(8, *meta["input_shape"], generator=torch.Generator().manual_seed(0))
     diff = check_export(model, out, args.format, images)
     raw = "images in [0, 1]" if meta.get("normalization") else "normalized images"
-    print(f"{out}  ({args.format}; input (batch, {', '.join(map(str, meta['input_shape']))}) {raw}; "
-          f"reloaded: largest logit difference from the eager model {diff:.2e})")
+    print(
+        f"{out}  ({args.format}; input (batch, {', '.join(map(str, meta['input_shape']))}) {raw}; "
+        f"reloaded: largest logit difference from the eager model {diff:.2e})"
+    )
 
 
 def search_config(args):
@@ -377,13 +444,15 @@ def search(args) -> None:
     from .runner import SearchConfig, SearchRun
 
     if args.resume:
-        extra = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(SearchConfig)
-                 if f.name in args.given]
+        extra = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(SearchConfig) if f.name in args.given]
         if extra:
-            raise ValueError(f"--resume takes every setting from {Path(args.resume) / 'config.json'}; rule: drop "
-                             f"{' '.join(extra)} (a changed setting needs a new --out)")
-        run = SearchRun.resume(args.resume, verbose=args.verbose, progress=not args.quiet,
-                               thread_policy=args.thread_policy)
+            raise ValueError(
+                f"--resume takes every setting from {Path(args.resume) / 'config.json'}; rule: drop "
+                f"{' '.join(extra)} (a changed setting needs a new --out)"
+            )
+        run = SearchRun.resume(
+            args.resume, verbose=args.verbose, progress=not args.quiet, thread_policy=args.thread_policy
+        )
     else:
         out = Path(args.out)
         if (out / "config.json").exists():
@@ -393,15 +462,21 @@ def search(args) -> None:
     summary = run.run()
     final = summary["final"]
     print(f"best network   {summary['best_genome']}")
-    print(f"validation     {summary['best_val_accuracy']:.4f} accuracy after {summary['generations']} generations, "
-          f"{summary['evaluations']} networks trained")
+    print(
+        f"validation     {summary['best_val_accuracy']:.4f} accuracy after {summary['generations']} generations, "
+        f"{summary['evaluations']} networks trained"
+    )
     data = final.get("data", {})
-    print(f"test           {final['test_accuracy']:.4f} accuracy ({final['test_error']:.2%} error) after "
-          f"{final['epochs']} epochs; {final['params']:,} params, {final['macs']:,} MACs")
+    print(
+        f"test           {final['test_accuracy']:.4f} accuracy ({final['test_error']:.2%} error) after "
+        f"{final['epochs']} epochs; {final['params']:,} params, {final['macs']:,} MACs"
+    )
     if data.get("train_subset") or data.get("resolution"):
-        print(f"proxy data     {data['dataset']}: {data['train'] + data['val']:,} training images at "
-              f"{'x'.join(map(str, data['input_shape'][1:]))}; for the full data: "
-              f"tsenas train {run.dir / 'best_genotype.json'}")
+        print(
+            f"proxy data     {data['dataset']}: {data['train'] + data['val']:,} training images at "
+            f"{'x'.join(map(str, data['input_shape'][1:]))}; for the full data: "
+            f"tsenas train {run.dir / 'best_genotype.json'}"
+        )
     print(f"run directory  {run.dir}  (best_genotype.json, final/weights.safetensors, convergence.png)")
 
 
@@ -411,19 +486,39 @@ def train(args) -> None:
 
     genome, meta = load_genotype(args.genotype)
     searched = meta.get("search_data") or {}
-    data = load_dataset(args.dataset or searched.get("dataset") or "digits", args.root, download=args.download,
-                        seed=args.seed, train_subset=args.train_subset, resolution=args.resolution)
+    data = load_dataset(
+        args.dataset or searched.get("dataset") or "digits",
+        args.root,
+        download=args.download,
+        seed=args.seed,
+        train_subset=args.train_subset,
+        resolution=args.resolution,
+    )
     if data.input_shape[0] != meta["input_shape"][0]:
-        raise ValueError(f"dataset {data.name} has {data.input_shape[0]} channels but the genotype was searched on "
-                         f"{meta['input_shape'][0]}; rule: a dataset with the same number of channels")
+        raise ValueError(
+            f"dataset {data.name} has {data.input_shape[0]} channels but the genotype was searched on "
+            f"{meta['input_shape'][0]}; rule: a dataset with the same number of channels"
+        )
     genome.validate(input_shape=data.input_shape)
     print(f"data           {data!r}")
-    report = train_final(genome, data, epochs=args.epochs, init_channels=args.init_channels or meta["init_channels"],
-                         seed=args.seed, device=args.device, out_dir=args.out, progress=True, augment=args.augment,
-                         cutout=args.cutout, label_smoothing=args.label_smoothing)
-    print(f"test accuracy {report['test_accuracy']:.4f} ({report['test_error']:.2%} error), "
-          f"{report['params']:,} params, {report['macs']:,} MACs, {report['epochs']} epochs, "
-          f"augment {report['augment']}")
+    report = train_final(
+        genome,
+        data,
+        epochs=args.epochs,
+        init_channels=args.init_channels or meta["init_channels"],
+        seed=args.seed,
+        device=args.device,
+        out_dir=args.out,
+        progress=True,
+        augment=args.augment,
+        cutout=args.cutout,
+        label_smoothing=args.label_smoothing,
+    )
+    print(
+        f"test accuracy {report['test_accuracy']:.4f} ({report['test_error']:.2%} error), "
+        f"{report['params']:,} params, {report['macs']:,} MACs, {report['epochs']} epochs, "
+        f"augment {report['augment']}"
+    )
 
 
 def plot(args) -> None:
@@ -473,8 +568,13 @@ class _TidyHandler(logging.Handler):
 def _logging(args) -> None:
     """Log lines go to stderr: warnings by default, informational with -v, errors only
     with -q."""
-    level = logging.INFO if getattr(args, "verbose", False) else \
-        logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
+    level = (
+        logging.INFO
+        if getattr(args, "verbose", False)
+        else logging.ERROR
+        if getattr(args, "quiet", False)
+        else logging.WARNING
+    )
     handler = _TidyHandler()
     handler.setFormatter(logging.Formatter("tsenas: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
@@ -498,8 +598,15 @@ def main(argv: list[str] | None = None) -> int:
         args.thread_policy = set_threads(args)
         _logging(args)
         signal.signal(signal.SIGTERM, _terminated)
-        {"describe": describe, "search": search, "train": train, "plot": plot, "show": show,
-         "export": export, "trust": trust}[args.command](args)
+        {
+            "describe": describe,
+            "search": search,
+            "train": train,
+            "plot": plot,
+            "show": show,
+            "export": export,
+            "trust": trust,
+        }[args.command](args)
     except KeyboardInterrupt as err:
         if args.debug:
             raise

@@ -33,81 +33,141 @@ class SearchConfig:
     final training at the end of a run uses the same data (its report says so), and
     ``tsenas train best_genotype.json`` trains on the full data at full resolution."""
 
-    preset: str | None = _option(None, "a named proxy (data, validation, epochs, width, batch, lr); settings "
-                                 "given explicitly win", choices=tuple(PRESETS))
-    dataset: str = _option("digits", "digits, fashion-mnist (offline: apt-get install dataset-fashion-mnist), mnist, "
-                           "idx (--root FOLDER of IDX files), cifar10, cifar100, or a folder of class sub-folders")
+    preset: str | None = _option(
+        None,
+        "a named proxy (data, validation, epochs, width, batch, lr); settings given explicitly win",
+        choices=tuple(PRESETS),
+    )
+    dataset: str = _option(
+        "digits",
+        "digits, fashion-mnist (offline: apt-get install dataset-fashion-mnist), mnist, "
+        "idx (--root FOLDER of IDX files), cifar10, cifar100, or a folder of class sub-folders",
+    )
     root: str | None = _option(None, "folder holding the dataset files")
     download: bool = _option(False, "download the dataset into --root if missing", "flag")
-    train_subset: int | None = _option(None, "proxy: a seeded, stratified subset of N training images (the final "
-                                       "training uses the same; `tsenas train` the full data)", "positive")
+    train_subset: int | None = _option(
+        None,
+        "proxy: a seeded, stratified subset of N training images (the final "
+        "training uses the same; `tsenas train` the full data)",
+        "positive",
+    )
     resolution: int | None = _option(None, "proxy: area-downsample every split to R pixels a side", "positive")
-    val_size: int | None = _option(None, "proxy: score fitness on a validation pool of N training images the "
-                                   "training subset does not use (default: a tenth of the subset, split off)",
-                                   "positive")
+    val_size: int | None = _option(
+        None,
+        "proxy: score fitness on a validation pool of N training images the "
+        "training subset does not use (default: a tenth of the subset, split off)",
+        "positive",
+    )
     seed: int = _option(0, "seeds every random draw (operators, initialization, batches)", "int")
-    algorithm: str = _option("tsenas", "the search: TS-ENAS (Alg. 1), or pymoo's MixedVariableGA (ga), NSGA-II "
-                             "(nsga2, two objectives), DE (de) or random search over Alg. 3 samples (random)",
-                             choices=ALGORITHMS)
-    budget: int | None = _option(None, "stop after this many networks trained (archive answers are free), any "
-                                 "algorithm (default: the generations below; a stock algorithm runs "
-                                 "1 + stage1-gens + stage2-gens generations of pop-size)", "positive")
+    algorithm: str = _option(
+        "tsenas",
+        "the search: TS-ENAS (Alg. 1), or pymoo's MixedVariableGA (ga), NSGA-II "
+        "(nsga2, two objectives), DE (de) or random search over Alg. 3 samples (random)",
+        choices=ALGORITHMS,
+    )
+    budget: int | None = _option(
+        None,
+        "stop after this many networks trained (archive answers are free), any "
+        "algorithm (default: the generations below; a stock algorithm runs "
+        "1 + stage1-gens + stage2-gens generations of pop-size)",
+        "positive",
+    )
     pop_size: int = _option(8, "P, stage-1 population", "positive")
     fine_size: int = _option(4, "S, stage-2 population", "positive")
     stage1_gens: int = _option(4, "T0, stage-1 offspring generations after the initial population", "positive")
     stage2_gens: int = _option(3, "T1, stage-2 generations", "count")
     n_min: int = _option(3, "N_min cells", "positive")
     n_max: int = _option(6, "N_max cells", "positive")
-    alpha: float | str = _option(0.01, "alpha-level threshold (Sec. IV-B4), or 'noise': the standard error of the "
-                                 "best validation accuracy", "alpha")
+    alpha: float | str = _option(
+        0.01,
+        "alpha-level threshold (Sec. IV-B4), or 'noise': the standard error of the best validation accuracy",
+        "alpha",
+    )
     epochs: int = _option(2, "short training per individual (paper: 10)", "positive")
     init_channels: int = _option(8, "width of the stem and first stage", "positive")
     batch_size: int = _option(128, "training batch", "positive")
     lr: float = _option(0.1, "peak learning rate of the short trainings (cosine)", "float")
     supernet_epochs: int = _option(2, "SuperNet training (Alg. 2 lines 2-3; 0: none)", "count")
-    reevaluate: bool = _option(True, "stage 2: evaluate each parent s again beside its children (Alg. 4 line 7)",
-                               "flag")
-    fine_cells: int | None = _option(None, "stage 2: cells a node/edge mutation edits (default: every cell, as in "
-                                     "the paper)", "positive")
-    mutate_offspring: bool = _option(True, "stage 1: also mutate crossover children with the mutation rate "
-                                     "(--no-mutate-offspring: the paper's)", "flag")
+    reevaluate: bool = _option(
+        True, "stage 2: evaluate each parent s again beside its children (Alg. 4 line 7)", "flag"
+    )
+    fine_cells: int | None = _option(
+        None, "stage 2: cells a node/edge mutation edits (default: every cell, as in the paper)", "positive"
+    )
+    mutate_offspring: bool = _option(
+        True,
+        "stage 1: also mutate crossover children with the mutation rate (--no-mutate-offspring: the paper's)",
+        "flag",
+    )
     carry_connections: bool = _option(False, "stage 1: crossover swaps each cell with its free input", "flag")
     remake_known: bool = _option(False, "stage 1: make again offspring evaluated earlier in the run", "flag")
     update_every: int = _option(1, "update the cell store (Steps 1-4) every this many generations", "positive")
-    inheritance: str = _option("lineage", "weights a network starts from: its parents' trained units, then the cell "
-                               "store (lineage); the cell store only (store, the paper's); or none",
-                               choices=("lineage", "store", "none"))
+    inheritance: str = _option(
+        "lineage",
+        "weights a network starts from: its parents' trained units, then the cell "
+        "store (lineage); the cell store only (store, the paper's); or none",
+        choices=("lineage", "store", "none"),
+    )
     inherit_lr_scale: float = _option(0.3, "warm start: an inherited network trains at lr times this", "float")
-    inherit_warmup: float = _option(0.2, "warm start: linear warm-up over this fraction of an inherited network's "
-                                    "steps", "float")
-    rescore_top: int = _option(0, "final pick: retrain the top K of the last population (every s in stage 2) "
-                               "from scratch, --rescore-seeds times each; the best mean validation wins (0: the "
-                               "search's own pick)", "count")
+    inherit_warmup: float = _option(
+        0.2, "warm start: linear warm-up over this fraction of an inherited network's steps", "float"
+    )
+    rescore_top: int = _option(
+        0,
+        "final pick: retrain the top K of the last population (every s in stage 2) "
+        "from scratch, --rescore-seeds times each; the best mean validation wins (0: the "
+        "search's own pick)",
+        "count",
+    )
     rescore_seeds: int = _option(3, "final pick: trainings per re-scored candidate", "positive")
     final_epochs: int = _option(20, "post-training epochs at the end of the search", "positive")
     augment: str = _option("none", "augmentation of the short trainings: none, auto, crop, flip or crop,flip")
-    final_augment: str = _option("none", "augmentation of the final training (auto: crop + flip on Fashion-MNIST "
-                                 "and CIFAR)")
+    final_augment: str = _option(
+        "none", "augmentation of the final training (auto: crop + flip on Fashion-MNIST and CIFAR)"
+    )
     cutout: int = _option(0, "final training: cutout side in pixels (0: off)", "count")
     label_smoothing: float = _option(0.0, "final training: label smoothing", "float")
     device: str | None = _option(None, "cpu, cuda, cuda:1 (default: CUDA when present)")
-    objectives: str = _option("error", "a second objective makes the search multi-objective (fronts, hypervolume)",
-                              choices=("error", "error,params", "error,macs", "error,flops"))
-    workers: int = _option(0, "evaluate on a local Dask cluster of N processes (one per GPU on CUDA; needs "
-                           "tsenas_pymoo[dask])", "count")
-    workers_per_device: int = _option(0, "evaluate on a local Dask cluster of K processes per device, sharing it: "
-                                      "K per GPU with CUDA, K on the CPU with --device cpu (needs "
-                                      "tsenas_pymoo[dask])", "count")
+    objectives: str = _option(
+        "error",
+        "a second objective makes the search multi-objective (fronts, hypervolume)",
+        choices=("error", "error,params", "error,macs", "error,flops"),
+    )
+    workers: int = _option(
+        0, "evaluate on a local Dask cluster of N processes (one per GPU on CUDA; needs tsenas_pymoo[dask])", "count"
+    )
+    workers_per_device: int = _option(
+        0,
+        "evaluate on a local Dask cluster of K processes per device, sharing it: "
+        "K per GPU with CUDA, K on the CPU with --device cpu (needs "
+        "tsenas_pymoo[dask])",
+        "count",
+    )
     scheduler: str | None = _option(None, "evaluate on an existing Dask cluster at this address")
-    threads: int | None = _option(None, "torch threads per training process (default: usable cores / processes)",
-                                  "positive")
-    wait_policy: str = _option("auto", "how idle OpenMP threads wait; auto: passive when the cores are "
-                               "oversubscribed or busy with other work at start, else OpenMP's default",
-                               choices=("auto", "default", "passive", "active"))
+    threads: int | None = _option(
+        None, "torch threads per training process (default: usable cores / processes)", "positive"
+    )
+    wait_policy: str = _option(
+        "auto",
+        "how idle OpenMP threads wait; auto: passive when the cores are "
+        "oversubscribed or busy with other work at start, else OpenMP's default",
+        choices=("auto", "default", "passive", "active"),
+    )
 
-    def validate(self) -> "SearchConfig":
-        for name in ("pop_size", "fine_size", "stage1_gens", "epochs", "init_channels", "batch_size", "n_min",
-                     "n_max", "update_every", "final_epochs", "rescore_seeds"):
+    def validate(self) -> SearchConfig:
+        for name in (
+            "pop_size",
+            "fine_size",
+            "stage1_gens",
+            "epochs",
+            "init_channels",
+            "batch_size",
+            "n_min",
+            "n_max",
+            "update_every",
+            "final_epochs",
+            "rescore_seeds",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1")
         if self.stage2_gens < 0 or self.supernet_epochs < 0 or self.rescore_top < 0:
@@ -115,8 +175,10 @@ class SearchConfig:
         if self.fine_size > self.pop_size:
             raise ValueError(f"fine_size={self.fine_size}; rule: at most pop_size={self.pop_size}")
         if self.workers_per_device and (self.workers or self.scheduler):
-            raise ValueError(f"workers_per_device={self.workers_per_device}; rule: give one of workers, "
-                             f"workers_per_device or scheduler")
+            raise ValueError(
+                f"workers_per_device={self.workers_per_device}; rule: give one of workers, "
+                f"workers_per_device or scheduler"
+            )
         if self.n_max < self.n_min:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
         if self.alpha != "noise" and not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
@@ -126,11 +188,15 @@ class SearchConfig:
         check_choice(self.algorithm, tuple(self.objectives.split(",")))
         for name in ("train_subset", "resolution", "val_size", "threads", "fine_cells", "budget"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
-                raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
-                                 f"(full data, full resolution, usable cores)")
+                raise ValueError(
+                    f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
+                    f"(full data, full resolution, usable cores)"
+                )
         if self.cutout < 0 or not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "
-                             f"0 <= label_smoothing < 1")
+            raise ValueError(
+                f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "
+                f"0 <= label_smoothing < 1"
+            )
         from .evaluation.augment import make_augment
         from .evaluation.lineage import MODES
         from .threads import WAIT_POLICIES
@@ -155,7 +221,7 @@ class SearchConfig:
             raise ValueError(f"inherit_{err}") from None
 
     @classmethod
-    def from_json(cls, path: Path) -> "SearchConfig":
+    def from_json(cls, path: Path) -> SearchConfig:
         """The settings a ``config.json`` holds; a field of the wrong type is one line
         naming it and the rule (values are then checked by :meth:`validate`)."""
         data = json.loads(Path(path).read_text())
@@ -178,7 +244,7 @@ def _init_with_preset(self, *args, **kwargs):
     _GENERATED_INIT(self, *args, **kwargs)
     if self.preset is None:
         return
-    given = set(kwargs) | {f.name for f in dataclasses.fields(self)[:len(args)]}
+    given = set(kwargs) | {f.name for f in dataclasses.fields(self)[: len(args)]}
     if given >= {f.name for f in dataclasses.fields(self)}:
         return  # every value given (a config.json): it resumes as it ran, even if the preset changed or went
     for name, value in preset_values(self.preset).items():
@@ -204,15 +270,19 @@ def _check_type(f: dataclasses.Field, value, where) -> None:
     if f.name == "preset" and isinstance(value, str):
         return  # any name: the values it set are in the file, so a preset renamed or gone since does not matter
     number = finite_number(value)
-    ok = {"flag": isinstance(value, bool),
-          "float": number,
-          "alpha": number or value == "noise",
-          "str": isinstance(value, str) and (f.metadata["choices"] is None or value in f.metadata["choices"])}.get(
-        kind, isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2 ** 63)
+    ok = {
+        "flag": isinstance(value, bool),
+        "float": number,
+        "alpha": number or value == "noise",
+        "str": isinstance(value, str) and (f.metadata["choices"] is None or value in f.metadata["choices"]),
+    }.get(kind, isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63)
     if not ok:
-        want = {"flag": "true or false", "float": "a finite number", "alpha": "a number or 'noise'",
-                "str": f"one of {', '.join(f.metadata['choices'])}" if f.metadata["choices"] else "a string"}.get(
-            kind, "an integer")
+        want = {
+            "flag": "true or false",
+            "float": "a finite number",
+            "alpha": "a number or 'noise'",
+            "str": f"one of {', '.join(f.metadata['choices'])}" if f.metadata["choices"] else "a string",
+        }.get(kind, "an integer")
         raise ValueError(f"{where}: {f.name}={value!r}; rule: {want}" + (" or null" if f.default is None else ""))
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from safetensors import SafetensorError
@@ -25,19 +26,36 @@ from .space.ops import OP_CODES, OPS
 FORMAT = "tsenas-genotype/1"
 
 
-def genotype_dict(genome: AnyGenome, input_shape: Sequence[int], num_classes: int, init_channels: int,
-                  **extra: Any) -> dict[str, Any]:
+def genotype_dict(
+    genome: AnyGenome, input_shape: Sequence[int], num_classes: int, init_channels: int, **extra: Any
+) -> dict[str, Any]:
     """A readable genotype: cell names, inputs and ops by name; pruned nodes are null."""
     fine = genome.expand()
     cells = []
     for j, (free, cell) in enumerate(zip(fine.free_inputs, fine.cells), start=1):
-        nodes = [None if node == EMPTY_NODE else
-                 {"inputs": [node[0], node[1]], "ops": [OPS[node[2]][0], OPS[node[3]][0]]} for node in cell.nodes]
-        cells.append({"cell": CELLS[cell.code].name, "code": cell.code,
-                      "type": "reduction" if cell.reduction else "normal", "inputs": [free, j - 1],
-                      "modified": not cell.is_published, "nodes": nodes})
-    return {"format": FORMAT, "key": fine.key(), "input_shape": list(input_shape), "num_classes": num_classes,
-            "init_channels": init_channels, "cells": cells, **extra}
+        nodes = [
+            None if node == EMPTY_NODE else {"inputs": [node[0], node[1]], "ops": [OPS[node[2]][0], OPS[node[3]][0]]}
+            for node in cell.nodes
+        ]
+        cells.append(
+            {
+                "cell": CELLS[cell.code].name,
+                "code": cell.code,
+                "type": "reduction" if cell.reduction else "normal",
+                "inputs": [free, j - 1],
+                "modified": not cell.is_published,
+                "nodes": nodes,
+            }
+        )
+    return {
+        "format": FORMAT,
+        "key": fine.key(),
+        "input_shape": list(input_shape),
+        "num_classes": num_classes,
+        "init_channels": init_channels,
+        "cells": cells,
+        **extra,
+    }
 
 
 def save_genotype(path: str | Path, genome: AnyGenome, input_shape, num_classes, init_channels, **extra) -> Path:
@@ -62,28 +80,59 @@ def load_genotype(path: str | Path) -> tuple[FineGenome, dict[str, Any]]:
     if missing:
         raise ValueError(f"genotype file {path}: missing {', '.join(missing)}; rule: as written by tsenas")
     cells = data["cells"]
-    if not (isinstance(cells, list) and cells and all(
-            isinstance(c, dict) and isinstance(c.get("nodes"), list) and all(
-                n is None or (isinstance(n, dict) and isinstance(n.get("ops"), list) and len(n["ops"]) == 2
-                              and isinstance(n.get("inputs"), list) and len(n["inputs"]) == 2)
-                for n in c["nodes"]) for c in cells)):
-        raise ValueError(f"genotype file {path}: cells is malformed; rule: a list of cells, each with nodes of two "
-                         f"inputs and two ops (as written by tsenas)")
-    unknown = sorted({str(op) for cell in cells for n in cell["nodes"] if n is not None for op in n["ops"]
-                      if not isinstance(op, str) or op not in OP_CODES})
+    if not (
+        isinstance(cells, list)
+        and cells
+        and all(
+            isinstance(c, dict)
+            and isinstance(c.get("nodes"), list)
+            and all(
+                n is None
+                or (
+                    isinstance(n, dict)
+                    and isinstance(n.get("ops"), list)
+                    and len(n["ops"]) == 2
+                    and isinstance(n.get("inputs"), list)
+                    and len(n["inputs"]) == 2
+                )
+                for n in c["nodes"]
+            )
+            for c in cells
+        )
+    ):
+        raise ValueError(
+            f"genotype file {path}: cells is malformed; rule: a list of cells, each with nodes of two "
+            f"inputs and two ops (as written by tsenas)"
+        )
+    unknown = sorted(
+        {
+            str(op)
+            for cell in cells
+            for n in cell["nodes"]
+            if n is not None
+            for op in n["ops"]
+            if not isinstance(op, str) or op not in OP_CODES
+        }
+    )
     if unknown:
-        raise ValueError(f"genotype file {path}: unknown op {', '.join(map(repr, unknown))}; rule: one of "
-                         f"{', '.join(OP_CODES)}")
+        raise ValueError(
+            f"genotype file {path}: unknown op {', '.join(map(repr, unknown))}; rule: one of {', '.join(OP_CODES)}"
+        )
     try:
         cells, frees = [], []
-        for j, cell in enumerate(data["cells"], start=1):
-            nodes = tuple(EMPTY_NODE if n is None else
-                          (n["inputs"][0], n["inputs"][1], OP_CODES[n["ops"][0]], OP_CODES[n["ops"][1]])
-                          for n in cell["nodes"])
+        for _j, cell in enumerate(data["cells"], start=1):
+            nodes = tuple(
+                EMPTY_NODE
+                if n is None
+                else (n["inputs"][0], n["inputs"][1], OP_CODES[n["ops"][0]], OP_CODES[n["ops"][1]])
+                for n in cell["nodes"]
+            )
             cells.append(CellGenome(int(cell["code"]), nodes))
             frees.append(int(cell["inputs"][0]))
     except (KeyError, TypeError, IndexError, ValueError) as err:
-        raise ValueError(f"genotype file {path}: cell entry is malformed ({err!r}); rule: as written by tsenas") from err
+        raise ValueError(
+            f"genotype file {path}: cell entry is malformed ({err!r}); rule: as written by tsenas"
+        ) from err
     _check_settings(data, path)
     genome = FineGenome(tuple(frees), tuple(cells)).validate(input_shape=data.get("input_shape"))
     return genome, data
@@ -91,30 +140,54 @@ def load_genotype(path: str | Path) -> tuple[FineGenome, dict[str, Any]]:
 
 def _check_settings(data: dict, path: Path) -> None:
     """The network settings of a genotype file: one line naming the field and the rule."""
+
     def whole(value, lo, hi):
         return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
 
     shape = data["input_shape"]
-    if not (isinstance(shape, list) and len(shape) == 3 and whole(shape[0], 1, 64)
-            and all(whole(v, 1, 4096) for v in shape[1:])):
-        raise ValueError(f"genotype file {path}: input_shape={shape!r}; rule: [channels 1-64, height, width "
-                         f"1-4096]")
+    if not (
+        isinstance(shape, list)
+        and len(shape) == 3
+        and whole(shape[0], 1, 64)
+        and all(whole(v, 1, 4096) for v in shape[1:])
+    ):
+        raise ValueError(f"genotype file {path}: input_shape={shape!r}; rule: [channels 1-64, height, width 1-4096]")
     for name, hi in (("num_classes", 100_000), ("init_channels", 4096)):
         if not whole(data[name], 1 if name == "num_classes" else 2, hi):
-            raise ValueError(f"genotype file {path}: {name}={data[name]!r}; rule: an integer from "
-                             f"{1 if name == 'num_classes' else 2} to {hi}")
+            raise ValueError(
+                f"genotype file {path}: {name}={data[name]!r}; rule: an integer from "
+                f"{1 if name == 'num_classes' else 2} to {hi}"
+            )
     stats = data.get("normalization")
-    if stats is not None and not (isinstance(stats, dict) and all(
+    if stats is not None and not (
+        isinstance(stats, dict)
+        and all(
             isinstance(stats.get(k), list) and len(stats[k]) == shape[0] and all(map(finite_number, stats[k]))
-            for k in ("mean", "std")) and all(v > 0 for v in stats["std"])):
-        raise ValueError(f"genotype file {path}: normalization is malformed; rule: mean and std lists of one finite "
-                         f"number per channel, std > 0")
+            for k in ("mean", "std")
+        )
+        and all(v > 0 for v in stats["std"])
+    ):
+        raise ValueError(
+            f"genotype file {path}: normalization is malformed; rule: mean and std lists of one finite "
+            f"number per channel, std > 0"
+        )
 
 
-def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: int = 50, init_channels: int = 16,
-                batch_size: int = 128, lr: float = 0.1, seed: int = 0, device: str | None = None,
-                out_dir: str | Path | None = None, progress: bool = False, augment: Augment | str | None = "auto",
-                cutout: int = 0, label_smoothing: float = 0.0) -> dict[str, Any]:
+def train_final(
+    genome: AnyGenome,
+    dataset: Dataset | str = "digits",
+    epochs: int = 50,
+    init_channels: int = 16,
+    batch_size: int = 128,
+    lr: float = 0.1,
+    seed: int = 0,
+    device: str | None = None,
+    out_dir: str | Path | None = None,
+    progress: bool = False,
+    augment: Augment | str | None = "auto",
+    cutout: int = 0,
+    label_smoothing: float = 0.0,
+) -> dict[str, Any]:
     """Train the network of ``genome`` on train + validation and report the test set.
 
     The paper's recipe (Sec. V-C): ``augment="auto"`` crops with padding and, where it is
@@ -126,25 +199,54 @@ def train_final(genome: AnyGenome, dataset: Dataset | str = "digits", epochs: in
     data = load_dataset(dataset) if isinstance(dataset, str) else dataset
     torch.manual_seed(seed)
     model = build_network(genome, data.input_shape, data.num_classes, init_channels)
-    report = fit_and_test(model, data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
-                          progress=progress, augment=augment, cutout=cutout, label_smoothing=label_smoothing)
+    report = fit_and_test(
+        model,
+        data,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device=device,
+        progress=progress,
+        augment=augment,
+        cutout=cutout,
+        label_smoothing=label_smoothing,
+    )
     report = {"genome": genome.key(), **report}
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        save_genotype(out / "genotype.json", genome, data.input_shape, data.num_classes, init_channels,
-                      normalization=normalization(data), report={k: v for k, v in report.items() if k != "genome"})
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-                  str(out / "weights.safetensors"),
-                  metadata={"genome": genome.key(), "normalization": json.dumps(normalization(data))})
+        save_genotype(
+            out / "genotype.json",
+            genome,
+            data.input_shape,
+            data.num_classes,
+            init_channels,
+            normalization=normalization(data),
+            report={k: v for k, v in report.items() if k != "genome"},
+        )
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+            str(out / "weights.safetensors"),
+            metadata={"genome": genome.key(), "normalization": json.dumps(normalization(data))},
+        )
         report["out_dir"] = str(out)
     return report
 
 
-def fit_and_test(model: torch.nn.Module, data: Dataset, epochs: int = 50, batch_size: int = 128, lr: float = 0.1,
-                 seed: int = 0, device: str | None = None, progress: bool = False,
-                 augment: Augment | str | None = "auto", cutout: int = 0,
-                 label_smoothing: float = 0.0) -> dict[str, Any]:
+def fit_and_test(
+    model: torch.nn.Module,
+    data: Dataset,
+    epochs: int = 50,
+    batch_size: int = 128,
+    lr: float = 0.1,
+    seed: int = 0,
+    device: str | None = None,
+    progress: bool = False,
+    augment: Augment | str | None = "auto",
+    cutout: int = 0,
+    label_smoothing: float = 0.0,
+) -> dict[str, Any]:
     """The final recipe on any model (the searched network or a hand-designed baseline):
     train on train + validation, recalibrate batch norm, test. Returns the report."""
     augmentation = make_augment(augment, data.name, data.input_shape, cutout)
@@ -156,19 +258,42 @@ def fit_and_test(model: torch.nn.Module, data: Dataset, epochs: int = 50, batch_
 
         bar = tqdm(total=epochs, desc="final training", unit="epoch")
     start = time.perf_counter()
-    result = train_model(model, x, y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
-                         augment=augmentation, label_smoothing=label_smoothing,
-                         on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}"))) if bar else None)
+    result = train_model(
+        model,
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device=device,
+        augment=augmentation,
+        label_smoothing=label_smoothing,
+        on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}"))) if bar else None,
+    )
     if bar is not None:
         bar.close()
     accuracy = 0.0
     if result.ok:
         recalibrate_batchnorm(model, x, batch_size=batch_size, device=device)
         accuracy = evaluate_accuracy(model, data.test_x, data.test_y, device=device)
-    return {"dataset": data.name, "test_accuracy": accuracy, "test_error": 1 - accuracy,
-            "params": params, "macs": flops // 2, "flops": flops, "epochs": result.epochs, "status": result.status,
-            "seconds": time.perf_counter() - start, "augment": augmentation.describe(), "lr": lr,
-            "batch_size": batch_size, "seed": seed, "label_smoothing": label_smoothing, "data": data.settings()}
+    return {
+        "dataset": data.name,
+        "test_accuracy": accuracy,
+        "test_error": 1 - accuracy,
+        "params": params,
+        "macs": flops // 2,
+        "flops": flops,
+        "epochs": result.epochs,
+        "status": result.status,
+        "seconds": time.perf_counter() - start,
+        "augment": augmentation.describe(),
+        "lr": lr,
+        "batch_size": batch_size,
+        "seed": seed,
+        "label_smoothing": label_smoothing,
+        "data": data.settings(),
+    }
 
 
 def normalization(data: Dataset) -> dict[str, list[float]]:
@@ -182,8 +307,9 @@ class Normalize(torch.nn.Module):
     def __init__(self, mean: Sequence[float], std: Sequence[float]):
         super().__init__()
         if len(mean) != len(std) or not len(mean) or min(std) <= 0:
-            raise ValueError(f"normalization mean={list(mean)}, std={list(std)}; rule: one mean and one positive "
-                             f"std per channel")
+            raise ValueError(
+                f"normalization mean={list(mean)}, std={list(std)}; rule: one mean and one positive std per channel"
+            )
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
 
@@ -191,8 +317,9 @@ class Normalize(torch.nn.Module):
         return (x - self.mean) / self.std
 
 
-def load_network(genotype_path: str | Path, weights_path: str | Path | None = None,
-                 normalize: bool = True) -> torch.nn.Module:
+def load_network(
+    genotype_path: str | Path, weights_path: str | Path | None = None, normalize: bool = True
+) -> torch.nn.Module:
     """Rebuild a saved network (and load its safetensors weights when given).
 
     With ``normalize`` (default) and a genotype that records its data set's normalization
@@ -207,14 +334,18 @@ def load_network(genotype_path: str | Path, weights_path: str | Path | None = No
         try:
             state = load_file(str(weights_path))
         except (SafetensorError, OSError) as err:
-            raise ValueError(f"{weights_path} cannot be read as safetensors ({err}); rule: the weights file tsenas "
-                             f"wrote (train again to make a new one)") from None
+            raise ValueError(
+                f"{weights_path} cannot be read as safetensors ({err}); rule: the weights file tsenas "
+                f"wrote (train again to make a new one)"
+            ) from None
         try:
             network.load_state_dict(state)
         except RuntimeError as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else "shapes differ"
-            raise ValueError(f"{weights_path} does not fit the network of {genotype_path} ({first}); rule: the "
-                             f"weights and genotype of one run") from None
+            raise ValueError(
+                f"{weights_path} does not fit the network of {genotype_path} ({first}); rule: the "
+                f"weights and genotype of one run"
+            ) from None
     stats = meta.get("normalization")
     if not normalize or not stats:
         return network

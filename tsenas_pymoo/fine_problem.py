@@ -24,8 +24,15 @@ class FineSearchProblem(ElementwiseProblem):
             xu += [max_free_input(j), j - 1, 8]
             for k in range(2, MAX_NODES + 2):
                 xu += [k - 1, k - 1, max(OPS), max(OPS)]
-        super().__init__(n_var=STAGE2_CELL_LEN * base.n_max, n_obj=base.n_obj, xl=np.array(xl), xu=np.array(xu),
-                         vtype=int, elementwise_runner=base.elementwise_runner, requires_kwargs=True)
+        super().__init__(
+            n_var=STAGE2_CELL_LEN * base.n_max,
+            n_obj=base.n_obj,
+            xl=np.array(xl),
+            xu=np.array(xu),
+            vtype=int,
+            elementwise_runner=base.elementwise_runner,
+            requires_kwargs=True,
+        )
 
     def __getattr__(self, name):
         # n_min, n_max, input_shape, evaluator, objectives ... come from the stage-1 problem

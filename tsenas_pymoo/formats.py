@@ -11,8 +11,8 @@ the largest absolute difference from the eager model's logits.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import torch
 
@@ -26,8 +26,9 @@ def _check_format(fmt: str) -> None:
 
 
 def _onnx_missing(err: ImportError) -> ImportError:
-    return ImportError(f"ONNX export needs the optional packages ({err.name} is missing); "
-                       f"rule: pip install \"tsenas_pymoo[export]\"")
+    return ImportError(
+        f'ONNX export needs the optional packages ({err.name} is missing); rule: pip install "tsenas_pymoo[export]"'
+    )
 
 
 def export_model(model: torch.nn.Module, input_shape: Sequence[int], fmt: str, path: str | Path) -> Path:
@@ -49,8 +50,16 @@ def export_model(model: torch.nn.Module, input_shape: Sequence[int], fmt: str, p
                 import onnxscript  # noqa: F401  (the exporter needs it)
             except ImportError as err:
                 raise _onnx_missing(err) from None
-            torch.onnx.export(model, (example,), str(path), input_names=["images"], output_names=["logits"],
-                              dynamic_shapes=({0: batch},), dynamo=True, verbose=False)
+            torch.onnx.export(
+                model,
+                (example,),
+                str(path),
+                input_names=["images"],
+                output_names=["logits"],
+                dynamic_shapes=({0: batch},),
+                dynamo=True,
+                verbose=False,
+            )
     return path
 
 

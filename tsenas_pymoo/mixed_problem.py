@@ -19,7 +19,8 @@ worst error, so pymoo's constraint handling, not a repair, steers away from it.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from pymoo.core.problem import ElementwiseProblem
 from pymoo.core.variable import Choice, Integer
@@ -37,9 +38,17 @@ class TSENASMixedProblem(ElementwiseProblem):
     results checks are that problem's (``self.base``).
     """
 
-    def __init__(self, evaluator, n_min: int = 4, n_max: int = 10, input_shape: Sequence[int] | None = None,
-                 num_classes: int | None = None, init_channels: int | None = None,
-                 objectives: Sequence[str] = ("error",), **kwargs):
+    def __init__(
+        self,
+        evaluator,
+        n_min: int = 4,
+        n_max: int = 10,
+        input_shape: Sequence[int] | None = None,
+        num_classes: int | None = None,
+        init_channels: int | None = None,
+        objectives: Sequence[str] = ("error",),
+        **kwargs,
+    ):
         self.base = TSENASProblem(evaluator, n_min, n_max, input_shape, num_classes, init_channels, objectives)
         variables: dict[str, Any] = {"n_cells": Integer(bounds=(self.base.n_min, self.base.n_max))}
         for j in range(1, self.base.n_max + 1):
@@ -89,8 +98,16 @@ class TSENASMixedProblem(ElementwiseProblem):
         genome = self.chain(x)
         surplus = self.surplus(genome)
         if surplus > 0:  # infeasible: not trained, the worst error and no cost
-            out.update({"F": [1.0] + [0.0] * (self.base.n_obj - 1), "G": [float(surplus)], "accuracy": 0.0,
-                        "params": float("nan"), "macs": float("nan"), "flops": float("nan")})
+            out.update(
+                {
+                    "F": [1.0] + [0.0] * (self.base.n_obj - 1),
+                    "G": [float(surplus)],
+                    "accuracy": 0.0,
+                    "params": float("nan"),
+                    "macs": float("nan"),
+                    "flops": float("nan"),
+                }
+            )
             return
         out.update(self.base.outputs(self.base.evaluate_genome(self.decode(x))))
         out["G"] = [float(surplus)]

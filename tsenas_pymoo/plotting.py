@@ -10,8 +10,9 @@ session (Jupyter included) as it was. ``fig.savefig(...)`` writes it; in Jupyter
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib
 import matplotlib.ticker
@@ -36,18 +37,22 @@ def _check_record(record, where: str) -> None:
         raise ValueError(f"{where}: a {type(record).__name__}, not an object; {rule}")
     for name in ("n_gen", "best_accuracy", "mean_accuracy"):
         if not finite_number(record.get(name)):
-            raise ValueError(f"{where}: {name}={record.get(name)!r}; rule: a finite number (a log written by "
-                             f"tsenas search)")
+            raise ValueError(
+                f"{where}: {name}={record.get(name)!r}; rule: a finite number (a log written by tsenas search)"
+            )
     if record.get("stage", 1) not in (1, 2):
         raise ValueError(f"{where}: stage={record.get('stage')!r}; rule: 1 or 2")
     population = record.get("population")
     if not isinstance(population, list) or not all(
-            isinstance(p, list) and len(p) == 2 and finite_number(p[0]) and (p[1] is None or finite_number(p[1]))
-            for p in population):
+        isinstance(p, list) and len(p) == 2 and finite_number(p[0]) and (p[1] is None or finite_number(p[1]))
+        for p in population
+    ):
         raise ValueError(f"{where}: population is not a list of [accuracy, params] pairs; {rule}")
     for name in ("front",):
-        if name in record and not (isinstance(record[name], list) and all(
-                isinstance(p, list) and len(p) == 2 and all(map(finite_number, p)) for p in record[name])):
+        if name in record and not (
+            isinstance(record[name], list)
+            and all(isinstance(p, list) and len(p) == 2 and all(map(finite_number, p)) for p in record[name])
+        ):
             raise ValueError(f"{where}: {name} is not a list of [error, cost] pairs; {rule}")
     if "hypervolume" in record and not finite_number(record["hypervolume"]):
         raise ValueError(f"{where}: hypervolume={record['hypervolume']!r}; rule: a finite number")
@@ -78,8 +83,10 @@ def generation_records(source: Any) -> list[dict]:
         return list(algorithm.callback.records)
     if isinstance(source, list) and all(isinstance(r, dict) for r in source):
         return source
-    raise ValueError(f"cannot read generations from {type(source).__name__}; rule: a pymoo Result of TSENAS "
-                     f"(or with a BestAccuracyCallback), a BestAccuracyCallback, or a run directory")
+    raise ValueError(
+        f"cannot read generations from {type(source).__name__}; rule: a pymoo Result of TSENAS "
+        f"(or with a BestAccuracyCallback), a BestAccuracyCallback, or a run directory"
+    )
 
 
 def _sources(source, labels):
@@ -87,8 +94,11 @@ def _sources(source, labels):
         sources = list(source)
     else:
         sources = [source]
-    labels = list(labels) if labels is not None else [
-        Path(s).name if isinstance(s, (str, Path)) else f"run {i + 1}" for i, s in enumerate(sources)]
+    labels = (
+        list(labels)
+        if labels is not None
+        else [Path(s).name if isinstance(s, (str, Path)) else f"run {i + 1}" for i, s in enumerate(sources)]
+    )
     return sources, labels
 
 
@@ -135,8 +145,12 @@ def run_curve(run_dir: str | Path) -> dict:
             generations = [g for (g,) in conn.execute("SELECT generation FROM evaluations") if g is not None]
         trained = [sum(1 for g in generations if g <= r["n_gen"]) for r in records]
     best = np.maximum.accumulate([r["best_accuracy"] for r in records])
-    return {"algorithm": str(algorithm), "generation": [r["n_gen"] for r in records], "best": best.tolist(),
-            "trained": trained}
+    return {
+        "algorithm": str(algorithm),
+        "generation": [r["n_gen"] for r in records],
+        "best": best.tolist(),
+        "trained": trained,
+    }
 
 
 def plot_compare(run_dirs: Sequence[str | Path], ax=None):
@@ -158,8 +172,12 @@ def plot_compare(run_dirs: Sequence[str | Path], ax=None):
                 continue
             grid = np.unique(np.concatenate([r[key] for r in runs]))
             # each run's best so far at every grid point: its last value at or before it
-            table = np.array([[r["best"][i] if (i := np.searchsorted(r[key], x, side="right") - 1) >= 0 else np.nan
-                               for x in grid] for r in runs])
+            table = np.array(
+                [
+                    [r["best"][i] if (i := np.searchsorted(r[key], x, side="right") - 1) >= 0 else np.nan for x in grid]
+                    for r in runs
+                ]
+            )
             label = f"{name} ({len(runs)} run{'s' if len(runs) > 1 else ''})"
             if len(runs) == 1:
                 panel.step(grid, table[0], where="post", color=color, label=label)
@@ -180,28 +198,34 @@ def plot_compare(run_dirs: Sequence[str | Path], ax=None):
 
 def plot_trajectory(source: Any, blocks: int = 5, ax=None):
     """Population accuracy vs parameters, coloured by blocks of generations (Fig. 4b)."""
-    records = generation_records(source[0] if isinstance(source, (list, tuple)) and source
-                                 and not isinstance(source[0], dict) else source)
+    records = generation_records(
+        source[0] if isinstance(source, (list, tuple)) and source and not isinstance(source[0], dict) else source
+    )
     fig, ax = _figure(ax)
     n = len(records)
     edges = np.linspace(0, n, min(blocks, n) + 1).astype(int)
     cmap = matplotlib.colormaps["viridis"]
     for b in range(len(edges) - 1):
-        pts = [(p, a) for r in records[edges[b]:edges[b + 1]] for a, p in r["population"] if p is not None]
+        pts = [(p, a) for r in records[edges[b] : edges[b + 1]] for a, p in r["population"] if p is not None]
         if not pts:
             continue
         params, acc = zip(*pts)
         first, last = records[edges[b]]["n_gen"], records[edges[b + 1] - 1]["n_gen"]
-        ax.scatter(params, acc, s=14, alpha=0.7, color=cmap(b / max(1, len(edges) - 2)),
-                   label=f"gen {first}-{last}")
+        ax.scatter(params, acc, s=14, alpha=0.7, color=cmap(b / max(1, len(edges) - 2)), label=f"gen {first}-{last}")
     ax.set_xlabel("parameters")
     ax.set_ylabel("validation accuracy")
     ax.set_title("Population trajectory (Fig. 4b)")
     if ax.collections:
         ax.legend(fontsize=8)
     else:
-        ax.text(0.5, 0.5, "no parameter counts recorded\n(the evaluator reported none)", ha="center",
-                va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no parameter counts recorded\n(the evaluator reported none)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     fig.tight_layout()
     return fig
 
@@ -224,15 +248,21 @@ def save_plots(run_dir: str | Path, cells: bool = False) -> list[Path]:
 
         genotype = run_dir / "best_genotype.json"
         if not genotype.is_file():
-            raise FileNotFoundError(f"run directory {run_dir}: no best_genotype.json yet; rule: --cells needs a "
-                                    f"finished search")
+            raise FileNotFoundError(
+                f"run directory {run_dir}: no best_genotype.json yet; rule: --cells needs a finished search"
+            )
         plot_cells(load_genotype(genotype)[0]).savefig(run_dir / "cells.png", dpi=110)
         paths.append(run_dir / "cells.png")
     return paths
 
 
-def plot_pareto(source: Any, reference_points: dict[str, tuple[float, float]] | None = None,
-                labels: Sequence[str] | None = None, ax=None, second: str = "params"):
+def plot_pareto(
+    source: Any,
+    reference_points: dict[str, tuple[float, float]] | None = None,
+    labels: Sequence[str] | None = None,
+    ax=None,
+    second: str = "params",
+):
     """The final non-dominated front (error vs ``second``), with hand-designed reference
     networks as labelled points ``{name: (error, params)}``; several sources overlay."""
     sources, labels = _sources(source, labels)
@@ -242,8 +272,9 @@ def plot_pareto(source: Any, reference_points: dict[str, tuple[float, float]] | 
         if "front" not in records[-1]:
             raise ValueError(f"{label}: no front recorded; rule: a run on a two-objective TSENASProblem")
         front = np.array(sorted(records[-1]["front"], key=lambda p: p[1]))
-        ax.step(front[:, 1], front[:, 0], where="post", marker="o", label=f"{label} (HV "
-                f"{records[-1]['hypervolume']:.3f})")
+        ax.step(
+            front[:, 1], front[:, 0], where="post", marker="o", label=f"{label} (HV {records[-1]['hypervolume']:.3f})"
+        )
     for name, (err, params) in (reference_points or {}).items():
         ax.scatter([params], [err], marker="*", s=120, color="black")
         ax.annotate(name, (params, err), textcoords="offset points", xytext=(5, 5), fontsize=8)
@@ -293,22 +324,57 @@ def plot_cell(genome: Any, cell_index: int, ax=None, title: str | None = None):
             continue
         for slot in (0, 1):
             source, op = node[slot], OPS[node[2 + slot]][0]
-            ax.annotate("", xy=pos[k], xytext=pos[source],
-                        arrowprops=dict(arrowstyle="->", color="tab:blue", shrinkA=12, shrinkB=12,
-                                        connectionstyle=f"arc3,rad={0.25 if slot else -0.25}"))
+            ax.annotate(
+                "",
+                xy=pos[k],
+                xytext=pos[source],
+                arrowprops=dict(
+                    arrowstyle="->",
+                    color="tab:blue",
+                    shrinkA=12,
+                    shrinkB=12,
+                    connectionstyle=f"arc3,rad={0.25 if slot else -0.25}",
+                ),
+            )
             (x0, y0), (x1, y1) = pos[source], pos[k]
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + (0.18 if slot else -0.18), op, fontsize=6.5, ha="center",
-                    va="center", color="tab:blue")
+            ax.text(
+                (x0 + x1) / 2,
+                (y0 + y1) / 2 + (0.18 if slot else -0.18),
+                op,
+                fontsize=6.5,
+                ha="center",
+                va="center",
+                color="tab:blue",
+            )
     for k in cell.output_nodes():
-        ax.annotate("", xy=pos["out"], xytext=pos[k],
-                    arrowprops=dict(arrowstyle="->", color="gray", ls="--", shrinkA=12, shrinkB=12))
+        ax.annotate(
+            "",
+            xy=pos["out"],
+            xytext=pos[k],
+            arrowprops=dict(arrowstyle="->", color="gray", ls="--", shrinkA=12, shrinkB=12),
+        )
     names = {0: "free", 1: "prev", "out": "out"}
     for key, (x, y) in pos.items():
         pruned = isinstance(key, int) and key >= 2 and key not in live
-        ax.scatter([x], [y], s=420, zorder=3, facecolors="white" if pruned else "lightsteelblue",
-                   edgecolors="gray" if pruned else "black", linestyles="--" if pruned else "-")
-        ax.text(x, y, names.get(key, str(key)), ha="center", va="center", fontsize=7, zorder=4,
-                color="gray" if pruned else "black")
+        ax.scatter(
+            [x],
+            [y],
+            s=420,
+            zorder=3,
+            facecolors="white" if pruned else "lightsteelblue",
+            edgecolors="gray" if pruned else "black",
+            linestyles="--" if pruned else "-",
+        )
+        ax.text(
+            x,
+            y,
+            names.get(key, str(key)),
+            ha="center",
+            va="center",
+            fontsize=7,
+            zorder=4,
+            color="gray" if pruned else "black",
+        )
         if pruned:
             ax.text(x, y - 0.35, "pruned", ha="center", fontsize=6, color="gray")
     ax.set_xlim(-0.7, n + 1.7)

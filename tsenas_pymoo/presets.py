@@ -19,8 +19,16 @@ Kept free of torch (the CLI reads it before loading torch).
 from __future__ import annotations
 
 PRESETS: dict[str, dict] = {
-    "gpu": {"dataset": "fashion-mnist", "train_subset": None, "resolution": None, "val_size": None,
-            "epochs": 10, "init_channels": 16, "batch_size": 128, "lr": 0.1},
+    "gpu": {
+        "dataset": "fashion-mnist",
+        "train_subset": None,
+        "resolution": None,
+        "val_size": None,
+        "epochs": 10,
+        "init_channels": 16,
+        "batch_size": 128,
+        "lr": 0.1,
+    },
 }
 
 

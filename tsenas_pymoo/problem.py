@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from pymoo.core.problem import ElementwiseProblem
 
-from .space.genome import (STAGE1_CELL_LEN, STAGE2_CELL_LEN, AnyGenome, FineGenome, NetworkGenome,
-                           input_reduction_cap, max_free_input)
+from .space.genome import (
+    STAGE1_CELL_LEN,
+    STAGE2_CELL_LEN,
+    AnyGenome,
+    FineGenome,
+    NetworkGenome,
+    input_reduction_cap,
+    max_free_input,
+)
 from .space.network import network_cost
 
 OBJECTIVES = ("error", "params", "macs", "flops")
@@ -59,9 +67,17 @@ class TSENASProblem(ElementwiseProblem):
     Evaluation is element-wise: pass ``elementwise_runner=`` for a parallel runner.
     """
 
-    def __init__(self, evaluator: Evaluator, n_min: int = 4, n_max: int = 10,
-                 input_shape: Sequence[int] | None = None, num_classes: int | None = None,
-                 init_channels: int | None = None, objectives: Sequence[str] = ("error",), **kwargs):
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        n_min: int = 4,
+        n_max: int = 10,
+        input_shape: Sequence[int] | None = None,
+        num_classes: int | None = None,
+        init_channels: int | None = None,
+        objectives: Sequence[str] = ("error",),
+        **kwargs,
+    ):
         if not callable(evaluator):
             raise ValueError(f"evaluator: {evaluator!r} is not callable; rule: a callable genome -> mapping")
         # defaults: what the evaluator knows (a TorchEvaluator), else 1x8x8 digits at width 16
@@ -75,10 +91,17 @@ class TSENASProblem(ElementwiseProblem):
         if len(input_shape) != 3 or min(input_shape) < 1:
             raise ValueError(f"input_shape={tuple(input_shape)}; rule: (channels, height, width), all >= 1")
         objectives = tuple(objectives)
-        if not objectives or objectives[0] != "error" or len(objectives) > 2 \
-                or any(o not in OBJECTIVES for o in objectives) or len(set(objectives)) != len(objectives):
-            raise ValueError(f"objectives={objectives}; rule: ('error',), ('error', 'params'), "
-                             f"('error', 'macs') or ('error', 'flops')")
+        if (
+            not objectives
+            or objectives[0] != "error"
+            or len(objectives) > 2
+            or any(o not in OBJECTIVES for o in objectives)
+            or len(set(objectives)) != len(objectives)
+        ):
+            raise ValueError(
+                f"objectives={objectives}; rule: ('error',), ('error', 'params'), "
+                f"('error', 'macs') or ('error', 'flops')"
+            )
         self.evaluator = evaluator
         self.n_min, self.n_max = int(n_min), int(n_max)
         self.input_shape = tuple(int(v) for v in input_shape)
@@ -90,8 +113,14 @@ class TSENASProblem(ElementwiseProblem):
             xl += [0, 0, 1 if j <= self.n_min else 0]
             xu += [max_free_input(j), j - 1, 8]
         kwargs.setdefault("requires_kwargs", True)  # to read the generation from the running algorithm
-        super().__init__(n_var=STAGE1_CELL_LEN * self.n_max, n_obj=len(objectives),
-                         xl=np.array(xl), xu=np.array(xu), vtype=int, **kwargs)
+        super().__init__(
+            n_var=STAGE1_CELL_LEN * self.n_max,
+            n_obj=len(objectives),
+            xl=np.array(xl),
+            xu=np.array(xu),
+            vtype=int,
+            **kwargs,
+        )
 
     def decode(self, x) -> AnyGenome:
         """The genome of a stage-1 vector (``3 * n_max``) or stage-2 vector (``23 * n_max``).
@@ -114,8 +143,13 @@ class TSENASProblem(ElementwiseProblem):
             raise ValueError(f"evaluator returned accuracy={accuracy!r} for {genome}; rule: a number in [0, 1]")
         missing = [k for k in self.objectives[1:] if result.get(k) is None]
         if missing:
-            cost = network_cost(genome, self.input_shape, self.num_classes, self.init_channels,
-                                flops="flops" in missing or "macs" in missing)
+            cost = network_cost(
+                genome,
+                self.input_shape,
+                self.num_classes,
+                self.init_channels,
+                flops="flops" in missing or "macs" in missing,
+            )
             result.update({k: cost[k] for k in missing})
         return result
 
@@ -130,11 +164,17 @@ class TSENASProblem(ElementwiseProblem):
 
     def outputs(self, result: Mapping[str, Any]) -> dict[str, Any]:
         """What one evaluation sets on its individual: F, accuracy, params, macs, flops."""
+
         def number(name):
             return float(result.get(name, np.nan) or np.nan)
 
-        return {"F": self.objective_values(result), "accuracy": float(result["accuracy"]),
-                "params": number("params"), "macs": number("macs"), "flops": number("flops")}
+        return {
+            "F": self.objective_values(result),
+            "accuracy": float(result["accuracy"]),
+            "params": number("params"),
+            "macs": number("macs"),
+            "flops": number("flops"),
+        }
 
     def _evaluate(self, x, out, *args, **kwargs):
         out.update(self.outputs(self.evaluate_genome(self.decode(x))))

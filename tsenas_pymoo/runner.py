@@ -60,8 +60,10 @@ def _check_format(config_path: Path) -> None:
 def _refuse_newer(what, fmt, version) -> None:
     """A run directory or checkpoint of a newer format is refused, both versions named."""
     if int(fmt) > FORMAT:
-        raise ValueError(f"{what} was written by tsenas {version or '?'} (run-directory format {fmt}); this is "
-                         f"tsenas {__version__} (format {FORMAT}); rule: resume it with that version")
+        raise ValueError(
+            f"{what} was written by tsenas {version or '?'} (run-directory format {fmt}); this is "
+            f"tsenas {__version__} (format {FORMAT}); rule: resume it with that version"
+        )
 
 
 #: Errors that mean the run directory cannot take more data (read-only, full, no quota).
@@ -101,8 +103,14 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class SearchRun:
     """One run directory: ``SearchRun(run_dir, config).run()``; ``SearchRun.resume(dir)``."""
 
-    def __init__(self, run_dir: str | Path, config: SearchConfig | None = None, progress: bool = True,
-                 verbose: bool = False, thread_policy: dict | None = None):
+    def __init__(
+        self,
+        run_dir: str | Path,
+        config: SearchConfig | None = None,
+        progress: bool = True,
+        verbose: bool = False,
+        thread_policy: dict | None = None,
+    ):
         self.dir = Path(run_dir)
         self.progress, self.verbose = progress, verbose
         self.thread_policy = thread_policy  # as applied by the CLI before torch loaded; else set in run()
@@ -110,24 +118,28 @@ class SearchRun:
         self.resuming = config is None
         if config is None:
             if not config_path.is_file():
-                raise FileNotFoundError(f"run directory {self.dir}: no config.json; rule: resume a folder that "
-                                        f"`tsenas search --out` made")
+                raise FileNotFoundError(
+                    f"run directory {self.dir}: no config.json; rule: resume a folder that `tsenas search --out` made"
+                )
             _check_format(config_path)
             config = SearchConfig.from_json(config_path)
         elif self.checkpoint_path.exists():
-            raise ValueError(f"run directory {self.dir} holds a checkpoint.pkl but no config.json; rule: use "
-                             f"another --out (a checkpoint is only loaded by --resume, from a folder you trust)")
+            raise ValueError(
+                f"run directory {self.dir} holds a checkpoint.pkl but no config.json; rule: use "
+                f"another --out (a checkpoint is only loaded by --resume, from a folder you trust)"
+            )
         self.config = config.validate()
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise ValueError(f"run directory {self.dir}: cannot be made ({err.strerror}); rule: --out a folder "
-                             f"you can write") from None
+            raise ValueError(
+                f"run directory {self.dir}: cannot be made ({err.strerror}); rule: --out a folder you can write"
+            ) from None
         # config.json is written once the data set has loaded (run()): a search that could
         # not start leaves no config.json, and the same --out can simply be tried again
 
     @classmethod
-    def resume(cls, run_dir: str | Path, **kwargs) -> "SearchRun":
+    def resume(cls, run_dir: str | Path, **kwargs) -> SearchRun:
         """Continue the search in ``run_dir``. ``checkpoint.pkl`` is unpickled (dill) only
         when its signature proves this user wrote it (:mod:`tsenas_pymoo.trust`); else
         one line names ``tsenas trust RUN_DIR``."""
@@ -139,14 +151,30 @@ class SearchRun:
 
     def _evaluator(self) -> TorchEvaluator:
         c = self.config
-        data = load_dataset(c.dataset, c.root, download=c.download, seed=c.seed, train_subset=c.train_subset,
-                            resolution=c.resolution, val_size=c.val_size)
-        return TorchEvaluator(data, epochs=c.epochs, init_channels=c.init_channels, batch_size=c.batch_size,
-                              lr=c.lr, store=self.dir / "store", archive=self.dir / "archive.sqlite",
-                              device=c.device, seed=c.seed, augment=c.augment,
-                              # a stock algorithm trains every network from scratch: it has no lineage
-                              inheritance=c.inheritance if c.algorithm == "tsenas" else "none",
-                              warm_start=c.warm_start())
+        data = load_dataset(
+            c.dataset,
+            c.root,
+            download=c.download,
+            seed=c.seed,
+            train_subset=c.train_subset,
+            resolution=c.resolution,
+            val_size=c.val_size,
+        )
+        return TorchEvaluator(
+            data,
+            epochs=c.epochs,
+            init_channels=c.init_channels,
+            batch_size=c.batch_size,
+            lr=c.lr,
+            store=self.dir / "store",
+            archive=self.dir / "archive.sqlite",
+            device=c.device,
+            seed=c.seed,
+            augment=c.augment,
+            # a stock algorithm trains every network from scratch: it has no lineage
+            inheritance=c.inheritance if c.algorithm == "tsenas" else "none",
+            warm_start=c.warm_start(),
+        )
 
     def _runner(self):
         """A Dask runner when the config asks for workers or a scheduler, else None."""
@@ -156,8 +184,9 @@ class SearchRun:
         try:
             from .evaluation.distributed import DaskRunner, device_count, local_client
         except ImportError as err:
-            raise ValueError(f"--workers/--scheduler need Dask ({err.name} is not installed); "
-                             f"rule: pip install \"tsenas_pymoo[dask]\"") from None
+            raise ValueError(
+                f'--workers/--scheduler need Dask ({err.name} is not installed); rule: pip install "tsenas_pymoo[dask]"'
+            ) from None
 
         if c.scheduler:
             from distributed import Client
@@ -187,13 +216,17 @@ class SearchRun:
         payload = verify(self.checkpoint_path.read_bytes(), self.checkpoint_path, self.dir)  # before unpickling
         try:
             algorithm = dill.loads(payload)
-        except Exception as err:  # noqa: BLE001 - truncated, foreign or from other code
-            raise ValueError(f"{self.checkpoint_path} cannot be read ({type(err).__name__}: {err}); rule: delete "
-                             f"it and --resume again: the search restarts and every network already trained is "
-                             f"answered from archive.sqlite") from None
+        except Exception as err:
+            raise ValueError(
+                f"{self.checkpoint_path} cannot be read ({type(err).__name__}: {err}); rule: delete "
+                f"it and --resume again: the search restarts and every network already trained is "
+                f"answered from archive.sqlite"
+            ) from None
         if not isinstance(algorithm, Algorithm):
-            raise ValueError(f"{self.checkpoint_path} holds a {type(algorithm).__name__}, not a TSENAS search; "
-                             f"rule: a checkpoint written by tsenas search")
+            raise ValueError(
+                f"{self.checkpoint_path} holds a {type(algorithm).__name__}, not a TSENAS search; "
+                f"rule: a checkpoint written by tsenas search"
+            )
         stamp = algorithm.data.get("tsenas") or {}
         _refuse_newer(self.checkpoint_path, stamp.get("format", 1), stamp.get("version"))
         return algorithm
@@ -214,21 +247,43 @@ class SearchRun:
         if c.algorithm != "tsenas":
             from .stock import GenerationLog, make_algorithm, make_problem
 
-            problem = make_problem(c.algorithm, evaluator, n_min=c.n_min, n_max=c.n_max,
-                                   objectives=tuple(c.objectives.split(",")), **extra)
+            problem = make_problem(
+                c.algorithm, evaluator, n_min=c.n_min, n_max=c.n_max, objectives=tuple(c.objectives.split(",")), **extra
+            )
             _problem_core(problem).exclude_from_serialization = ["evaluator"]
             algorithm = make_algorithm(c.algorithm, c.pop_size)
-            algorithm.setup(problem, termination=termination or ("n_gen", 1 + c.stage1_gens + c.stage2_gens),
-                            seed=c.seed, verbose=self.verbose, callback=GenerationLog())
+            algorithm.setup(
+                problem,
+                termination=termination or ("n_gen", 1 + c.stage1_gens + c.stage2_gens),
+                seed=c.seed,
+                verbose=self.verbose,
+                callback=GenerationLog(),
+            )
             return algorithm
-        problem = TSENASProblem(evaluator, n_min=c.n_min, n_max=c.n_max, exclude_from_serialization=["evaluator"],
-                                objectives=tuple(c.objectives.split(",")), **extra)
-        algorithm = TSENAS(pop_size=c.pop_size, n_fine=c.fine_size, stage1_gens=c.stage1_gens,
-                           stage2_gens=c.stage2_gens, alpha=c.alpha, update_every=c.update_every,
-                           reevaluate=c.reevaluate, fine_cells=c.fine_cells, mutate_offspring=c.mutate_offspring,
-                           carry_connections=c.carry_connections, remake_known=c.remake_known)
-        algorithm.setup(problem, seed=c.seed, verbose=self.verbose,
-                        **({} if termination is None else {"termination": termination}))
+        problem = TSENASProblem(
+            evaluator,
+            n_min=c.n_min,
+            n_max=c.n_max,
+            exclude_from_serialization=["evaluator"],
+            objectives=tuple(c.objectives.split(",")),
+            **extra,
+        )
+        algorithm = TSENAS(
+            pop_size=c.pop_size,
+            n_fine=c.fine_size,
+            stage1_gens=c.stage1_gens,
+            stage2_gens=c.stage2_gens,
+            alpha=c.alpha,
+            update_every=c.update_every,
+            reevaluate=c.reevaluate,
+            fine_cells=c.fine_cells,
+            mutate_offspring=c.mutate_offspring,
+            carry_connections=c.carry_connections,
+            remake_known=c.remake_known,
+        )
+        algorithm.setup(
+            problem, seed=c.seed, verbose=self.verbose, **({} if termination is None else {"termination": termination})
+        )
         return algorithm
 
     def run(self) -> dict[str, Any]:
@@ -241,11 +296,15 @@ class SearchRun:
             lock.acquire()
         except Timeout:
             pid = (self.dir / ".run.pid").read_text().strip() if (self.dir / ".run.pid").exists() else "?"
-            raise ValueError(f"run directory {self.dir} is in use by another tsenas search (pid {pid}); "
-                             f"rule: one search per run directory") from None
+            raise ValueError(
+                f"run directory {self.dir} is in use by another tsenas search (pid {pid}); "
+                f"rule: one search per run directory"
+            ) from None
         except OSError as err:  # a read-only folder: not even the lock file can be made
-            raise ValueError(f"run directory {self.dir}: cannot write ({err.strerror}); rule: a writable folder "
-                             f"with free space for the archive, weight store and checkpoints") from None
+            raise ValueError(
+                f"run directory {self.dir}: cannot write ({err.strerror}); rule: a writable folder "
+                f"with free space for the archive, weight store and checkpoints"
+            ) from None
         try:
             _atomic_write(self.dir / ".run.pid", str(os.getpid()).encode())  # also proves the folder writable
             return self._run()
@@ -253,10 +312,12 @@ class SearchRun:
             if getattr(err, "errno", None) not in _NO_ROOM and not _NO_ROOM_SQLITE.search(str(err)):
                 raise
             why = f"{err.strerror}: {err.filename or '?'}" if isinstance(err, OSError) else f"archive: {err}"
-            raise ValueError(f"run directory {self.dir}: cannot write ({why}); rule: "
-                             f"a writable folder with free space for the archive, weight store and checkpoints; "
-                             f"every finished generation is checkpointed, so make room and resume with "
-                             f"`tsenas search --resume {self.dir}`") from None
+            raise ValueError(
+                f"run directory {self.dir}: cannot write ({why}); rule: "
+                f"a writable folder with free space for the archive, weight store and checkpoints; "
+                f"every finished generation is checkpointed, so make room and resume with "
+                f"`tsenas search --resume {self.dir}`"
+            ) from None
         finally:  # also on Ctrl-C and SIGTERM: the local Dask workers are shut down, not orphaned
             self._close_client()
             lock.release()
@@ -282,11 +343,15 @@ class SearchRun:
         self._record_threads(driver=self.thread_policy)  # writes config.json on a new run
         evaluator.progress = self.progress
         marker = self.dir / "store" / "supernet.json"
-        if self.config.supernet_epochs and evaluator.store is not None and not marker.exists() \
-                and self.config.algorithm == "tsenas":
+        if (
+            self.config.supernet_epochs
+            and evaluator.store is not None
+            and not marker.exists()
+            and self.config.algorithm == "tsenas"
+        ):
             info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
             log.info("SuperNet: %d epochs, status %s, %d units exported", info["epochs"], info["status"], info["units"])
-            _atomic_write(marker, json.dumps({k: v for k, v in info.items()}).encode())
+            _atomic_write(marker, json.dumps(dict(info.items())).encode())
         algorithm = self._algorithm(evaluator, loaded)
         log_path = self.dir / "log.jsonl"
         done = algorithm.n_iter - 1 if algorithm.is_initialized else 0
@@ -326,8 +391,9 @@ class SearchRun:
         from .evaluation.rescore import rescore
 
         pop = algorithm.pop
-        genomes = list({g.key(): g for g in (algorithm.problem.decode(pop[i].X)
-                                             for i in best_first(pop))}.values())[:self.config.rescore_top]
+        genomes = list({g.key(): g for g in (algorithm.problem.decode(pop[i].X) for i in best_first(pop))}.values())[
+            : self.config.rescore_top
+        ]
         result = rescore(genomes, evaluator, self.config.rescore_seeds, self.dir / "rescore.sqlite")
         return genomes[result["pick_index"]], result
 
@@ -338,10 +404,15 @@ class SearchRun:
         winner = opt[best_first(opt)[0]]
         best_f = np.atleast_1d(winner.F)
         best = algorithm.problem.decode(winner.X)
-        summary = {"best_genome": best.key(), "best_val_accuracy": float(1 - best_f[0]),
-                   "search_pick": best.key(), "generations": len(algorithm.data["generations"]),
-                   "evaluations": len(evaluator.archive), "stage2_start": getattr(algorithm, "stage2_start", None),
-                   "algorithm": self.config.algorithm}
+        summary = {
+            "best_genome": best.key(),
+            "best_val_accuracy": float(1 - best_f[0]),
+            "search_pick": best.key(),
+            "generations": len(algorithm.data["generations"]),
+            "evaluations": len(evaluator.archive),
+            "stage2_start": getattr(algorithm, "stage2_start", None),
+            "algorithm": self.config.algorithm,
+        }
         if c.rescore_top:
             best, summary["rescore"] = self._rescore(algorithm, evaluator)
             summary["best_genome"] = best.key()
@@ -350,18 +421,36 @@ class SearchRun:
         if report_path.exists():
             report = json.loads(report_path.read_text())
         else:
-            report = train_final(best, evaluator.dataset, epochs=c.final_epochs, init_channels=c.init_channels,
-                                 batch_size=c.batch_size, lr=c.lr, seed=c.seed, device=c.device, out_dir=final_dir,
-                                 progress=self.progress, augment=c.final_augment, cutout=c.cutout,
-                                 label_smoothing=c.label_smoothing)
+            report = train_final(
+                best,
+                evaluator.dataset,
+                epochs=c.final_epochs,
+                init_channels=c.init_channels,
+                batch_size=c.batch_size,
+                lr=c.lr,
+                seed=c.seed,
+                device=c.device,
+                out_dir=final_dir,
+                progress=self.progress,
+                augment=c.final_augment,
+                cutout=c.cutout,
+                label_smoothing=c.label_smoothing,
+            )
             faults.point("final")
             _atomic_write(report_path, json.dumps(report, indent=1).encode())
             faults.point("report")
         summary["final"] = report
-        save_genotype(self.dir / "best_genotype.json", best, evaluator.input_shape, evaluator.num_classes,
-                      c.init_channels, val_accuracy=summary["best_val_accuracy"], final=report,
-                      normalization=normalization(evaluator.dataset),
-                      search_data=evaluator.dataset.settings())
+        save_genotype(
+            self.dir / "best_genotype.json",
+            best,
+            evaluator.input_shape,
+            evaluator.num_classes,
+            c.init_channels,
+            val_accuracy=summary["best_val_accuracy"],
+            final=report,
+            normalization=normalization(evaluator.dataset),
+            search_data=evaluator.dataset.settings(),
+        )
         from .plotting import save_plots
 
         summary["plots"] = [str(p) for p in save_plots(self.dir)]
@@ -369,8 +458,9 @@ class SearchRun:
         return summary
 
 
-def run_search(run_dir: str | Path, config: SearchConfig | None = None, resume: bool = False,
-               **kwargs) -> dict[str, Any]:
+def run_search(
+    run_dir: str | Path, config: SearchConfig | None = None, resume: bool = False, **kwargs
+) -> dict[str, Any]:
     """Python equivalent of ``tsenas search`` (``resume=True``: ``tsenas search --resume``)."""
     run = SearchRun.resume(run_dir, **kwargs) if resume else SearchRun(run_dir, config or SearchConfig(), **kwargs)
     return run.run()

@@ -69,8 +69,10 @@ def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:
     if algorithm == "nsga2" and len(objectives) != 2:
         raise ValueError("algorithm='nsga2'; rule: two objectives (--objectives error,params or error,macs)")
     if algorithm in ("ga", "de", "random") and len(objectives) != 1:
-        raise ValueError(f"algorithm={algorithm!r} is single-objective; rule: --objectives error, or "
-                         f"--algorithm nsga2 or tsenas for two")
+        raise ValueError(
+            f"algorithm={algorithm!r} is single-objective; rule: --objectives error, or "
+            f"--algorithm nsga2 or tsenas for two"
+        )
 
 
 def make_problem(algorithm: str, evaluator, **kwargs):

@@ -39,7 +39,7 @@ class ThreadPolicy:
     leaves the environment's (normally OpenMP's own) wait policy as it is."""
 
     threads: int
-    wait: str                # "default", "passive" or "active"
+    wait: str  # "default", "passive" or "active"
     cores: int
     processes: int
     busy_cores: float | None
@@ -71,7 +71,7 @@ def _cpu_times() -> tuple[float, float] | None:
             values = [float(v) for v in handle.readline().split()[1:]]
     except (OSError, ValueError):
         return None
-    idle = values[3] + (values[4] if len(values) > 4 else 0.0)   # idle + iowait
+    idle = values[3] + (values[4] if len(values) > 4 else 0.0)  # idle + iowait
     return sum(values) - idle, sum(values)
 
 
@@ -115,8 +115,11 @@ def choose_policy(threads: int | None = None, wait_policy: str = "auto", process
         busy = busy_cores()
         loaded = busy is not None and busy >= LOADED_CORES
         wait = "passive" if loaded else "default"
-        reason = (f"{busy:.1f} cores busy with other work at start" if loaded else
-                  f"cores idle at start ({busy if busy is None else round(busy, 2)} busy)")
+        reason = (
+            f"{busy:.1f} cores busy with other work at start"
+            if loaded
+            else f"cores idle at start ({busy if busy is None else round(busy, 2)} busy)"
+        )
         if loaded and not threads:  # take the free cores only
             n = max(1, int(cores - busy + 0.5) // processes)
     return ThreadPolicy(n, wait, cores, processes, None if busy is None else round(busy, 3), reason)
@@ -131,7 +134,9 @@ def recorded_threads(config: dict, role: str = "driver") -> int | None:
     policy = config.get("thread_policy") or {}
     entry = policy.get(role) if isinstance(policy, dict) else None
     threads = config.get("threads") or (entry.get("threads") if isinstance(entry, dict) else None)
-    if threads is not None and not (isinstance(threads, int) and not isinstance(threads, bool) and 1 <= threads <= 4096):
+    if threads is not None and not (
+        isinstance(threads, int) and not isinstance(threads, bool) and 1 <= threads <= 4096
+    ):
         raise ValueError(f"config.json: threads={threads!r}; rule: an integer from 1 to 4096, or null")
     return threads
 
@@ -145,9 +150,19 @@ def apply_policy(policy: ThreadPolicy) -> dict:
     import torch
 
     torch.set_num_threads(policy.threads)
-    return dict(policy.to_dict(), before_torch=before_torch,
-                wait_in_effect=policy.wait if before_torch else os.environ.get("OMP_WAIT_POLICY", "default").lower())
+    return dict(
+        policy.to_dict(),
+        before_torch=before_torch,
+        wait_in_effect=policy.wait if before_torch else os.environ.get("OMP_WAIT_POLICY", "default").lower(),
+    )
 
 
-__all__ = ["ThreadPolicy", "choose_policy", "apply_policy", "recorded_threads", "usable_cores", "busy_cores",
-           "WAIT_POLICIES"]
+__all__ = [
+    "WAIT_POLICIES",
+    "ThreadPolicy",
+    "apply_policy",
+    "busy_cores",
+    "choose_policy",
+    "recorded_threads",
+    "usable_cores",
+]

@@ -58,8 +58,10 @@ def user_key(create: bool = True) -> bytes:
             handle.write(secrets.token_bytes(32).hex().encode())
     key = path.read_bytes().strip()
     if len(key) < 32:
-        raise ValueError(f"signing key {path}: {len(key)} bytes; rule: at least 32 (delete it to make a new one; "
-                         f"checkpoints signed with it then need `tsenas trust`)")
+        raise ValueError(
+            f"signing key {path}: {len(key)} bytes; rule: at least 32 (delete it to make a new one; "
+            f"checkpoints signed with it then need `tsenas trust`)"
+        )
     return key
 
 
@@ -75,8 +77,12 @@ def signature(payload: bytes, key: bytes) -> str:
 def seal(payload: bytes) -> bytes:
     """The signed envelope of ``payload`` (the pickled algorithm)."""
     key = user_key()
-    header = {"hmac_sha256": signature(payload, key), "key_id": key_id(key), "user": getpass.getuser(),
-              "signed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    header = {
+        "hmac_sha256": signature(payload, key),
+        "key_id": key_id(key),
+        "user": getpass.getuser(),
+        "signed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     return MAGIC + json.dumps(header).encode() + b"\n" + payload
 
 
@@ -84,7 +90,7 @@ def unseal(data: bytes) -> tuple[dict | None, bytes]:
     """(header or None for an unsigned file, payload); checks nothing."""
     if not data.startswith(MAGIC):
         return None, data
-    line, _, payload = data[len(MAGIC):].partition(b"\n")
+    line, _, payload = data[len(MAGIC) :].partition(b"\n")
     try:
         header = json.loads(line)
         if not isinstance(header, dict):
@@ -97,17 +103,24 @@ def unseal(data: bytes) -> tuple[dict | None, bytes]:
 def verify(data: bytes, path: Path, run_dir: Path) -> bytes:
     """The payload of a checkpoint this user signed; else one line naming ``tsenas trust``."""
     header, payload = unseal(data)
-    remedy = (f"rule: only a checkpoint you wrote is unpickled (it runs code); if you trust this run directory, "
-              f"`tsenas trust {run_dir}` shows what it holds and signs it")
+    remedy = (
+        f"rule: only a checkpoint you wrote is unpickled (it runs code); if you trust this run directory, "
+        f"`tsenas trust {run_dir}` shows what it holds and signs it"
+    )
     if header is None:
         raise UntrustedCheckpoint(f"{path} is not signed (written by tsenas before 0.4, or by someone else); {remedy}")
     key = user_key()
     expected = signature(payload, key)
     if not hmac.compare_digest(str(header.get("hmac_sha256", "")), expected):
-        whose = ("another key" if header.get("key_id") not in (None, key_id(key))
-                 else "your key, but its contents changed since")
-        raise UntrustedCheckpoint(f"{path}: its signature does not match: signed with {whose} (user "
-                                  f"{header.get('user', '?')}, {header.get('signed', '?')}); {remedy}")
+        whose = (
+            "another key"
+            if header.get("key_id") not in (None, key_id(key))
+            else "your key, but its contents changed since"
+        )
+        raise UntrustedCheckpoint(
+            f"{path}: its signature does not match: signed with {whose} (user "
+            f"{header.get('user', '?')}, {header.get('signed', '?')}); {remedy}"
+        )
     return payload
 
 
@@ -120,10 +133,12 @@ def describe(data: bytes, path: Path) -> list[str]:
     else:
         ok = hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(payload, user_key()))
         verdict = "valid: yours" if ok else "NOT valid for your key"
-        lines.append(f"signature   {verdict} (key {header.get('key_id', '?')}, user {header.get('user', '?')}, "
-                     f"{header.get('signed', '?')})")
+        lines.append(
+            f"signature   {verdict} (key {header.get('key_id', '?')}, user {header.get('user', '?')}, "
+            f"{header.get('signed', '?')})"
+        )
     lines.append(f"modified    {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(path.stat().st_mtime))}")
     return lines
 
 
-__all__ = ["UntrustedCheckpoint", "key_path", "user_key", "seal", "unseal", "verify", "describe", "KEY_ENV"]
+__all__ = ["KEY_ENV", "UntrustedCheckpoint", "describe", "key_path", "seal", "unseal", "user_key", "verify"]

@@ -19,10 +19,10 @@ def test_crop_is_a_shifted_window_of_the_zero_padded_image():
     padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
     shifts = set()
     for i in range(len(x)):
-        hits = [(r, c) for r in range(5) for c in range(5) if torch.equal(padded[i, :, r:r + 8, c:c + 8], out[i])]
+        hits = [(r, c) for r in range(5) for c in range(5) if torch.equal(padded[i, :, r : r + 8, c : c + 8], out[i])]
         assert len(hits) == 1
         shifts.add(hits[0])
-    assert len(shifts) > 10                                   # offsets differ between images
+    assert len(shifts) > 10  # offsets differ between images
 
 
 def test_flip_mirrors_about_half_and_cutout_zeroes_a_square():
@@ -33,7 +33,7 @@ def test_flip_mirrors_about_half_and_cutout_zeroes_a_square():
     assert 70 < sum(mirrored) < 130
     cut = Augment(cutout=4)(x, torch.Generator().manual_seed(0))
     zeros = (cut == 0).flatten(1).sum(1)
-    assert zeros.max() == 16 and zeros.min() >= 4              # a 4x4 square, clipped at the border
+    assert zeros.max() == 16 and zeros.min() >= 4  # a 4x4 square, clipped at the border
     assert torch.equal(cut[cut != 0], x[cut != 0])
 
 
@@ -52,15 +52,14 @@ def test_training_with_augmentation_is_deterministic_and_differs_from_without():
     def weights(augment, smoothing=0.0):
         torch.manual_seed(0)
         model = build_network(genome, (1, 8, 8), 4, 4)
-        train_model(model, x, y, epochs=1, batch_size=32, device="cpu", augment=augment,
-                    label_smoothing=smoothing)
+        train_model(model, x, y, epochs=1, batch_size=32, device="cpu", augment=augment, label_smoothing=smoothing)
         return torch.cat([p.detach().flatten() for p in model.parameters()])
 
     aug = Augment(crop_padding=1, flip=True)
     assert torch.equal(weights(aug), weights(aug))
     assert not torch.equal(weights(aug), weights(None))
     assert not torch.equal(weights(None, 0.1), weights(None))
-    with pytest.raises(ValueError, match="label_smoothing=1.0"):
+    with pytest.raises(ValueError, match=r"label_smoothing=1.0"):
         weights(None, 1.0)
 
 

@@ -10,8 +10,7 @@ import torch
 from tsenas_pymoo import NetworkGenome, TorchEvaluator, build_network
 from tsenas_pymoo.evaluation.trainer import evaluate_accuracy, train_model
 
-pytestmark = [pytest.mark.cuda,
-              pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
+pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 
 
 def _net(codes, shape, width=8, seed=0):
@@ -36,10 +35,10 @@ def test_real_out_of_memory_halves_the_batch():
     meets a real CUDA out-of-memory and retries at half the batch."""
     shape, start = (3, 32, 32), 8192
     x = torch.rand(start, *shape, device="cuda")
-    y = (torch.arange(start, device="cuda") % 10)
+    y = torch.arange(start, device="cuda") % 10
     model = _net([3, 7, 3, 7, 3], shape, width=36)
     torch.cuda.empty_cache()
-    cap = 1.0 * 2 ** 30
+    cap = 1.0 * 2**30
     torch.cuda.set_per_process_memory_fraction(cap / torch.cuda.get_device_properties(0).total_memory)
     try:
         result = train_model(model, x, y, epochs=1, batch_size=start, device="cuda")

@@ -1,4 +1,3 @@
-import gzip
 import struct
 
 import numpy as np
@@ -51,7 +50,8 @@ def test_image_folder(tmp_path):
             (tmp_path / split / cls).mkdir(parents=True)
             for i in range(n):
                 Image.fromarray(rng.integers(0, 256, (10, 10, 3), dtype=np.uint8)).save(
-                    tmp_path / split / cls / f"{i}.png")
+                    tmp_path / split / cls / f"{i}.png"
+                )
     d = load_dataset(str(tmp_path))
     assert d.input_shape == (3, 10, 10) and d.num_classes == 2 and len(d.test_y) == 6
     assert load_dataset("folder", root=tmp_path).num_classes == 2
@@ -71,7 +71,7 @@ def test_train_subset_is_stratified_seeded_and_taken_before_the_val_split():
     counts = torch.bincount(torch.cat([d.train_y, d.val_y])).numpy()
     source = torch.bincount(torch.cat([full.train_y, full.val_y])).numpy()
     assert np.abs(counts - 500 * source / source.sum()).max() <= 1  # stratified: each class in proportion
-    assert len(d.test_y) == len(full.test_y)                   # the test split is untouched
+    assert len(d.test_y) == len(full.test_y)  # the test split is untouched
     assert d.settings()["train_subset"] == 500
     again = load_dataset("digits", train_subset=500)
     assert torch.equal(again.train_x, d.train_x) and torch.equal(again.val_y, d.val_y)

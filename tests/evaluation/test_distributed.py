@@ -7,7 +7,7 @@ import pytest
 import torch
 from pymoo.optimize import minimize
 
-from tsenas_pymoo import TSENAS, NetworkGenome, TSENASProblem, TorchEvaluator
+from tsenas_pymoo import TSENAS, NetworkGenome, TorchEvaluator, TSENASProblem
 from tsenas_pymoo.evaluation.distributed import DaskRunner, local_client
 
 
@@ -19,8 +19,14 @@ def client():
 
 
 def run(digits_small, tmp_path, runner=None):
-    ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", store=tmp_path / "store",
-                        archive=tmp_path / "archive.sqlite")
+    ev = TorchEvaluator(
+        digits_small,
+        epochs=1,
+        init_channels=4,
+        device="cpu",
+        store=tmp_path / "store",
+        archive=tmp_path / "archive.sqlite",
+    )
     extra = {} if runner is None else {"elementwise_runner": runner}
     problem = TSENASProblem(ev, n_min=2, n_max=4, **extra)
     res = minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=2, stage2_gens=1), seed=0)
@@ -60,6 +66,7 @@ def test_dead_worker_costs_only_its_evaluation(digits_small, tmp_path, client):
     problem = TSENASProblem(ev, n_min=2, n_max=3, elementwise_runner=DaskRunner(client))
     genomes = [NetworkGenome.from_cells([3, 7]), NetworkGenome.from_cells([2, 6])]
     import numpy as np
+
     out = problem.evaluate(np.array([g.to_vector(3) for g in genomes]), return_as_dictionary=True)
     assert out["accuracy"][0] == 0.0 and out["accuracy"][1] > 0.1
     assert ev.archive.get(genomes[0].key())["status"] == "failed"
@@ -85,6 +92,7 @@ def test_thread_policy_reaches_the_worker_processes():
     policy = ThreadPolicy(threads=2, wait="passive", cores=2, processes=2, busy_cores=1.0, reason="test")
     c = local_client(2, policy)
     try:
+
         def read_back():
             import os
 
@@ -115,9 +123,20 @@ def test_workers_per_device_runs_k_processes_on_cpu(digits_small, tmp_path, monk
     from tsenas_pymoo.runner import SearchRun
 
     monkeypatch.setattr("tsenas_pymoo.runner.load_dataset", lambda *a, **k: digits_small)
-    config = SearchConfig(device="cpu", workers_per_device=2, pop_size=4, fine_size=2, stage1_gens=2,
-                          stage2_gens=1, epochs=1, init_channels=4, supernet_epochs=0, final_epochs=1, n_min=2,
-                          n_max=3)
+    config = SearchConfig(
+        device="cpu",
+        workers_per_device=2,
+        pop_size=4,
+        fine_size=2,
+        stage1_gens=2,
+        stage2_gens=1,
+        epochs=1,
+        init_channels=4,
+        supernet_epochs=0,
+        final_epochs=1,
+        n_min=2,
+        n_max=3,
+    )
     summary = SearchRun(tmp_path / "run", config, progress=False).run()
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["workers_per_device"] == 2

@@ -6,8 +6,14 @@ import torch
 from pymoo.algorithms.soo.nonconvex.ga import GA
 from pymoo.optimize import minimize
 
-from tsenas_pymoo import (CellCrossover, CellMutation, GenomeDuplicateElimination, NetworkGenome, TSENASProblem,
-                          TSENASSampling)
+from tsenas_pymoo import (
+    CellCrossover,
+    CellMutation,
+    GenomeDuplicateElimination,
+    NetworkGenome,
+    TSENASProblem,
+    TSENASSampling,
+)
 from tsenas_pymoo.evaluation import Archive, TorchEvaluator
 from tsenas_pymoo.evaluation.supernet import SuperNet
 from tsenas_pymoo.evaluation.weights import weight_units
@@ -17,8 +23,14 @@ G = NetworkGenome.from_cells([3, 7, 3])
 
 
 def make(digits, tmp_path, **kw):
-    kw = {"epochs": 2, "init_channels": 4, "device": "cpu", "store": tmp_path / "store",
-          "archive": tmp_path / "archive.sqlite", **kw}
+    kw = {
+        "epochs": 2,
+        "init_channels": 4,
+        "device": "cpu",
+        "store": tmp_path / "store",
+        "archive": tmp_path / "archive.sqlite",
+        **kw,
+    }
     return TorchEvaluator(digits, **kw)
 
 
@@ -61,6 +73,7 @@ def test_forced_nan_gives_accuracy_zero_and_is_recorded(digits, tmp_path):
 def _supernet_store(digits, tmp_path, **kwargs):
     from tsenas_pymoo.evaluation.trainer import train_model
     from tsenas_pymoo.evaluation.weights import WeightStore
+
     torch.manual_seed(0)
     net = SuperNet(digits.input_shape, 10, 4, **kwargs)
     train_model(net, digits.train_x, digits.train_y, epochs=2, device="cpu")
@@ -70,6 +83,7 @@ def _supernet_store(digits, tmp_path, **kwargs):
 
 def _missing_units(store, input_shape, n=60):
     from tsenas_pymoo.operators.sampling import sample_genome
+
     rng = np.random.default_rng(0)
     missing = set()
     for _ in range(n):
@@ -85,13 +99,14 @@ def test_covering_supernet_trains_every_unit_of_decoded_networks(digits, tmp_pat
 
 
 def test_supernet_without_cover_misses_free_input_adapters(digits, tmp_path):
-    _, store, keys = _supernet_store(digits, tmp_path, cover=False)
+    _, store, _keys = _supernet_store(digits, tmp_path, cover=False)
     missing = _missing_units(store, digits.input_shape)
     assert missing and all("_pre0_" in k or k.startswith("classifier") for k in missing)
 
 
 def test_untrained_units_are_not_exported(digits, tmp_path):
     from tsenas_pymoo.evaluation.weights import WeightStore
+
     net = SuperNet(digits.input_shape, 10, 4, mode="single-path", n_reductions=1)
     net.train()
     with torch.no_grad():
@@ -126,8 +141,13 @@ def test_update_store_writes_from_population(digits, tmp_path):
 def test_real_minimize_run_with_torch_evaluator(digits, tmp_path):
     ev = make(digits, tmp_path, epochs=1)
     problem = TSENASProblem(ev, n_min=2, n_max=4, input_shape=digits.input_shape, init_channels=4)
-    algorithm = GA(pop_size=4, sampling=TSENASSampling(), crossover=CellCrossover(), mutation=CellMutation(),
-                   eliminate_duplicates=GenomeDuplicateElimination(problem.decode))
+    algorithm = GA(
+        pop_size=4,
+        sampling=TSENASSampling(),
+        crossover=CellCrossover(),
+        mutation=CellMutation(),
+        eliminate_duplicates=GenomeDuplicateElimination(problem.decode),
+    )
     res = minimize(problem, algorithm, ("n_gen", 2), seed=0)
     assert 0.1 < 1 - res.F[0] <= 1 and len(ev.archive) == ev.trained >= 4
     assert np.all(np.isfinite(res.pop.get("flops")))
@@ -136,6 +156,7 @@ def test_real_minimize_run_with_torch_evaluator(digits, tmp_path):
 
 def test_evaluator_is_shared_not_copied_by_deepcopy(digits, tmp_path):
     import copy
+
     ev = make(digits, tmp_path)
     assert copy.deepcopy(ev) is ev
 
@@ -150,9 +171,13 @@ def test_bad_settings(digits, tmp_path):
 @pytest.mark.parametrize("mode", ["mean", "single-path"])
 def test_supernet_modes_train(digits, mode):
     from tsenas_pymoo.evaluation.trainer import train_model
+
     torch.manual_seed(0)
-    net = SuperNet(digits.input_shape, 10, 8, mode=mode) if mode == "mean" else \
-        SuperNet(digits.input_shape, 10, 4, mode=mode, n_reductions=1)
+    net = (
+        SuperNet(digits.input_shape, 10, 8, mode=mode)
+        if mode == "mean"
+        else SuperNet(digits.input_shape, 10, 4, mode=mode, n_reductions=1)
+    )
     result = train_model(net, digits.train_x, digits.train_y, epochs=3, device="cpu")
     assert result.ok
     if mode == "mean":
@@ -163,13 +188,14 @@ def test_supernet_modes_train(digits, mode):
 
 def test_failed_supernet_stops_before_exporting_anything(digits, tmp_path):
     ev = make(digits, tmp_path, lr=1e12)
-    with pytest.raises(ValueError, match="SuperNet training ended with status nan.*nothing was exported"):
+    with pytest.raises(ValueError, match=r"SuperNet training ended with status nan.*nothing was exported"):
         ev.train_supernet(epochs=3)
     assert ev.store.keys() == []
 
 
-@pytest.mark.parametrize("error, status", [(RuntimeError("boom"), "failed"),
-                                           (torch.cuda.OutOfMemoryError("injected"), "oom")])
+@pytest.mark.parametrize(
+    "error, status", [(RuntimeError("boom"), "failed"), (torch.cuda.OutOfMemoryError("injected"), "oom")]
+)
 def test_an_evaluation_that_raises_is_recorded_and_retried_later(digits, tmp_path, monkeypatch, error, status):
     ev = make(digits, tmp_path, epochs=1)
     real = ev.train_genome
@@ -189,6 +215,7 @@ def test_an_evaluation_that_raises_is_recorded_and_retried_later(digits, tmp_pat
 
 def test_a_pickled_evaluator_keeps_its_archive_and_a_worker_copy_has_none(digits, tmp_path):
     import pickle
+
     ev = make(digits, tmp_path, epochs=1)
     clone = pickle.loads(pickle.dumps(ev))  # as pymoo's StarmapParallelization ships it
     assert clone.archive is not None and clone.archive.path == ev.archive.path

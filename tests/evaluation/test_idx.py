@@ -33,8 +33,14 @@ def test_read_idx_other_dtypes(tmp_path, idx_files):
 
 def test_bad_files_name_the_file_and_the_rule(tmp_path, idx_files):
     good = idx_files.bytes(np.zeros((4, 5, 5), np.uint8))
-    cases = {"magic": b"\x08\x03" + good[2:], "dtype": good[:2] + b"\x07" + good[3:],
-             "truncated": good[:-3], "long": good + b"\x00", "header": good[:9], "empty": b""}
+    cases = {
+        "magic": b"\x08\x03" + good[2:],
+        "dtype": good[:2] + b"\x07" + good[3:],
+        "truncated": good[:-3],
+        "long": good + b"\x00",
+        "header": good[:9],
+        "empty": b"",
+    }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(ValueError, match=f"IDX file .*{name}"):
@@ -59,7 +65,7 @@ def test_search_order_root_layouts_then_env(tmp_path, monkeypatch, idx_files):
     assert len(load_dataset("fashion-mnist", root=tmp_path / "flat").train_y) == 180
     assert load_dataset("fashion-mnist", root=tmp_path / "tv").source.endswith("FashionMNIST/raw")
     monkeypatch.setenv("TSENAS_DATA", str(tmp_path / "tv"))
-    assert len(load_dataset("fashion-mnist").train_y) == 270            # $TSENAS_DATA before the system
+    assert len(load_dataset("fashion-mnist").train_y) == 270  # $TSENAS_DATA before the system
     assert len(load_dataset("fashion-mnist", root=tmp_path / "flat").train_y) == 180  # root before $TSENAS_DATA
     d = load_dataset("idx", root=tmp_path / "flat")
     assert d.name == "idx" and d.input_shape == (1, 28, 28) and d.num_classes == 10
@@ -74,8 +80,13 @@ def test_not_found_names_every_place_and_both_remedies(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError) as err:
         data.load_dataset("fashion-mnist", root=tmp_path / "mine")
     message = str(err.value)
-    for part in (f"root={tmp_path / 'mine'}", f"$TSENAS_DATA={tmp_path / 'env'}", str(tmp_path / "system"),
-                 "apt-get install dataset-fashion-mnist", "--download"):
+    for part in (
+        f"root={tmp_path / 'mine'}",
+        f"$TSENAS_DATA={tmp_path / 'env'}",
+        str(tmp_path / "system"),
+        "apt-get install dataset-fashion-mnist",
+        "--download",
+    ):
         assert part in message
     assert "\n" not in message
     monkeypatch.delenv("TSENAS_DATA")
@@ -94,9 +105,13 @@ def test_real_fashion_mnist_matches_torchvision_reader(tmp_path):
     assert images.shape == (60000, 28, 28) and labels.shape == (60000,)
     assert np.bincount(labels).tolist() == [6000] * 10
     test_images = read_idx(REAL[("test", "images")])
-    assert test_images.shape == (10000, 28, 28) and np.bincount(read_idx(REAL[("test", "labels")])).tolist() == [1000] * 10
-    for key, ours, reader in ((("test", "images"), test_images, read_image_file),
-                              (("train", "labels"), labels, read_label_file)):
+    assert (
+        test_images.shape == (10000, 28, 28) and np.bincount(read_idx(REAL[("test", "labels")])).tolist() == [1000] * 10
+    )
+    for key, ours, reader in (
+        (("test", "images"), test_images, read_image_file),
+        (("train", "labels"), labels, read_label_file),
+    ):
         plain = tmp_path / IDX_FILES[key]
         plain.write_bytes(gzip.decompress(REAL[key].read_bytes()))
         assert np.array_equal(reader(str(plain)).numpy(), ours)

@@ -53,7 +53,7 @@ def test_crossover_child_cells_carry_the_parent_cell_they_came_from(digits, tmp_
             assert shares["parent"] > 0  # cells moved to another width have no parent source
             kind_rank = {}
             for i, code in enumerate(child.codes):
-                kind = (code in (5, 6, 7, 8))
+                kind = code in (5, 6, 7, 8)
                 rank = kind_rank[kind] = kind_rank.get(kind, -1) + 1
                 if owner.codes[i] == code:
                     source = models[owner.key()].cells[i]
@@ -113,9 +113,12 @@ def test_stage2_child_equals_parent_except_the_edited_parts(digits, tmp_path, ed
         for mine, theirs, new in zip(model.cells, pmodel.cells, fresh.cells):
             assert same(mine.preprocess0, theirs.preprocess0) and same(mine.preprocess1, theirs.preprocess1)
             for name, module in mine.edges.items():
-                node_id, slot = int(name[4:name.index("_")]), int(name[-1])
-                kept = name in theirs.edges and mine.cell.node(node_id)[slot] == theirs.cell.node(node_id)[slot] \
+                node_id, slot = int(name[4 : name.index("_")]), int(name[-1])
+                kept = (
+                    name in theirs.edges
+                    and mine.cell.node(node_id)[slot] == theirs.cell.node(node_id)[slot]
                     and mine.cell.node(node_id)[2 + slot] == theirs.cell.node(node_id)[2 + slot]
+                )
                 assert same(module, theirs.edges[name] if kept else new.edges[name]), name
 
 
@@ -146,8 +149,14 @@ def test_warm_start_schedule_applies_to_inherited_networks_only(digits, tmp_path
 
 
 def test_store_of_trained_states_stays_bounded_by_the_population(digits_small, tmp_path):
-    ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", store=tmp_path / "store",
-                        archive=tmp_path / "archive.sqlite")
+    ev = TorchEvaluator(
+        digits_small,
+        epochs=1,
+        init_channels=4,
+        device="cpu",
+        store=tmp_path / "store",
+        archive=tmp_path / "archive.sqlite",
+    )
     problem = TSENASProblem(ev, n_min=2, n_max=4)
     minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=6, stage2_gens=2), seed=0)
     assert ev.trained > 12
@@ -183,8 +192,9 @@ def test_s_evaluated_again_continues_from_its_own_state(digits, tmp_path):
     new_state = ev.store.load_trained(f"{s.key()}@7")
     ev.retain([s])
     kept = ev.store.load_trained(s.key())
-    assert all(torch.equal(new_state[k], kept[k]) for k in kept) and not torch.equal(kept["stem.0.weight"],
-                                                                                     before["stem.0.weight"])
+    assert all(torch.equal(new_state[k], kept[k]) for k in kept) and not torch.equal(
+        kept["stem.0.weight"], before["stem.0.weight"]
+    )
     assert ev.lookup(s)["accuracy"] == first["accuracy"]  # the note is done with
 
 
@@ -227,8 +237,15 @@ def _starting_states(monkeypatch):
 def _parent_share_at_start(start: dict, parent_state: dict) -> float:
     """The share of the parameters whose starting tensor is the parent's saved tensor."""
     total = sum(v.numel() for k, v in start.items() if v.is_floating_point() and "running" not in k)
-    equal = sum(v.numel() for k, v in start.items() if v.is_floating_point() and "running" not in k
-                and k in parent_state and parent_state[k].shape == v.shape and torch.equal(parent_state[k], v))
+    equal = sum(
+        v.numel()
+        for k, v in start.items()
+        if v.is_floating_point()
+        and "running" not in k
+        and k in parent_state
+        and parent_state[k].shape == v.shape
+        and torch.equal(parent_state[k], v)
+    )
     return equal / total
 
 

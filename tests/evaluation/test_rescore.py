@@ -43,9 +43,22 @@ def test_a_search_records_its_own_pick_and_the_rescored_pick(tmp_path):
     from tsenas_pymoo.config import SearchConfig
     from tsenas_pymoo.runner import SearchRun
 
-    config = SearchConfig(pop_size=4, fine_size=2, stage1_gens=1, stage2_gens=1, n_max=4, epochs=1, init_channels=4,
-                          supernet_epochs=0, final_epochs=1, batch_size=64, threads=1, device="cpu",
-                          rescore_top=2, rescore_seeds=2)
+    config = SearchConfig(
+        pop_size=4,
+        fine_size=2,
+        stage1_gens=1,
+        stage2_gens=1,
+        n_max=4,
+        epochs=1,
+        init_channels=4,
+        supernet_epochs=0,
+        final_epochs=1,
+        batch_size=64,
+        threads=1,
+        device="cpu",
+        rescore_top=2,
+        rescore_seeds=2,
+    )
     summary = SearchRun(tmp_path / "run", config, progress=False).run()
     rescored = summary["rescore"]
     assert len(rescored["candidates"]) == 2 and rescored["trainings"] == 4

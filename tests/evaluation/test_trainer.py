@@ -10,8 +10,16 @@ GENOME = NetworkGenome.from_cells([3, 7, 3])
 def trained(digits, seed=0, **kw):
     torch.manual_seed(seed)
     model = build_network(GENOME, digits.input_shape, 10, 4)
-    result = train_model(model, digits.train_x, digits.train_y, epochs=kw.pop("epochs", 3), seed=seed,
-                         device="cpu", lr=kw.pop("lr", 0.1), **kw)
+    result = train_model(
+        model,
+        digits.train_x,
+        digits.train_y,
+        epochs=kw.pop("epochs", 3),
+        seed=seed,
+        device="cpu",
+        lr=kw.pop("lr", 0.1),
+        **kw,
+    )
     return model, result
 
 
@@ -61,6 +69,7 @@ def test_bad_settings_are_named(digits):
 @pytest.mark.parametrize("fits_at, status", [(16, "ok"), (0, "oom")])
 def test_out_of_memory_halves_the_batch_down_to_the_floor(digits, monkeypatch, fits_at, status):
     import tsenas_pymoo.evaluation.trainer as trainer
+
     real, tried = trainer._fit, []
 
     def fit(model, x, y, epochs, batch_size, *args):
@@ -80,6 +89,7 @@ def test_out_of_memory_halves_the_batch_down_to_the_floor(digits, monkeypatch, f
 
 def test_validation_out_of_memory_halves_its_batch(digits, monkeypatch):
     import tsenas_pymoo.evaluation.trainer as trainer
+
     real, tried = trainer._count_correct, []
 
     def count(model, x, y, batch_size, *args):

@@ -44,7 +44,7 @@ def test_corrupt_store_file_is_detected_reported_once_and_rebuilt(tmp_path, capl
     store = WeightStore(tmp_path)
     donor = net([3, 7, 3], seed=1)
     store.write_units(donor)
-    key = sorted(k for k in store.keys() if k.startswith("cell3_w4_node2_in0"))[0]
+    key = sorted(k for k in store.keys() if k.startswith("cell3_w4_node2_in0"))[0]  # noqa: SIM118
     path = store.unit_path(key)
     raw = bytearray(path.read_bytes())
     raw[-3] ^= 0xFF  # flip a data byte: the header still parses
@@ -91,7 +91,7 @@ def test_two_processes_writing_at_once_leave_every_file_loadable(tmp_path):
         assert p.exitcode == 0
     store = WeightStore(tmp_path)
     assert store.keys() and not list(store.units_dir.glob(".*tmp"))
-    for key in store.keys():
+    for key in store.keys():  # noqa: SIM118 - a WeightStore, not a dict
         assert store.get(key) is not None, key
 
 
@@ -99,6 +99,7 @@ def test_a_file_replaced_while_read_is_not_deleted(tmp_path, monkeypatch):
     from safetensors import SafetensorError
 
     import tsenas_pymoo.evaluation.weights as weights
+
     store = WeightStore(tmp_path)
     a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
     store.put("k", a)
@@ -117,9 +118,9 @@ def test_a_file_replaced_while_read_is_not_deleted(tmp_path, monkeypatch):
 
 def test_a_lock_held_too_long_is_one_clear_error(tmp_path):
     from filelock import FileLock
+
     store = WeightStore(tmp_path)
     store._lock.timeout = 0.2
-    with FileLock(str(tmp_path / ".lock")):
-        with pytest.raises(OSError, match="lock was held by another process"):
-            store.put("k", torch.nn.Linear(2, 2))
+    with FileLock(str(tmp_path / ".lock")), pytest.raises(OSError, match="lock was held by another process"):
+        store.put("k", torch.nn.Linear(2, 2))
     assert not list(tmp_path.rglob("*.tmp"))

@@ -1,5 +1,6 @@
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymoo.core.population import Population
 
 from tsenas_pymoo import CellCrossover, NetworkGenome
@@ -13,7 +14,7 @@ def types(g):
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1))
+@given(seed=st.integers(0, 2**32 - 1))
 def test_children_valid_and_type_preserving(seed):
     rng = np.random.default_rng(seed)
     a, b = sample_genome(rng, 2, 9, (1, 8, 8)), sample_genome(rng, 2, 9, (1, 8, 8))
@@ -26,8 +27,8 @@ def test_children_valid_and_type_preserving(seed):
 
 
 def test_shorter_parent_is_reference_and_missing_types_are_skipped():
-    short = NetworkGenome.from_cells([1, 5, 2])        # N, R, N
-    long = NetworkGenome.from_cells([3, 3, 4, 4, 4])   # no reduction cell
+    short = NetworkGenome.from_cells([1, 5, 2])  # N, R, N
+    long = NetworkGenome.from_cells([3, 3, 4, 4, 4])  # no reduction cell
     rng = np.random.default_rng(0)
     for _ in range(50):
         c, d = cross_cells(long, short, rng, swap_prob=1.0)

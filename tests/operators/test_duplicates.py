@@ -11,8 +11,7 @@ def test_duplicates_compare_decoded_genomes(problem):
     pop = Population.new("X", np.array([g.to_vector(8), raw + 0.0, other.to_vector(8)]))
     kept = GenomeDuplicateElimination(problem.decode).do(pop)
     assert len(kept) == 2
-    against = GenomeDuplicateElimination(problem.decode).do(
-        Population.new("X", np.array([other.to_vector(8)])), pop)
+    against = GenomeDuplicateElimination(problem.decode).do(Population.new("X", np.array([other.to_vector(8)])), pop)
     assert len(against) == 0
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymoo.core.population import Population
 
 from tsenas_pymoo import CellGenome, FineGenome, NetworkGenome, NodeEdgeMutation, PruningMutation
@@ -11,7 +12,7 @@ from tsenas_pymoo.space.ops import MUTABLE_OPS
 
 
 @settings(max_examples=150, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), steps=st.integers(1, 12))
+@given(seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 12))
 def test_chains_of_fine_operators_stay_valid(seed, steps):
     rng = np.random.default_rng(seed)
     g = sample_genome(rng, 1, 8, (1, 8, 8)).expand()
@@ -37,8 +38,12 @@ def test_node_mutation_rewires_one_input_to_an_earlier_node():
     cell = CellGenome.published(1)
     for _ in range(100):
         m = mutate_node(cell, rng).validate()
-        changed = [(k, a, b) for k, (na, nb) in enumerate(zip(cell.nodes, m.nodes), start=2)
-                   for a, b in zip(na[:2], nb[:2]) if a != b]
+        changed = [
+            (k, a, b)
+            for k, (na, nb) in enumerate(zip(cell.nodes, m.nodes), start=2)
+            for a, b in zip(na[:2], nb[:2])
+            if a != b
+        ]
         assert len(changed) == 1
         k, _, new = changed[0]
         assert new < k
@@ -52,7 +57,7 @@ def test_pruning_zeroes_a_node_and_rewires_its_consumers():
     for _ in range(200):
         p = prune_node(cell, rng).validate()
         assert len(p.live_nodes()) == 3
-        gone = [k for k in cell.live_nodes() if k not in p.live_nodes()][0]
+        gone = next(k for k in cell.live_nodes() if k not in p.live_nodes())
         assert p.node(gone) == EMPTY_NODE
         if gone == 2:
             assert p.node(5)[1] in (0, 1) and p.node(5)[3] == 4  # re-wired to node 2's inputs

@@ -1,5 +1,6 @@
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymoo.core.population import Population
 
 from tsenas_pymoo import CellMutation, NetworkGenome
@@ -9,7 +10,7 @@ from tsenas_pymoo.space.cells import is_reduction
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1))
+@given(seed=st.integers(0, 2**32 - 1))
 def test_mutants_are_valid_and_differ(seed):
     rng = np.random.default_rng(seed)
     g = sample_genome(rng, 1, 9, (1, 8, 8))
@@ -62,5 +63,6 @@ def test_kinds_limit_the_mutation():
     assert all(mutate_genome(g, rng, kinds=("cell",)).free_inputs == g.free_inputs for _ in range(50))
     assert all(mutate_genome(g, rng, kinds=("connection",)).codes == g.codes for _ in range(50))
     import pytest
+
     with pytest.raises(ValueError, match="kinds"):
         CellMutation(kinds=("swap",))

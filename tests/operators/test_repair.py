@@ -1,13 +1,14 @@
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymoo.core.population import Population
-from hypothesis import given, settings, strategies as st
 
 from tsenas_pymoo import GenomeRepair, NetworkGenome, TSENASProblem
 from tsenas_pymoo.operators.repair import repair_vector
 
 
 @settings(max_examples=300, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), real=st.booleans())
+@given(seed=st.integers(0, 2**32 - 1), real=st.booleans())
 def test_any_in_bounds_vector_repairs_to_a_valid_genome(seed, real):
     problem = TSENASProblem(lambda g: {"accuracy": 0.5}, n_min=3, n_max=8, input_shape=(1, 8, 8))
     rng = np.random.default_rng(seed)
@@ -26,7 +27,7 @@ def test_repair_is_identity_on_valid_vectors():
 def test_repair_rules():
     # cell 2 code 0 inside N_min -> cell 1; stop at the first absent after N_min;
     # prev -> j-1; free clipped; surplus reductions from the end -> code - 4
-    x = np.array([3, 9, 5,  0, 0, 0,  9, 0, 6,  0, 0, 7,  0, 0, 0,  1, 3, 8], dtype=float)
+    x = np.array([3, 9, 5, 0, 0, 0, 9, 0, 6, 0, 0, 7, 0, 0, 0, 1, 3, 8], dtype=float)
     g = repair_vector(x, n_min=2, n_max=6, input_shape=(1, 8, 8))
     assert g.codes == (5, 1, 6, 3)  # reductions 5,6,7 > ceil(4/2)=2 -> the last, 7, becomes 3
     assert g.free_inputs == (0, 0, 1, 0)

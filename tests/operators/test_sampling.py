@@ -1,5 +1,6 @@
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tsenas_pymoo import NetworkGenome, TSENASSampling
 from tsenas_pymoo.operators.sampling import sample_genome
@@ -7,8 +8,12 @@ from tsenas_pymoo.space.cells import is_reduction
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), n_min=st.integers(1, 6), extra=st.integers(0, 6),
-       shape=st.sampled_from([(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 2, 2)]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_min=st.integers(1, 6),
+    extra=st.integers(0, 6),
+    shape=st.sampled_from([(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 2, 2)]),
+)
 def test_every_sample_is_valid(seed, n_min, extra, shape):
     g = sample_genome(np.random.default_rng(seed), n_min, n_min + extra, shape)
     g.validate(n_min=n_min, n_max=n_min + extra, input_shape=shape)
@@ -39,6 +44,6 @@ def test_input_size_caps_reductions():
 def test_sampling_operator_returns_problem_vectors(problem):
     X = TSENASSampling().do(problem, 30, random_state=np.random.default_rng(3)).get("X")
     assert X.shape == (30, problem.n_var)
-    assert np.all(X >= problem.xl) and np.all(X <= problem.xu)
+    assert np.all(problem.xl <= X) and np.all(problem.xu >= X)
     for x in X:
         NetworkGenome.from_vector(x, n_min=3, n_max=8, input_shape=(1, 8, 8))

@@ -15,7 +15,7 @@ def test_levels_are_within_alpha_of_each_levels_best():
 def test_overflow_level_prefers_least_common_depth():
     acc = np.array([0.90, 0.899, 0.898, 0.897, 0.896, 0.50])
     depth = np.array([5, 5, 5, 6, 7, 5])
-    taken, level, density = select_by_alpha_levels(acc, depth, 0.01, 3)
+    taken, level, _density = select_by_alpha_levels(acc, depth, 0.01, 3)
     # one depth-5 (the most accurate), then the depth-6 and depth-7 ones
     assert taken == [0, 3, 4]
     assert level.tolist() == [0, 0, 0, 0, 0, 1]
@@ -39,8 +39,9 @@ def test_whole_levels_go_in_when_they_fit():
 
 def test_pymoo_survival_sets_rank_and_density(problem):
     genomes = [NetworkGenome.from_cells(c) for c in ([3, 3, 3], [3, 3, 3, 3], [2, 2, 2], [1, 1, 1, 1, 1])]
-    pop = Population.new("X", np.array([g.to_vector(8) for g in genomes]),
-                         "F", np.array([[0.10], [0.105], [0.102], [0.3]]))
+    pop = Population.new(
+        "X", np.array([g.to_vector(8) for g in genomes]), "F", np.array([[0.10], [0.105], [0.102], [0.3]])
+    )
     surv = AlphaLevelSurvival(alpha=0.01).do(problem, pop, n_survive=2)
     assert [problem.decode(x).n_cells for x in surv.get("X")] == [3, 4]
     assert surv.get("rank").tolist() == [0, 0]
@@ -50,5 +51,6 @@ def test_pymoo_survival_sets_rank_and_density(problem):
 
 def test_negative_alpha_is_rejected():
     import pytest
+
     with pytest.raises(ValueError, match="alpha"):
         AlphaLevelSurvival(alpha=-0.1)

@@ -14,8 +14,9 @@ from tsenas_pymoo.config import SearchConfig
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def one_line_error(proc, text):
@@ -34,11 +35,14 @@ def run_dir(tmp_path):
     return folder
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "cannot be read"),
-    (b"\x80\x04garbage", "cannot be read"),
-    (dill.dumps({"not": "a search"}), "holds a dict, not a TSENAS search"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "cannot be read"),
+        (b"\x80\x04garbage", "cannot be read"),
+        (dill.dumps({"not": "a search"}), "holds a dict, not a TSENAS search"),
+    ],
+)
 def test_unreadable_checkpoint(run_dir, content, message):
     from tsenas_pymoo.trust import seal
 
@@ -59,6 +63,7 @@ def test_archive_and_run_directory_from_a_newer_version(run_dir, tmp_path):
     with sqlite3.connect(tmp_path / "a.sqlite") as conn:
         conn.execute("PRAGMA user_version = 99")
     from tsenas_pymoo.evaluation.archive import Archive
+
     with pytest.raises(ValueError, match="archive format 99"):
         Archive(tmp_path / "a.sqlite")
     data = json.loads((run_dir / "config.json").read_text())
@@ -79,10 +84,14 @@ def test_resume_refuses_other_settings(run_dir):
 
 def test_genotype_files_that_cannot_be_a_network(tmp_path):
     from tsenas_pymoo import NetworkGenome, save_genotype
+
     path = save_genotype(tmp_path / "g.json", NetworkGenome.from_cells([1, 5, 1, 5]), (1, 8, 8), 10, 4)
     data = json.loads(path.read_text())
-    cases = {"notjson.json": "{cells: oops", "format.json": json.dumps(dict(data, format="other/9")),
-             "shape.json": json.dumps(dict(data, input_shape=[1, 2, 2]))}  # 2 reductions need 4x4
+    cases = {
+        "notjson.json": "{cells: oops",
+        "format.json": json.dumps(dict(data, format="other/9")),
+        "shape.json": json.dumps(dict(data, input_shape=[1, 2, 2])),
+    }  # 2 reductions need 4x4
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
     one_line_error(cli("describe", str(tmp_path / "notjson.json")), "not JSON")

@@ -25,9 +25,12 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeyp
 
 
 def test_a_fault_point_kills_only_at_its_count():
-    code = ("from tsenas_pymoo import faults\n"
-            "faults.point('other'); faults.point('x'); print('after first', flush=True); faults.point('x')\n"
-            "print('never')")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=dict(os.environ, TSENAS_FAULT="x:2"))
+    code = (
+        "from tsenas_pymoo import faults\n"
+        "faults.point('other'); faults.point('x'); print('after first', flush=True); faults.point('x')\n"
+        "print('never')"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, TSENAS_FAULT="x:2")
+    )
     assert proc.returncode == -9 and proc.stdout == "after first\n"

@@ -21,9 +21,17 @@ def fuzz(tmp_path_factory):
     return module
 
 
-@pytest.mark.parametrize("name, cases", [("config.json", 25), ("checkpoint.pkl", 25), ("best_genotype.json", 40),
-                                         ("log.jsonl", 40), ("archive.sqlite", 40),
-                                         ("final/weights.safetensors", 40)])
+@pytest.mark.parametrize(
+    "name, cases",
+    [
+        ("config.json", 25),
+        ("checkpoint.pkl", 25),
+        ("best_genotype.json", 40),
+        ("log.jsonl", 40),
+        ("archive.sqlite", 40),
+        ("final/weights.safetensors", 40),
+    ],
+)
 def test_corrupted_file_ends_in_one_line_or_is_still_valid(fuzz, name, cases):
     counts = fuzz.fuzz_file(fuzz.RUN, name, examples=cases)
     assert counts["cases"] == cases and not counts["failures"], counts["failures"][:3]

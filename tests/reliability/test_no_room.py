@@ -10,8 +10,21 @@ import pytest
 from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.runner import SearchRun
 
-SMALL = dict(pop_size=4, fine_size=2, stage1_gens=2, stage2_gens=1, n_max=4, epochs=1, init_channels=4,
-             supernet_epochs=0, final_epochs=1, batch_size=64, threads=1, device="cpu", seed=5)
+SMALL = dict(
+    pop_size=4,
+    fine_size=2,
+    stage1_gens=2,
+    stage2_gens=1,
+    n_max=4,
+    epochs=1,
+    init_channels=4,
+    supernet_epochs=0,
+    final_epochs=1,
+    batch_size=64,
+    threads=1,
+    device="cpu",
+    seed=5,
+)
 
 
 def test_read_only_run_directory_at_start_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
@@ -25,8 +38,11 @@ def test_read_only_run_directory_at_start_is_one_line_and_writes_nothing(tmp_pat
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", read_only)
-    with pytest.raises(ValueError, match=rf"run directory {run}: cannot write \(Read-only file system\); rule: a "
-                                         r"writable folder with free space"):
+    with pytest.raises(
+        ValueError,
+        match=rf"run directory {run}: cannot write \(Read-only file system\); rule: a "
+        r"writable folder with free space",
+    ):
         SearchRun(run, SearchConfig(**SMALL), progress=False).run()
     monkeypatch.undo()
     assert list(run.iterdir()) == []
@@ -43,8 +59,11 @@ def test_disk_full_mid_run_keeps_the_last_checkpoint_and_resumes_to_the_same_end
         return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", full_after_first_checkpoint)
-    with pytest.raises(ValueError, match=rf"run directory {run}: cannot write \(No space left on device.*"
-                                         rf"resume with `tsenas search --resume {run}`"):
+    with pytest.raises(
+        ValueError,
+        match=rf"run directory {run}: cannot write \(No space left on device.*"
+        rf"resume with `tsenas search --resume {run}`",
+    ):
         SearchRun(run, SearchConfig(**SMALL), progress=False).run()
     monkeypatch.undo()
     first = (run / "checkpoint.pkl").read_bytes()
@@ -55,7 +74,9 @@ def test_disk_full_mid_run_keeps_the_last_checkpoint_and_resumes_to_the_same_end
     assert resumed["best_val_accuracy"] == whole["best_val_accuracy"]
 
     def log(folder):
-        return [{k: v for k, v in json.loads(line).items() if k not in ("archive_hits", "trained")}
-                for line in (folder / "log.jsonl").read_text().splitlines()]
+        return [
+            {k: v for k, v in json.loads(line).items() if k not in ("archive_hits", "trained")}
+            for line in (folder / "log.jsonl").read_text().splitlines()
+        ]
 
     assert log(run) == log(tmp_path / "whole")

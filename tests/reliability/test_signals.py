@@ -8,9 +8,31 @@ import sys
 import time
 from pathlib import Path
 
-TINY = ["--pop-size", "4", "--fine-size", "2", "--stage1-gens", "3", "--stage2-gens", "1", "--epochs", "1",
-        "--init-channels", "4", "--supernet-epochs", "0", "--final-epochs", "1", "--n-max", "4", "--seed", "2",
-        "--batch-size", "64", "-q"]
+TINY = [
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "3",
+    "--stage2-gens",
+    "1",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--supernet-epochs",
+    "0",
+    "--final-epochs",
+    "1",
+    "--n-max",
+    "4",
+    "--seed",
+    "2",
+    "--batch-size",
+    "64",
+    "-q",
+]
 
 
 def children(pid: int) -> set[int]:
@@ -39,8 +61,13 @@ def test_sigterm_prints_the_resume_command_and_exits_143(tmp_path):
     path is tests/test_cli.py's)."""
     workers = ["--workers", "2"]
     run = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *TINY, *workers],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *TINY, *workers],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     log = run / "log.jsonl"
     deadline = time.time() + 300
     while time.time() < deadline and not (log.exists() and log.read_text().count("\n") >= 1):
@@ -49,14 +76,19 @@ def test_sigterm_prints_the_resume_command_and_exits_143(tmp_path):
     helpers = children(proc.pid)
     assert len(helpers) >= 2, helpers  # the Dask worker processes
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=120)
+    _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err[-2000:]
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines[-1] == f"tsenas search: terminated (SIGTERM); continue with tsenas search --resume {run}", err
     assert "Traceback" not in err
     time.sleep(2)
     assert not [pid for pid in helpers if alive(pid)], "worker processes outlived the search"
-    resumed = subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--resume", str(run), "-q"],
-                             capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--resume", str(run), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert (run / "best_genotype.json").exists()

@@ -6,9 +6,17 @@ import pytest
 from tsenas_pymoo import CELLS, OPS
 from tsenas_pymoo.space.cells import NORMAL_CODES, REDUCTION_CODES
 
-NAME_TO_CODE = {"skip_connect": 1, "conv_7x1_1x7": 3, "dil_conv_3x3": 4, "avg_pool_3x3": 5,
-                "max_pool_3x3": 6, "sep_conv_3x3": 11, "sep_conv_5x5": 12, "sep_conv_7x7": 13,
-                "dil_conv_5x5": 14}
+NAME_TO_CODE = {
+    "skip_connect": 1,
+    "conv_7x1_1x7": 3,
+    "dil_conv_3x3": 4,
+    "avg_pool_3x3": 5,
+    "max_pool_3x3": 6,
+    "sep_conv_3x3": 11,
+    "sep_conv_5x5": 12,
+    "sep_conv_7x7": 13,
+    "dil_conv_5x5": 14,
+}
 
 PUBLISHED = {
     1: "(avg_pool_3x3,0) (max_pool_3x3,1) / (sep_conv_3x3,0) (sep_conv_5x5,2) / (sep_conv_3x3,0) (avg_pool_3x3,3) / (sep_conv_3x3,1) (skip_connect,1) / (skip_connect,0) (avg_pool_3x3,1)",
@@ -21,8 +29,16 @@ PUBLISHED = {
     8: "(sep_conv_5x5,0) (max_pool_3x3,1) / (sep_conv_3x3,0) (skip_connect,1) / (dil_conv_3x3,2) (max_pool_3x3,0) / (sep_conv_5x5,0) (avg_pool_3x3,3)",
 }
 PUBLISHED_OUTPUT = {1: [4, 5, 6], 2: [2, 3, 4, 5, 6], 5: [3, 4, 6], 6: [4, 5, 6]}
-NAMES = {1: "AmoebaNet-A normal", 2: "NASNet-A normal", 3: "DARTS normal", 4: "CARS-H normal",
-         5: "AmoebaNet-A reduction", 6: "NASNet-A reduction", 7: "DARTS reduction", 8: "CARS-H reduction"}
+NAMES = {
+    1: "AmoebaNet-A normal",
+    2: "NASNet-A normal",
+    3: "DARTS normal",
+    4: "CARS-H normal",
+    5: "AmoebaNet-A reduction",
+    6: "NASNet-A reduction",
+    7: "DARTS reduction",
+    8: "CARS-H reduction",
+}
 
 
 def parse(row):
@@ -50,14 +66,27 @@ def test_codes_split_normal_and_reduction():
 @pytest.mark.parametrize("code", sorted(PUBLISHED_OUTPUT))
 def test_output_node_matches_published_concat_for_nasnet_and_amoebanet(code):
     from tsenas_pymoo import CellGenome
+
     assert CellGenome.published(code).output_nodes() == PUBLISHED_OUTPUT[code]
 
 
 def test_op_table_has_table_i_codes_and_names():
-    expected = {1: "identity", 2: "conv_1x3_3x1", 3: "conv_1x7_7x1", 4: "dil_conv_3x3",
-                5: "avg_pool_3x3", 6: "max_pool_3x3", 7: "max_pool_5x5", 8: "max_pool_7x7",
-                9: "conv_1x1", 10: "conv_3x3", 11: "sep_conv_3x3", 12: "sep_conv_5x5",
-                13: "sep_conv_7x7", 14: "dil_conv_5x5"}
+    expected = {
+        1: "identity",
+        2: "conv_1x3_3x1",
+        3: "conv_1x7_7x1",
+        4: "dil_conv_3x3",
+        5: "avg_pool_3x3",
+        6: "max_pool_3x3",
+        7: "max_pool_5x5",
+        8: "max_pool_7x7",
+        9: "conv_1x1",
+        10: "conv_3x3",
+        11: "sep_conv_3x3",
+        12: "sep_conv_5x5",
+        13: "sep_conv_7x7",
+        14: "dil_conv_5x5",
+    }
     assert {code: name for code, (name, _) in OPS.items()} == expected
     used_14 = [code for code, cell in CELLS.items() if any(14 in n[2:] for n in cell.nodes)]
     assert used_14 == [4]

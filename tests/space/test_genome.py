@@ -37,21 +37,21 @@ def test_input_pointing_forward_names_cell_and_rule():
 def test_previous_input_must_be_j_minus_1():
     v = NetworkGenome.from_cells([3, 3, 3]).to_vector()
     v[7] = 0
-    with pytest.raises(ValueError, match="cell 3 .*previous input 0"):
+    with pytest.raises(ValueError, match=r"cell 3 .*previous input 0"):
         NetworkGenome.from_vector(v)
 
 
 def test_cell_after_absent_cell_is_rejected():
     v = NetworkGenome.from_cells([3, 3]).to_vector(n_max=4)
     v[9:12] = (0, 3, 1)
-    with pytest.raises(ValueError, match="cell 4 .*follows absent cell 3"):
+    with pytest.raises(ValueError, match=r"cell 4 .*follows absent cell 3"):
         NetworkGenome.from_vector(v, n_max=4)
 
 
 def test_non_integer_entry_is_named():
     v = NetworkGenome.from_cells([3, 3]).to_vector().astype(float)
     v[2] = 2.5
-    with pytest.raises(ValueError, match="position 2 holds 2.5"):
+    with pytest.raises(ValueError, match=r"position 2 holds 2.5"):
         NetworkGenome.from_vector(v)
 
 
@@ -81,7 +81,7 @@ def test_max_reductions():
 def test_expand_copies_published_cells_and_keeps_key():
     g = NetworkGenome.from_cells([3, 7, 1])
     fine = g.expand()
-    assert [c.nodes[:len(c.live_nodes())] for c in fine.cells][0] == CellGenome.published(3).nodes[:4]
+    assert next(c.nodes[: len(c.live_nodes())] for c in fine.cells) == CellGenome.published(3).nodes[:4]
     assert fine.key() == g.key()
     v = fine.to_vector(n_max=4)
     assert len(v) == 23 * 4
@@ -134,7 +134,7 @@ def test_genome_from_key_inverts_key_for_stage1_and_edited_stage2_genomes():
 def test_genome_from_key_names_the_cell_and_the_rule():
     from tsenas_pymoo.space.genome import genome_from_key
 
-    with pytest.raises(ValueError, match="cell 2.*rule"):
+    with pytest.raises(ValueError, match=r"cell 2.*rule"):
         genome_from_key("0:1,x:2")
-    with pytest.raises(ValueError, match="cell 1.*rule"):
+    with pytest.raises(ValueError, match=r"cell 1.*rule"):
         genome_from_key("0:1[0.1.2],0:3")

@@ -46,6 +46,7 @@ def test_cost_grows_with_width_and_counts_flops():
 
 def test_pruned_genome_builds_fewer_params():
     import numpy as np
+
     g = NetworkGenome.from_cells([2, 6, 2]).expand()
     pruned = prune_fine(g, np.random.default_rng(0))
     assert sum(len(c.live_nodes()) for c in pruned.cells) == sum(len(c.live_nodes()) for c in g.cells) - 1

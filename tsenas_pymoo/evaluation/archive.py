@@ -15,8 +15,21 @@ from typing import Any
 from .. import __version__
 from ..space.genome import AnyGenome
 
-COLUMNS = ("accuracy", "params", "flops", "seconds", "epochs", "inherited_fraction", "status", "reason",
-           "generation", "sources", "lr", "warmup", "macs")
+COLUMNS = (
+    "accuracy",
+    "params",
+    "flops",
+    "seconds",
+    "epochs",
+    "inherited_fraction",
+    "status",
+    "reason",
+    "generation",
+    "sources",
+    "lr",
+    "warmup",
+    "macs",
+)
 #: Columns added after the first schema, with their SQL types: older archives gain them.
 ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL", "macs": "INTEGER"}
 JSON_COLUMNS = ("sources",)
@@ -47,8 +60,12 @@ CREATE TABLE IF NOT EXISTS evaluations (
 
 def genome_to_json(genome: AnyGenome) -> str:
     fine = genome.expand()
-    return json.dumps({"free_inputs": list(fine.free_inputs),
-                       "cells": [{"code": c.code, "nodes": [list(n) for n in c.nodes]} for c in fine.cells]})
+    return json.dumps(
+        {
+            "free_inputs": list(fine.free_inputs),
+            "cells": [{"code": c.code, "nodes": [list(n) for n in c.nodes]} for c in fine.cells],
+        }
+    )
 
 
 class Archive:
@@ -68,12 +85,16 @@ class Archive:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
             except sqlite3.DatabaseError as err:
                 conn.close()
-                raise ValueError(f"{self.path} is not a readable archive ({err}); rule: restore it from a copy, "
-                                 f"or start a new run directory") from None
+                raise ValueError(
+                    f"{self.path} is not a readable archive ({err}); rule: restore it from a copy, "
+                    f"or start a new run directory"
+                ) from None
             if version > FORMAT:
                 conn.close()
-                raise ValueError(f"{self.path} has archive format {version}; this version reads format {FORMAT}; "
-                                 f"rule: open it with the tsenas version that wrote it")
+                raise ValueError(
+                    f"{self.path} has archive format {version}; this version reads format {FORMAT}; "
+                    f"rule: open it with the tsenas version that wrote it"
+                )
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(SCHEMA)
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -93,26 +114,33 @@ class Archive:
                 try:
                     row[name] = json.loads(row[name])
                 except ValueError:
-                    raise ValueError(f"{self.path}: row {row.get('key', '?')!r}, column {name}: not JSON; rule: "
-                                     f"rows written by tsenas (restore the archive from a copy)") from None
+                    raise ValueError(
+                        f"{self.path}: row {row.get('key', '?')!r}, column {name}: not JSON; rule: "
+                        f"rows written by tsenas (restore the archive from a copy)"
+                    ) from None
         return row
 
     def get(self, key: str) -> dict[str, Any] | None:
-        row = self._connect().execute(
-            f"SELECT {', '.join(COLUMNS)} FROM evaluations WHERE key = ?", (key,)).fetchone()
+        row = self._connect().execute(f"SELECT {', '.join(COLUMNS)} FROM evaluations WHERE key = ?", (key,)).fetchone()
         return None if row is None else self._decode(dict(zip(COLUMNS, row)))
 
     def put(self, key: str, genome: AnyGenome, record: dict[str, Any]) -> None:
-        values = [json.dumps(record.get(c)) if c in JSON_COLUMNS and record.get(c) is not None else record.get(c)
-                  for c in COLUMNS]
+        values = [
+            json.dumps(record.get(c)) if c in JSON_COLUMNS and record.get(c) is not None else record.get(c)
+            for c in COLUMNS
+        ]
         self._connect().execute(
             f"INSERT OR REPLACE INTO evaluations (key, genome, {', '.join(COLUMNS)}, created) "
             f"VALUES (?, ?, {', '.join('?' * len(COLUMNS))}, ?)",
-            [key, genome_to_json(genome), *values, time.time()])
+            [key, genome_to_json(genome), *values, time.time()],
+        )
 
     def records(self) -> list[dict[str, Any]]:
-        rows = self._connect().execute(
-            f"SELECT key, genome, {', '.join(COLUMNS)} FROM evaluations ORDER BY created").fetchall()
+        rows = (
+            self._connect()
+            .execute(f"SELECT key, genome, {', '.join(COLUMNS)} FROM evaluations ORDER BY created")
+            .fetchall()
+        )
         return [self._decode(dict(zip(("key", "genome", *COLUMNS), row))) for row in rows]
 
     def __len__(self) -> int:

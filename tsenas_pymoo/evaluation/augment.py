@@ -52,11 +52,12 @@ class Augment:
             mirror = (torch.rand(n, generator=generator) < 0.5).to(x.device)
             x = torch.where(mirror[:, None, None, None], x.flip(3), x)
         if self.cutout:
-            centre = torch.stack([torch.randint(0, h, (n,), generator=generator),
-                                  torch.randint(0, w, (n,), generator=generator)], 1).to(x.device)
+            centre = torch.stack(
+                [torch.randint(0, h, (n,), generator=generator), torch.randint(0, w, (n,), generator=generator)], 1
+            ).to(x.device)
             rows = torch.arange(h, device=x.device)[None, :] - centre[:, :1]
             cols = torch.arange(w, device=x.device)[None, :] - centre[:, 1:]
-            low, high = -(self.cutout // 2), self.cutout - self.cutout // 2   # cutout pixels a side
+            low, high = -(self.cutout // 2), self.cutout - self.cutout // 2  # cutout pixels a side
             inside = ((rows >= low) & (rows < high))[:, :, None] & ((cols >= low) & (cols < high))[:, None, :]
             x = x * (~inside)[:, None].to(x.dtype)
         return x
@@ -67,10 +68,10 @@ def _random_crop(x: torch.Tensor, padding: int, generator: torch.Generator) -> t
     n, _, h, w = x.shape
     padded = F.pad(x, (padding, padding, padding, padding))
     offsets = torch.randint(0, 2 * padding + 1, (n, 2), generator=generator).to(x.device)
-    rows = (offsets[:, :1] + torch.arange(h, device=x.device))[:, :, None]   # (n, h, 1)
-    cols = (offsets[:, 1:] + torch.arange(w, device=x.device))[:, None, :]   # (n, 1, w)
+    rows = (offsets[:, :1] + torch.arange(h, device=x.device))[:, :, None]  # (n, h, 1)
+    cols = (offsets[:, 1:] + torch.arange(w, device=x.device))[:, None, :]  # (n, 1, w)
     batch = torch.arange(n, device=x.device)[:, None, None]
-    out = padded.permute(0, 2, 3, 1)[batch, rows, cols]                       # (n, h, w, c)
+    out = padded.permute(0, 2, 3, 1)[batch, rows, cols]  # (n, h, w, c)
     return out.permute(0, 3, 1, 2)
 
 
@@ -89,9 +90,10 @@ def make_augment(spec: str | Augment | None, dataset: str, input_shape, cutout: 
     parts = set() if spec == "none" else set(spec.split(","))
     unknown = parts - {"crop", "flip"}
     if unknown:
-        raise ValueError(f"augment={spec!r}: unknown {sorted(unknown)}; rule: 'auto', 'none' or a comma list of "
-                         f"'crop' and 'flip'")
+        raise ValueError(
+            f"augment={spec!r}: unknown {sorted(unknown)}; rule: 'auto', 'none' or a comma list of 'crop' and 'flip'"
+        )
     return Augment(padding if "crop" in parts else 0, "flip" in parts, cutout)
 
 
-__all__ = ["Augment", "make_augment", "FLIP_DATASETS", "AUGMENT_DATASETS"]
+__all__ = ["AUGMENT_DATASETS", "FLIP_DATASETS", "Augment", "make_augment"]

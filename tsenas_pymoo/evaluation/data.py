@@ -58,15 +58,28 @@ class Dataset:
 
     def settings(self) -> dict:
         """What was loaded and how: recorded in config, genotype and benchmark files."""
-        return {"dataset": self.name, "train_subset": self.train_subset, "resolution": self.resolution,
-                "val_size": self.val_size, "input_shape": list(self.input_shape), "train": len(self.train_y),
-                "val": len(self.val_y), "test": len(self.test_y), "source": self.source, "mean": self.mean,
-                "std": self.std, "splits": self.splits()}
+        return {
+            "dataset": self.name,
+            "train_subset": self.train_subset,
+            "resolution": self.resolution,
+            "val_size": self.val_size,
+            "input_shape": list(self.input_shape),
+            "train": len(self.train_y),
+            "val": len(self.val_y),
+            "test": len(self.test_y),
+            "source": self.source,
+            "mean": self.mean,
+            "std": self.std,
+            "splits": self.splits(),
+        }
 
     def splits(self) -> dict:
         """Which images select and which report: recorded in every results file."""
-        val = (f"validation pool: {len(self.val_y)} training images the training subset does not use"
-               if self.val_size else f"{len(self.val_y)} images split off the training subset")
+        val = (
+            f"validation pool: {len(self.val_y)} training images the training subset does not use"
+            if self.val_size
+            else f"{len(self.val_y)} images split off the training subset"
+        )
         return {"selection": val, "report": f"test set: {len(self.test_y)} images no selection sees"}
 
     def full_train(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,8 +87,10 @@ class Dataset:
         return torch.cat([self.train_x, self.val_x]), torch.cat([self.train_y, self.val_y])
 
     def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}, input {self.input_shape}, {self.num_classes} classes, "
-                f"train {len(self.train_y)}, val {len(self.val_y)}, test {len(self.test_y)})")
+        return (
+            f"Dataset({self.name!r}, input {self.input_shape}, {self.num_classes} classes, "
+            f"train {len(self.train_y)}, val {len(self.val_y)}, test {len(self.test_y)})"
+        )
 
 
 def _as_nchw(images, what: str) -> np.ndarray:
@@ -85,8 +100,9 @@ def _as_nchw(images, what: str) -> np.ndarray:
     if arr.ndim != 4:
         raise ValueError(f"{what}: shape {arr.shape}; rule: (N, H, W) or (N, C, H, W)")
     if arr.shape[1] not in (1, 3, 4) and arr.shape[-1] in (1, 3, 4):
-        raise ValueError(f"{what}: shape {arr.shape} looks channels-last; rule: (N, C, H, W), "
-                         f"e.g. images.transpose(0, 3, 1, 2)")
+        raise ValueError(
+            f"{what}: shape {arr.shape} looks channels-last; rule: (N, C, H, W), e.g. images.transpose(0, 3, 1, 2)"
+        )
     if arr.dtype == np.uint8:
         return arr.astype(np.float32) / 255.0
     if not np.issubdtype(arr.dtype, np.number):
@@ -98,9 +114,8 @@ def _as_labels(labels, n_images: int, what: str) -> np.ndarray:
     arr = np.asarray(labels).reshape(-1)
     if len(arr) != n_images:
         raise ValueError(f"{what}: {len(arr)} labels for {n_images} images; rule: one label per image")
-    if not np.issubdtype(arr.dtype, np.integer):
-        if not np.all(np.mod(arr, 1) == 0):
-            raise ValueError(f"{what}: labels must be integers 0..K-1")
+    if not np.issubdtype(arr.dtype, np.integer) and not np.all(np.mod(arr, 1) == 0):
+        raise ValueError(f"{what}: labels must be integers 0..K-1")
     arr = arr.astype(np.int64)
     if arr.min() < 0:
         raise ValueError(f"{what}: label {arr.min()} is negative; rule: labels are 0..K-1")
@@ -116,8 +131,10 @@ def _split(labels: np.ndarray, fraction: float, seed: int, what: str):
         raise ValueError(f"{what}: only one class ({present.tolist()}); rule: at least 2 classes")
     if counts[present].min() < 2:
         rare = int(present[np.argmin(counts[present])])
-        raise ValueError(f"{what}: class {rare} has a single image; rule: at least 2 images per class "
-                         f"for the stratified {fraction:.0%} split")
+        raise ValueError(
+            f"{what}: class {rare} has a single image; rule: at least 2 images per class "
+            f"for the stratified {fraction:.0%} split"
+        )
     n_hold = max(int(round(fraction * len(labels))), len(present))
     return train_test_split(np.arange(len(labels)), test_size=n_hold, stratify=labels, random_state=seed)
 
@@ -145,9 +162,11 @@ def _pool(labels: np.ndarray, size: int | None, seed: int, train_subset: int | N
     left = len(labels) - int(size)
     need = max(2 * n_classes, int(train_subset or 0))
     if not n_classes <= int(size) or left < need:
-        raise ValueError(f"val_size={size}; rule: between {n_classes} (one image per class) and the "
-                         f"{len(labels)} training images less the {need} the training subset needs "
-                         f"(at most {len(labels) - need})")
+        raise ValueError(
+            f"val_size={size}; rule: between {n_classes} (one image per class) and the "
+            f"{len(labels)} training images less the {need} the training subset needs "
+            f"(at most {len(labels) - need})"
+        )
     from sklearn.model_selection import train_test_split
 
     rest, pool = train_test_split(everything, test_size=int(size), stratify=labels, random_state=seed)
@@ -160,8 +179,10 @@ def _subset(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
         return np.arange(len(labels))
     n_classes = len(np.flatnonzero(np.bincount(labels)))
     if not 2 * n_classes <= int(size) <= len(labels):
-        raise ValueError(f"train_subset={size}; rule: between {2 * n_classes} (two images per class) and the "
-                         f"{len(labels)} training images")
+        raise ValueError(
+            f"train_subset={size}; rule: between {2 * n_classes} (two images per class) and the "
+            f"{len(labels)} training images"
+        )
     if int(size) == len(labels):
         return np.arange(len(labels))
     from sklearn.model_selection import train_test_split
@@ -176,20 +197,33 @@ def downsample(images: np.ndarray, resolution: int | None) -> np.ndarray:
         return images
     h, w = images.shape[2:]
     if not 1 <= int(resolution) <= min(h, w):
-        raise ValueError(f"resolution={resolution}; rule: between 1 and the image size {min(h, w)} "
-                         f"(downsampling only)")
-    size = (int(resolution), max(1, round(w * resolution / h))) if h <= w else \
-        (max(1, round(h * resolution / w)), int(resolution))
+        raise ValueError(f"resolution={resolution}; rule: between 1 and the image size {min(h, w)} (downsampling only)")
+    size = (
+        (int(resolution), max(1, round(w * resolution / h)))
+        if h <= w
+        else (max(1, round(h * resolution / w)), int(resolution))
+    )
     if size == (h, w):
         return images
     out = torch.nn.functional.interpolate(torch.from_numpy(images), size=size, mode="area")
     return out.numpy()
 
 
-def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str = "arrays",
-                val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
-                train_subset: int | None = None, resolution: int | None = None, source: str = "",
-                val_size: int | None = None) -> Dataset:
+def from_arrays(
+    images,
+    labels,
+    test_images=None,
+    test_labels=None,
+    *,
+    name: str = "arrays",
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    train_subset: int | None = None,
+    resolution: int | None = None,
+    source: str = "",
+    val_size: int | None = None,
+) -> Dataset:
     """A :class:`Dataset` from arrays: images (N, H, W) or (N, C, H, W), uint8 (scaled to
     [0, 1]) or float. Without a test set, a seeded stratified ``test_fraction`` of the
     images is held out as one. ``train_subset`` keeps a seeded stratified subset of the
@@ -226,9 +260,22 @@ def from_arrays(images, labels, test_images=None, test_labels=None, *, name: str
         return torch.from_numpy((a - mean[None, :, None, None]) / std[None, :, None, None]).float().contiguous()
 
     num_classes = int(max(y.max(), y_test.max()) + 1)
-    return Dataset(name, norm(x[train_idx]), torch.from_numpy(y[train_idx]), norm(x[val_idx]),
-                   torch.from_numpy(y[val_idx]), norm(x_test), torch.from_numpy(y_test), num_classes,
-                   mean.tolist(), std.tolist(), train_subset, resolution, source, val_size)
+    return Dataset(
+        name,
+        norm(x[train_idx]),
+        torch.from_numpy(y[train_idx]),
+        norm(x[val_idx]),
+        torch.from_numpy(y[val_idx]),
+        norm(x_test),
+        torch.from_numpy(y_test),
+        num_classes,
+        mean.tolist(),
+        std.tolist(),
+        train_subset,
+        resolution,
+        source,
+        val_size,
+    )
 
 
 def _torchvision(cls, root, download: bool, name: str):
@@ -238,15 +285,19 @@ def _torchvision(cls, root, download: bool, name: str):
         train = cls(str(root), train=True, download=download)
         test = cls(str(root), train=False, download=download)
     except RuntimeError as err:
-        raise FileNotFoundError(f"dataset {name!r} not found under {root}: {err} "
-                                f"Pass download=True (CLI: --download) to fetch it, or point root at it.") from err
+        raise FileNotFoundError(
+            f"dataset {name!r} not found under {root}: {err} "
+            f"Pass download=True (CLI: --download) to fetch it, or point root at it."
+        ) from err
     return train, test
 
 
 def _not_found(name: str, root, folders: list[Path]) -> FileNotFoundError:
     env = os.environ.get(DATA_ENV)
-    places = [f"root={root}" if root else "root= (not given)",
-              f"${DATA_ENV}={env}" if env else f"${DATA_ENV} (not set)"]
+    places = [
+        f"root={root}" if root else "root= (not given)",
+        f"${DATA_ENV}={env}" if env else f"${DATA_ENV} (not set)",
+    ]
     if name == "fashion-mnist":
         places.append(str(SYSTEM_FASHION_MNIST))
     remedies = ["`apt-get install dataset-fashion-mnist`"] if name == "fashion-mnist" else []
@@ -254,7 +305,8 @@ def _not_found(name: str, root, folders: list[Path]) -> FileNotFoundError:
         remedies.append("download=True with root=FOLDER (CLI: --download --root FOLDER)")
     return FileNotFoundError(
         f"dataset {name!r}: the four IDX files (train/t10k images and labels) are in none of: {'; '.join(places)} "
-        f"(looked in {len(folders)} folders); remedy: {' or '.join(remedies) or 'point root at the folder'}")
+        f"(looked in {len(folders)} folders); remedy: {' or '.join(remedies) or 'point root at the folder'}"
+    )
 
 
 def _idx(name: str, root, download: bool, **kwargs) -> Dataset:
@@ -276,8 +328,15 @@ def _idx(name: str, root, download: bool, **kwargs) -> Dataset:
     if files is None:
         raise _not_found(name, root, folders)
     arrays = read_idx_dataset(files)
-    return from_arrays(arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"],
-                       name=name, source=str(files[("train", "images")].parent), **kwargs)
+    return from_arrays(
+        arrays["train_images"],
+        arrays["train_labels"],
+        arrays["test_images"],
+        arrays["test_labels"],
+        name=name,
+        source=str(files[("train", "images")].parent),
+        **kwargs,
+    )
 
 
 def _image_folder(path: Path, **kwargs) -> Dataset:
@@ -290,23 +349,33 @@ def _image_folder(path: Path, **kwargs) -> Dataset:
         images = [np.asarray(data.loader(p)) for p, _ in data.samples]
         shapes = {im.shape for im in images}
         if len(shapes) > 1:
-            raise ValueError(f"dataset folder {folder}: images differ in size {sorted(shapes)[:3]}; "
-                             f"rule: one size (resize them first)")
+            raise ValueError(
+                f"dataset folder {folder}: images differ in size {sorted(shapes)[:3]}; "
+                f"rule: one size (resize them first)"
+            )
         arr = np.stack(images)
         arr = arr.transpose(0, 3, 1, 2) if arr.ndim == 4 else arr
         return arr, np.array(data.targets), data.classes
 
     if (path / "train").is_dir():
-        x, y, classes = read(path / "train")
+        x, y, _classes = read(path / "train")
         x_test, y_test = (read(path / "test")[:2]) if (path / "test").is_dir() else (None, None)
     else:
-        (x, y, classes), x_test, y_test = read(path), None, None
+        (x, y, _classes), x_test, y_test = read(path), None, None
     return from_arrays(x, y, x_test, y_test, name=str(path), source=str(path), **kwargs)
 
 
-def load_dataset(name: str = "digits", root: str | Path | None = None, *, download: bool = False,
-                 val_fraction: float = 0.1, seed: int = 0, train_subset: int | None = None,
-                 resolution: int | None = None, val_size: int | None = None) -> Dataset:
+def load_dataset(
+    name: str = "digits",
+    root: str | Path | None = None,
+    *,
+    download: bool = False,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    train_subset: int | None = None,
+    resolution: int | None = None,
+    val_size: int | None = None,
+) -> Dataset:
     """Load a data set by name:
 
     * ``"digits"``: scikit-learn's bundled 8x8 digits (offline).
@@ -324,8 +393,13 @@ def load_dataset(name: str = "digits", root: str | Path | None = None, *, downlo
     settings (see the module doc).
     """
     key = str(name).lower()
-    common = {"seed": seed, "val_fraction": val_fraction, "train_subset": train_subset, "resolution": resolution,
-              "val_size": val_size}
+    common = {
+        "seed": seed,
+        "val_fraction": val_fraction,
+        "train_subset": train_subset,
+        "resolution": resolution,
+        "val_size": val_size,
+    }
     if key == "digits":
         from sklearn.datasets import load_digits
 
@@ -338,15 +412,24 @@ def load_dataset(name: str = "digits", root: str | Path | None = None, *, downlo
         from torchvision.datasets import CIFAR10, CIFAR100
 
         train, test = _torchvision(CIFAR10 if key == "cifar10" else CIFAR100, root, download, name)
-        return from_arrays(train.data.transpose(0, 3, 1, 2), train.targets, test.data.transpose(0, 3, 1, 2),
-                           test.targets, name=key, source=str(root), **common)
+        return from_arrays(
+            train.data.transpose(0, 3, 1, 2),
+            train.targets,
+            test.data.transpose(0, 3, 1, 2),
+            test.targets,
+            name=key,
+            source=str(root),
+            **common,
+        )
     path = Path(root if key == "folder" else name)
     if key == "folder" and root is None:
         raise ValueError("dataset 'folder': pass root=FOLDER with one sub-folder per class")
     if not path.is_dir():
-        raise FileNotFoundError(f"dataset {name!r}: not one of {', '.join(DATASETS)} and no folder {path} "
-                                f"exists; give a known name or a folder with one sub-folder per class")
+        raise FileNotFoundError(
+            f"dataset {name!r}: not one of {', '.join(DATASETS)} and no folder {path} "
+            f"exists; give a known name or a folder with one sub-folder per class"
+        )
     return _image_folder(path, **common)
 
 
-__all__ = ["Dataset", "load_dataset", "from_arrays", "downsample", "interleave_classes", "DATASETS"]
+__all__ = ["DATASETS", "Dataset", "downsample", "from_arrays", "interleave_classes", "load_dataset"]

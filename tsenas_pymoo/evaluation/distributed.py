@@ -63,8 +63,10 @@ _OP_COST = {1: 0, 2: 2, 3: 2, 4: 1, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1, 10: 2, 11: 2, 
 def _cost(genome) -> float:
     """A cheap estimate of a genome's training cost: its weighted conv edges. Per cell the
     FLOPs hardly depend on the stage (a halving quarters the map as the width doubles)."""
-    return float(sum(_OP_COST[op] for cell in genome.expand().cells for node in cell.nodes if any(node)
-                     for op in node[2:]) + 2 * genome.n_cells)
+    return float(
+        sum(_OP_COST[op] for cell in genome.expand().cells for node in cell.nodes if any(node) for op in node[2:])
+        + 2 * genome.n_cells
+    )
 
 
 def _plan(evaluator, genome) -> dict:
@@ -99,11 +101,12 @@ class DaskRunner:
         scattered copy with it); record it as failed when the retries fail too."""
         for _ in range(self.retries):
             self._scattered = None
-            future = self.client.submit(_train_on_worker, self._remote(evaluator), genome, self.threads,
-                                        pure=False, **_plan(evaluator, genome))
+            future = self.client.submit(
+                _train_on_worker, self._remote(evaluator), genome, self.threads, pure=False, **_plan(evaluator, genome)
+            )
             try:
                 return future.result()
-            except Exception as again:  # noqa: BLE001 - a dead worker or a crash
+            except Exception as again:
                 err = again
         log.warning("%s: failed on the workers (%s); recorded as failed", genome.key(), err)
         return failed_result(err)
@@ -121,13 +124,22 @@ class DaskRunner:
         remote = self._remote(evaluator)
         # the largest networks first (by FLOPs), so that no worker is left with a big one at the end
         costs = {i: _cost(g) for i, g in enumerate(genomes) if records[i] is None}
-        futures = {i: self.client.submit(_train_on_worker, remote, genomes[i], self.threads, pure=False,
-                                         priority=int(costs[i]), **_plan(evaluator, genomes[i]))
-                   for i in sorted(costs, key=lambda i: -costs[i])}
+        futures = {
+            i: self.client.submit(
+                _train_on_worker,
+                remote,
+                genomes[i],
+                self.threads,
+                pure=False,
+                priority=int(costs[i]),
+                **_plan(evaluator, genomes[i]),
+            )
+            for i in sorted(costs, key=lambda i: -costs[i])
+        }
         for i, future in futures.items():
             try:
                 result = future.result()
-            except Exception as err:  # noqa: BLE001 - a dead worker or a crash: retry this one alone
+            except Exception as err:
                 result = self._retry(evaluator, genomes[i], err)
             records[i] = evaluator.record(genomes[i], result)
         return [problem.outputs(problem.check_result(g, r)) for g, r in zip(genomes, records)]
@@ -145,6 +157,7 @@ def local_client(n_workers: int, policy=None):
 
     extra = {} if policy is None else {"env": policy.env()}
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               **extra)
+        cluster = LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0", **extra
+        )
     return Client(cluster)

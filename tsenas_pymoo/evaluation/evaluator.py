@@ -14,17 +14,18 @@ import copy
 import hashlib
 import logging
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import torch
 
+from .. import faults
 from ..space.genome import AnyGenome
 from ..space.network import build_network, count_flops, count_params
 from .archive import Archive
 from .augment import Augment, make_augment
 from .data import Dataset, load_dataset
-from .. import faults
 from .lineage import MODES, WarmStart, inherit_from_parents
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
@@ -43,9 +44,17 @@ def failed_result(err: BaseException) -> dict[str, Any]:
     oom = isinstance(err, torch.cuda.OutOfMemoryError)
     if oom and torch.cuda.is_available():
         torch.cuda.empty_cache()
-    return {"accuracy": 0.0, "params": None, "macs": None, "flops": None, "seconds": None, "epochs": 0,
-            "inherited_fraction": 0.0, "status": "oom" if oom else "failed",
-            "reason": f"{type(err).__name__}: {err}"[:300]}
+    return {
+        "accuracy": 0.0,
+        "params": None,
+        "macs": None,
+        "flops": None,
+        "seconds": None,
+        "epochs": 0,
+        "inherited_fraction": 0.0,
+        "status": "oom" if oom else "failed",
+        "reason": f"{type(err).__name__}: {err}"[:300],
+    }
 
 
 def repeat_key(key: str, tag: int) -> str:
@@ -76,11 +85,23 @@ class TorchEvaluator:
     (:class:`~tsenas_pymoo.evaluation.lineage.WarmStart`).
     """
 
-    def __init__(self, dataset: Dataset | str = "digits", epochs: int = 10, init_channels: int = 16,
-                 batch_size: int = 128, lr: float = 0.1, store: WeightStore | str | Path | None = None,
-                 archive: Archive | str | Path | None = None, device: str | None = None, seed: int = 0,
-                 amp: bool = True, channels_last: bool = True, augment: Augment | str | None = None,
-                 inheritance: str = "lineage", warm_start: WarmStart | None = None):
+    def __init__(
+        self,
+        dataset: Dataset | str = "digits",
+        epochs: int = 10,
+        init_channels: int = 16,
+        batch_size: int = 128,
+        lr: float = 0.1,
+        store: WeightStore | str | Path | None = None,
+        archive: Archive | str | Path | None = None,
+        device: str | None = None,
+        seed: int = 0,
+        amp: bool = True,
+        channels_last: bool = True,
+        augment: Augment | str | None = None,
+        inheritance: str = "lineage",
+        warm_start: WarmStart | None = None,
+    ):
         if inheritance not in MODES:
             raise ValueError(f"inheritance={inheritance!r}; rule: one of {', '.join(MODES)}")
         self.inheritance = inheritance
@@ -118,7 +139,7 @@ class TorchEvaluator:
         state["_device_data"] = None
         return state
 
-    def worker_copy(self) -> "TorchEvaluator":
+    def worker_copy(self) -> TorchEvaluator:
         """A copy for remote workers: no archive (the driver alone writes it), no notes
         (each task carries its genome's parents), no device data."""
         worker = copy.copy(self)
@@ -143,8 +164,11 @@ class TorchEvaluator:
             fmt = torch.channels_last if self.channels_last else torch.contiguous_format
             d = self.dataset
             self._device_data = {
-                "train_x": d.train_x.to(self.device, memory_format=fmt), "train_y": d.train_y.to(self.device),
-                "val_x": d.val_x.to(self.device, memory_format=fmt), "val_y": d.val_y.to(self.device)}
+                "train_x": d.train_x.to(self.device, memory_format=fmt),
+                "train_y": d.train_y.to(self.device),
+                "val_x": d.val_x.to(self.device, memory_format=fmt),
+                "val_y": d.val_y.to(self.device),
+            }
         return self._device_data
 
     def build(self, genome: AnyGenome, seed: int | None = None) -> torch.nn.Module:
@@ -158,7 +182,7 @@ class TorchEvaluator:
             return record
         try:
             result = self.train_genome(genome)
-        except Exception as err:  # noqa: BLE001 - one evaluation's fault must not end the search
+        except Exception as err:
             result = failed_result(err)
             log.warning("%s: evaluation raised %s; recorded as %s", genome.key(), result["reason"], result["status"])
         return self.record(genome, result)
@@ -242,8 +266,13 @@ class TorchEvaluator:
         shares = {"parent": from_parent / total, "store": from_store}
         return {**shares, "fresh": max(0.0, 1.0 - shares["parent"] - shares["store"])}
 
-    def train_genome(self, genome: AnyGenome, epochs: int | None = None,
-                     parents: Sequence[AnyGenome] | None = None, key: str | None = None) -> dict[str, Any]:
+    def train_genome(
+        self,
+        genome: AnyGenome,
+        epochs: int | None = None,
+        parents: Sequence[AnyGenome] | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
         """Inherit, train and validate one genome (no archive look-up). ``parents``
         default to those noted for it (:meth:`note_parents`); ``key`` (the seed and the
         saved state's name) to :meth:`eval_key`."""
@@ -264,12 +293,23 @@ class TorchEvaluator:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=epochs, desc=f"training N={genome.n_cells}", unit="epoch", leave=False)
-        result = train_model(model, data["train_x"], data["train_y"], epochs=epochs,
-                             batch_size=self.batch_size, lr=lr, warmup=warmup, seed=genome_seed(self.seed, key),
-                             device=self.device, amp=self.amp, channels_last=self.channels_last,
-                             augment=self.augment,
-                             on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
-                             if bar is not None else None)
+        result = train_model(
+            model,
+            data["train_x"],
+            data["train_y"],
+            epochs=epochs,
+            batch_size=self.batch_size,
+            lr=lr,
+            warmup=warmup,
+            seed=genome_seed(self.seed, key),
+            device=self.device,
+            amp=self.amp,
+            channels_last=self.channels_last,
+            augment=self.augment,
+            on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
+            if bar is not None
+            else None,
+        )
         if bar is not None:
             bar.close()
         accuracy = 0.0
@@ -277,14 +317,25 @@ class TorchEvaluator:
             log.warning("%s: training ended with status %s (%s); it scores 0", key, result.status, result.reason)
         else:
             recalibrate_batchnorm(model, data["train_x"], batch_size=self.batch_size, device=self.device)
-            accuracy = evaluate_accuracy(model, data["val_x"], data["val_y"], device=self.device, amp=self.amp,
-                                         channels_last=self.channels_last)
+            accuracy = evaluate_accuracy(
+                model, data["val_x"], data["val_y"], device=self.device, amp=self.amp, channels_last=self.channels_last
+            )
             if self.store is not None:
                 self.store.save_trained(key, model)
-        return {"accuracy": accuracy, "params": params, "macs": flops // 2, "flops": flops,
-                "seconds": time.perf_counter() - start, "epochs": result.epochs,
-                "inherited_fraction": inherited, "sources": sources, "lr": lr, "warmup": warmup,
-                "status": result.status, "reason": result.reason}
+        return {
+            "accuracy": accuracy,
+            "params": params,
+            "macs": flops // 2,
+            "flops": flops,
+            "seconds": time.perf_counter() - start,
+            "epochs": result.epochs,
+            "inherited_fraction": inherited,
+            "sources": sources,
+            "lr": lr,
+            "warmup": warmup,
+            "status": result.status,
+            "reason": result.reason,
+        }
 
     def update_store(self, population: Iterable[tuple[AnyGenome, float]]) -> list[str]:
         """Steps 1-4 of Sec. IV-B2: ``population`` is (genome, accuracy) pairs; walking
@@ -304,27 +355,51 @@ class TorchEvaluator:
 
         return update_from_ranked(self.store, models())
 
-    def train_supernet(self, epochs: int = 5, n_reductions: int | None = None, mode: str = "mean",
-                       cover: bool = True) -> dict[str, Any]:
+    def train_supernet(
+        self, epochs: int = 5, n_reductions: int | None = None, mode: str = "mean", cover: bool = True
+    ) -> dict[str, Any]:
         """Alg. 2 lines 2-3: train the SuperNet and write its trained units into the store
         (``cover``: every free-input adapter, see :class:`SuperNet`)."""
         if self.store is None:
             raise ValueError("train_supernet: this evaluator has no weight store; pass store=FOLDER")
         torch.manual_seed(self.seed)
-        supernet = SuperNet(self.input_shape, self.num_classes, self.init_channels, seed=self.seed,
-                            n_reductions=n_reductions, mode=mode, cover=cover)
+        supernet = SuperNet(
+            self.input_shape,
+            self.num_classes,
+            self.init_channels,
+            seed=self.seed,
+            n_reductions=n_reductions,
+            mode=mode,
+            cover=cover,
+        )
         data = self._data()
-        result = train_model(supernet, data["train_x"], data["train_y"], epochs=epochs, batch_size=self.batch_size,
-                             lr=self.lr, seed=self.seed, device=self.device, amp=self.amp,
-                             channels_last=self.channels_last)
+        result = train_model(
+            supernet,
+            data["train_x"],
+            data["train_y"],
+            epochs=epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            seed=self.seed,
+            device=self.device,
+            amp=self.amp,
+            channels_last=self.channels_last,
+        )
         if not result.ok:
-            raise ValueError(f"SuperNet training ended with status {result.status} ({result.reason}); nothing was "
-                             f"exported to the store; rule: a lower --lr or --batch-size, or --supernet-epochs 0")
+            raise ValueError(
+                f"SuperNet training ended with status {result.status} ({result.reason}); nothing was "
+                f"exported to the store; rule: a lower --lr or --batch-size, or --supernet-epochs 0"
+            )
         supernet.to("cpu")
         faults.point("supernet")
         keys = supernet.export(self.store)
-        return {"status": result.status, "epochs": result.epochs, "seconds": result.seconds, "units": len(keys),
-                "losses": result.losses}
+        return {
+            "status": result.status,
+            "epochs": result.epochs,
+            "seconds": result.seconds,
+            "units": len(keys),
+            "losses": result.losses,
+        }
 
 
 __all__ = ["TorchEvaluator", "failed_result", "genome_seed"]

@@ -36,8 +36,13 @@ def icc1(scores) -> dict[str, float]:
     denominator = ms_between + (k - 1) * ms_within
     icc = (ms_between - ms_within) / denominator if denominator > 0 else float("nan")
     arch_var = max(0.0, (ms_between - ms_within) / k)
-    return {"icc1": float(icc), "seed_sd": float(np.sqrt(ms_within)), "architecture_sd": float(np.sqrt(arch_var)),
-            "networks": n, "seeds": k}
+    return {
+        "icc1": float(icc),
+        "seed_sd": float(np.sqrt(ms_within)),
+        "architecture_sd": float(np.sqrt(arch_var)),
+        "networks": n,
+        "seeds": k,
+    }
 
 
 def rank_fidelity(proxy, target, top: float = 0.25, recall_top: float = 0.1) -> dict[str, float]:
@@ -52,13 +57,17 @@ def rank_fidelity(proxy, target, top: float = 0.25, recall_top: float = 0.1) -> 
         raise ValueError(f"proxy {proxy.shape}, target {target.shape}; rule: two 1-d arrays of one length >= 3")
     n = len(proxy)
     best = np.argsort(-target)
-    top_idx = best[:max(3, int(round(top * n)))]
+    top_idx = best[: max(3, int(round(top * n)))]
     m = max(1, int(round(recall_top * n)))
     found = len(set(np.argsort(-proxy)[:m]) & set(best[:m])) / m
-    return {"kendall": float(stats.kendalltau(proxy, target).statistic),
-            "spearman": float(stats.spearmanr(proxy, target).statistic),
-            "kendall_top": float(stats.kendalltau(proxy[top_idx], target[top_idx]).statistic),
-            "recall_top10": float(found), "networks": n, "networks_top": len(top_idx)}
+    return {
+        "kendall": float(stats.kendalltau(proxy, target).statistic),
+        "spearman": float(stats.spearmanr(proxy, target).statistic),
+        "kendall_top": float(stats.kendalltau(proxy[top_idx], target[top_idx]).statistic),
+        "recall_top10": float(found),
+        "networks": n,
+        "networks_top": len(top_idx),
+    }
 
 
 def winners_curse(selected, fresh, target, n: int = 10, draws: int = 2000, seed: int = 0) -> dict[str, float]:
@@ -73,15 +82,20 @@ def winners_curse(selected, fresh, target, n: int = 10, draws: int = 2000, seed:
     """
     selected, fresh, target = (np.asarray(a, dtype=float) for a in (selected, fresh, target))
     if not selected.shape == fresh.shape == target.shape or len(selected) < n:
-        raise ValueError(f"selected {selected.shape}, fresh {fresh.shape}, target {target.shape}; rule: "
-                         f"three arrays of one length >= n={n}")
+        raise ValueError(
+            f"selected {selected.shape}, fresh {fresh.shape}, target {target.shape}; rule: "
+            f"three arrays of one length >= n={n}"
+        )
     rng = np.random.default_rng(seed)
     groups = np.array([rng.choice(len(selected), size=n, replace=False) for _ in range(draws)])
     winners = groups[np.arange(draws), np.argmax(selected[groups], axis=1)]
-    return {"optimism": float(np.mean(selected[winners] - fresh[winners])),
-            "validation_minus_target": float(np.mean(selected[winners] - target[winners])),
-            "regret": float(np.mean(target[groups].max(axis=1) - target[winners])),
-            "n": n, "draws": draws}
+    return {
+        "optimism": float(np.mean(selected[winners] - fresh[winners])),
+        "validation_minus_target": float(np.mean(selected[winners] - target[winners])),
+        "regret": float(np.mean(target[groups].max(axis=1) - target[winners])),
+        "n": n,
+        "draws": draws,
+    }
 
 
 __all__ = ["icc1", "rank_fidelity", "winners_curse"]

@@ -23,8 +23,12 @@ log = logging.getLogger(__name__)
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 #: The four files of an MNIST-format data set: (split, kind) -> base name (".gz" optional).
-IDX_FILES = {("train", "images"): "train-images-idx3-ubyte", ("train", "labels"): "train-labels-idx1-ubyte",
-             ("test", "images"): "t10k-images-idx3-ubyte", ("test", "labels"): "t10k-labels-idx1-ubyte"}
+IDX_FILES = {
+    ("train", "images"): "train-images-idx3-ubyte",
+    ("train", "labels"): "train-labels-idx1-ubyte",
+    ("test", "images"): "t10k-images-idx3-ubyte",
+    ("test", "labels"): "t10k-labels-idx1-ubyte",
+}
 
 #: Where Debian's ``dataset-fashion-mnist`` package puts the files.
 SYSTEM_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -47,18 +51,24 @@ def read_idx(path: str | Path) -> np.ndarray:
     path = Path(path)
     data = _read_bytes(path)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_DTYPES:
-        raise ValueError(f"IDX file {path}: magic number {data[:4].hex() or 'missing'} is not an IDX header; "
-                         f"rule: 00 00, a dtype code in {sorted(hex(c) for c in IDX_DTYPES)}, a dimension count")
+        raise ValueError(
+            f"IDX file {path}: magic number {data[:4].hex() or 'missing'} is not an IDX header; "
+            f"rule: 00 00, a dtype code in {sorted(hex(c) for c in IDX_DTYPES)}, a dimension count"
+        )
     dtype, ndim = np.dtype(IDX_DTYPES[data[2]]), data[3]
     header = 4 + 4 * ndim
     if ndim == 0 or len(data) < header:
-        raise ValueError(f"IDX file {path}: header declares {ndim} dimensions but the file ends at byte "
-                         f"{len(data)}; rule: at least one dimension, each a 4-byte size")
+        raise ValueError(
+            f"IDX file {path}: header declares {ndim} dimensions but the file ends at byte "
+            f"{len(data)}; rule: at least one dimension, each a 4-byte size"
+        )
     shape = tuple(int(v) for v in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(data) - header != expected:
-        raise ValueError(f"IDX file {path}: shape {shape} of {dtype.name} needs {expected} bytes of data but the "
-                         f"file holds {len(data) - header}; rule: a complete, untruncated file")
+        raise ValueError(
+            f"IDX file {path}: shape {shape} of {dtype.name} needs {expected} bytes of data but the "
+            f"file holds {len(data) - header}; rule: a complete, untruncated file"
+        )
     return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -101,10 +111,19 @@ def read_idx_dataset(files: dict[tuple[str, str], Path]) -> dict[str, np.ndarray
         if images.ndim != 3:
             raise ValueError(f"IDX file {files[(split, 'images')]}: shape {images.shape}; rule: (N, H, W) images")
         if labels.ndim != 1 or len(labels) != len(images):
-            raise ValueError(f"IDX file {files[(split, 'labels')]}: shape {labels.shape} for {len(images)} images; "
-                             f"rule: one label per image")
+            raise ValueError(
+                f"IDX file {files[(split, 'labels')]}: shape {labels.shape} for {len(images)} images; "
+                f"rule: one label per image"
+            )
     return arrays
 
 
-__all__ = ["read_idx", "read_idx_dataset", "idx_folder_files", "candidate_folders", "IDX_FILES",
-           "SYSTEM_FASHION_MNIST", "DATA_ENV"]
+__all__ = [
+    "DATA_ENV",
+    "IDX_FILES",
+    "SYSTEM_FASHION_MNIST",
+    "candidate_folders",
+    "idx_folder_files",
+    "read_idx",
+    "read_idx_dataset",
+]

@@ -25,8 +25,8 @@ evaluator records the three shares (``sources``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 from torch import nn
 
@@ -104,9 +104,12 @@ def _inherit_cell(child: TSENASNetwork, index: int, parent: TSENASNetwork, k: in
     if k != index or parent.free_inputs[k] == child.free_inputs[index]:
         copied += _copy(mine.preprocess0, theirs.preprocess0, taken)
     for name, module in mine.edges.items():
-        node_id, slot = int(name[4:name.index("_")]), int(name[-1])
-        if name in theirs.edges and theirs.edge_specs[name] == mine.edge_specs[name] \
-                and theirs.cell.node(node_id)[slot] == mine.cell.node(node_id)[slot]:
+        node_id, slot = int(name[4 : name.index("_")]), int(name[-1])
+        if (
+            name in theirs.edges
+            and theirs.edge_specs[name] == mine.edge_specs[name]
+            and theirs.cell.node(node_id)[slot] == mine.cell.node(node_id)[slot]
+        ):
             copied += _copy(module, theirs.edges[name], taken)
     return copied
 

@@ -10,8 +10,9 @@ without retraining) and counted, so a budget can charge it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,14 +29,28 @@ def rescore_key(genome: AnyGenome, seed_index: int) -> str:
 def scratch_copy(evaluator: TorchEvaluator, archive: Archive | None = None) -> TorchEvaluator:
     """An evaluator with ``evaluator``'s data and training settings that trains every
     network from fresh weights (no store, no lineage)."""
-    return TorchEvaluator(evaluator.dataset, epochs=evaluator.epochs, init_channels=evaluator.init_channels,
-                          batch_size=evaluator.batch_size, lr=evaluator.lr, archive=archive, device=evaluator.device,
-                          seed=evaluator.seed, amp=evaluator.amp, channels_last=evaluator.channels_last,
-                          augment=evaluator.augment, inheritance="none")
+    return TorchEvaluator(
+        evaluator.dataset,
+        epochs=evaluator.epochs,
+        init_channels=evaluator.init_channels,
+        batch_size=evaluator.batch_size,
+        lr=evaluator.lr,
+        archive=archive,
+        device=evaluator.device,
+        seed=evaluator.seed,
+        amp=evaluator.amp,
+        channels_last=evaluator.channels_last,
+        augment=evaluator.augment,
+        inheritance="none",
+    )
 
 
-def rescore(candidates: Sequence[AnyGenome], evaluator: TorchEvaluator, seeds: int = 3,
-            archive: Archive | str | Path | None = None) -> dict[str, Any]:
+def rescore(
+    candidates: Sequence[AnyGenome],
+    evaluator: TorchEvaluator,
+    seeds: int = 3,
+    archive: Archive | str | Path | None = None,
+) -> dict[str, Any]:
     """Retrain each candidate ``seeds`` times from scratch; the best mean validation
     accuracy wins (ties: the earlier candidate, i.e. the search's order).
 
@@ -60,13 +75,25 @@ def rescore(candidates: Sequence[AnyGenome], evaluator: TorchEvaluator, seeds: i
                 if archive is not None:
                     archive.put(key, genome, dict(record, generation=None))
             accuracies.append(float(record["accuracy"]))
-        rows.append({"key": genome.key(), "accuracies": accuracies, "mean": float(np.mean(accuracies)),
-                     "sd": float(np.std(accuracies, ddof=1)) if seeds > 1 else 0.0})
+        rows.append(
+            {
+                "key": genome.key(),
+                "accuracies": accuracies,
+                "mean": float(np.mean(accuracies)),
+                "sd": float(np.std(accuracies, ddof=1)) if seeds > 1 else 0.0,
+            }
+        )
     best = max(range(len(rows)), key=lambda i: (rows[i]["mean"], -i))
-    return {"pick": rows[best]["key"], "pick_index": best, "candidates": rows, "seeds": seeds,
-            "network_epochs": epochs, "trainings": trainings,
-            "protocol": f"each candidate trained from scratch {seeds}x ({evaluator.epochs} epochs, the search's "
-                        f"data and settings), scored on the {evaluator.n_val} validation images; best mean wins"}
+    return {
+        "pick": rows[best]["key"],
+        "pick_index": best,
+        "candidates": rows,
+        "seeds": seeds,
+        "network_epochs": epochs,
+        "trainings": trainings,
+        "protocol": f"each candidate trained from scratch {seeds}x ({evaluator.epochs} epochs, the search's "
+        f"data and settings), scored on the {evaluator.n_val} validation images; best mean wins",
+    }
 
 
 __all__ = ["rescore", "rescore_key", "scratch_copy"]

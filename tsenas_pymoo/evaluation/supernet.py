@@ -38,7 +38,7 @@ Two ways to train the slots (DESIGN.md leaves it open):
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -56,9 +56,17 @@ class SuperNet(nn.Module):
     """All Table II cells at every width (``mode``: "mean" or "single-path";
     ``cover``: draw free inputs and normal chains per step, see the module docstring)."""
 
-    def __init__(self, input_shape: Sequence[int], num_classes: int, init_channels: int, seed: int = 0,
-                 n_reductions: int | None = None, mode: str = "mean", cover: bool = True,
-                 chain_prob: float = CHAIN_PROB):
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        num_classes: int,
+        init_channels: int,
+        seed: int = 0,
+        n_reductions: int | None = None,
+        mode: str = "mean",
+        cover: bool = True,
+        chain_prob: float = CHAIN_PROB,
+    ):
         super().__init__()
         if mode not in ("mean", "single-path"):
             raise ValueError(f"mode={mode!r}; rule: 'mean' or 'single-path'")
@@ -68,30 +76,31 @@ class SuperNet(nn.Module):
         cap = input_reduction_cap(input_shape)
         self.n_reductions = cap if n_reductions is None else min(cap, n_reductions)
         self.in_channels, self.num_classes = input_shape[0], num_classes
-        self.stem = nn.Sequential(nn.Conv2d(input_shape[0], init_channels, 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(init_channels))
+        self.stem = nn.Sequential(
+            nn.Conv2d(input_shape[0], init_channels, 3, padding=1, bias=False), nn.BatchNorm2d(init_channels)
+        )
         self.slots = nn.ModuleList()
         self.adapters = nn.ModuleList()  # per slot: "code_h" -> free-input adapter
-        self.levels: list[int] = []      # per slot: the input resolution level
+        self.levels: list[int] = []  # per slot: the input resolution level
         for stage in range(self.n_reductions + 1):
             self._add_slot(init_channels, stage, reduction=False)
             if stage < self.n_reductions:
                 self._add_slot(init_channels, stage, reduction=True)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(init_channels * 2 ** self.n_reductions, num_classes)
+        self.classifier = nn.Linear(init_channels * 2**self.n_reductions, num_classes)
         self.generator = torch.Generator().manual_seed(seed)
         self.path: list[str] | None = None
         self.used: set[tuple] = set()  # ("cell", slot, code) and ("adapter", slot, code, h) run in training
 
     def _add_slot(self, width: int, level: int, reduction: bool) -> None:
-        c_in = width * 2 ** level
+        c_in = width * 2**level
         channels = 2 * c_in if reduction else c_in
         cells, adapters = nn.ModuleDict(), nn.ModuleDict()
         for code in REDUCTION_CODES if reduction else NORMAL_CODES:
             cell = CellModule(CellGenome.published(code), channels, c_in, 0, c_in)
             cells[str(code)] = cell
             for h in range(level + 1):
-                adapters[f"{code}_{h}"] = cell.preprocess0 if h == 0 else adapter(c_in // 2 ** h, channels, h)
+                adapters[f"{code}_{h}"] = cell.preprocess0 if h == 0 else adapter(c_in // 2**h, channels, h)
         self.slots.append(cells)
         self.adapters.append(adapters)
         self.levels.append(level)
@@ -144,8 +153,9 @@ class SuperNet(nn.Module):
                     units.update(cell_units(cell, free_adapter=False))
                 for h in range(self.levels[j] + 1):
                     if ("adapter", j, code, h) in self.used:
-                        units[adapter_key(int(code), cell.channels, cell.c_free // 2 ** h, h)] = \
-                            self.adapters[j][f"{code}_{h}"]
+                        units[adapter_key(int(code), cell.channels, cell.c_free // 2**h, h)] = self.adapters[j][
+                            f"{code}_{h}"
+                        ]
         units[f"classifier_in{self.classifier.in_features}_k{self.num_classes}"] = self.classifier
         return {k: m for k, m in units.items() if any(True for _ in m.state_dict())}
 

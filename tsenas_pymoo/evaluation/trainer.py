@@ -15,14 +15,13 @@ import contextlib
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import nn
 
 from .augment import Augment
-
 
 #: The smallest batch the out-of-memory retry goes down to.
 MIN_BATCH = 8
@@ -30,7 +29,7 @@ MIN_BATCH = 8
 
 @dataclass
 class TrainResult:
-    status: str = "ok"          # ok | nan | oom
+    status: str = "ok"  # ok | nan | oom
     reason: str = ""
     epochs: int = 0
     seconds: float = 0.0
@@ -77,10 +76,23 @@ def _schedule(optimizer, total: int, warmup: float):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, lr: float,
-         momentum: float, weight_decay: float, generator: torch.Generator, device: torch.device,
-         amp: bool, on_epoch: Callable[[int, float], None] | None, augment: Augment | None = None,
-         label_smoothing: float = 0.0, warmup: float = 0.0) -> TrainResult:
+def _fit(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    momentum: float,
+    weight_decay: float,
+    generator: torch.Generator,
+    device: torch.device,
+    amp: bool,
+    on_epoch: Callable[[int, float], None] | None,
+    augment: Augment | None = None,
+    label_smoothing: float = 0.0,
+    warmup: float = 0.0,
+) -> TrainResult:
     result = TrainResult(batch_size=batch_size)
     n = len(y)
     steps_per_epoch = max(1, n // batch_size if n % batch_size < 2 else n // batch_size + 1)
@@ -94,7 +106,7 @@ def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_
         order = torch.randperm(n, generator=generator).to(device, non_blocking=True)
         total = torch.zeros((), device=device)
         for step in range(steps_per_epoch):
-            idx = order[step * batch_size:(step + 1) * batch_size]
+            idx = order[step * batch_size : (step + 1) * batch_size]
             batch = x[idx] if augment is None else augment(x[idx], generator)
             with _autocast(device, amp):
                 loss = loss_fn(model(batch), y[idx])
@@ -116,12 +128,25 @@ def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_
     return result
 
 
-def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 10,
-                batch_size: int = 128, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 3e-4,
-                seed: int = 0, device: str | torch.device | None = None, amp: bool = True,
-                channels_last: bool = True, on_epoch: Callable[[int, float], None] | None = None,
-                augment: Augment | None = None, label_smoothing: float = 0.0,
-                warmup: float = 0.0) -> TrainResult:
+def train_model(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int = 10,
+    batch_size: int = 128,
+    lr: float = 0.05,
+    momentum: float = 0.9,
+    weight_decay: float = 3e-4,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    amp: bool = True,
+    channels_last: bool = True,
+    on_epoch: Callable[[int, float], None] | None = None,
+    augment: Augment | None = None,
+    label_smoothing: float = 0.0,
+    warmup: float = 0.0,
+) -> TrainResult:
     """Train ``model`` in place on ``(x, y)``; returns a :class:`TrainResult`.
 
     ``warmup``: the fraction of the steps over which the learning rate rises linearly to
@@ -149,8 +174,23 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
     while True:
         generator = torch.Generator().manual_seed(seed)
         try:
-            return _fit(model, x, y, epochs, batch_size, lr, momentum, weight_decay, generator, dev, amp, on_epoch,
-                        augment, label_smoothing, warmup)
+            return _fit(
+                model,
+                x,
+                y,
+                epochs,
+                batch_size,
+                lr,
+                momentum,
+                weight_decay,
+                generator,
+                dev,
+                amp,
+                on_epoch,
+                augment,
+                label_smoothing,
+                warmup,
+            )
         except torch.cuda.OutOfMemoryError as err:
             reason = f"CUDA out of memory at batch {batch_size}: {err}"[:300]
         # outside the except block, so the traceback no longer holds the activations
@@ -162,9 +202,16 @@ def train_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: i
 
 
 @torch.no_grad()
-def evaluate_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024,
-                      device: str | torch.device | None = None, amp: bool = True,
-                      channels_last: bool = True) -> float:
+def evaluate_accuracy(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int = 1024,
+    device: str | torch.device | None = None,
+    amp: bool = True,
+    channels_last: bool = True,
+) -> float:
     """Top-1 accuracy of ``model`` on ``(x, y)`` in eval mode. A CUDA out-of-memory
     halves the batch, down to ``MIN_BATCH``, then raises."""
     dev = pick_device(device)
@@ -189,14 +236,20 @@ def _count_correct(model, x, y, batch_size, dev, amp) -> torch.Tensor:
     correct = torch.zeros((), dtype=torch.long, device=dev)
     for start in range(0, len(y), batch_size):
         with _autocast(dev, amp):
-            logits = model(x[start:start + batch_size])
-        correct += (logits.argmax(1) == y[start:start + batch_size]).sum()
+            logits = model(x[start : start + batch_size])
+        correct += (logits.argmax(1) == y[start : start + batch_size]).sum()
     return correct
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(model: nn.Module, x: torch.Tensor, *, batch_size: int = 128, batches: int = 4,
-                          device: str | torch.device | None = None) -> None:
+def recalibrate_batchnorm(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    batch_size: int = 128,
+    batches: int = 4,
+    device: str | torch.device | None = None,
+) -> None:
     """Re-estimate batch-norm running statistics on a few training batches.
 
     After a short training the running averages lag far behind the weights (an 8x8
@@ -214,7 +267,7 @@ def recalibrate_batchnorm(model: nn.Module, x: torch.Tensor, *, batch_size: int 
         m.momentum = None  # cumulative average over the batches below
     model.train()
     for b in range(batches):
-        chunk = x[b * batch_size:(b + 1) * batch_size]
+        chunk = x[b * batch_size : (b + 1) * batch_size]
         if len(chunk) < 2:
             break
         with _autocast(dev, True):

@@ -19,8 +19,8 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import torch
 from filelock import FileLock, Timeout
@@ -82,7 +82,7 @@ def _metadata(raw: bytes) -> dict[str, str]:
     size = int.from_bytes(raw[:8], "little")
     if len(raw) < 8 or size > len(raw) - 8:
         raise ValueError("truncated header")
-    return json.loads(raw[8:8 + size]).get("__metadata__") or {}
+    return json.loads(raw[8 : 8 + size]).get("__metadata__") or {}
 
 
 class _Locked:
@@ -93,9 +93,11 @@ class _Locked:
         try:
             self.lock.acquire()
         except Timeout:
-            raise OSError(f"weight store {self.root}: its lock was held by another process for "
-                          f"{self.lock.timeout:.0f} s; rule: one search per run directory (is another one "
-                          f"running, or did one hang?)") from None
+            raise OSError(
+                f"weight store {self.root}: its lock was held by another process for "
+                f"{self.lock.timeout:.0f} s; rule: one search per run directory (is another one "
+                f"running, or did one hang?)"
+            ) from None
         return self
 
     def __exit__(self, *exc):
@@ -133,7 +135,7 @@ class WeightStore:
         return self.unit_path(key).exists()
 
     def keys(self) -> list[str]:
-        return sorted(p.name[:-len(".safetensors")] for p in self.units_dir.glob("*.safetensors"))
+        return sorted(p.name[: -len(".safetensors")] for p in self.units_dir.glob("*.safetensors"))
 
     def _locked(self):
         """The store's file lock; a lock held too long is one clear error."""

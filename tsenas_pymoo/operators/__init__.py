@@ -2,8 +2,7 @@
 
 from .crossover import CellCrossover, cross_cells
 from .duplicates import GenomeDuplicateElimination
-from .fine import (NodeEdgeMutation, PruningMutation, mutate_edge, mutate_fine, mutate_node,
-                   prune_fine, prune_node)
+from .fine import NodeEdgeMutation, PruningMutation, mutate_edge, mutate_fine, mutate_node, prune_fine, prune_node
 from .mutation import CellMutation, mutate_cells, mutate_connections, mutate_genome
 from .repair import GenomeRepair, repair_vector
 from .sampling import TSENASSampling, sample_genome

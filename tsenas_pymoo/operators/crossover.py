@@ -9,9 +9,14 @@ from ..space.cells import is_reduction
 from ..space.genome import NetworkGenome, max_free_input
 
 
-def cross_cells(parent_a: NetworkGenome, parent_b: NetworkGenome, random_state: np.random.Generator,
-                swap_prob: float = 0.5, single_point: bool = False,
-                carry_connections: bool = False) -> tuple[NetworkGenome, NetworkGenome]:
+def cross_cells(
+    parent_a: NetworkGenome,
+    parent_b: NetworkGenome,
+    random_state: np.random.Generator,
+    swap_prob: float = 0.5,
+    single_point: bool = False,
+    carry_connections: bool = False,
+) -> tuple[NetworkGenome, NetworkGenome]:
     """Exchange cells between two chains, normal only with normal, reduction with reduction.
 
     The shorter parent is the reference (``parent_a`` on a tie). Its cells are walked in
@@ -47,8 +52,10 @@ def cross_cells(parent_a: NetworkGenome, parent_b: NetworkGenome, random_state: 
         if point:
             ref_codes[i], other_codes[k] = other_codes[k], ref_codes[i]
             if carry_connections:
-                ref_frees[i], other_frees[k] = (min(other.free_inputs[k], max_free_input(i + 1)),
-                                                min(ref.free_inputs[i], max_free_input(k + 1)))
+                ref_frees[i], other_frees[k] = (
+                    min(other.free_inputs[k], max_free_input(i + 1)),
+                    min(ref.free_inputs[i], max_free_input(k + 1)),
+                )
     child_ref = NetworkGenome(tuple(ref_codes), tuple(ref_frees))
     child_other = NetworkGenome(tuple(other_codes), tuple(other_frees))
     return (child_other, child_ref) if swapped else (child_ref, child_other)
@@ -60,8 +67,14 @@ class CellCrossover(Crossover):
     single-point baseline of the ablation; ``carry_connections=True`` swaps each cell
     with its free input (see :func:`cross_cells`)."""
 
-    def __init__(self, prob: float = 0.8, swap_prob: float = 0.5, single_point: bool = False,
-                 carry_connections: bool = False, **kwargs):
+    def __init__(
+        self,
+        prob: float = 0.8,
+        swap_prob: float = 0.5,
+        single_point: bool = False,
+        carry_connections: bool = False,
+        **kwargs,
+    ):
         super().__init__(2, 2, prob=prob, **kwargs)
         self.swap_prob, self.single_point, self.carry_connections = swap_prob, single_point, carry_connections
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.core.mutation import Mutation
 
-from ..space.genome import EMPTY_NODE, CellGenome, FineGenome, STAGE2_CELL_LEN
+from ..space.genome import EMPTY_NODE, STAGE2_CELL_LEN, CellGenome, FineGenome
 from ..space.ops import MUTABLE_OPS
 
 
@@ -64,8 +64,9 @@ def prune_node(cell: CellGenome, random_state) -> CellGenome:
 FINE_KINDS = ("node", "edge")
 
 
-def mutate_fine(genome: FineGenome, random_state, kinds: tuple[str, ...] = FINE_KINDS,
-                n_cells: int | None = None) -> FineGenome:
+def mutate_fine(
+    genome: FineGenome, random_state, kinds: tuple[str, ...] = FINE_KINDS, n_cells: int | None = None
+) -> FineGenome:
     """Alg. 4 line 5: every cell gets node or edge mutation, with equal chance (``kinds``
     limits them, for ablations). ``n_cells``: only that many cells, drawn at random
     (None: every cell, as in the paper)."""
@@ -79,8 +80,11 @@ def mutate_fine(genome: FineGenome, random_state, kinds: tuple[str, ...] = FINE_
             return mutate_node if kinds[0] == "node" else mutate_edge
         return mutate_node if random_state.random() < 0.5 else mutate_edge
 
-    edited = range(genome.n_cells) if n_cells is None or n_cells >= genome.n_cells else \
-        set(random_state.choice(genome.n_cells, size=n_cells, replace=False).tolist())
+    edited = (
+        range(genome.n_cells)
+        if n_cells is None or n_cells >= genome.n_cells
+        else set(random_state.choice(genome.n_cells, size=n_cells, replace=False).tolist())
+    )
     cells = tuple(pick()(cell, random_state) if i in edited else cell for i, cell in enumerate(genome.cells))
     return FineGenome(genome.free_inputs, cells)
 

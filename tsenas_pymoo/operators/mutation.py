@@ -43,8 +43,9 @@ def mutate_connections(genome: NetworkGenome, random_state, prob_var: float | No
 KINDS = ("cell", "connection")
 
 
-def mutate_genome(genome: NetworkGenome, random_state, prob_var: float | None = None,
-                  kinds: tuple[str, ...] = KINDS) -> NetworkGenome:
+def mutate_genome(
+    genome: NetworkGenome, random_state, prob_var: float | None = None, kinds: tuple[str, ...] = KINDS
+) -> NetworkGenome:
     """Alg. 2 lines 12-17: cell or connection mutation with equal chance (cell mutation
     when no cell has a choice of connection). ``kinds`` limits them (ablations)."""
     if kinds == ("connection",) or (len(kinds) == 2 and random_state.random() < 0.5):

@@ -42,5 +42,7 @@ class GenomeRepair(Repair):
     """pymoo ``Repair``: any in-bounds vector -> the vector of a valid genome."""
 
     def _do(self, problem, X, **kwargs):
-        return np.array([repair_vector(x, problem.n_min, problem.n_max, problem.input_shape)
-                         .to_vector(problem.n_max) for x in X], dtype=np.int64)
+        return np.array(
+            [repair_vector(x, problem.n_min, problem.n_max, problem.input_shape).to_vector(problem.n_max) for x in X],
+            dtype=np.int64,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from pymoo.core.sampling import Sampling
@@ -11,8 +11,9 @@ from ..space.cells import CELLS, NORMAL_CODES, is_reduction
 from ..space.genome import NetworkGenome, max_free_input, max_reductions
 
 
-def sample_genome(random_state: np.random.Generator, n_min: int, n_max: int,
-                  input_shape: Sequence[int] | None = None) -> NetworkGenome:
+def sample_genome(
+    random_state: np.random.Generator, n_min: int, n_max: int, input_shape: Sequence[int] | None = None
+) -> NetworkGenome:
     """One network by Alg. 3.
 
     Draw N in [N_min, N_max]; for cell j draw the free input in [0, j-2] (the previous
@@ -38,6 +39,7 @@ class TSENASSampling(Sampling):
     """
 
     def _do(self, problem, n_samples, *args, random_state=None, **kwargs):
-        genomes = [sample_genome(random_state, problem.n_min, problem.n_max, problem.input_shape)
-                   for _ in range(n_samples)]
+        genomes = [
+            sample_genome(random_state, problem.n_min, problem.n_max, problem.input_shape) for _ in range(n_samples)
+        ]
         return np.array([g.to_vector(problem.n_max) for g in genomes], dtype=np.int64)

@@ -32,9 +32,9 @@ def pareto_levels(F: np.ndarray) -> list[list[int]]:
     return [sorted(map(int, front), key=lambda i: (F[i, 0], i)) for front in fronts]
 
 
-def select_by_alpha_levels(accuracy: np.ndarray, depth: np.ndarray, alpha: float,
-                           n_survive: int, levels: list[list[int]] | None = None
-                           ) -> tuple[list[int], np.ndarray, np.ndarray]:
+def select_by_alpha_levels(
+    accuracy: np.ndarray, depth: np.ndarray, alpha: float, n_survive: int, levels: list[list[int]] | None = None
+) -> tuple[list[int], np.ndarray, np.ndarray]:
     """Fill ``n_survive`` places level by level; in the level that overflows take, one at
     a time, the individual whose depth N is least common among those already taken
     (its density), ties to the more accurate one, then to the lower index. ``levels``
@@ -101,8 +101,10 @@ class AlphaLevelSurvival(Survival):
             return float(self.alpha)
         n_val = getattr(getattr(problem, "evaluator", None), "n_val", None)
         if not n_val:
-            raise ValueError("alpha='noise' needs the evaluator's number of validation images (evaluator.n_val); "
-                             "rule: a TorchEvaluator, or an evaluator with an n_val attribute")
+            raise ValueError(
+                "alpha='noise' needs the evaluator's number of validation images (evaluator.n_val); "
+                "rule: a TorchEvaluator, or an evaluator with an n_val attribute"
+            )
         p = float(np.clip(np.max(accuracy), 0.0, 1.0))
         return float(np.sqrt(p * (1 - p) / n_val))
 

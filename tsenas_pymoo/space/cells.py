@@ -34,31 +34,79 @@ def _nodes(spec: str) -> tuple[tuple[int, int, int, int], ...]:
 
 #: Table II: code -> Cell.
 CELLS: dict[int, Cell] = {
-    1: Cell("AmoebaNet-A normal", "AmoebaNC", False, _nodes(
-        "avg_pool_3x3,0 max_pool_3x3,1 / sep_conv_3x3,0 sep_conv_5x5,2 / "
-        "sep_conv_3x3,0 avg_pool_3x3,3 / sep_conv_3x3,1 identity,1 / identity,0 avg_pool_3x3,1")),
-    2: Cell("NASNet-A normal", "NASNetNC", False, _nodes(
-        "sep_conv_5x5,1 sep_conv_3x3,0 / sep_conv_5x5,0 sep_conv_3x3,0 / "
-        "avg_pool_3x3,1 identity,0 / avg_pool_3x3,0 avg_pool_3x3,0 / sep_conv_3x3,1 identity,1")),
-    3: Cell("DARTS normal", "DartsNC", False, _nodes(
-        "sep_conv_3x3,0 sep_conv_3x3,1 / sep_conv_3x3,0 sep_conv_3x3,1 / "
-        "sep_conv_3x3,1 identity,0 / identity,0 dil_conv_3x3,2")),
-    4: Cell("CARS-H normal", "CarsNC", False, _nodes(
-        "sep_conv_5x5,0 sep_conv_3x3,1 / sep_conv_3x3,0 dil_conv_5x5,2 / "
-        "avg_pool_3x3,0 identity,1 / sep_conv_5x5,2 max_pool_3x3,0")),
-    5: Cell("AmoebaNet-A reduction", "AmoebaRC", True, _nodes(
-        "avg_pool_3x3,0 sep_conv_3x3,1 / max_pool_3x3,0 sep_conv_7x7,2 / "
-        "sep_conv_7x7,0 avg_pool_3x3,1 / max_pool_3x3,0 max_pool_3x3,1 / "
-        "conv_1x7_7x1,0 sep_conv_3x3,5")),
-    6: Cell("NASNet-A reduction", "NASNetRC", True, _nodes(
-        "sep_conv_5x5,1 sep_conv_7x7,0 / max_pool_3x3,1 sep_conv_7x7,0 / "
-        "avg_pool_3x3,1 sep_conv_5x5,0 / identity,3 avg_pool_3x3,2 / sep_conv_3x3,2 max_pool_3x3,1")),
-    7: Cell("DARTS reduction", "DartsRC", True, _nodes(
-        "max_pool_3x3,0 max_pool_3x3,1 / identity,2 max_pool_3x3,1 / "
-        "max_pool_3x3,0 identity,2 / identity,2 max_pool_3x3,1")),
-    8: Cell("CARS-H reduction", "CarsRC", True, _nodes(
-        "sep_conv_5x5,0 max_pool_3x3,1 / sep_conv_3x3,0 identity,1 / "
-        "dil_conv_3x3,2 max_pool_3x3,0 / sep_conv_5x5,0 avg_pool_3x3,3")),
+    1: Cell(
+        "AmoebaNet-A normal",
+        "AmoebaNC",
+        False,
+        _nodes(
+            "avg_pool_3x3,0 max_pool_3x3,1 / sep_conv_3x3,0 sep_conv_5x5,2 / "
+            "sep_conv_3x3,0 avg_pool_3x3,3 / sep_conv_3x3,1 identity,1 / identity,0 avg_pool_3x3,1"
+        ),
+    ),
+    2: Cell(
+        "NASNet-A normal",
+        "NASNetNC",
+        False,
+        _nodes(
+            "sep_conv_5x5,1 sep_conv_3x3,0 / sep_conv_5x5,0 sep_conv_3x3,0 / "
+            "avg_pool_3x3,1 identity,0 / avg_pool_3x3,0 avg_pool_3x3,0 / sep_conv_3x3,1 identity,1"
+        ),
+    ),
+    3: Cell(
+        "DARTS normal",
+        "DartsNC",
+        False,
+        _nodes(
+            "sep_conv_3x3,0 sep_conv_3x3,1 / sep_conv_3x3,0 sep_conv_3x3,1 / "
+            "sep_conv_3x3,1 identity,0 / identity,0 dil_conv_3x3,2"
+        ),
+    ),
+    4: Cell(
+        "CARS-H normal",
+        "CarsNC",
+        False,
+        _nodes(
+            "sep_conv_5x5,0 sep_conv_3x3,1 / sep_conv_3x3,0 dil_conv_5x5,2 / "
+            "avg_pool_3x3,0 identity,1 / sep_conv_5x5,2 max_pool_3x3,0"
+        ),
+    ),
+    5: Cell(
+        "AmoebaNet-A reduction",
+        "AmoebaRC",
+        True,
+        _nodes(
+            "avg_pool_3x3,0 sep_conv_3x3,1 / max_pool_3x3,0 sep_conv_7x7,2 / "
+            "sep_conv_7x7,0 avg_pool_3x3,1 / max_pool_3x3,0 max_pool_3x3,1 / "
+            "conv_1x7_7x1,0 sep_conv_3x3,5"
+        ),
+    ),
+    6: Cell(
+        "NASNet-A reduction",
+        "NASNetRC",
+        True,
+        _nodes(
+            "sep_conv_5x5,1 sep_conv_7x7,0 / max_pool_3x3,1 sep_conv_7x7,0 / "
+            "avg_pool_3x3,1 sep_conv_5x5,0 / identity,3 avg_pool_3x3,2 / sep_conv_3x3,2 max_pool_3x3,1"
+        ),
+    ),
+    7: Cell(
+        "DARTS reduction",
+        "DartsRC",
+        True,
+        _nodes(
+            "max_pool_3x3,0 max_pool_3x3,1 / identity,2 max_pool_3x3,1 / "
+            "max_pool_3x3,0 identity,2 / identity,2 max_pool_3x3,1"
+        ),
+    ),
+    8: Cell(
+        "CARS-H reduction",
+        "CarsRC",
+        True,
+        _nodes(
+            "sep_conv_5x5,0 max_pool_3x3,1 / sep_conv_3x3,0 identity,1 / "
+            "dil_conv_3x3,2 max_pool_3x3,0 / sep_conv_5x5,0 avg_pool_3x3,3"
+        ),
+    ),
 }
 
 NORMAL_CODES: tuple[int, ...] = (1, 2, 3, 4)

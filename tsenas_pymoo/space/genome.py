@@ -17,8 +17,8 @@ when malformed.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence, Union
 
 import numpy as np
 
@@ -85,14 +85,16 @@ def _check_chain(codes: Sequence[int], free_inputs: Sequence[int], n_min, n_max,
         if not 0 <= free <= max_free_input(j):
             raise ValueError(
                 f"cell {j}: free input {free} is invalid; rule: the free input of cell j is an "
-                f"earlier output in [0, j-2] = [0, {max_free_input(j)}] (0 = stem), never forward")
+                f"earlier output in [0, j-2] = [0, {max_free_input(j)}] (0 = stem), never forward"
+            )
     n_red = sum(is_reduction(c) for c in codes)
     cap = max_reductions(n, input_shape)
     if n_red > cap:
         why = f"input {tuple(input_shape)} " if input_shape is not None and cap < math.ceil(n / 2) else ""
         raise ValueError(
             f"genome has {n_red} reduction cells; rule: at most {cap} for N={n} {why}"
-            f"(Alg. 3: ceil(N/2); the input size: floor(log2(min(H, W))))")
+            f"(Alg. 3: ceil(N/2); the input size: floor(log2(min(H, W))))"
+        )
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class CellGenome:
         object.__setattr__(self, "nodes", nodes + (EMPTY_NODE,) * (MAX_NODES - len(nodes)))
 
     @classmethod
-    def published(cls, code: int) -> "CellGenome":
+    def published(cls, code: int) -> CellGenome:
         """The cell exactly as Table II publishes it."""
         if code not in CELLS:
             raise ValueError(f"cell code {code} is out of range; rule: codes are 1-8 (Table II)")
@@ -142,7 +144,7 @@ class CellGenome:
         consumed = {x for k in live for x in self.node(k)[:2]}
         return [k for k in live if k not in consumed]
 
-    def validate(self, where: str = "cell") -> "CellGenome":
+    def validate(self, where: str = "cell") -> CellGenome:
         if self.code not in CELLS:
             raise ValueError(f"{where}: cell code {self.code} is out of range; rule: codes are 1-8 (Table II)")
         live = set(self.live_nodes())
@@ -154,13 +156,17 @@ class CellGenome:
                 if x < 0 or x >= k:
                     raise ValueError(
                         f"{where}, node {k}, input {slot}: points to node {x}; rule: inputs of node k "
-                        f"are earlier nodes in [0, k-1] = [0, {k - 1}] (else the cell has a cycle)")
+                        f"are earlier nodes in [0, k-1] = [0, {k - 1}] (else the cell has a cycle)"
+                    )
                 if x >= 2 and x not in live:
-                    raise ValueError(f"{where}, node {k}, input {slot}: points to pruned node {x}; "
-                                     f"rule: inputs are live nodes")
+                    raise ValueError(
+                        f"{where}, node {k}, input {slot}: points to pruned node {x}; rule: inputs are live nodes"
+                    )
                 if o not in OPS:
-                    raise ValueError(f"{where}, node {k}, input {slot}: operation {o} is out of range; "
-                                     f"rule: Table I codes 1-13 (14 = CARS-H's dil_conv_5x5)")
+                    raise ValueError(
+                        f"{where}, node {k}, input {slot}: operation {o} is out of range; "
+                        f"rule: Table I codes 1-13 (14 = CARS-H's dil_conv_5x5)"
+                    )
         return self
 
     def to_vector(self) -> list[int]:
@@ -188,7 +194,7 @@ class NetworkGenome:
         object.__setattr__(self, "free_inputs", tuple(int(a) for a in self.free_inputs))
 
     @classmethod
-    def from_cells(cls, codes: Iterable[int], free_inputs: Iterable[int] | None = None) -> "NetworkGenome":
+    def from_cells(cls, codes: Iterable[int], free_inputs: Iterable[int] | None = None) -> NetworkGenome:
         """A chain from cell codes; free inputs default to two cells back (or the stem)."""
         codes = tuple(codes)
         if free_inputs is None:
@@ -203,8 +209,9 @@ class NetworkGenome:
     def n_reductions(self) -> int:
         return sum(is_reduction(c) for c in self.codes)
 
-    def validate(self, n_min: int | None = None, n_max: int | None = None,
-                 input_shape: Sequence[int] | None = None) -> "NetworkGenome":
+    def validate(
+        self, n_min: int | None = None, n_max: int | None = None, input_shape: Sequence[int] | None = None
+    ) -> NetworkGenome:
         _check_chain(self.codes, self.free_inputs, n_min, n_max, input_shape)
         return self
 
@@ -214,12 +221,13 @@ class NetworkGenome:
         return _write_chain(rows, self.n_cells if n_max is None else n_max, STAGE1_CELL_LEN)
 
     @classmethod
-    def from_vector(cls, vector, n_min: int | None = None, n_max: int | None = None,
-                    input_shape: Sequence[int] | None = None) -> "NetworkGenome":
+    def from_vector(
+        cls, vector, n_min: int | None = None, n_max: int | None = None, input_shape: Sequence[int] | None = None
+    ) -> NetworkGenome:
         _, codes, frees = _read_chain(vector, n_max, STAGE1_CELL_LEN, "stage-1 vector")
         return cls(tuple(codes), tuple(frees)).validate(n_min, n_max, input_shape)
 
-    def expand(self) -> "FineGenome":
+    def expand(self) -> FineGenome:
         """Stage-2 form: every cell copies its published structure (Alg. 4 line 1)."""
         return FineGenome(self.free_inputs, tuple(CellGenome.published(c) for c in self.codes))
 
@@ -243,14 +251,18 @@ def _read_chain(vector, n_max: int | None, cell_len: int, what: str) -> tuple[np
         pos = cell_len * (j - 1)
         free, prev, code = (int(v) for v in row[:3])
         if code == 0:
-            if np.any(cells[j - 1:] != 0):
-                bad = j + int(np.flatnonzero(np.any(cells[j - 1:] != 0, axis=1))[0])
-                raise ValueError(f"{what}: cell {bad} (positions {cell_len * (bad - 1)}-{cell_len * bad - 1}) "
-                                 f"follows absent cell {j}; rule: absent cells are all zeros and come last")
+            if np.any(cells[j - 1 :] != 0):
+                bad = j + int(np.flatnonzero(np.any(cells[j - 1 :] != 0, axis=1))[0])
+                raise ValueError(
+                    f"{what}: cell {bad} (positions {cell_len * (bad - 1)}-{cell_len * bad - 1}) "
+                    f"follows absent cell {j}; rule: absent cells are all zeros and come last"
+                )
             break
         if prev != j - 1:
-            raise ValueError(f"{what}: cell {j} (position {pos + 1}) has previous input {prev}; "
-                             f"rule: the previous input of cell j is j-1 = {j - 1}")
+            raise ValueError(
+                f"{what}: cell {j} (position {pos + 1}) has previous input {prev}; "
+                f"rule: the previous input of cell j is j-1 = {j - 1}"
+            )
         codes.append(code)
         frees.append(free)
     return cells, codes, frees
@@ -262,7 +274,7 @@ def _write_chain(rows: list[list[int]], n_max: int, cell_len: int) -> np.ndarray
         raise ValueError(f"genome has N={len(rows)} cells; rule: N <= N_max={n_max}")
     vec = np.zeros(cell_len * n_max, dtype=np.int64)
     for j, row in enumerate(rows):
-        vec[cell_len * j: cell_len * (j + 1)] = row
+        vec[cell_len * j : cell_len * (j + 1)] = row
     return vec
 
 
@@ -289,11 +301,12 @@ class FineGenome:
     def n_reductions(self) -> int:
         return sum(c.reduction for c in self.cells)
 
-    def expand(self) -> "FineGenome":
+    def expand(self) -> FineGenome:
         return self
 
-    def validate(self, n_min: int | None = None, n_max: int | None = None,
-                 input_shape: Sequence[int] | None = None) -> "FineGenome":
+    def validate(
+        self, n_min: int | None = None, n_max: int | None = None, input_shape: Sequence[int] | None = None
+    ) -> FineGenome:
         _check_chain(self.codes, self.free_inputs, n_min, n_max, input_shape)
         for j, cell in enumerate(self.cells, start=1):
             cell.validate(where=f"cell {j}")
@@ -301,15 +314,19 @@ class FineGenome:
 
     def to_vector(self, n_max: int | None = None) -> np.ndarray:
         """``23 * n_max`` integers: (free, prev, code, 5 x (x_i, x_j, o_i, o_j)) per cell."""
-        rows = [[free, j, cell.code] + cell.to_vector() for j, (cell, free) in enumerate(zip(self.cells, self.free_inputs))]
+        rows = [
+            [free, j, cell.code] + cell.to_vector() for j, (cell, free) in enumerate(zip(self.cells, self.free_inputs))
+        ]
         return _write_chain(rows, self.n_cells if n_max is None else n_max, STAGE2_CELL_LEN)
 
     @classmethod
-    def from_vector(cls, vector, n_min: int | None = None, n_max: int | None = None,
-                    input_shape: Sequence[int] | None = None) -> "FineGenome":
+    def from_vector(
+        cls, vector, n_min: int | None = None, n_max: int | None = None, input_shape: Sequence[int] | None = None
+    ) -> FineGenome:
         rows, codes, frees = _read_chain(vector, n_max, STAGE2_CELL_LEN, "stage-2 vector")
-        cells = tuple(CellGenome(code, tuple(map(tuple, rows[j, 3:].reshape(MAX_NODES, 4))))
-                      for j, code in enumerate(codes))
+        cells = tuple(
+            CellGenome(code, tuple(map(tuple, rows[j, 3:].reshape(MAX_NODES, 4)))) for j, code in enumerate(codes)
+        )
         return cls(tuple(frees), cells).validate(n_min, n_max, input_shape)
 
     def key(self) -> str:
@@ -319,7 +336,7 @@ class FineGenome:
         return f"FineGenome({self.key()})"
 
 
-AnyGenome = Union[NetworkGenome, FineGenome]
+AnyGenome = NetworkGenome | FineGenome
 
 
 def _place_nodes(listed: list[Node], where: str) -> tuple[Node, ...]:

@@ -10,7 +10,7 @@ and the cell (or ReLU-conv1x1-BN when there is none).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -55,8 +55,9 @@ class CellModule(nn.Module):
         """The nodes and the output node, from the two inputs already adapted."""
         states = {0: s0, 1: s1}
         for node_id, x_i, x_j in self.wiring:
-            states[node_id] = (self.edges[edge_name(node_id, 0)](states[x_i])
-                               + self.edges[edge_name(node_id, 1)](states[x_j]))
+            states[node_id] = self.edges[edge_name(node_id, 0)](states[x_i]) + self.edges[edge_name(node_id, 1)](
+                states[x_j]
+            )
         out = states[self.outputs[0]]
         for node_id in self.outputs[1:]:
             out = out + states[node_id]
@@ -100,8 +101,9 @@ class TSENASNetwork(nn.Module):
         return self.classifier(torch.flatten(self.pool(states[-1]), 1))
 
 
-def build_network(genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10,
-                  init_channels: int = 16) -> TSENASNetwork:
+def build_network(
+    genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10, init_channels: int = 16
+) -> TSENASNetwork:
     """Decode ``genome`` (stage 1 or 2) into a ``torch.nn.Module`` for (C, H, W) inputs.
 
     Raises ``ValueError`` if the genome is invalid or holds more reduction cells than the
@@ -143,8 +145,13 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     return count_flops(model, input_shape) // 2
 
 
-def network_cost(genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10,
-                 init_channels: int = 16, flops: bool = True) -> dict[str, int]:
+def network_cost(
+    genome: AnyGenome,
+    input_shape: Sequence[int] = (1, 8, 8),
+    num_classes: int = 10,
+    init_channels: int = 16,
+    flops: bool = True,
+) -> dict[str, int]:
     """``{"params": ..., "macs": ..., "flops": ...}`` of the decoded network of
     ``genome`` (MACs and FLOPs only when ``flops``: counting them runs a forward pass;
     FLOPs = 2 x MACs)."""
@@ -156,5 +163,15 @@ def network_cost(genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_
     return cost
 
 
-__all__ = ["adapter", "build_network", "count_params", "count_flops", "count_macs", "network_cost", "TSENASNetwork",
-           "CellModule", "edge_name", "input_reduction_cap"]
+__all__ = [
+    "CellModule",
+    "TSENASNetwork",
+    "adapter",
+    "build_network",
+    "count_flops",
+    "count_macs",
+    "count_params",
+    "edge_name",
+    "input_reduction_cap",
+    "network_cost",
+]

@@ -9,11 +9,11 @@ mutation alphabet ``MUTABLE_OPS``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 
 class ReLUConvBN(nn.Module):
@@ -23,8 +23,7 @@ class ReLUConvBN(nn.Module):
         super().__init__()
         self.op = nn.Sequential(
             nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding,
-                      dilation=dilation, bias=False),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation, bias=False),
             nn.BatchNorm2d(c_out),
         )
 
@@ -40,8 +39,16 @@ class DilConv(nn.Module):
         padding = dilation * (kernel - 1) // 2
         self.op = nn.Sequential(
             nn.ReLU(inplace=False),
-            nn.Conv2d(channels, channels, kernel, stride=stride, padding=padding,
-                      dilation=dilation, groups=channels, bias=False),
+            nn.Conv2d(
+                channels,
+                channels,
+                kernel,
+                stride=stride,
+                padding=padding,
+                dilation=dilation,
+                groups=channels,
+                bias=False,
+            ),
             nn.Conv2d(channels, channels, 1, bias=False),
             nn.BatchNorm2d(channels),
         )
