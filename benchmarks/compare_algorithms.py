@@ -118,18 +118,10 @@ class ComputeMeter:
         self.curve: list[tuple[float, float, str]] = []
         self.best = (0.0, None)
 
-    def __getattr__(self, name):  # input_shape, note_parents, retain, update_store, ...
+    def __getattr__(self, name):  # input_shape and the notes of SearchEvaluator (note_generation, ...)
         if name in ("evaluator", "__setstate__"):
             raise AttributeError(name)
         return getattr(self.evaluator, name)
-
-    @property
-    def generation(self):
-        return self.evaluator.generation
-
-    @generation.setter
-    def generation(self, value):  # the problem tells the evaluator the generation (archive rows)
-        self.evaluator.generation = value
 
     def __deepcopy__(self, memo):
         return self

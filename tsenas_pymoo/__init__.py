@@ -12,6 +12,8 @@ _SOURCES = {
     ".evaluation": (
         "Archive",
         "Dataset",
+        "IgnoresNotes",
+        "SearchEvaluator",
         "SuperNet",
         "TorchEvaluator",
         "WeightStore",

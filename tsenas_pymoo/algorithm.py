@@ -15,6 +15,7 @@ from pymoo.termination.max_gen import MaximumGenerationTermination
 from pymoo.util.display.column import Column
 from pymoo.util.display.output import Output
 
+from .evaluation.protocol import IgnoresNotes, SearchEvaluator, notes_for
 from .fine_problem import FineSearchProblem
 from .operators.crossover import CellCrossover
 from .operators.duplicates import GenomeDuplicateElimination
@@ -293,27 +294,25 @@ class TSENAS(Algorithm):
         if self.remake_known:  # the set is only read by that option: no growth, no decoding otherwise
             self.known.update(self.problem.decode(x).key() for x in pop.get("X"))
 
+    @property
+    def notes(self) -> SearchEvaluator | IgnoresNotes:
+        """Where the algorithm's notes go: the problem's evaluator when it is a
+        ``SearchEvaluator`` (evaluation/protocol.py), else nowhere."""
+        return notes_for(getattr(self.problem, "evaluator", None))
+
     def _note_parents(self, parents: dict[str, list]) -> None:
-        """Tell an evaluator that inherits by lineage each child's parents (as genomes)."""
-        evaluator = getattr(self.problem, "evaluator", None)
-        if hasattr(evaluator, "note_parents"):
-            evaluator.note_parents({key: [self.problem.decode(x) for x in xs] for key, xs in parents.items()})
+        """Tell the evaluator each child's parents (as genomes), for lineage inheritance."""
+        self.notes.note_parents({key: [self.problem.decode(x) for x in xs] for key, xs in parents.items()})
 
     def _retain(self) -> None:
         """Tell the evaluator which individuals live on: their trained states are kept,
         the rest may go (the store stays bounded by the population)."""
-        evaluator = getattr(self.problem, "evaluator", None)
-        if hasattr(evaluator, "retain"):
-            evaluator.retain([self.problem.decode(x) for x in self.pop.get("X")])
+        self.notes.retain([self.problem.decode(x) for x in self.pop.get("X")])
 
     def _update_store(self):
-        evaluator = getattr(self.problem, "evaluator", None)
-        if (
-            hasattr(evaluator, "update_store")
-            and getattr(evaluator, "store", None) is not None
-            and self.n_iter % self.update_every == 0
-        ):
-            evaluator.update_store(
+        """Sec. IV-B2 Steps 1-4 every ``update_every`` generations."""
+        if self.n_iter % self.update_every == 0:
+            self.notes.update_store(
                 [(self.problem.decode(x), float(a)) for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))]
             )
 
@@ -356,9 +355,7 @@ class TSENAS(Algorithm):
                 X.append(np.array(x))
                 parents.setdefault(key, [x])
                 repeats[key] = int(self.n_iter)
-            evaluator = getattr(self.problem, "evaluator", None)
-            if hasattr(evaluator, "note_repeats"):
-                evaluator.note_repeats(repeats)
+            self.notes.note_repeats(repeats)
         self._note_parents(parents)
         return Population.new("X", np.array(X))
 

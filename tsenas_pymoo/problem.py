@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from pymoo.core.problem import ElementwiseProblem
 
+from .evaluation.protocol import notes_for
 from .space.genome import (
     STAGE1_CELL_LEN,
     STAGE2_CELL_LEN,
@@ -26,8 +27,8 @@ Evaluator = Callable[[AnyGenome], Mapping[str, Any]]
 def note_generation(evaluator, algorithm) -> None:
     """Tell an evaluator that records generations (its archive does) the current one; the
     algorithm itself is not passed on, as a parallel runner would ship it to every worker."""
-    if algorithm is not None and hasattr(evaluator, "generation"):
-        evaluator.generation = algorithm.n_iter
+    if algorithm is not None:
+        notes_for(evaluator).note_generation(algorithm.n_iter)
 
 
 def upgrade_dask_runner(problem) -> None:

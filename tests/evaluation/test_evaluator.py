@@ -164,8 +164,7 @@ def test_evaluator_is_shared_not_copied_by_deepcopy(digits, tmp_path):
 def test_bad_settings(digits, tmp_path):
     with pytest.raises(ValueError, match="epochs=0"):
         make(digits, tmp_path, epochs=0)
-    with pytest.raises(ValueError, match="no weight store"):
-        make(digits, tmp_path, store=None).update_store([])
+    assert make(digits, tmp_path, store=None).update_store([(NetworkGenome.from_cells([3, 7, 3]), 0.9)]) == []
 
 
 @pytest.mark.parametrize("mode", ["mean", "single-path"])
@@ -221,5 +220,7 @@ def test_a_pickled_evaluator_keeps_its_archive_and_a_worker_copy_has_none(digits
     assert clone.archive is not None and clone.archive.path == ev.archive.path
     clone(G)
     assert ev.archive.get(G.key()) is not None  # what the other process trained is archived
+    ev.note_parents({G.key(): [G]})
     worker = ev.worker_copy()
-    assert worker.archive is None and worker.parents == {} and ev.archive is not None
+    assert worker.archive is None and worker.plan(G) == {"parents": (), "eval_key": G.key()}
+    assert ev.archive is not None and ev.plan(G)["parents"] == (G,)  # the driver keeps its notes

@@ -19,6 +19,7 @@ from typing import Any
 import dask
 
 from .evaluator import failed_result
+from .protocol import notes_for
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,7 @@ def _plan(evaluator, genome) -> dict:
     """What the algorithm noted for ``genome`` on the driver (the workers' copies of the
     evaluator were scattered before the notes were made): its parents and the key it is
     evaluated under (not ``key``: that keyword is Dask's own task key)."""
-    if not hasattr(evaluator, "parents_of"):
-        return {}
-    return {"parents": evaluator.parents_of(genome), "eval_key": evaluator.eval_key(genome)}
+    return notes_for(evaluator).plan(genome)
 
 
 class DaskRunner:

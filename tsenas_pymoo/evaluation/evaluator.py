@@ -26,7 +26,7 @@ from ..space.network import build_network, count_flops, count_params
 from .archive import Archive
 from .augment import Augment, make_augment
 from .data import Dataset, load_dataset
-from .lineage import MODES, WarmStart, inherit_from_parents
+from .lineage import MODES, Lineage, WarmStart, inherit_from_parents
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
 from .weights import WeightStore, n_params, update_from_ranked
@@ -55,12 +55,6 @@ def failed_result(err: BaseException) -> dict[str, Any]:
         "status": "oom" if oom else "failed",
         "reason": f"{type(err).__name__}: {err}"[:300],
     }
-
-
-def repeat_key(key: str, tag: int) -> str:
-    """The evaluation key of genome ``key`` evaluated again (Alg. 4 line 7) under ``tag``
-    (the fine generation): its archive row, its seed and its new state use it."""
-    return f"{key}@{tag}"
 
 
 def genome_seed(seed: int, key: str) -> int:
@@ -106,8 +100,6 @@ class TorchEvaluator:
             raise ValueError(f"inheritance={inheritance!r}; rule: one of {', '.join(MODES)}")
         self.inheritance = inheritance
         self.warm_start = WarmStart() if warm_start is None else warm_start
-        self.parents: dict[str, tuple[AnyGenome, ...]] = {}  # pending offspring -> parents (note_parents)
-        self.repeats: dict[str, str] = {}  # genomes evaluated again -> their evaluation key (note_repeats)
         self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
         self.augment = make_augment(augment, self.dataset.name, self.dataset.input_shape)
         if epochs < 1:
@@ -118,6 +110,7 @@ class TorchEvaluator:
         self.store = WeightStore(store) if isinstance(store, (str, Path)) else store
         if inheritance == "none":
             self.store = None
+        self.lineage = Lineage(self.store)
         self.archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
         self.device = str(pick_device(device))
         self.seed, self.amp, self.channels_last = seed, amp, channels_last
@@ -139,11 +132,18 @@ class TorchEvaluator:
         state["_device_data"] = None
         return state
 
+    def __setstate__(self, state):
+        if "lineage" not in state:  # pickled before the lineage had its own class (0.4.0)
+            state["lineage"] = Lineage(state.get("store"))
+            state["lineage"].parents = state.pop("parents", {})
+            state["lineage"].repeats = state.pop("repeats", {})
+        self.__dict__.update(state)
+
     def worker_copy(self) -> TorchEvaluator:
         """A copy for remote workers: no archive (the driver alone writes it), no notes
         (each task carries its genome's parents), no device data."""
         worker = copy.copy(self)
-        worker.archive, worker.parents, worker.repeats, worker._device_data = None, {}, {}, None
+        worker.archive, worker.lineage, worker._device_data = None, Lineage(self.store), None
         return worker
 
     @property
@@ -207,13 +207,14 @@ class TorchEvaluator:
             faults.point("archived")
         return dict(record, archived=False)
 
-    # -- lineage ------------------------------------------------------------------------
+    # -- the notes of SearchEvaluator (evaluation/protocol.py) ----------------------------
+    def note_generation(self, generation: int) -> None:
+        """The generation the next results are archived with."""
+        self.generation = generation
+
     def note_parents(self, parents: Mapping[str, Sequence[AnyGenome]]) -> None:
         """The algorithm's word on pending offspring: child key -> its parents' genomes."""
-        self.parents.update({key: tuple(genomes) for key, genomes in parents.items()})
-
-    def parents_of(self, genome: AnyGenome) -> tuple[AnyGenome, ...]:
-        return self.parents.get(genome.key(), ())
+        self.lineage.note_parents(parents)
 
     def note_repeats(self, repeats: Mapping[str, int]) -> None:
         """The algorithm's word that genomes already evaluated are evaluated again in this
@@ -221,37 +222,25 @@ class TorchEvaluator:
         archived, seeded and saved under :func:`repeat_key`; with lineage inheritance it
         continues from its own trained state (note it as its own parent), without
         inheritance it trains from scratch under the new seed."""
-        self.repeats.update({key: repeat_key(key, tag) for key, tag in repeats.items()})
+        self.lineage.note_repeats(repeats)
+
+    def retain(self, genomes: Iterable[AnyGenome]) -> int:
+        """The living population: :meth:`Lineage.retain`."""
+        return self.lineage.retain(genomes)
+
+    def plan(self, genome: AnyGenome) -> dict[str, Any]:
+        """What a remote worker needs: the genome's parents and its evaluation key."""
+        return {"parents": self.lineage.parents_of(genome), "eval_key": self.lineage.eval_key(genome)}
+
+    def parents_of(self, genome: AnyGenome) -> tuple[AnyGenome, ...]:
+        return self.lineage.parents_of(genome)
 
     def eval_key(self, genome: AnyGenome) -> str:
         """The key this evaluation is archived, seeded and saved under."""
-        return self.repeats.get(genome.key(), genome.key())
+        return self.lineage.eval_key(genome)
 
-    def retain(self, genomes: Iterable[AnyGenome]) -> int:
-        """Keep the trained states of ``genomes`` (the living population) and delete the
-        rest; a living genome that was evaluated again keeps its new state. The pending
-        notes are done with. Returns the number of states deleted."""
-        genomes = list(genomes)
-        repeats, self.parents, self.repeats = self.repeats, {}, {}
-        if self.store is None:
-            return 0
-        faults.point("retain")
-        for genome in genomes:
-            if genome.key() in repeats:
-                self.store.promote_trained(repeats[genome.key()], genome.key())
-        return self.store.retain_trained(g.key() for g in genomes)
-
-    def _parent_models(self, parents: Sequence[AnyGenome]) -> list[torch.nn.Module]:
-        models = []
-        for genome in parents:
-            state = self.store.load_trained(genome.key())
-            if state is None:
-                continue  # evicted, never trained here, or failed
-            with torch.random.fork_rng(devices=[]):
-                model = build_network(genome, self.input_shape, self.num_classes, self.init_channels)
-            model.load_state_dict(state)
-            models.append(model)
-        return models
+    def _build_untrained(self, genome: AnyGenome) -> torch.nn.Module:
+        return build_network(genome, self.input_shape, self.num_classes, self.init_channels)
 
     def inherit(self, model: torch.nn.Module, parents: Sequence[AnyGenome] = ()) -> dict[str, float]:
         """Load ``model``'s inherited units; returns the shares of its parameters by source
@@ -261,7 +250,7 @@ class TorchEvaluator:
         if self.store is None:
             return {"parent": 0.0, "store": 0.0, "fresh": 1.0}
         if self.inheritance == "lineage" and parents:
-            from_parent, taken = inherit_from_parents(model, self._parent_models(parents))
+            from_parent, taken = inherit_from_parents(model, self.lineage.parent_models(parents, self._build_untrained))
         from_store = self.store.inherit(model, skip=taken)
         shares = {"parent": from_parent / total, "store": from_store}
         return {**shares, "fresh": max(0.0, 1.0 - shares["parent"] - shares["store"])}
@@ -339,9 +328,10 @@ class TorchEvaluator:
 
     def update_store(self, population: Iterable[tuple[AnyGenome, float]]) -> list[str]:
         """Steps 1-4 of Sec. IV-B2: ``population`` is (genome, accuracy) pairs; walking
-        from the best down, write each trained unit not yet written in this round."""
-        if self.store is None:
-            raise ValueError("update_store: this evaluator has no weight store; pass store=FOLDER")
+        from the best down, write each trained unit not yet written in this round. Without
+        a weight store there is nothing to update: returns []."""
+        if self.store is None:  # no store= (or inheritance="none"): nothing to update
+            return []
         ranked = sorted(population, key=lambda pair: -pair[1])
 
         def models():

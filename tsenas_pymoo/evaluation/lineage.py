@@ -25,13 +25,16 @@ evaluator records the three shares (``sources``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+import torch
 from torch import nn
 
+from .. import faults
+from ..space.genome import AnyGenome
 from ..space.network import CellModule, TSENASNetwork
-from .weights import n_params
+from .weights import WeightStore, n_params
 
 MODES = ("lineage", "store", "none")
 
@@ -61,6 +64,68 @@ class WarmStart:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def repeat_key(key: str, tag: int) -> str:
+    """The evaluation key of genome ``key`` evaluated again (Alg. 4 line 7) under ``tag``
+    (the fine generation): its archive row, its seed and its new state use it."""
+    return f"{key}@{tag}"
+
+
+class Lineage:
+    """Who descends from whom in one search, and whose trained state is kept.
+
+    The algorithm's notes: each pending offspring's parents (Alg. 1 lines 6-7, Alg. 4
+    lines 5-6) and the genomes evaluated again in this generation (Alg. 4 line 7: s beside
+    p1 and p2). Every trained network's state stays in the weight store's ``trained/``
+    folder until :meth:`retain` learns no living individual can be its parent. With no
+    store (``inheritance="none"``) the notes are kept and nothing is saved."""
+
+    def __init__(self, store: WeightStore | None = None):
+        self.store = store
+        self.parents: dict[str, tuple[AnyGenome, ...]] = {}  # pending offspring -> parents
+        self.repeats: dict[str, str] = {}  # genomes evaluated again -> their evaluation key
+
+    def note_parents(self, parents: Mapping[str, Sequence[AnyGenome]]) -> None:
+        self.parents.update({key: tuple(genomes) for key, genomes in parents.items()})
+
+    def parents_of(self, genome: AnyGenome) -> tuple[AnyGenome, ...]:
+        return self.parents.get(genome.key(), ())
+
+    def note_repeats(self, repeats: Mapping[str, int]) -> None:
+        self.repeats.update({key: repeat_key(key, tag) for key, tag in repeats.items()})
+
+    def eval_key(self, genome: AnyGenome) -> str:
+        """The key this evaluation is archived, seeded and saved under."""
+        return self.repeats.get(genome.key(), genome.key())
+
+    def retain(self, genomes: Iterable[AnyGenome]) -> int:
+        """Keep the trained states of ``genomes`` (the living population), delete the rest;
+        a living genome that was evaluated again keeps its new state. The pending notes
+        are done with. Returns the number of states deleted."""
+        genomes = list(genomes)
+        repeats, self.parents, self.repeats = self.repeats, {}, {}
+        if self.store is None:
+            return 0
+        faults.point("retain")
+        for genome in genomes:
+            if genome.key() in repeats:
+                self.store.promote_trained(repeats[genome.key()], genome.key())
+        return self.store.retain_trained(g.key() for g in genomes)
+
+    def parent_models(self, parents: Sequence[AnyGenome], build: Callable[[AnyGenome], nn.Module]) -> list[nn.Module]:
+        """The parents' trained networks (``build`` makes an untrained one); a parent whose
+        state is gone (evicted, never trained here, or failed) is left out."""
+        models = []
+        for genome in parents:
+            state = self.store.load_trained(genome.key()) if self.store is not None else None
+            if state is None:
+                continue
+            with torch.random.fork_rng(devices=[]):
+                model = build(genome)
+            model.load_state_dict(state)
+            models.append(model)
+        return models
 
 
 def _copy(target: nn.Module, source: nn.Module, taken: set[int]) -> int:
@@ -136,4 +201,4 @@ def inherit_from_parents(child: TSENASNetwork, parents: Sequence[TSENASNetwork])
     return copied, taken
 
 
-__all__ = ["MODES", "WarmStart", "inherit_from_parents", "source_cell"]
+__all__ = ["MODES", "Lineage", "WarmStart", "inherit_from_parents", "repeat_key", "source_cell"]
