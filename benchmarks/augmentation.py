@@ -28,7 +28,7 @@ from scipy import stats
 
 from tsenas_pymoo import NetworkGenome
 from tsenas_pymoo.evaluation import load_dataset
-from tsenas_pymoo.export import train_final
+from tsenas_pymoo.final import train_final
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = [3, 7, 3, 7, 3]

@@ -4,7 +4,7 @@ baselines built from our ops, all trained by the search's own final recipe.
 Baselines: a small pre-activation ResNet (three stages of two residual blocks of
 ReLU-conv3x3-BN, factorized-reduce shortcuts) and a stack of DARTS cells (the DARTS
 normal/reduction genotypes of Table II, N = 8 with two reductions). Every model goes
-through ``tsenas_pymoo.export.fit_and_test`` (what ``train_final`` runs at the end of a
+through ``tsenas_pymoo.final.fit_and_test`` (what ``train_final`` runs at the end of a
 search) with the run's ``config.json`` settings: learning rate, batch, final
 augmentation, cutout, label smoothing, and the run's torch thread count (CPU float sums
 depend on it); ``--epochs`` (default: the run's final epochs) and the data (default: the
@@ -39,7 +39,8 @@ from torch import nn
 
 from tsenas_pymoo import NetworkGenome, build_network
 from tsenas_pymoo.evaluation import load_dataset
-from tsenas_pymoo.export import fit_and_test, load_genotype
+from tsenas_pymoo.final import fit_and_test
+from tsenas_pymoo.genotype import load_genotype
 from tsenas_pymoo.space.network import count_params
 from tsenas_pymoo.space.ops import FactorizedReduce, ReLUConvBN
 

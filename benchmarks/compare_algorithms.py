@@ -109,50 +109,6 @@ TSENAS_SETTINGS = (
 )
 
 
-class ComputeMeter:
-    """Wraps an evaluator: charges each fresh training its epochs and records, after
-    each evaluation, (compute used, best validation accuracy so far, genome key)."""
-
-    def __init__(self, evaluator, budget: float, used: float = 0.0):
-        self.evaluator, self.budget, self.used = evaluator, budget, used
-        self.curve: list[tuple[float, float, str]] = []
-        self.best = (0.0, None)
-
-    def __getattr__(self, name):  # input_shape and the notes of SearchEvaluator (note_generation, ...)
-        if name in ("evaluator", "__setstate__"):
-            raise AttributeError(name)
-        return getattr(self.evaluator, name)
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __call__(self, genome):
-        result = self.evaluator(genome)
-        if not result.get("archived"):
-            self.used += float(result.get("epochs") or 0)
-        if self.used <= self.budget and result["accuracy"] > self.best[0]:
-            self.best = (float(result["accuracy"]), genome)
-        if self.used <= self.budget:
-            self.curve.append((self.used, self.best[0], genome.key()))
-        return result
-
-
-def budget_termination(meter, stall: int = 30):
-    """Done when the budget is spent, or after ``stall`` generations that trained nothing
-    new (an algorithm that only revisits known networks)."""
-    from pymoo.core.termination import Termination
-
-    class ComputeTermination(Termination):
-        last, idle = -1.0, 0
-
-        def _update(self, algorithm):
-            self.idle = self.idle + 1 if meter.used == self.last else 0
-            self.last = meter.used
-            return 1.0 if self.idle >= stall else meter.used / meter.budget
-
-    return ComputeTermination()
-
-
 def supernet_cost(evaluator, n_min: int, n_max: int, samples: int = 32) -> dict:
     """FLOPs per image of the SuperNet's forward against the mean of Alg. 3 networks:
     the factor one SuperNet epoch is charged in network-epochs."""
@@ -200,9 +156,9 @@ def _algorithm(method: str, proxy: dict, problem, options: dict, supernet_units:
     if method == "tsenas":
         # about 60 % of what the SuperNet and the initial population leave goes to stage 1
         stage1 = max(1, int(round(0.6 * (B - supernet_units - P * e) / (P * e))))
-        return TSENAS(pop_size=P, n_fine=proxy["fine_size"], stage1_gens=stage1, stage2_gens=10**6, **options)
+        return TSENAS(pop_size=P, fine_size=proxy["fine_size"], stage1_gens=stage1, stage2_gens=10**6, **options)
     if method == "tsenas-stage1":
-        return TSENAS(pop_size=P, n_fine=1, stage1_gens=10**6, stage2_gens=0, **options)
+        return TSENAS(pop_size=P, fine_size=1, stage1_gens=10**6, stage2_gens=0, **options)
     if method == "ga":
         return GA(
             pop_size=P,
@@ -237,8 +193,9 @@ def run_one(
     from pymoo.optimize import minimize
 
     from tsenas_pymoo import TorchEvaluator, TSENASProblem
+    from tsenas_pymoo.budget import ComputeMeter
     from tsenas_pymoo.evaluation import load_dataset
-    from tsenas_pymoo.export import train_final
+    from tsenas_pymoo.final import train_final
     from tsenas_pymoo.operators.sampling import sample_genome
 
     if threads:
@@ -280,7 +237,7 @@ def run_one(
                 meter(sample_genome(rng, proxy["n_min"], proxy["n_max"], problem.input_shape))
         else:
             algorithm = _algorithm(method, proxy, problem, options, supernet["units"])
-            minimize(problem, algorithm, budget_termination(meter), seed=seed)
+            minimize(problem, algorithm, meter.termination(), seed=seed)
             holders = (algorithm, getattr(algorithm, "crossover", None))  # carry_connections is the crossover's
             settled.update({k: getattr(h, k) for k in TSENAS_SETTINGS for h in holders if hasattr(h, k)})
             if hasattr(algorithm, "fine_kinds"):

@@ -82,7 +82,7 @@ def make_generation(args, data, work: Path):
     t0 = time.perf_counter()
     info = {"cover": ev.train_supernet(epochs=args.supernet_epochs)}
     problem = TSENASProblem(ev, n_min=3, n_max=6)
-    algorithm = TSENAS(pop_size=args.pop, n_fine=2, stage1_gens=args.generation + 1, stage2_gens=0)
+    algorithm = TSENAS(pop_size=args.pop, fine_size=2, stage1_gens=args.generation + 1, stage2_gens=0)
     algorithm.setup(problem, seed=args.seed)
     for _ in range(args.generation):  # generation 1: Alg. 3; then offspring; Steps 1-4 and retain each
         algorithm.next()

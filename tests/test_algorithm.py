@@ -9,14 +9,14 @@ from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
 from tsenas_pymoo import FineGenome, NetworkGenome, TSENASProblem
-from tsenas_pymoo.algorithm import TSENAS, BestAccuracyCallback
+from tsenas_pymoo.algorithm import TSENAS, BestAccuracyCallback, GenerationRecorder
 from tsenas_pymoo.evaluation import TorchEvaluator
 
 
-def check_two_stages(res, n_fine, stage1_gens, monotone=True):
+def check_two_stages(res, fine_size, stage1_gens, monotone=True):
     data = res.algorithm.data
     stage1 = sorted(data["stage1_final"], key=lambda kv: -kv[1])
-    assert data["stage2_start"] == [k for k, _ in stage1[:n_fine]]  # stage 2 starts from stage 1's best S
+    assert data["stage2_start"] == [k for k, _ in stage1[:fine_size]]  # stage 2 starts from stage 1's best S
     records = data["generations"]
     n1 = stage1_gens + 1  # the initial population, then T0 offspring generations (Alg. 2)
     assert [r["stage"] for r in records] == [1] * n1 + [2] * (len(records) - n1)
@@ -30,7 +30,7 @@ def check_two_stages(res, n_fine, stage1_gens, monotone=True):
 def test_both_stages_with_real_training(digits_small):
     ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu")
     problem = TSENASProblem(ev, n_min=2, n_max=4)
-    res = minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=2, stage2_gens=2), seed=0)
+    res = minimize(problem, TSENAS(pop_size=4, fine_size=2, stage1_gens=2, stage2_gens=2), seed=0)
     check_two_stages(res, 2, 2, monotone=False)
     best = problem.decode(res.X)
     assert isinstance(best, FineGenome) and len(res.X) == 23 * 4
@@ -40,8 +40,10 @@ def test_both_stages_with_real_training(digits_small):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_stage_two_with_stand_in(seed):
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
-    callback = BestAccuracyCallback()
-    res = minimize(problem, TSENAS(pop_size=12, n_fine=4, stage1_gens=5, stage2_gens=6), seed=seed, callback=callback)
+    callback = GenerationRecorder()
+    res = minimize(
+        problem, TSENAS(pop_size=12, fine_size=4, stage1_gens=5, stage2_gens=6), seed=seed, callback=callback
+    )
     check_two_stages(res, 4, 5)
     assert [r["n_gen"] for r in callback.records] == list(range(1, 13))
     for x in res.pop.get("X"):
@@ -50,13 +52,13 @@ def test_stage_two_with_stand_in(seed):
 
 def test_termination_counts_across_both_stages():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
-    res = minimize(problem, TSENAS(pop_size=8, n_fine=2, stage1_gens=3, stage2_gens=5), ("n_gen", 5), seed=0)
+    res = minimize(problem, TSENAS(pop_size=8, fine_size=2, stage1_gens=3, stage2_gens=5), ("n_gen", 5), seed=0)
     assert [r["stage"] for r in res.algorithm.data["generations"]] == [1, 1, 1, 1, 2]
 
 
 def test_count_initial_restores_the_earlier_generation_count():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
-    res = minimize(problem, TSENAS(pop_size=8, n_fine=2, stage1_gens=3, stage2_gens=2, count_initial=True), seed=0)
+    res = minimize(problem, TSENAS(pop_size=8, fine_size=2, stage1_gens=3, stage2_gens=2, count_initial=True), seed=0)
     assert [r["stage"] for r in res.algorithm.data["generations"]] == [1, 1, 1, 2, 2]
 
 
@@ -64,21 +66,21 @@ def test_same_seed_same_result():
     runs = []
     for _ in range(2):
         problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
-        res = minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3), seed=5)
+        res = minimize(problem, TSENAS(pop_size=8, fine_size=3, stage1_gens=3, stage2_gens=3), seed=5)
         runs.append((res.X.tolist(), res.F.tolist()))
     assert runs[0] == runs[1]
 
 
 def test_rough_offspring_are_unique_and_valid():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
-    res = minimize(problem, TSENAS(pop_size=10, n_fine=2, stage1_gens=4, stage2_gens=0), seed=3)
+    res = minimize(problem, TSENAS(pop_size=10, fine_size=2, stage1_gens=4, stage2_gens=0), seed=3)
     keys = [problem.decode(x).key() for x in res.pop.get("X")]
     assert len(keys) == len(set(keys)) == 10
 
 
 def test_bad_settings_are_named():
-    with pytest.raises(ValueError, match="n_fine=5; rule: S <= pop_size=4"):
-        TSENAS(pop_size=4, n_fine=5)
+    with pytest.raises(ValueError, match="fine_size=5; rule: S <= pop_size=4"):
+        TSENAS(pop_size=4, fine_size=5)
     with pytest.raises(ValueError, match="crossover_prob"):
         TSENAS(crossover_prob=1.5)
     with pytest.raises(ValueError, match="stage1_gens"):
@@ -91,7 +93,7 @@ def test_ablation_switches():
         problem,
         TSENAS(
             pop_size=8,
-            n_fine=3,
+            fine_size=3,
             stage1_gens=3,
             stage2_gens=3,
             prune=False,
@@ -105,7 +107,7 @@ def test_ablation_switches():
     records = res.algorithm.data["generations"]
     assert records[-1]["n_eval"] - records[-2]["n_eval"] == 6  # one child per parent without pruning, and s again
     res = minimize(
-        problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3, prune=False, reevaluate=False), seed=2
+        problem, TSENAS(pop_size=8, fine_size=3, stage1_gens=3, stage2_gens=3, prune=False, reevaluate=False), seed=2
     )
     records = res.algorithm.data["generations"]
     assert records[-1]["n_eval"] - records[-2]["n_eval"] == 3  # the children alone
@@ -131,7 +133,7 @@ def test_stage2_compares_children_with_s_evaluated_again(reevaluate):
     survivor's accuracy is that generation's measurement, not the stage-1 score."""
     ev = DriftingEvaluator()
     problem = TSENASProblem(ev, n_min=3, n_max=8)
-    algorithm = TSENAS(pop_size=8, n_fine=3, stage1_gens=2, stage2_gens=3, reevaluate=reevaluate)
+    algorithm = TSENAS(pop_size=8, fine_size=3, stage1_gens=2, stage2_gens=3, reevaluate=reevaluate)
     res = minimize(problem, algorithm, seed=4)
     records = res.algorithm.data["generations"]
     per_gen = [b["n_eval"] - a["n_eval"] for a, b in itertools.pairwise(records) if b["stage"] == 2]
@@ -160,7 +162,7 @@ def test_remake_known_trains_new_networks_every_generation():
     for remake in (False, True):
         ev = StandInEvaluator()
         problem = TSENASProblem(ev, n_min=3, n_max=5)
-        minimize(problem, TSENAS(pop_size=10, n_fine=2, stage1_gens=6, stage2_gens=0, remake_known=remake), seed=1)
+        minimize(problem, TSENAS(pop_size=10, fine_size=2, stage1_gens=6, stage2_gens=0, remake_known=remake), seed=1)
         keys = [g.key() for g in ev.seen]
         if remake:
             assert len(keys) == len(set(keys)) == 10 * 7
@@ -181,7 +183,7 @@ def test_mutate_offspring_mutates_crossover_children():
     calls = {}
     for flag in (False, True):
         Counting.calls = []
-        algorithm = TSENAS(pop_size=9, n_fine=2, stage1_gens=1, stage2_gens=0, mutate_offspring=flag)
+        algorithm = TSENAS(pop_size=9, fine_size=2, stage1_gens=1, stage2_gens=0, mutate_offspring=flag)
         algorithm.mutation = Counting(prob=0.2)
         minimize(TSENASProblem(StandInEvaluator(), n_min=3, n_max=6), algorithm, seed=0)
         calls[flag] = Counting.calls
@@ -207,3 +209,34 @@ def test_alpha_noise_is_the_standard_error_of_the_best_accuracy():
         AlphaLevelSurvival(alpha="noise").do(TSENASProblem(StandInEvaluator(), n_min=3, n_max=8), pop, n_survive=2)
     with pytest.raises(ValueError, match="alpha='loud'"):
         AlphaLevelSurvival(alpha="loud")
+
+
+def test_a_checkpoint_from_before_the_newer_settings_resumes_as_it_ran():
+    """TSENAS.__setstate__: a pickled algorithm that predates reevaluate, fine_cells,
+    mutate_offspring, remake_known and the name fine_size gets the behaviour it ran with."""
+    state = dict(TSENAS(pop_size=8, fine_size=3, stage1_gens=5, stage2_gens=2).__dict__)
+    for name in ("reevaluate", "fine_cells", "mutate_offspring", "remake_known", "known", "stage1_end"):
+        del state[name]
+    state["n_fine"] = state.pop("fine_size")
+    old = TSENAS.__new__(TSENAS)
+    old.__setstate__(state)
+    assert (old.reevaluate, old.fine_cells, old.mutate_offspring, old.remake_known) == (False, None, False, False)
+    assert old.known == set() and old.stage1_end == 5 and old.fine_size == 3 and not hasattr(old, "n_fine")
+    current = TSENAS(pop_size=8, fine_size=3, stage1_gens=5, stage2_gens=2)
+    assert (current.reevaluate, current.mutate_offspring, current.stage1_end) == (True, True, 6)
+
+
+def test_the_old_name_of_s_still_works_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="fine_size"):
+        algorithm = TSENAS(pop_size=8, n_fine=3)
+    assert algorithm.fine_size == 3
+    with pytest.raises(ValueError, match=r"fine_size=9; rule: S <= pop_size=8"):
+        TSENAS(pop_size=8, fine_size=9)
+
+
+def test_the_old_callback_name_still_records_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="GenerationRecorder"):
+        callback = BestAccuracyCallback()
+    problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
+    minimize(problem, TSENAS(pop_size=4, fine_size=2, stage1_gens=1, stage2_gens=1), seed=0, callback=callback)
+    assert [r["stage"] for r in callback.records] == [1, 1, 2]

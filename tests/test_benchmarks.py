@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tsenas_pymoo import NetworkGenome
-from tsenas_pymoo.export import train_final
+from tsenas_pymoo.final import train_final
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 

@@ -26,6 +26,9 @@ def test_bad_input_is_one_line_and_exit_2():
 
 def test_help():
     assert run("--help").returncode == 0 and run("describe", "--help").returncode == 0
+    search = run("search", "--help")
+    assert search.returncode == 0 and "--objectives error|error,params|error,macs|error,flops" in search.stdout
+    assert "{error,error,params" not in search.stdout
 
 
 def test_version_and_quiet_import():

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from tsenas_pymoo import CellGenome, NetworkGenome
-from tsenas_pymoo.export import genotype_dict, load_genotype, load_network, save_genotype, train_final
+from tsenas_pymoo.final import train_final
+from tsenas_pymoo.genotype import genotype_dict, load_genotype, load_network, save_genotype
 from tsenas_pymoo.operators.fine import mutate_fine, prune_fine
 
 
@@ -47,7 +48,7 @@ def test_loaded_network_takes_raw_images_and_predicts_as_measured(trained, digit
     _genome, report, out = trained
     assert report["test_accuracy"] > 0.3 and report["params"] > 0 and report["macs"] * 2 == report["flops"]
     model = load_network(out / "genotype.json", out / "weights.safetensors").eval()
-    from tsenas_pymoo.export import Normalize
+    from tsenas_pymoo.genotype import Normalize
 
     assert isinstance(model[0], Normalize)
     correct = int((model(raw(digits_small, digits_small.test_x)).argmax(1) == digits_small.test_y).sum())
@@ -60,7 +61,7 @@ def test_loaded_network_takes_raw_images_and_predicts_as_measured(trained, digit
 
 @pytest.mark.parametrize("fmt", ["torchscript", "pt2", "onnx"])
 def test_export_round_trip_on_real_images(trained, digits_small, tmp_path, fmt):
-    from tsenas_pymoo.formats import check_export, export_model
+    from tsenas_pymoo.export import check_export, export_model
 
     _, _, out = trained
     model = load_network(out / "genotype.json", out / "weights.safetensors").eval()
@@ -73,3 +74,23 @@ def test_foreign_file_is_rejected(tmp_path):
     (tmp_path / "x.json").write_text('{"a": 1}')
     with pytest.raises(ValueError, match="format"):
         load_genotype(tmp_path / "x.json")
+
+
+def test_the_old_import_paths_still_work_with_a_deprecation_warning():
+    import importlib
+    import sys
+
+    from tsenas_pymoo import export, final, genotype
+
+    with pytest.warns(DeprecationWarning, match=r"tsenas_pymoo.export.load_genotype moved to tsenas_pymoo.genotype"):
+        assert export.load_genotype is genotype.load_genotype
+    with pytest.warns(DeprecationWarning, match="moved to tsenas_pymoo.final"):
+        assert export.train_final is final.train_final
+    with pytest.warns(DeprecationWarning, match="GENOTYPE_FORMAT"):
+        assert export.FORMAT == genotype.GENOTYPE_FORMAT
+    with pytest.raises(AttributeError):
+        export.no_such_name  # noqa: B018
+    sys.modules.pop("tsenas_pymoo.formats", None)
+    with pytest.warns(DeprecationWarning, match="tsenas_pymoo.formats moved to tsenas_pymoo.export"):
+        formats = importlib.import_module("tsenas_pymoo.formats")
+    assert formats.export_model is export.export_model

@@ -26,7 +26,7 @@ def test_fronts_replace_alpha_levels_and_density_splits_the_overflow():
 
 def test_tsenas_on_two_objectives_records_front_and_hypervolume(tmp_path):
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8, objectives=("error", "params"))
-    res = minimize(problem, TSENAS(pop_size=16, n_fine=4, stage1_gens=6, stage2_gens=3), seed=1)
+    res = minimize(problem, TSENAS(pop_size=16, fine_size=4, stage1_gens=6, stage2_gens=3), seed=1)
     records = res.algorithm.data["generations"]
     hv = [r["hypervolume"] for r in records if r["stage"] == 1]
     assert all(b >= a - 1e-12 for a, b in itertools.pairwise(hv)) and hv[-1] > hv[0]

@@ -3,16 +3,16 @@ from PIL import Image
 from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
-from tsenas_pymoo import TSENAS, BestAccuracyCallback, TSENASProblem, plot_convergence, plot_trajectory
+from tsenas_pymoo import TSENAS, GenerationRecorder, TSENASProblem, plot_convergence, plot_trajectory
 from tsenas_pymoo.plotting import generation_records
 
 
 @pytest.fixture(scope="module")
 def runs():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=6)
-    res = minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=3, stage2_gens=3), seed=0)
-    callback = BestAccuracyCallback()
-    minimize(problem, TSENAS(pop_size=8, n_fine=3, stage1_gens=4, stage2_gens=2), seed=1, callback=callback)
+    res = minimize(problem, TSENAS(pop_size=8, fine_size=3, stage1_gens=3, stage2_gens=3), seed=0)
+    callback = GenerationRecorder()
+    minimize(problem, TSENAS(pop_size=8, fine_size=3, stage1_gens=4, stage2_gens=2), seed=1, callback=callback)
     return res, callback
 
 

@@ -6,7 +6,7 @@ command stay light until torch is needed; the CLI sets the thread policy before 
 
 from importlib import import_module
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 _SOURCES = {
     ".evaluation": (
@@ -32,8 +32,9 @@ _SOURCES = {
         "TSENASSampling",
         "compare_by_alpha_level",
     ),
-    ".algorithm": ("TSENAS", "BestAccuracyCallback"),
-    ".export": ("load_genotype", "load_network", "save_genotype", "train_final"),
+    ".algorithm": ("TSENAS", "GenerationRecorder", "BestAccuracyCallback"),
+    ".genotype": ("load_genotype", "load_network", "save_genotype"),
+    ".final": ("train_final",),
     ".fine_problem": ("FineSearchProblem",),
     ".mixed_problem": ("TSENASMixedProblem",),
     ".plotting": (
@@ -45,7 +46,7 @@ _SOURCES = {
         "plot_pareto",
         "plot_trajectory",
     ),
-    ".formats": ("check_export", "export_model", "load_exported"),
+    ".export": ("check_export", "export_model", "load_exported"),
     ".problem": ("TSENASProblem",),
     ".config": ("SearchConfig",),
     ".runner": ("SearchRun", "run_search"),

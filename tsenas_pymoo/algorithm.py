@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 
 import numpy as np
 from pymoo.core.algorithm import Algorithm
@@ -70,8 +71,9 @@ def pareto_summary(algorithm, F: np.ndarray) -> dict:
     return {"front": front.tolist(), "hypervolume": float(hv), "hv_ref": data["hv_ref"]}
 
 
-class BestAccuracyCallback(Callback):
-    """Records :func:`generation_record` every generation, for any pymoo algorithm (GA,
+class GenerationRecorder(Callback):
+    """Records :func:`generation_record` (stage, evaluations, best and mean accuracy, the
+    population's accuracy and params) every generation, for any pymoo algorithm (GA,
     NSGA2, DE, TS-ENAS) on a ``TSENASProblem``: ``callback.records``."""
 
     def __init__(self):
@@ -80,6 +82,14 @@ class BestAccuracyCallback(Callback):
 
     def notify(self, algorithm):
         self.records.append(generation_record(algorithm))
+
+
+class BestAccuracyCallback(GenerationRecorder):
+    """Deprecated name (before 0.5.0) of :class:`GenerationRecorder`."""
+
+    def __init__(self):
+        warnings.warn("BestAccuracyCallback is now GenerationRecorder", DeprecationWarning, stacklevel=2)
+        super().__init__()
 
 
 class TSENASOutput(Output):
@@ -137,7 +147,7 @@ class TSENAS(Algorithm):
     each generation records its front and hypervolume, and ``res.X``/``res.F`` hold the
     final population's non-dominated set, best accuracy first (as NSGA2's do).
 
-    Stage 2 (fine search, Alg. 4) takes the best ``n_fine`` (S) genomes, expands them to
+    Stage 2 (fine search, Alg. 4) takes the best ``fine_size`` (S) genomes, expands them to
     the stage-2 encoding and runs ``stage2_gens`` generations: each parent s makes a
     node/edge-mutated child p1 (every cell edited, or ``fine_cells`` random cells) and a
     pruned child p2; s is evaluated again under the same protocol (Alg. 4 line 7: with
@@ -158,7 +168,7 @@ class TSENAS(Algorithm):
     def __init__(
         self,
         pop_size: int = 100,
-        n_fine: int = 30,
+        fine_size: int = 30,
         stage1_gens: int = 100,
         stage2_gens: int = 50,
         crossover_prob: float = 0.8,
@@ -178,9 +188,12 @@ class TSENAS(Algorithm):
         count_initial: bool = False,
         **kwargs,
     ):
+        if "n_fine" in kwargs:  # the name before 0.5.0
+            warnings.warn("TSENAS(n_fine=...) is now fine_size=...", DeprecationWarning, stacklevel=2)
+            fine_size = kwargs.pop("n_fine")
         for name, value, low in (
             ("pop_size", pop_size, 2),
-            ("n_fine", n_fine, 1),
+            ("fine_size", fine_size, 1),
             ("stage1_gens", stage1_gens, 1),
             ("stage2_gens", stage2_gens, 0),
             ("update_every", update_every, 1),
@@ -189,14 +202,14 @@ class TSENAS(Algorithm):
                 raise ValueError(f"{name}={value}; rule: an integer >= {low}")
         if fine_cells is not None and not (isinstance(fine_cells, (int, np.integer)) and fine_cells >= 1):
             raise ValueError(f"fine_cells={fine_cells}; rule: an integer >= 1, or None for every cell")
-        if n_fine > pop_size:
-            raise ValueError(f"n_fine={n_fine}; rule: S <= pop_size={pop_size}")
+        if fine_size > pop_size:
+            raise ValueError(f"fine_size={fine_size}; rule: S <= pop_size={pop_size}")
         for name, value in (("crossover_prob", crossover_prob), ("mutation_prob", mutation_prob)):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name}={value}; rule: a probability in [0, 1]")
         kwargs.setdefault("output", TSENASOutput())
         super().__init__(**kwargs)
-        self.pop_size, self.n_fine = int(pop_size), int(n_fine)
+        self.pop_size, self.fine_size = int(pop_size), int(fine_size)
         self.stage1_gens, self.stage2_gens = int(stage1_gens), int(stage2_gens)
         self.update_every, self.n_max_iterations = int(update_every), n_max_iterations
         self.alpha = alpha
@@ -226,6 +239,8 @@ class TSENAS(Algorithm):
             "remake_known": False,
             "known": set(),
         }
+        if "n_fine" in state:  # S's name before 0.5.0
+            state = {("fine_size" if k == "n_fine" else k): v for k, v in state.items()}
         self.__dict__.update({**{k: v for k, v in old.items() if k not in state}, **state})
 
     # -- set-up -------------------------------------------------------------------------
@@ -322,7 +337,7 @@ class TSENAS(Algorithm):
         self.data["stage1_final"] = [
             (self.problem.decode(x).key(), float(a)) for x, a in zip(self.pop.get("X"), self.pop.get("accuracy"))
         ]
-        best = self.pop[best_first(self.pop)[: self.n_fine]]
+        best = self.pop[best_first(self.pop)[: self.fine_size]]
         n_max = self.problem.n_max
         X = np.array([self.problem.decode(x).expand().to_vector(n_max) for x in best.get("X")])
         pop = Population.new("X", X)

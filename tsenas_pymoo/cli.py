@@ -135,7 +135,11 @@ def _config_options(parser) -> None:
             )
             continue
         kind = {"positive": _positive, "count": _count}.get(meta["kind"]) or _KINDS[meta["kind"]]
-        parser.add_argument(flag, type=kind, default=_Default(f.default), choices=meta["choices"], help=meta["help"])
+        choices = meta["choices"]  # shown as a|b|c: argparse's {a,b,c} is unreadable when a choice holds a comma
+        metavar = "|".join(choices) if choices else None
+        parser.add_argument(
+            flag, type=kind, default=_Default(f.default), choices=choices, metavar=metavar, help=meta["help"]
+        )
 
 
 def _verbosity_options(parser) -> None:
@@ -292,7 +296,7 @@ def describe(args) -> None:
 
     settings = {"input_shape": (1, 8, 8), "num_classes": 10, "init_channels": 16}
     if len(args.codes) == 1 and args.codes[0].endswith(".json"):
-        from .export import load_genotype
+        from .genotype import load_genotype
 
         genome, meta = load_genotype(args.codes[0])
         settings.update({k: tuple(meta[k]) if k == "input_shape" else meta[k] for k in settings if meta.get(k)})
@@ -401,8 +405,8 @@ def export(args) -> None:
 
     import torch
 
-    from .export import load_genotype, load_network
-    from .formats import SUFFIX, check_export, export_model
+    from .export import SUFFIX, check_export, export_model
+    from .genotype import load_genotype, load_network
 
     run = Path(args.run_dir)
     folder = run / "final" if (run / "final" / "weights.safetensors").is_file() else run
@@ -482,7 +486,8 @@ def search(args) -> None:
 
 def train(args) -> None:
     from .evaluation.data import load_dataset
-    from .export import load_genotype, train_final
+    from .final import train_final
+    from .genotype import load_genotype
 
     genome, meta = load_genotype(args.genotype)
     searched = meta.get("search_data") or {}

@@ -1,5 +1,5 @@
 """Fig. 4a (best and mean accuracy per generation) and Fig. 4b (population accuracy vs
-parameters in generation blocks), from a pymoo Result, a ``BestAccuracyCallback``, a run
+parameters in generation blocks), from a pymoo Result, a ``GenerationRecorder``, a run
 directory, or several of them (to overlay runs or algorithms).
 
 Every function returns a ``matplotlib.figure.Figure`` (or draws on the ``ax`` given) and
@@ -85,7 +85,7 @@ def generation_records(source: Any) -> list[dict]:
         return source
     raise ValueError(
         f"cannot read generations from {type(source).__name__}; rule: a pymoo Result of TSENAS "
-        f"(or with a BestAccuracyCallback), a BestAccuracyCallback, or a run directory"
+        f"(or with a GenerationRecorder), a GenerationRecorder, or a run directory"
     )
 
 
@@ -244,7 +244,7 @@ def save_plots(run_dir: str | Path, cells: bool = False) -> list[Path]:
         fig.savefig(run_dir / name, dpi=120)
         paths.append(run_dir / name)
     if cells:
-        from .export import load_genotype
+        from .genotype import load_genotype
 
         genotype = run_dir / "best_genotype.json"
         if not genotype.is_file():

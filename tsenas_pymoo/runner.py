@@ -34,7 +34,8 @@ from .algorithm import TSENAS, best_first
 from .config import SearchConfig
 from .evaluation.data import load_dataset
 from .evaluation.evaluator import TorchEvaluator
-from .export import normalization, save_genotype, train_final
+from .final import train_final
+from .genotype import normalization, save_genotype
 from .problem import TSENASProblem
 from .stock import TrainingBudget
 from .threads import apply_policy, choose_policy, recorded_threads
@@ -46,10 +47,10 @@ log = logging.getLogger(__name__)
 #: The run-directory format (config.json, checkpoint, archive); a newer one is refused.
 #: 2 (tsenas 0.4): the checkpoint is a signed envelope (trust.py); a format-1 run
 #: directory resumes after `tsenas trust`.
-FORMAT = 2
+RUN_DIR_FORMAT = 2
 
 
-def _check_format(config_path: Path) -> None:
+def _check_run_dir_format(config_path: Path) -> None:
     try:
         data = json.loads(config_path.read_text())
     except ValueError as err:
@@ -59,10 +60,10 @@ def _check_format(config_path: Path) -> None:
 
 def _refuse_newer(what, fmt, version) -> None:
     """A run directory or checkpoint of a newer format is refused, both versions named."""
-    if int(fmt) > FORMAT:
+    if int(fmt) > RUN_DIR_FORMAT:
         raise ValueError(
             f"{what} was written by tsenas {version or '?'} (run-directory format {fmt}); this is "
-            f"tsenas {__version__} (format {FORMAT}); rule: resume it with that version"
+            f"tsenas {__version__} (format {RUN_DIR_FORMAT}); rule: resume it with that version"
         )
 
 
@@ -121,7 +122,7 @@ class SearchRun:
                 raise FileNotFoundError(
                     f"run directory {self.dir}: no config.json; rule: resume a folder that `tsenas search --out` made"
                 )
-            _check_format(config_path)
+            _check_run_dir_format(config_path)
             config = SearchConfig.from_json(config_path)
         elif self.checkpoint_path.exists():
             raise ValueError(
@@ -207,7 +208,7 @@ class SearchRun:
         """The thread policies in force, written into config.json beside the settings
         (and the version stamp)."""
         path = self.dir / "config.json"
-        data = dict(self._saved_config(), tsenas_version=__version__, format=FORMAT)
+        data = dict(self._saved_config(), tsenas_version=__version__, format=RUN_DIR_FORMAT)
         before = data.get("thread_policy")
         data["thread_policy"] = dict(before if isinstance(before, dict) else {}, **policies)
         _atomic_write(path, json.dumps(data, indent=1).encode())
@@ -270,7 +271,7 @@ class SearchRun:
         )
         algorithm = TSENAS(
             pop_size=c.pop_size,
-            n_fine=c.fine_size,
+            fine_size=c.fine_size,
             stage1_gens=c.stage1_gens,
             stage2_gens=c.stage2_gens,
             alpha=c.alpha,
@@ -374,7 +375,7 @@ class SearchRun:
             with open(log_path, "a") as handle:
                 handle.write(json.dumps(record) + "\n")
             faults.point("log")
-            algorithm.data["tsenas"] = {"version": __version__, "format": FORMAT}
+            algorithm.data["tsenas"] = {"version": __version__, "format": RUN_DIR_FORMAT}
             _atomic_write(self.checkpoint_path, seal(dill.dumps(algorithm)))  # signed, fsync'd, then renamed
             faults.point("checkpoint")
             if bar is not None:

@@ -21,9 +21,9 @@ before.
 from __future__ import annotations
 
 from pymoo.core.callback import Callback
-from pymoo.core.termination import Termination
 
 from .algorithm import generation_record
+from .budget import BudgetTermination, TrainedNetworks
 from .config import ALGORITHMS
 
 
@@ -38,28 +38,18 @@ class GenerationLog(Callback):
         algorithm.data["best_accuracy"] = max(r["best_accuracy"] for r in records)
 
 
-class TrainingBudget(Termination):
+class TrainingBudget(BudgetTermination):
     """Done once ``budget`` networks were trained in this run (its archive's rows), or
     after ``stall`` generations that trained nothing new."""
 
-    n_max_gen = None  # no generation count: the progress bar shows generations without a total
-
     def __init__(self, archive_path, budget: int, stall: int = 30):
-        super().__init__()
-        self.archive_path, self.budget, self.stall = str(archive_path), int(budget), stall
-        self.last, self.idle = -1, 0
+        super().__init__(TrainedNetworks(archive_path), int(budget), stall)
 
-    def used(self) -> int:
-        import sqlite3
-
-        with sqlite3.connect(self.archive_path) as conn:
-            return conn.execute("SELECT COUNT(*) FROM evaluations WHERE key NOT LIKE '%#%'").fetchone()[0]
-
-    def _update(self, algorithm):
-        used = self.used()
-        self.idle = self.idle + 1 if used == self.last else 0
-        self.last = used
-        return 1.0 if self.idle >= self.stall else min(1.0, used / self.budget)
+    def __setstate__(self, state):  # a checkpoint from 0.4.0 counted by its archive path
+        if "used" not in state:
+            state["used"] = TrainedNetworks(state.pop("archive_path"))
+            state["budget"] = float(state["budget"])
+        self.__dict__.update(state)
 
 
 def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:

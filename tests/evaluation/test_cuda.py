@@ -81,7 +81,7 @@ def test_workers_per_device_pin_and_train(digits_small, tmp_path):
         assert all(list(pins.values()).count(f"cuda:{i}") == 2 for i in range(gpus))
         ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cuda", archive=tmp_path / "a.sqlite")
         problem = TSENASProblem(ev, n_min=2, n_max=3, elementwise_runner=DaskRunner(client))
-        res = minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=2, stage2_gens=1), seed=0)
+        res = minimize(problem, TSENAS(pop_size=4, fine_size=2, stage1_gens=2, stage2_gens=1), seed=0)
     finally:
         client.close()
         client.cluster.close()

@@ -29,7 +29,7 @@ def run(digits_small, tmp_path, runner=None):
     )
     extra = {} if runner is None else {"elementwise_runner": runner}
     problem = TSENASProblem(ev, n_min=2, n_max=4, **extra)
-    res = minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=2, stage2_gens=1), seed=0)
+    res = minimize(problem, TSENAS(pop_size=4, fine_size=2, stage1_gens=2, stage2_gens=1), seed=0)
     return res, ev
 
 

@@ -158,7 +158,7 @@ def test_store_of_trained_states_stays_bounded_by_the_population(digits_small, t
         archive=tmp_path / "archive.sqlite",
     )
     problem = TSENASProblem(ev, n_min=2, n_max=4)
-    minimize(problem, TSENAS(pop_size=4, n_fine=2, stage1_gens=6, stage2_gens=2), seed=0)
+    minimize(problem, TSENAS(pop_size=4, fine_size=2, stage1_gens=6, stage2_gens=2), seed=0)
     assert ev.trained > 12
     assert len(list((tmp_path / "store" / "trained").glob("*.safetensors"))) <= 4
     shares = [r["sources"]["parent"] for r in ev.archive.records() if r["generation"] > 1]

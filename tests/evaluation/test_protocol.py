@@ -41,7 +41,7 @@ def test_the_algorithm_tells_a_search_evaluator_every_note():
     evaluator = Listening()
     assert isinstance(evaluator, SearchEvaluator)
     problem = TSENASProblem(evaluator, n_min=3, n_max=6)
-    res = minimize(problem, TSENAS(pop_size=6, n_fine=2, stage1_gens=2, stage2_gens=2), seed=0)
+    res = minimize(problem, TSENAS(pop_size=6, fine_size=2, stage1_gens=2, stage2_gens=2), seed=0)
     generations = len(res.algorithm.data["generations"])
     assert sorted(set(evaluator.generations)) == list(range(1, generations + 1))
     offspring = {g.key() for g in evaluator.seen[6:]}  # everything after the initial population
@@ -56,7 +56,7 @@ def test_the_algorithm_tells_a_search_evaluator_every_note():
 
 def test_a_plain_callable_is_told_nothing_and_still_searches():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=6)
-    res = minimize(problem, TSENAS(pop_size=6, n_fine=2, stage1_gens=1, stage2_gens=1), seed=0)
+    res = minimize(problem, TSENAS(pop_size=6, fine_size=2, stage1_gens=1, stage2_gens=1), seed=0)
     assert res.X is not None and isinstance(notes_for(problem.evaluator), IgnoresNotes)
 
 

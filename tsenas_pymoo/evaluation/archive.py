@@ -34,7 +34,7 @@ COLUMNS = (
 ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL", "macs": "INTEGER"}
 JSON_COLUMNS = ("sources",)
 #: The archive's format (SQLite ``user_version``); a newer one is refused.
-FORMAT = 1
+ARCHIVE_FORMAT = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS evaluations (
@@ -89,18 +89,18 @@ class Archive:
                     f"{self.path} is not a readable archive ({err}); rule: restore it from a copy, "
                     f"or start a new run directory"
                 ) from None
-            if version > FORMAT:
+            if version > ARCHIVE_FORMAT:
                 conn.close()
                 raise ValueError(
-                    f"{self.path} has archive format {version}; this version reads format {FORMAT}; "
+                    f"{self.path} has archive format {version}; this version reads format {ARCHIVE_FORMAT}; "
                     f"rule: open it with the tsenas version that wrote it"
                 )
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(SCHEMA)
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('tsenas_version', ?)", (__version__,))
-            if version != FORMAT:  # no write (and no change to the file) when it already says so
-                conn.execute(f"PRAGMA user_version = {FORMAT}")
+            if version != ARCHIVE_FORMAT:  # no write (and no change to the file) when it already says so
+                conn.execute(f"PRAGMA user_version = {ARCHIVE_FORMAT}")
             self._conn = conn
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(evaluations)")}
             for name, sql_type in ADDED.items():
