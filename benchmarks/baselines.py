@@ -35,42 +35,13 @@ from pathlib import Path
 import torch
 from filelock import FileLock
 from scipy.stats import mannwhitneyu
-from torch import nn
 
-from tsenas_pymoo import NetworkGenome, build_network
+from tsenas_pymoo.baselines import SEARCHED, SHORT, matched_widths, models
 from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.final import fit_and_test
 from tsenas_pymoo.genotype import load_genotype
-from tsenas_pymoo.space.network import count_params
-from tsenas_pymoo.space.ops import FactorizedReduce, ReLUConvBN
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Block(nn.Module):
-    def __init__(self, c_in, c_out, stride):
-        super().__init__()
-        self.body = nn.Sequential(ReLUConvBN(c_in, c_out, 3, stride, 1), ReLUConvBN(c_out, c_out, 3, 1, 1))
-        self.shortcut = nn.Identity() if stride == 1 and c_in == c_out else FactorizedReduce(c_in, c_out)
-
-    def forward(self, x):
-        return self.body(x) + self.shortcut(x)
-
-
-class SmallResNet(nn.Module):
-    def __init__(self, in_channels, num_classes, width):
-        super().__init__()
-        layers = [nn.Conv2d(in_channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width)]
-        c = width
-        for stage in range(3):
-            out = width * 2**stage
-            layers += [Block(c, out, 1 if stage == 0 else 2), Block(out, out, 1)]
-            c = out
-        self.features = nn.Sequential(*layers)
-        self.classifier = nn.Linear(c, num_classes)
-
-    def forward(self, x):
-        return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
 
 
 def recipe(config: dict, epochs: int | None) -> dict:
@@ -82,37 +53,6 @@ def recipe(config: dict, epochs: int | None) -> dict:
         "augment": config.get("final_augment", "none"),
         "cutout": config.get("cutout", 0),
         "label_smoothing": config.get("label_smoothing", 0.0),
-    }
-
-
-SEARCHED = "TS-ENAS best (this run)"
-BASELINES = ("small ResNet (hand-designed)", "DARTS cells x8 (hand-picked)")
-SHORT = {"searched": SEARCHED, "resnet": BASELINES[0], "darts": BASELINES[1]}
-
-
-def models(genome, data, width):
-    """Name -> a builder of each model (seeded by the caller). ``width``: one initial
-    width for all, or name -> width (see :func:`matched_widths`)."""
-    darts = NetworkGenome.from_cells([3, 3, 7, 3, 3, 7, 3, 3])
-    w = width if isinstance(width, dict) else dict.fromkeys(BASELINES + (SEARCHED,), width)
-    return {
-        SEARCHED: lambda: build_network(genome, data.input_shape, data.num_classes, w[SEARCHED]),
-        BASELINES[0]: lambda: SmallResNet(data.input_shape[0], data.num_classes, w[BASELINES[0]]),
-        BASELINES[1]: lambda: build_network(darts, data.input_shape, data.num_classes, w[BASELINES[1]]),
-    }
-
-
-def matched_widths(genome, data, width: int) -> dict:
-    """The searched network at ``width``; each baseline at the width whose parameter
-    count is closest to the searched network's (Table III compares at similar params)."""
-
-    def params(name, w):
-        return count_params(models(genome, data, w)[name]())
-
-    target = params(SEARCHED, width)
-    return {
-        SEARCHED: width,
-        **{name: min(range(2, 8 * width + 1), key=lambda w: abs(params(name, w) - target)) for name in BASELINES},
     }
 
 
@@ -134,7 +74,7 @@ def compare(
     after each. Returns the table's rows, one per model trained."""
     done = dict(done or {})
     rows = []
-    for name, build in models(genome, data, width).items():
+    for name, build in models(genome, data.input_shape, data.num_classes, width).items():
         if only is not None and name not in only:
             continue
         for seed in seeds:
@@ -224,7 +164,7 @@ def main(argv=None):
     data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"], **proxy)
     width = args.width or meta["init_channels"]
     if args.match_params:
-        width = matched_widths(genome, data, width)
+        width = matched_widths(genome, data.input_shape, data.num_classes, width)
     with __import__("sqlite3").connect(run / "archive.sqlite") as conn:
         search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
     settings = recipe(config, args.epochs)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tsenas_pymoo import NetworkGenome
+from tsenas_pymoo.baselines import BASELINES, SEARCHED
 from tsenas_pymoo.final import train_final
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -60,22 +61,6 @@ def test_baselines_resume_skips_what_a_cut_off_campaign_measured(digits_small, t
     again = baselines.compare(genome, digits_small, 4, settings, [0], device="cpu", done=done)
     assert len(trained) == 1  # only the model the cut-off campaign had not reached
     assert [r["test_errors"] for r in again] == [r["test_errors"] for r in first]
-
-
-def test_matched_widths_bring_the_baselines_to_the_searched_size(digits_small):
-    baselines = load("baselines")
-    genome = NetworkGenome.from_cells([3, 7, 3, 1, 3])
-    widths = baselines.matched_widths(genome, digits_small, 6)
-    sizes = {
-        name: baselines.count_params(build()) for name, build in baselines.models(genome, digits_small, widths).items()
-    }
-    target = sizes[baselines.SEARCHED]
-    assert widths[baselines.SEARCHED] == 6
-    for name in baselines.BASELINES:  # no other width comes closer
-        w = widths[name]
-        for other in (w - 1, w + 1):
-            size = baselines.count_params(baselines.models(genome, digits_small, other)[name]())
-            assert abs(sizes[name] - target) <= abs(size - target)
 
 
 TINY = {
@@ -180,9 +165,9 @@ def test_baselines_table_tests_the_searched_network_against_each_baseline(digits
     )
     rows = baselines.compare(NetworkGenome.from_cells([3, 7, 3]), digits_small, 4, {}, [0, 1, 2], device="cpu")
     p = {r["model"]: r.get("p_searched_lower") for r in rows}
-    assert p[baselines.SEARCHED] is None
-    assert p[baselines.BASELINES[0]] == pytest.approx(0.05)  # lower on every seed: the smallest p of 3 vs 3
-    assert p[baselines.BASELINES[1]] == pytest.approx(0.5, abs=0.1)  # the same errors: no evidence
+    assert p[SEARCHED] is None
+    assert p[BASELINES[0]] == pytest.approx(0.05)  # lower on every seed: the smallest p of 3 vs 3
+    assert p[BASELINES[1]] == pytest.approx(0.5, abs=0.1)  # the same errors: no evidence
 
 
 def test_every_results_file_names_its_selection_and_report_splits():
