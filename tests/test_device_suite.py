@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "device_suite.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "device" / "device_suite.py"
 
 
 def test_device_suite_tiny_on_cpu(tmp_path):
@@ -54,7 +54,7 @@ def test_tiny_or_cpu_runs_write_outside_the_results_folder():
     spec = importlib.util.spec_from_file_location("device_suite", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    results = SCRIPT.parent / "results"
+    results = SCRIPT.parents[1] / "results"
     assert module.default_out_dir("cuda", tiny=False) == results
     for device, tiny in (("cpu", True), ("cpu", False), ("cuda", True), ("cuda:1", True)):
         assert results not in module.default_out_dir(device, tiny).parents, (device, tiny)

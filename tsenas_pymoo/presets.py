@@ -10,7 +10,7 @@ resumes as it ran even if a later version changes the preset.
   a 10 % validation split, 10 epochs per individual; width 16 and lr 0.1 are our
   reading (the paper gives neither).
 
-The CPU preset is chosen by the fidelity study (``benchmarks/fidelity.py``) and added
+The CPU preset is chosen by the fidelity study (``benchmarks/experiments/fidelity.py``) and added
 here with the study's numbers once it has run.
 
 Kept free of torch (the CLI reads it before loading torch).

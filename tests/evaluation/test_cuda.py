@@ -1,4 +1,4 @@
-"""CUDA paths (``pytest -m cuda``; run by benchmarks/device_suite.py on a lent GPU).
+"""CUDA paths (``pytest -m cuda``; run by benchmarks/device/device_suite.py on a lent GPU).
 
 Skipped where torch sees no GPU, so the CPU suite collects them but does not run them."""
 

@@ -2,14 +2,14 @@
 bit flips, missing, extra and wrongly typed fields, NaN, huge numbers, wrong shapes in
 weight headers), ends in exit 0 (still valid) or one line with exit 2, never a
 traceback, and a refused file changes nothing in the run directory
-(benchmarks/fuzz.py runs over 1,000 cases)."""
+(benchmarks/reliability/fuzz.py runs over 1,000 cases)."""
 
 import importlib.util
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "fuzz.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability" / "fuzz.py"
 
 
 @pytest.fixture(scope="module")

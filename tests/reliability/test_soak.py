@@ -1,11 +1,11 @@
 """Random-kill soak, short: a search SIGKILLed at seeded random moments (the process group,
-as a scheduler kills) resumes to exactly an uninterrupted run's end (benchmarks/soak.py
+as a scheduler kills) resumes to exactly an uninterrupted run's end (benchmarks/reliability/soak.py
 runs 20 kills, and 5 with --workers 2)."""
 
 import importlib.util
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "soak.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability" / "soak.py"
 
 
 def test_a_search_killed_at_random_moments_resumes_to_the_same_end(tmp_path):

@@ -16,7 +16,7 @@ Ratios: each configuration's loaded median over its own unloaded median, and ``a
 unloaded over the old default unloaded. Writes results after every run and skips runs
 already there, so it resumes.
 
-    python benchmarks/contention.py            # writes benchmarks/results/contention.json
+    python benchmarks/perf/contention.py            # writes benchmarks/results/contention.json
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "contention.json"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, no_options
+
+RESULTS = RESULTS / "contention.json"
 SEARCH = [
     "--seed",
     "5",
@@ -157,4 +159,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    no_options(__doc__)
     main()

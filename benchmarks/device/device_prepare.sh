@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare, on the development machine, what the lent GPU machine lacks for
-# benchmarks/device_suite.py. That machine has torch, numpy, scipy, scikit-learn,
+# benchmarks/device/device_suite.py. That machine has torch, numpy, scipy, scikit-learn,
 # matplotlib, pytest and hypothesis, but no package index, no pymoo, no Dask and no
 # Fashion-MNIST. This script puts
 #   .whl/                   wheels of pymoo, Dask and what they need (Python 3.12, x86-64)
@@ -10,7 +10,7 @@
 #
 #   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl \
 #     && export PYTHONPATH=/tmp/site:$PWD TSENAS_DATA=$PWD/.data/fashion-mnist PYTHONUNBUFFERED=1 \
-#     && python3 benchmarks/device_suite.py --device cuda --out-dir $OUT 2>&1 | tee $OUT/suite.log
+#     && python3 benchmarks/device/device_suite.py --device cuda --out-dir $OUT 2>&1 | tee $OUT/suite.log
 #
 # and copy the returned device_*.json into benchmarks/results/.
 set -euo pipefail

@@ -10,14 +10,13 @@ accuracy, every archive row (key, accuracy, status), ``log.jsonl`` (less the pro
 own counters) and the files written at the end. A kill that found the search already
 finished does not count.
 
-    python benchmarks/soak.py                         # 20 kills, then 5 with --workers 2
-    python benchmarks/soak.py --kills 5 --workers-kills 0
+    python benchmarks/reliability/soak.py                         # 20 kills, then 5 with --workers 2
+    python benchmarks/reliability/soak.py --kills 5 --workers-kills 0
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import signal
@@ -29,14 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-SPLITS = {
-    "selection": "none: no network is selected by accuracy here",
-    "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy",
-}
-_spec = importlib.util.spec_from_file_location("fault_injection", ROOT / "benchmarks" / "fault_injection.py")
-fault_injection = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fault_injection)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import NO_SELECTION, RESULTS, ROOT
+
+sys.path.insert(0, str(ROOT))
+from tests.reliability import harness as fault_injection
 
 TINY = [
     "--dataset",
@@ -153,8 +149,8 @@ def main(argv=None):
     parser.add_argument("--max-delay", type=float, default=6.0)
     args = parser.parse_args(argv)
     out = {
-        "splits": SPLITS,
-        "command": "python benchmarks/soak.py " + " ".join(argv or sys.argv[1:]),
+        "splits": NO_SELECTION,
+        "command": "python benchmarks/reliability/soak.py " + " ".join(argv or sys.argv[1:]),
         "seed": args.seed,
         "cores": len(os.sched_getaffinity(0)),
     }
@@ -173,7 +169,7 @@ def main(argv=None):
             )  # Dask start-up takes seconds
             print(json.dumps(out["workers"]), flush=True)
     out["wall_seconds"] = time.perf_counter() - start
-    (ROOT / "benchmarks" / "results" / "soak.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / "soak.json").write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ differences against ``none`` and a one-sided Wilcoxon signed-rank p-value
 (scipy.stats) per arm. Writes results after every run and skips runs already there, so
 it resumes where it stopped.
 
-    python benchmarks/augmentation.py                      # 5000 images at 14x14, 20 epochs, seeds 0-4
-    python benchmarks/augmentation.py --subset 10000 --resolution 28 --epochs 10
-    python benchmarks/augmentation.py --epochs 60 --seeds 100 --arms none crop,flip --tag dev
+    python benchmarks/experiments/augmentation.py                      # 5000 images at 14x14, 20 epochs, seeds 0-4
+    python benchmarks/experiments/augmentation.py --subset 10000 --resolution 28 --epochs 10
+    python benchmarks/experiments/augmentation.py --epochs 60 --seeds 100 --arms none crop,flip --tag dev
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 from pathlib import Path
 
 from scipy import stats
@@ -30,7 +31,9 @@ from tsenas_pymoo import NetworkGenome
 from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.final import train_final
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS
+
 CELLS = [3, 7, 3, 7, 3]
 ARMS = {"none": ("none", 0), "crop": ("crop", 0), "crop,flip": ("crop,flip", 0), "crop,flip,cutout": ("crop,flip", -1)}
 
@@ -68,7 +71,7 @@ def main() -> None:
     parser.add_argument("--tag", default="", help="suffix of the results file (e.g. dev for development seeds)")
     args = parser.parse_args()
     tag = f"fmnist_{args.subset}_{args.resolution}px_{args.epochs}ep" + (f"_{args.tag}" if args.tag else "")
-    path = ROOT / "benchmarks" / "results" / f"augmentation_{tag}.json"
+    path = RESULTS / f"augmentation_{tag}.json"
     result = json.loads(path.read_text()) if path.exists() else {"runs": {}}
     genome = NetworkGenome.from_cells(CELLS)
     for seed in args.seeds:

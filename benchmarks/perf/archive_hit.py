@@ -1,12 +1,13 @@
 """Cost of answering a repeated genome from the SQLite archive (target < 10 ms).
 
-python benchmarks/archive_hit.py    # writes benchmarks/results/archive_hit.json
+python benchmarks/perf/archive_hit.py    # writes benchmarks/results/archive_hit.json
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ import numpy as np
 from tsenas_pymoo.evaluation import TorchEvaluator, load_dataset
 from tsenas_pymoo.operators.sampling import sample_genome
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, no_options
 
 
 def main():
@@ -48,9 +50,10 @@ def main():
         "hit_ms_max": max(hits),
         "train_ms_mean_1_epoch_width_4": train_ms,
     }
-    (ROOT / "benchmarks" / "results" / "archive_hit.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / "archive_hit.json").write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":
+    no_options(__doc__)
     main()

@@ -24,8 +24,8 @@ puts the repeatability set first (20 networks: every proxy with 3 seeds, the tar
 carries the load average when it ended: seconds measured while the machine ran other
 work beside the two workers are left out of the cost figures.
 
-    python benchmarks/fidelity.py --workers 2            # the campaign (resumes)
-    python benchmarks/fidelity.py --summarize            # results/fidelity.json + plots/fidelity.png
+    python benchmarks/experiments/fidelity.py --workers 2            # the campaign (resumes)
+    python benchmarks/experiments/fidelity.py --summarize            # results/fidelity.json + plots/fidelity.png
 """
 
 from __future__ import annotations
@@ -34,15 +34,18 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, ROOT
+
+RESULTS = RESULTS
 RECORDS = RESULTS / "fidelity" / "records.jsonl"
-COMPARISON = RESULTS / "compare_fmnist" / "report"
+COMPARISON = RESULTS / "compare_algorithms_fmnist" / "report"
 COMPARISON_METHODS = ("tsenas", "tsenas-stage1", "ga", "ga-tsenas-ops", "de", "random")
 
 POOL = 10_000
@@ -497,7 +500,7 @@ def main(argv=None):
     core = core_keys(nets)
     summary = {
         "benchmark": "fidelity",
-        "command": "python benchmarks/fidelity.py --summarize",
+        "command": "python benchmarks/experiments/fidelity.py --summarize",
         "machine": {"platform": platform.platform(), "processor": platform.processor()},
         "common": COMMON,
         "pool": POOL,

@@ -5,7 +5,7 @@ A demonstration of swapping algorithms and comparing runs, not a comparison of t
 methods (digits at width 4 and one epoch says nothing about Fashion-MNIST; the
 comparison issue measures that under the fidelity study's preset).
 
-    python benchmarks/compare_demo.py      # runs/compare_demo/*, plots/compare_demo.png
+    python benchmarks/experiments/compare_demo.py      # runs/compare_demo/*, plots/compare_demo.png
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import ROOT, no_options
+
 RUNS = ROOT / "runs" / "compare_demo"
 COMMON = [
     "--dataset",
@@ -67,4 +69,5 @@ def main():
 
 
 if __name__ == "__main__":
+    no_options(__doc__)
     main()

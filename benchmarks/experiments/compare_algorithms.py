@@ -18,17 +18,17 @@ Each run's best network then gets one fixed post-training, the same for every me
 (``--post-epochs`` on train + validation, no augmentation, seed 0) and is tested on the
 10,000 test images; its params and FLOPs are recorded.
 
-Every (method, seed) run writes ``benchmarks/results/compare_fmnist/<method>-seed<N>.json``
+Every (method, seed) run writes ``benchmarks/results/compare_algorithms_fmnist/<method>-seed<N>.json``
 and is skipped when that file exists, so a campaign can be split over sessions and
 sent to Dask workers (``--workers``) or a GPU (``--device cuda``). ``--summarize``
 aggregates: median, interquartile range, compute to reach random search's final
 median, one-sided Mann-Whitney U p-values of TS-ENAS against each method on test
 accuracy (scipy.stats), anytime curves with quartile bands (plot).
 
-    python benchmarks/compare_algorithms.py --seeds 0 1 2 3 4 --name dev     # development seeds (tuning)
-    python benchmarks/compare_algorithms.py --seeds 100-109 --name report   # the reported table, run once
-    python benchmarks/compare_algorithms.py --name report --summarize       # tables and plot from the files
-    python benchmarks/compare_algorithms.py --full --device cuda ...        # the GPU size
+    python benchmarks/experiments/compare_algorithms.py --seeds 0 1 2 3 4 --name dev     # development seeds (tuning)
+    python benchmarks/experiments/compare_algorithms.py --seeds 100-109 --name report   # the reported table, run once
+    python benchmarks/experiments/compare_algorithms.py --name report --summarize       # tables and plot from the files
+    python benchmarks/experiments/compare_algorithms.py --full --device cuda ...        # the GPU size
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 import warnings
@@ -43,8 +44,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNS = ROOT / "benchmarks" / "results" / "compare_fmnist"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, ROOT
+
+RUNS = RESULTS / "compare_algorithms_fmnist"
 METHODS = ("tsenas", "tsenas-stage1", "ga", "ga-tsenas-ops", "de", "random")
 LABELS = {
     "tsenas": "TS-ENAS",
@@ -392,7 +395,7 @@ def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
             "p_vs_random": table.get("random", {}).get("p_tsenas_greater_test"),
             "half_budget_to_random_final": ts["compute_to_random_final_median"] <= budget / 2,
         }
-    path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}{'_' + tag if tag else ''}.json"
+    path = RESULTS / f"compare_algorithms_fmnist_{name}{'_' + tag if tag else ''}.json"
     path.write_text(json.dumps(out, indent=1))
     plot(out, ROOT / "plots" / path.with_suffix(".png").name)
     for r in table.values():
@@ -454,10 +457,10 @@ def paired_table(
 
 def summarize_variants(name: str, tags, base_tag: str = "", write: bool = True) -> dict:
     """TS-ENAS variants (``--option ... --tag T`` campaigns) against the base runs:
-    benchmarks/results/compare_fmnist_<name>_variants.json (``write``)."""
+    benchmarks/results/compare_algorithms_fmnist_<name>_variants.json (``write``)."""
     table = paired_table(name, tags, base_tag)
     if write:
-        path = ROOT / "benchmarks" / "results" / f"compare_fmnist_{name}_variants.json"
+        path = RESULTS / f"compare_algorithms_fmnist_{name}_variants.json"
         path.write_text(json.dumps({"name": name, "base_tag": base_tag, "table": table}, indent=1))
     for tag, r in table.items():
         print(
@@ -517,7 +520,7 @@ def _options(pairs) -> dict:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--name", default="dev", help="campaign folder under results/compare_fmnist/")
+    parser.add_argument("--name", default="dev", help="campaign folder under results/compare_algorithms_fmnist/")
     parser.add_argument("--seeds", nargs="+", default=["0-4"], help="seeds or ranges (0-4)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--option", nargs="*", help="TS-ENAS settings for this campaign, key=value")

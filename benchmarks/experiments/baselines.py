@@ -21,8 +21,8 @@ over all models writes the table (``complete: true``) for its own ``--seeds``; s
 the split ones end, one over every seed (it trains nothing already done) writes the whole
 table.
 
-    python benchmarks/baselines.py --run runs/search
-    python benchmarks/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
+    python benchmarks/experiments/baselines.py --run runs/search
+    python benchmarks/experiments/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 from pathlib import Path
 
 import torch
@@ -41,7 +42,8 @@ from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.final import fit_and_test
 from tsenas_pymoo.genotype import load_genotype
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS
 
 
 def recipe(config: dict, epochs: int | None) -> dict:
@@ -181,7 +183,7 @@ def main(argv=None):
         "recipe": settings,
         "threads": torch.get_num_threads(),
     }
-    path = ROOT / "benchmarks" / "results" / (f"baselines_{args.name}.json" if args.name else "baselines.json")
+    path = RESULTS / (f"baselines_{args.name}.json" if args.name else "baselines.json")
     lock = FileLock(str(path) + ".lock")
 
     def save(model=None, seed=None, report=None, rows=None):

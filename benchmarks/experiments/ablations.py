@@ -9,7 +9,7 @@ Fashion-MNIST proxy, the same fixed post-training and the same statistics:
 * mutation: each of the four mutations (cell, connection, node, edge) removed in turn;
 * pruning: on vs off (off: each fine-search parent makes only the mutated child).
 
-Every (variant, seed) writes ``benchmarks/results/compare_fmnist/<name>/tsenas-<variant>-seed<N>.json``
+Every (variant, seed) writes ``benchmarks/results/compare_algorithms_fmnist/<name>/tsenas-<variant>-seed<N>.json``
 (skipped when present); the summary compares each variant with the full method
 (median, quartiles, paired differences per seed, Wilcoxon signed-rank p-value) and is
 written to ``benchmarks/results/ablations_fmnist_<name>.json`` with ``plots/ablations_fmnist_<name>.png``.
@@ -17,19 +17,22 @@ written to ``benchmarks/results/ablations_fmnist_<name>.json`` with ``plots/abla
 The full method is the comparison's reported run of each seed (the frozen defaults), so
 the variants run in the same campaign folder on its first five seeds:
 
-    python benchmarks/ablations.py --name report --seeds 100-104 --workers 2
-    python benchmarks/ablations.py --name report --seeds 100-104 --summarize
+    python benchmarks/experiments/ablations.py --name report --seeds 100-104 --workers 2
+    python benchmarks/experiments/ablations.py --name report --seeds 100-104 --summarize
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import compare_algorithms as compare
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, ROOT
+
 VARIANTS = {
     "store-inheritance": {"inheritance": "store"},
     "no-inheritance": {"inheritance": "none"},
@@ -51,7 +54,7 @@ def run(name, seeds, variants, proxy, workers, device, base_options):
 def summarize(name: str, variants, full_tag: str = "", seeds=None) -> dict:
     table = compare.paired_table(name, variants, full_tag, seeds=seeds, base_label="full")
     out = {"name": name, "variants": VARIANTS, "table": table}
-    path = ROOT / "benchmarks" / "results" / f"ablations_fmnist_{name}.json"
+    path = RESULTS / f"ablations_fmnist_{name}.json"
     path.write_text(json.dumps(out, indent=1))
     plot(table, ROOT / "plots" / path.with_suffix(".png").name)
     for variant, row in table.items():

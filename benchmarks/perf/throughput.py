@@ -10,9 +10,9 @@ is: a different memory format and precision. Each measurement is at least ``--st
 optimizer steps (default 100), timed around the whole call (what a user waits for);
 variants run interleaved with a rotating order, median of ``--repeats``.
 
-    python benchmarks/throughput.py              # CPU (or CUDA when present)
-    python benchmarks/throughput.py --profile    # also a cProfile summary of each loop
-    python benchmarks/throughput.py --plot-only  # redraw plots/throughput.png
+    python benchmarks/perf/throughput.py              # CPU (or CUDA when present)
+    python benchmarks/perf/throughput.py --profile    # also a cProfile summary of each loop
+    python benchmarks/perf/throughput.py --plot-only  # redraw plots/throughput.png
 
 Writes benchmarks/results/throughput.json (``--out``) and plots/throughput.png.
 """
@@ -27,6 +27,7 @@ import json
 import platform
 import pstats
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -44,7 +45,9 @@ GENOMES = {
 }
 VARIANTS = ("ours", "like", "naive")
 LABELS = {"ours": "ours (train_model defaults)", "like": "like-for-like loop", "naive": "naive loop (NCHW fp32)"}
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS  # noqa: E402
+
 LR = 0.05
 
 

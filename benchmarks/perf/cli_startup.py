@@ -5,7 +5,7 @@ extra over bare Python (target: ``tsenas --help`` and ``tsenas --version`` under
 extra time). Also checks which heavy modules ``--help`` loads. Writes
 benchmarks/results/cli_startup.json.
 
-    python benchmarks/cli_startup.py
+    python benchmarks/perf/cli_startup.py
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, no_options
+
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],
     "tsenas --version": [sys.executable, "-m", "tsenas_pymoo.cli", "--version"],
@@ -47,9 +49,10 @@ def main(repeats: int = 15):
         "heavy_modules_loaded_by_the_parser": loaded,
         "target_extra_seconds": 0.5,
     }
-    (ROOT / "benchmarks" / "results" / "cli_startup.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / "cli_startup.json").write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":
+    no_options(__doc__)
     main()

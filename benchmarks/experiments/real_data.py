@@ -8,9 +8,9 @@ time then counts only this invocation and says so), and writes the wall time, th
 machine's cores, the data settings and the validation / test accuracy to
 benchmarks/results/real_data_search.json.
 
-    python benchmarks/real_data.py            # the command above
-    python benchmarks/real_data.py --fresh    # delete a previous run directory first
-    python benchmarks/real_data.py --rescan   # re-read the finished run (keeps the measured wall time)
+    python benchmarks/experiments/real_data.py            # the command above
+    python benchmarks/experiments/real_data.py --fresh    # delete a previous run directory first
+    python benchmarks/experiments/real_data.py --rescan   # re-read the finished run (keeps the measured wall time)
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, ROOT
+
 COMMAND = ["--dataset", "fashion-mnist", "--train-subset", "5000", "--resolution", "14", "--device", "cpu"]
 
 
-RESULTS = ROOT / "benchmarks" / "results" / "real_data_search.json"
+RESULTS = RESULTS / "real_data_search.json"
 
 
 def archive_accuracy(out: Path) -> dict:

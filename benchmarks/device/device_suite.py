@@ -8,7 +8,7 @@ as it ends, so a run cut short keeps what it measured; a section that would star
    real out-of-memory forced with ``torch.cuda.set_per_process_memory_fraction``, worker
    pinning to ``cuda:k``, evaluator and SuperNet on the GPU).
 2. ``throughput``: our trainer against the like-for-like and the naive loop
-   (``benchmarks/throughput.py``) on Fashion-MNIST 28x28 and CIFAR-sized random 3x32x32
+   (``benchmarks/perf/throughput.py``) on Fashion-MNIST 28x28 and CIFAR-sized random 3x32x32
    tensors, widths 16 and 36, 100 steps per measurement.
    ``compile``: the same training step eager and under ``torch.compile`` (inductor,
    ``mode="reduce-overhead"``: CUDA graphs), with the one-off compile cost per genome and
@@ -21,14 +21,14 @@ as it ends, so a run cut short keeps what it measured; a section that would star
    trained (archive hits would only lower it), divided by the evaluations/hour gain of the
    best K from section 4. The paper reports 0.9 GPU-days; the target is 0.45.
 4. ``workers``: evaluations/hour with K = 1, 2, 4, 8 workers per device
-   (``benchmarks/workers_per_device.py``).
+   (``benchmarks/perf/workers_per_device.py``).
 5. ``search``: a short two-stage ``tsenas search`` on full-resolution Fashion-MNIST, its
    wall time and the best network's test accuracy after the final training.
 
-    python benchmarks/device_suite.py --device cuda --out-dir "$OUT"   # on the GPU machine
-    python benchmarks/device_suite.py --device cpu --tiny --out-dir /tmp/suite  # the same path, a minute on CPU
+    python benchmarks/device/device_suite.py --device cuda --out-dir "$OUT"   # on the GPU machine
+    python benchmarks/device/device_suite.py --device cpu --tiny --out-dir /tmp/suite  # the same path, a minute on CPU
 
-On the lent GPU machine (no package index there) run ``bash benchmarks/device_prepare.sh``
+On the lent GPU machine (no package index there) run ``bash benchmarks/device/device_prepare.sh``
 here first; see its header for the ``run`` command.
 """
 
@@ -46,8 +46,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE.parent), str(HERE.parent / "perf")]  # common.py; throughput, workers_per_device
+from common import RESULTS, ROOT  # noqa: E402
 
 #: The paper's CIFAR-10 search (Sec. V-C) and what one individual costs there.
 PAPER = {
@@ -337,8 +337,8 @@ def default_out_dir(device: str, tiny: bool) -> Path:
     """The GPU's results go to benchmarks/results; a tiny or CPU run (a check of the path)
     goes under runs/, which git ignores."""
     if tiny or not device.startswith("cuda"):
-        return HERE.parent / "runs" / f"device_suite_{device.replace(':', '')}{'_tiny' if tiny else ''}"
-    return HERE / "results"
+        return ROOT / "runs" / f"device_suite_{device.replace(':', '')}{'_tiny' if tiny else ''}"
+    return RESULTS
 
 
 def main(argv=None):

@@ -7,7 +7,7 @@ number of keys the search space has at this width) and ``store/trained`` (the ke
 trained states), against what keeping every trained network would have taken.
 Writes benchmarks/results/store_bound.json.
 
-    python benchmarks/store_bound.py
+    python benchmarks/perf/store_bound.py
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, no_options
+
 ARGS = [
     "--pop-size",
     "8",
@@ -84,10 +86,11 @@ def main():
         "every_state_kept_bytes_estimate": int(mean_state * trained),
         "mean_parent_share_after_generation_1": parent,
     }
-    path = ROOT / "benchmarks" / "results" / "store_bound.json"
+    path = RESULTS / "store_bound.json"
     path.write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":
+    no_options(__doc__)
     main()

@@ -8,7 +8,7 @@ command that reads the file runs in-process (``tsenas_pymoo.cli.main``). Each ca
 end with exit 0 (the corruption left a valid file) or exit 2 with exactly one line on
 stderr, never a traceback, and on exit 2 no file in the run directory may change.
 
-    python benchmarks/fuzz.py --examples 200      # 6 files x 200 cases -> results/fuzz.json
+    python benchmarks/reliability/fuzz.py --examples 200      # 6 files x 200 cases -> results/fuzz.json
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[1]
-SPLITS = {
-    "selection": "none: no network is selected by accuracy here",
-    "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import NO_SELECTION, RESULTS
+
 TINY = [
     "--dataset",
     "digits",
@@ -308,14 +306,14 @@ def main(argv=None):
     total = sum(f["cases"] for f in files.values())
     failures = sum(len(f["failures"]) for f in files.values())
     out = {
-        "splits": SPLITS,
-        "command": f"python benchmarks/fuzz.py --examples {args.examples}",
+        "splits": NO_SELECTION,
+        "command": f"python benchmarks/reliability/fuzz.py --examples {args.examples}",
         "cases": total,
         "failures": failures,
         "files": files,
         "wall_seconds": time.perf_counter() - start,
     }
-    (ROOT / "benchmarks" / "results" / "fuzz.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / "fuzz.json").write_text(json.dumps(out, indent=1))
     for name, f in files.items():
         print(
             f"{name:28s} {f['cases']:5d} cases: {f['one_line']:5d} one line, {f['valid']:4d} still valid, "

@@ -5,7 +5,7 @@ The same random Alg. 3 genomes are trained (digits, width 8, 2 epochs) through
 the serial evaluator (one process, torch's default threads) runs alongside for
 reference. Writes benchmarks/results/scaling.json.
 
-    python benchmarks/scaling.py [--genomes 16]
+    python benchmarks/perf/scaling.py [--genomes 16]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +26,8 @@ from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.evaluation.distributed import DaskRunner, local_client
 from tsenas_pymoo.operators.sampling import sample_genome
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS
 
 
 def timed(problem, X) -> float:
@@ -77,7 +79,7 @@ def main(argv=None):
     out["speedup_2_workers_vs_serial"] = (
         out["runs"]["dask_2"]["evals_per_hour"] / out["runs"]["serial"]["evals_per_hour"]
     )
-    (ROOT / "benchmarks" / "results" / "scaling.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / "scaling.json").write_text(json.dumps(out, indent=1))
     print(
         f"2 vs 1 workers: x{out['speedup_2_vs_1_workers']:.2f}; 2 workers vs serial: "
         f"x{out['speedup_2_workers_vs_serial']:.2f}"

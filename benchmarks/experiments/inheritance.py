@@ -22,9 +22,9 @@ mean >= scratch-after-k mean); Kendall's tau of each proxy against scratch-8.
 ``--tune`` (development seed, default 100): only 1-epoch lineage runs for each candidate
 warm-start schedule, to choose the default; the report runs on other seeds.
 
-    python benchmarks/inheritance.py --quick          # seed 0, results/inheritance_fmnist.json
-    python benchmarks/inheritance.py --tune --quick   # seed 100, results/inheritance_fmnist_tune.json
-    python benchmarks/inheritance.py --quick --generation 6   # results/inheritance_fmnist_gen6.json
+    python benchmarks/experiments/inheritance.py --quick          # seed 0, results/inheritance_fmnist.json
+    python benchmarks/experiments/inheritance.py --tune --quick   # seed 100, results/inheritance_fmnist_tune.json
+    python benchmarks/experiments/inheritance.py --quick --generation 6   # results/inheritance_fmnist_gen6.json
 
 Children's rows are written as they finish; a rerun with the same settings rebuilds the
 parents (deterministic) and skips finished children.
@@ -36,6 +36,7 @@ import argparse
 import json
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,7 +47,9 @@ from tsenas_pymoo import TSENAS, TSENASProblem
 from tsenas_pymoo.evaluation import TorchEvaluator, load_dataset
 from tsenas_pymoo.evaluation.lineage import WarmStart
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, ROOT
+
 SCRATCH = (1, 2, 4, 8)
 INHERITED = (1, 2)
 PLAIN = WarmStart(lr_scale=1.0, warmup=0.0)
@@ -229,7 +232,7 @@ def main(argv=None):
     )
     name = "inheritance_fmnist" + ("_tune" if args.tune else "") + ("" if args.quick else "_full")
     name += "" if args.generation == (1 if args.tune else 3) else f"_gen{args.generation}"
-    path = ROOT / "benchmarks" / "results" / f"{name}.json"
+    path = RESULTS / f"{name}.json"
     settings = {
         "dataset": "fashion-mnist",
         "train_subset": args.train_subset,
@@ -297,7 +300,7 @@ def main(argv=None):
 
 def resummarize(name: str = "inheritance_fmnist"):
     """Recompute the summary of benchmarks/results/NAME.json from its rows (no training)."""
-    path = ROOT / "benchmarks" / "results" / f"{name}.json"
+    path = RESULTS / f"{name}.json"
     out = json.loads(path.read_text())
     out["summary"] = summarize(
         out["rows"], list(out["rows"][0]["arms"]), out["settings"]["tune"], out["settings"]["seed"]
@@ -308,7 +311,7 @@ def resummarize(name: str = "inheritance_fmnist"):
 
 def replot(name: str = "inheritance_fmnist"):
     """Redraw plots/NAME.png from benchmarks/results/NAME.json."""
-    plot(json.loads((ROOT / "benchmarks" / "results" / f"{name}.json").read_text()), ROOT / "plots" / f"{name}.png")
+    plot(json.loads((RESULTS / f"{name}.json").read_text()), ROOT / "plots" / f"{name}.png")
 
 
 def _cores() -> int:

@@ -1,13 +1,11 @@
-"""Kill anywhere: a tiny CLI search is killed with SIGKILL at named fault points covering
+"""The fault harness: a tiny CLI search killed with SIGKILL at named fault points covering
 every phase (``tsenas_pymoo/faults.py``), resumed with ``--resume``, and compared with an
 uninterrupted run: the same best genome and accuracy, the same archive rows (key,
 accuracy, status) and the same ``log.jsonl`` (all but the evaluator's counters
 ``archive_hits`` and ``trained``, which count this process's work).
 
-Writes benchmarks/results/fault_injection.json and prints the table; the test
-``tests/reliability/test_kill_anywhere.py`` runs the same scenarios.
-
-    python benchmarks/fault_injection.py
+``test_kill_anywhere.py`` runs the quick scenarios; ``benchmarks/reliability/`` runs all
+of them (``fault_injection.py``) and the random-kill soak (``soak.py``) with it.
 """
 
 from __future__ import annotations
@@ -17,11 +15,8 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = [
     "--dataset",
     "digits",
@@ -160,25 +155,3 @@ def print_table(table: list[dict]) -> None:
             f"{r['phase']:48s} {r['fault']:14s} {'yes' if r['killed'] else 'NO':6s}  "
             f"{'yes' if r['identical'] else 'NO ' + str({k: r.get(k) for k in ('best', 'rows', 'log', 'files')})}"
         )
-
-
-def main():
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        table = run_all(Path(tmp))
-    print_table(table)
-    (ROOT / "benchmarks" / "results" / "fault_injection.json").write_text(
-        json.dumps(
-            {
-                "command": "tsenas search " + " ".join(TINY),
-                "wall_seconds": time.perf_counter() - start,
-                "cores": len(os.sched_getaffinity(0)),
-                "scenarios": table,
-            },
-            indent=1,
-        )
-    )
-
-
-if __name__ == "__main__":
-    main()

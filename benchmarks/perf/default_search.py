@@ -1,11 +1,11 @@
 """``tsenas search`` with its defaults (digits), end to end, then the Table III-style
-baselines on the same run (``benchmarks/baselines.py``, the run's own final recipe).
+baselines on the same run (``benchmarks/experiments/baselines.py``, the run's own final recipe).
 
 Writes benchmarks/results/default_search.json (wall time, networks trained, best
 validation accuracy, best genome, params, FLOPs, test accuracy after the final training),
 benchmarks/results/baselines.json, and plots/default_search_{convergence,trajectory}.png.
 
-    python benchmarks/default_search.py
+    python benchmarks/perf/default_search.py
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, ROOT, no_options
 
 
 def main() -> dict:
@@ -46,11 +46,14 @@ def main() -> dict:
             "final_recipe": {k: final.get(k) for k in ("epochs", "lr", "batch_size", "augment", "seed")},
             "config": {k: v for k, v in config.items() if k != "thread_policy"},
         }
-        (HERE / "results" / "default_search.json").write_text(json.dumps(out, indent=1))
+        (RESULTS / "default_search.json").write_text(json.dumps(out, indent=1))
         print(json.dumps({k: v for k, v in out.items() if k != "config"}, indent=1))
-        subprocess.run([sys.executable, str(HERE / "baselines.py"), "--run", str(run)], check=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "experiments" / "baselines.py"), "--run", str(run)], check=True
+        )
     return out
 
 
 if __name__ == "__main__":
+    no_options(__doc__)
     main()

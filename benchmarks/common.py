@@ -1,0 +1,80 @@
+"""What every benchmark shares: where results go and how they are named, the machine
+they ran on, and how to call the ``tsenas`` CLI.
+
+Result files: ``benchmarks/results/<benchmark>[_<dataset>][_<variant>].json``, where
+``<benchmark>`` is the script's name (``result_path``). A script in a purpose folder
+(``perf/``, ``experiments/``, ``reliability/``, ``device/``) imports this module after
+``sys.path.insert(0, str(Path(__file__).resolve().parents[1]))``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PLOTS = ROOT / "plots"
+
+#: The splits of a measurement that selects no network and claims nothing about accuracy.
+NO_SELECTION = {
+    "selection": "none: no network is selected by accuracy here",
+    "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy",
+}
+
+
+def no_options(doc: str | None) -> None:
+    """For a script without options: ``--help`` prints its docstring instead of running it."""
+    import argparse
+
+    argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+
+
+def result_path(benchmark: str, *parts: str, suffix: str = ".json") -> Path:
+    """``results/<benchmark>[_<part>...].json``; empty parts are left out."""
+    return RESULTS / ("_".join([benchmark, *(p for p in parts if p)]) + suffix)
+
+
+def write_result(path: Path, data: dict[str, Any]) -> Path:
+    """Write one results file (with the machine it ran on, unless it says so itself). It
+    must name its ``splits``: the images that selected and those that report."""
+    splits = data.get("splits")
+    if not (isinstance(splits, dict) and splits.get("selection") and splits.get("report")):
+        raise ValueError(f"{path.name}: splits={splits!r}; rule: name the selection and report images")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {**data, "machine": data.get("machine") or machine()}
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+def machine() -> dict[str, Any]:
+    """The machine a measurement ran on."""
+    import torch
+
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+
+
+def tsenas(*args: str, check: bool = False, env: dict | None = None, timeout: float | None = None, **kwargs):
+    """Run ``tsenas ARGS...`` in a fresh interpreter (this one's), output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        env=env,
+        timeout=timeout,
+        **kwargs,
+    )
