@@ -94,3 +94,29 @@ def test_fine_kinds_limit_the_mutation():
         assert [[n[2:] for n in c.nodes] for c in node_only.cells] == [[n[2:] for n in c.nodes] for c in g.cells]
     with pytest.raises(ValueError, match="kinds"):
         mutate_fine(g, rng, ())
+
+
+def test_every_cell_is_edited_unless_a_number_of_cells_is_given():
+    rng = np.random.default_rng(5)
+    g = NetworkGenome.from_cells([3, 7, 1, 5, 4]).expand()
+    for _ in range(20):
+        every = mutate_fine(g, rng)
+        assert all(a != b for a, b in zip(every.cells, g.cells))  # Alg. 4 line 5: every cell
+        assert every.free_inputs == g.free_inputs and [c.code for c in every.cells] == [c.code for c in g.cells]
+        one = mutate_fine(g, rng, n_cells=1)
+        assert sum(a != b for a, b in zip(one.cells, g.cells)) == 1
+        two = mutate_fine(g, rng, n_cells=2)
+        assert sum(a != b for a, b in zip(two.cells, g.cells)) == 2
+        assert all(a != b for a, b in zip(mutate_fine(g, rng, n_cells=9).cells, g.cells))  # more than there are
+    with pytest.raises(ValueError, match=r"n_cells=0; rule: at least 1"):
+        mutate_fine(g, rng, n_cells=0)
+    with pytest.raises(ValueError, match=r"kinds=\('cell',\); rule: a non-empty subset"):
+        mutate_fine(g, rng, ("cell",))
+
+
+def test_both_kinds_are_drawn_about_equally():
+    rng = np.random.default_rng(7)
+    g = NetworkGenome.from_cells([3]).expand()
+    edits = [mutate_fine(g, rng).cells[0] for _ in range(400)]
+    node = sum(any(a[:2] != b[:2] for a, b in zip(e.nodes, g.cells[0].nodes)) for e in edits)
+    assert 150 < node < 250  # equal chance (binomial 400, 0.5: SD 10)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from pymoo.core.population import Population
 
 from tsenas_pymoo import AlphaLevelSurvival, NetworkGenome
@@ -54,3 +55,20 @@ def test_negative_alpha_is_rejected():
 
     with pytest.raises(ValueError, match="alpha"):
         AlphaLevelSurvival(alpha=-0.1)
+
+
+def test_alpha_is_the_given_number_or_the_noise_of_the_best_accuracy():
+    class Evaluator:
+        n_val = 600
+
+    class Problem:
+        evaluator = Evaluator()
+
+    assert AlphaLevelSurvival(alpha=0.02).alpha_for(None, np.array([0.9])) == 0.02
+    noise = AlphaLevelSurvival(alpha="noise")
+    # the binomial standard error of the best accuracy on n_val images: sqrt(0.9 * 0.1 / 600)
+    assert noise.alpha_for(Problem(), np.array([0.5, 0.9, 0.7])) == pytest.approx(0.0122474, rel=1e-5)
+    assert noise.alpha_for(Problem(), np.array([0.5, 1.3])) == 0.0  # clipped to [0, 1]
+    assert noise.alpha_for(Problem(), np.array([-0.2, -0.1])) == 0.0
+    with pytest.raises(ValueError, match=r"alpha='noise' needs the evaluator's number of validation images"):
+        noise.alpha_for(object(), np.array([0.9]))
