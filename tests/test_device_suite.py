@@ -57,4 +57,5 @@ def test_tiny_or_cpu_runs_write_outside_the_results_folder():
     results = SCRIPT.parents[1] / "results"
     assert module.default_out_dir("cuda", tiny=False) == results
     for device, tiny in (("cpu", True), ("cpu", False), ("cuda", True), ("cuda:1", True)):
-        assert results not in module.default_out_dir(device, tiny).parents, (device, tiny)
+        out = module.default_out_dir(device, tiny)
+        assert out != results and results not in out.parents, (device, tiny)
