@@ -253,3 +253,71 @@ def test_two_runs_that_both_lack_their_end_files_are_not_the_same_end():
         "files": False,
     }
     assert not fault_injection.same_end(dict(run, rows={}), run)["rows"]
+
+
+def test_anytime_reads_the_best_so_far_at_each_compute_value():
+    compare = load("compare_algorithms")
+    curve = [(2.0, 0.5, "a"), (4.0, 0.6, "b"), (6.0, 0.6, "c"), (8.0, 0.7, "d")]
+    got = compare.anytime(curve, [0.0, 1.9, 2.0, 5.0, 8.0, 100.0])
+    assert got[0] != got[0] and got[1] != got[1]  # NaN before the first result
+    assert got[2:] == [0.5, 0.6, 0.7, 0.7]
+
+
+def _comparison_runs(compare, monkeypatch, tmp_path, tests):
+    """Synthetic run files of a campaign 'syn': method -> test accuracy per seed 0-4."""
+    monkeypatch.setattr(compare, "RUNS", tmp_path / "runs")
+    monkeypatch.setattr(compare, "RESULTS", tmp_path)
+    monkeypatch.setattr(compare, "ROOT", tmp_path)
+    (tmp_path / "runs" / "syn").mkdir(parents=True)
+    (tmp_path / "plots").mkdir()
+    for method, accuracies in tests.items():
+        for seed, acc in enumerate(accuracies):
+            tag = method.split(":")[1] if ":" in method else ""
+            name = method.split(":")[0] + (f"-{tag}" if tag else "")
+            run = {
+                "seed": seed,
+                "test_accuracy": acc,
+                "best_val_accuracy": acc - 0.05,
+                "budget": 10,
+                "curve": [(2.0 * (i + 1), acc - 0.05 - 0.01 * (4 - i), f"k{i}") for i in range(5)],
+                "params": 1000,
+                "flops": 2000,
+                "trained": 5,
+                "search_s": 1.0,
+                "proxy": {"budget": 10},
+                "options": {"tag": tag},
+            }
+            (tmp_path / "runs" / "syn" / f"{name}-seed{seed}.json").write_text(json.dumps(run))
+
+
+def test_comparison_summary_states_the_verdict_its_runs_hold(monkeypatch, tmp_path):
+    compare = load("compare_algorithms")
+    ours, random = [0.83, 0.84, 0.85, 0.86, 0.87], [0.80, 0.81, 0.82, 0.825, 0.829]
+    _comparison_runs(compare, monkeypatch, tmp_path, {"tsenas": ours, "random": random})
+    out = compare.summarize("syn", methods=("tsenas", "random"))
+    assert out["methods"]["tsenas"]["test_median"] == 0.85 and out["methods"]["random"]["test_median"] == 0.82
+    assert out["methods"]["random"]["p_tsenas_greater_test"] == pytest.approx(1 / 252)  # every one of 5 above 5
+    assert out["goal"]["highest_median_test"] is True and out["goal"]["p_vs_random"] == pytest.approx(1 / 252)
+    # random's final validation median is 0.77; a run of test accuracy a has best-so-far a - 0.09 + 0.01 i
+    # after 2 (i + 1) network-epochs, so TS-ENAS's seeds pass 0.77 after 8, 6, 4, 2 and 2
+    assert out["random_final_val_median"] == pytest.approx(0.77)
+    assert out["methods"]["tsenas"]["compute_to_random_final"] == [8.0, 6.0, 4.0, 2.0, 2.0]
+    assert (
+        out["methods"]["tsenas"]["compute_to_random_final_median"] == 4.0 and out["goal"]["half_budget_to_random_final"]
+    )
+    assert (tmp_path / "compare_algorithms_fmnist_syn.json").exists()
+    swapped = compare.summarize("syn", methods=("random", "tsenas"))
+    assert swapped["methods"]["tsenas"]["test_median"] == 0.85  # the verdict does not depend on the order
+
+
+def test_paired_table_pairs_variants_with_their_base_seed_by_seed(monkeypatch, tmp_path):
+    compare = load("compare_algorithms")
+    base = [0.80, 0.81, 0.82, 0.83, 0.84]
+    _comparison_runs(
+        compare, monkeypatch, tmp_path, {"tsenas": base, "tsenas:up": [a + 0.01 for a in base], "tsenas:same": base}
+    )
+    table = compare.paired_table("syn", ["up", "same", "missing"])
+    assert set(table) == {"base", "up", "same"}
+    assert table["up"]["test_minus_base"] == pytest.approx([0.01] * 5)
+    assert table["up"]["p_wilcoxon"] == pytest.approx(0.0625)  # the smallest two-sided p of 5 pairs
+    assert table["same"]["test_minus_base_median"] == 0 and table["same"]["p_wilcoxon"] is None
