@@ -321,3 +321,34 @@ def test_paired_table_pairs_variants_with_their_base_seed_by_seed(monkeypatch, t
     assert table["up"]["test_minus_base"] == pytest.approx([0.01] * 5)
     assert table["up"]["p_wilcoxon"] == pytest.approx(0.0625)  # the smallest two-sided p of 5 pairs
     assert table["same"]["test_minus_base_median"] == 0 and table["same"]["p_wilcoxon"] is None
+
+
+def test_baselines_invocations_on_other_models_merge_into_one_table(digits_small, monkeypatch, tmp_path):
+    """The locked read-merge-write of baselines.main: each invocation keeps what the others
+    wrote; the one over every model (training nothing already done) writes the table."""
+    from tsenas_pymoo.evaluation.archive import Archive
+    from tsenas_pymoo.genotype import save_genotype
+
+    baselines = load("baselines")
+    run = tmp_path / "run"
+    genome = NetworkGenome.from_cells([3, 7, 3])
+    save_genotype(run / "best_genotype.json", genome, (1, 8, 8), 10, 4)
+    (run / "config.json").write_text(json.dumps({"dataset": "digits", "seed": 0, "final_epochs": 1}))
+    Archive(run / "archive.sqlite")
+    trained = []
+
+    def fake_fit(model, data, seed, **kwargs):
+        trained.append((type(model).__name__, seed))
+        return {"test_error": 0.1 + seed / 100, "params": 1, "flops": 1, "seconds": 0.0}
+
+    monkeypatch.setattr(baselines, "fit_and_test", fake_fit)
+    monkeypatch.setattr(baselines, "RESULTS", tmp_path)
+    common = ["--run", str(run), "--seeds", "0", "1", "--name", "t"]
+    baselines.main([*common, "--models", "resnet"])
+    baselines.main([*common, "--models", "searched", "darts"])
+    first = json.loads((tmp_path / "baselines_t.json").read_text())
+    assert len(first["runs"]) == 6 and first["complete"] is False  # the second kept the first's runs
+    baselines.main(common)
+    table = json.loads((tmp_path / "baselines_t.json").read_text())
+    assert len(trained) == 6 and table["complete"] is True and len(table["rows"]) == 3
+    assert {r["model"] for r in table["rows"]} == {SEARCHED, *BASELINES}
