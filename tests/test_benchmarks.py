@@ -352,3 +352,18 @@ def test_baselines_invocations_on_other_models_merge_into_one_table(digits_small
     table = json.loads((tmp_path / "baselines_t.json").read_text())
     assert len(trained) == 6 and table["complete"] is True and len(table["rows"]) == 3
     assert {r["model"] for r in table["rows"]} == {SEARCHED, *BASELINES}
+
+
+def test_ablation_summary_pairs_each_variant_with_the_full_method(monkeypatch, tmp_path):
+    ablations = load("ablations")
+    full = [0.80, 0.81, 0.82, 0.83, 0.84]
+    _comparison_runs(
+        ablations.compare, monkeypatch, tmp_path, {"tsenas": full, "tsenas:no-pruning": [a - 0.02 for a in full]}
+    )
+    monkeypatch.setattr(ablations, "RESULTS", tmp_path)
+    monkeypatch.setattr(ablations, "ROOT", tmp_path)
+    out = ablations.summarize("syn", ["no-pruning", "no-edge-mutation"])
+    assert set(out["table"]) == {"full", "no-pruning"}  # a variant without runs is left out
+    row = out["table"]["no-pruning"]
+    assert row["test_minus_base"] == pytest.approx([-0.02] * 5) and row["p_wilcoxon"] == pytest.approx(0.0625)
+    assert json.loads((tmp_path / "ablations_fmnist_syn.json").read_text())["table"]["full"]["test_median"] == 0.82

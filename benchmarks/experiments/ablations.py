@@ -28,10 +28,10 @@ import json
 import sys
 from pathlib import Path
 
-import compare_algorithms as compare
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT
+HERE = Path(__file__).resolve()
+sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # compare_algorithms.py beside it; benchmarks/common.py
+import compare_algorithms as compare  # noqa: E402
+from common import RESULTS, ROOT  # noqa: E402
 
 VARIANTS = {
     "store-inheritance": {"inheritance": "store"},
