@@ -367,3 +367,19 @@ def test_ablation_summary_pairs_each_variant_with_the_full_method(monkeypatch, t
     row = out["table"]["no-pruning"]
     assert row["test_minus_base"] == pytest.approx([-0.02] * 5) and row["p_wilcoxon"] == pytest.approx(0.0625)
     assert json.loads((tmp_path / "ablations_fmnist_syn.json").read_text())["table"]["full"]["test_median"] == 0.82
+
+
+def test_a_results_file_is_written_only_with_its_splits_and_with_its_machine(tmp_path):
+    spec = importlib.util.spec_from_file_location("common", BENCH / "common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    assert (
+        common.result_path("compare_algorithms", "fmnist", "", "report").name == "compare_algorithms_fmnist_report.json"
+    )
+    with pytest.raises(ValueError, match=r"x.json: splits=None; rule: name the selection and report images"):
+        common.write_result(tmp_path / "x.json", {"value": 1})
+    assert not (tmp_path / "x.json").exists()
+    written = json.loads(
+        common.write_result(tmp_path / "y.json", {"value": 1, "splits": common.NO_SELECTION}).read_text()
+    )
+    assert written["value"] == 1 and written["machine"]["cores"] >= 1 and written["splits"] == common.NO_SELECTION

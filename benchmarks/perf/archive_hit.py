@@ -18,7 +18,7 @@ from tsenas_pymoo.evaluation import TorchEvaluator, load_dataset
 from tsenas_pymoo.operators.sampling import sample_genome
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, no_options
+from common import NO_SELECTION, RESULTS, no_options, write_result
 
 
 def main():
@@ -50,7 +50,7 @@ def main():
         "hit_ms_max": max(hits),
         "train_ms_mean_1_epoch_width_4": train_ms,
     }
-    (RESULTS / "archive_hit.json").write_text(json.dumps(out, indent=1))
+    write_result(RESULTS / "archive_hit.json", {**out, "splits": NO_SELECTION})
     print(json.dumps(out, indent=1))
 
 

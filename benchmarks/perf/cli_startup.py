@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, no_options
+from common import NO_SELECTION, RESULTS, no_options, write_result
 
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],
@@ -49,7 +49,7 @@ def main(repeats: int = 15):
         "heavy_modules_loaded_by_the_parser": loaded,
         "target_extra_seconds": 0.5,
     }
-    (RESULTS / "cli_startup.json").write_text(json.dumps(out, indent=1))
+    write_result(RESULTS / "cli_startup.json", {**out, "splits": NO_SELECTION})
     print(json.dumps(out, indent=1))
 
 

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, no_options
+from common import NO_SELECTION, RESULTS, no_options, write_result
 
 RESULTS = RESULTS / "contention.json"
 SEARCH = [
@@ -146,7 +146,7 @@ def main() -> None:
                     flush=True,
                 )
                 result["summary"] = summarize(result["runs"])
-                RESULTS.write_text(json.dumps(result, indent=1))
+                write_result(RESULTS, {**result, "splits": NO_SELECTION})
     for config, row in result["summary"].items():
         print(
             config,

@@ -19,7 +19,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, no_options
+from common import RESULTS, ROOT, no_options, write_result
+
+#: the default search selects on its validation split and reports the final network on the test set
+SPLITS = {
+    "selection": "the search's validation split (a tenth of the training images)",
+    "report": "the test set, after the final training",
+}
 
 
 def main() -> dict:
@@ -46,7 +52,7 @@ def main() -> dict:
             "final_recipe": {k: final.get(k) for k in ("epochs", "lr", "batch_size", "augment", "seed")},
             "config": {k: v for k, v in config.items() if k != "thread_policy"},
         }
-        (RESULTS / "default_search.json").write_text(json.dumps(out, indent=1))
+        write_result(RESULTS / "default_search.json", {**out, "splits": SPLITS})
         print(json.dumps({k: v for k, v in out.items() if k != "config"}, indent=1))
         subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / "experiments" / "baselines.py"), "--run", str(run)], check=True

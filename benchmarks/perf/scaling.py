@@ -11,7 +11,6 @@ reference. Writes benchmarks/results/scaling.json.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from tsenas_pymoo.evaluation.distributed import DaskRunner, local_client
 from tsenas_pymoo.operators.sampling import sample_genome
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS
+from common import NO_SELECTION, RESULTS, write_result
 
 
 def timed(problem, X) -> float:
@@ -79,7 +78,7 @@ def main(argv=None):
     out["speedup_2_workers_vs_serial"] = (
         out["runs"]["dask_2"]["evals_per_hour"] / out["runs"]["serial"]["evals_per_hour"]
     )
-    (RESULTS / "scaling.json").write_text(json.dumps(out, indent=1))
+    write_result(RESULTS / "scaling.json", {**out, "splits": NO_SELECTION})
     print(
         f"2 vs 1 workers: x{out['speedup_2_vs_1_workers']:.2f}; 2 workers vs serial: "
         f"x{out['speedup_2_workers_vs_serial']:.2f}"

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, no_options
+from common import NO_SELECTION, RESULTS, no_options, write_result
 
 ARGS = [
     "--pop-size",
@@ -87,7 +87,7 @@ def main():
         "mean_parent_share_after_generation_1": parent,
     }
     path = RESULTS / "store_bound.json"
-    path.write_text(json.dumps(out, indent=1))
+    write_result(path, {**out, "splits": NO_SELECTION})
     print(json.dumps(out, indent=1))
 
 

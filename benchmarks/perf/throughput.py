@@ -46,7 +46,7 @@ GENOMES = {
 VARIANTS = ("ours", "like", "naive")
 LABELS = {"ours": "ours (train_model defaults)", "like": "like-for-like loop", "naive": "naive loop (NCHW fp32)"}
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS  # noqa: E402
+from common import NO_SELECTION, RESULTS, write_result  # noqa: E402
 
 LR = 0.05
 
@@ -269,7 +269,7 @@ def main(argv=None):
         data = next(datasets([args.data[0]], device))
         out["profile"] = profile(first["genome"], first["codes"], data, args.steps, 128, device, first["init_channels"])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=1))
+    write_result(Path(args.out), {**out, "splits": NO_SELECTION})
     plot(out, plot_path)
     print(f"ours / like-for-like: {out['min_ratio_vs_like']:.3f} .. {out['max_ratio_vs_like']:.3f} -> {args.out}")
 

@@ -16,7 +16,6 @@ Writes benchmarks/results/workers_per_device_<device>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS
+from common import NO_SELECTION, RESULTS, write_result
 
 
 def sample(problem, n: int, seed: int) -> np.ndarray:
@@ -115,7 +114,7 @@ def main(argv=None):
     out = run(args.device, data, args.ks, args.genomes, args.epochs, args.width)
     path = Path(args.out or RESULTS / f"workers_per_device_{args.device.split(':')[0]}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
+    write_result(path, {**out, "splits": NO_SELECTION})
     print(f"best K = {out['best_k']} -> {path}")
 
 
