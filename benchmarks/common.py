@@ -67,14 +67,16 @@ def machine() -> dict[str, Any]:
     }
 
 
-def tsenas(*args: str, check: bool = False, env: dict | None = None, timeout: float | None = None, **kwargs):
-    """Run ``tsenas ARGS...`` in a fresh interpreter (this one's), output captured as text."""
+def tsenas(
+    *args: str, capture: bool = True, check: bool = False, env: dict | None = None, timeout: float | None = None
+):
+    """Run ``tsenas ARGS...`` in a fresh interpreter (this one's); its output captured as
+    text, or shown as it runs (``capture=False``)."""
     return subprocess.run(
         [sys.executable, "-m", "tsenas_pymoo.cli", *args],
-        capture_output=True,
+        capture_output=capture,
         text=True,
         check=check,
         env=env,
         timeout=timeout,
-        **kwargs,
     )

@@ -10,12 +10,11 @@ comparison issue measures that under the fidelity study's preset).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import ROOT, no_options
+from common import ROOT, no_options, tsenas
 
 RUNS = ROOT / "runs" / "compare_demo"
 COMMON = [
@@ -60,12 +59,10 @@ def main():
                     if (out / "config.json").exists()
                     else ["--out", str(out), "--algorithm", algorithm, "--seed", str(seed), *COMMON]
                 )
-                subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "search", *args], check=True)
+                tsenas("search", *args, capture=False, check=True)
             runs.append(str(out))
     target = ROOT / "plots" / "compare_demo.png"
-    subprocess.run(
-        [sys.executable, "-m", "tsenas_pymoo.cli", "plot", "--compare", *runs, "--out", str(target)], check=True
-    )
+    tsenas("plot", "--compare", *runs, "--out", str(target), capture=False, check=True)
 
 
 if __name__ == "__main__":

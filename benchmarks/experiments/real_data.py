@@ -21,13 +21,12 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT
+from common import RESULTS, ROOT, tsenas
 
 COMMAND = ["--dataset", "fashion-mnist", "--train-subset", "5000", "--resolution", "14", "--device", "cpu"]
 
@@ -83,10 +82,9 @@ def main() -> None:
     if args.fresh and out.exists():
         shutil.rmtree(out)
     resumed = (out / "config.json").exists()
-    cmd = [sys.executable, "-m", "tsenas_pymoo.cli", "search"]
-    cmd += ["--resume", str(out)] if resumed else COMMAND + ["--out", str(out)]
+    args = ["--resume", str(out)] if resumed else [*COMMAND, "--out", str(out)]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = tsenas("search", *args)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"search failed ({proc.returncode}): {proc.stderr[-2000:]}")

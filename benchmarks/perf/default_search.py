@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, no_options, write_result
+from common import RESULTS, ROOT, no_options, tsenas, write_result
 
 #: the default search selects on its validation split and reports the final network on the test set
 SPLITS = {
@@ -32,7 +32,7 @@ def main() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "search"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), "-q"], check=True)
+        tsenas("search", "--out", str(run), "-q", capture=False, check=True)
         wall = time.perf_counter() - start
         summary = json.loads((run / "summary.json").read_text())
         config = json.loads((run / "config.json").read_text())

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, no_options, write_result
+from common import NO_SELECTION, RESULTS, no_options, tsenas, write_result
 
 ARGS = [
     "--pop-size",
@@ -56,11 +55,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
         start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *ARGS],
-            capture_output=True,
-            text=True,
-        )
+        done = tsenas("search", "--out", str(run), *ARGS)
         if done.returncode:
             sys.exit(done.stderr[-2000:])
         seconds = time.perf_counter() - start

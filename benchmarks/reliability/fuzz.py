@@ -22,7 +22,6 @@ import json
 import math
 import sqlite3
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS
+from common import NO_SELECTION, RESULTS, tsenas
 
 TINY = [
     "--dataset",
@@ -83,12 +82,7 @@ ODD_VALUES = st.sampled_from(
 
 def make_run(workdir: Path) -> Path:
     run = workdir / "run"
-    done = subprocess.run(
-        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *TINY],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = tsenas("search", "--out", str(run), *TINY, timeout=900)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
     return run
