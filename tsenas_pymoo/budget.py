@@ -79,12 +79,6 @@ class ComputeMeter:
             self.curve.append((self.used, self.best[0], genome.key()))
         return result
 
-    def __getstate__(self):
-        return self.__dict__
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-
     def used_so_far(self) -> float:
         return self.used
 

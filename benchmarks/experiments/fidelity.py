@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT
+from common import RESULTS, ROOT, write_result
 
 RESULTS = RESULTS
 RECORDS = RESULTS / "fidelity" / "records.jsonl"
@@ -501,7 +500,6 @@ def main(argv=None):
     summary = {
         "benchmark": "fidelity",
         "command": "python benchmarks/experiments/fidelity.py --summarize",
-        "machine": {"platform": platform.platform(), "processor": platform.processor()},
         "common": COMMON,
         "pool": POOL,
         "records": len(records),
@@ -517,7 +515,7 @@ def main(argv=None):
         **summarize(records),
     }
     summary["choice"] = choose(summary["proxies"])
-    (RESULTS / "fidelity.json").write_text(json.dumps(summary, indent=1))
+    write_result(RESULTS / "fidelity.json", summary)  # with the machine it ran on
     plot(summary, ROOT / "plots" / "fidelity.png")
     print(json.dumps({k: summary[k] for k in ("records", "target", "networks", "choice")}, indent=1))
 

@@ -11,14 +11,12 @@ reference. Writes benchmarks/results/scaling.json.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from tsenas_pymoo import TorchEvaluator, TSENASProblem
 from tsenas_pymoo.evaluation import load_dataset
@@ -44,7 +42,6 @@ def main(argv=None):
     genomes = [sample_genome(rng, 3, 5, data.input_shape) for _ in range(args.genomes)]
     X = np.array([g.to_vector(5) for g in genomes])
     out = {
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
         "genomes": len(genomes),
         "epochs": 2,
         "init_channels": 8,

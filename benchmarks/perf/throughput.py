@@ -46,7 +46,7 @@ GENOMES = {
 VARIANTS = ("ours", "like", "naive")
 LABELS = {"ours": "ours (train_model defaults)", "like": "like-for-like loop", "naive": "naive loop (NCHW fp32)"}
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, write_result  # noqa: E402
+from common import NO_SELECTION, PLOTS, RESULTS, write_result  # noqa: E402
 
 LR = 0.05
 
@@ -258,7 +258,7 @@ def main(argv=None):
     parser.add_argument("--plot-only", action="store_true", help="redraw plots/throughput.png from the JSON")
     parser.add_argument("--out", default=str(RESULTS / "throughput.json"))
     args = parser.parse_args(argv)
-    plot_path = Path(__file__).resolve().parents[1] / "plots" / Path(args.out).with_suffix(".png").name
+    plot_path = PLOTS / Path(args.out).with_suffix(".png").name
     if args.plot_only:
         plot(json.loads(Path(args.out).read_text()), plot_path)
         return
@@ -268,7 +268,6 @@ def main(argv=None):
         first = out["rows"][0]
         data = next(datasets([args.data[0]], device))
         out["profile"] = profile(first["genome"], first["codes"], data, args.steps, 128, device, first["init_channels"])
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     write_result(Path(args.out), {**out, "splits": NO_SELECTION})
     plot(out, plot_path)
     print(f"ours / like-for-like: {out['min_ratio_vs_like']:.3f} .. {out['max_ratio_vs_like']:.3f} -> {args.out}")
