@@ -383,3 +383,105 @@ def test_a_results_file_is_written_only_with_its_splits_and_with_its_machine(tmp
         common.write_result(tmp_path / "y.json", {"value": 1, "splits": common.NO_SELECTION}).read_text()
     )
     assert written["value"] == 1 and written["machine"]["cores"] >= 1 and written["splits"] == common.NO_SELECTION
+
+
+def _inheritance_row(seed, child, scratch, arms, val_gap=None, generation=3):
+    """One synthetic child: test accuracies given, validation = test + the arm's gap."""
+    val_gap = val_gap or {}
+
+    def scores(test, gap):
+        return {"val": test + gap, "test": test, "sources": {}, "seconds": 1.0, "status": "ok"}
+
+    return {
+        "seed": seed,
+        "generation": generation,
+        "child": child,
+        "n_parents": 2,
+        "ancestor_epochs": 4,
+        "scratch": {str(e): scores(v, val_gap.get("scratch", 0.0)) for e, v in scratch.items()},
+        "arms": {a: {str(e): scores(v, val_gap.get(a, 0.0)) for e, v in by_e.items()} for a, by_e in arms.items()},
+    }
+
+
+def test_inheritance_summary_states_the_saving_the_rows_hold():
+    inheritance = load("inheritance")
+    scratch = {1: 0.70, 2: 0.75, 4: 0.80, 8: 0.85}
+    arms = {"lineage": {1: 0.80, 2: 0.82}, "store": {1: 0.75, 2: 0.78}}
+    rows = [
+        _inheritance_row(seed, f"c{seed}{i}", scratch, arms, {"lineage": 0.03, "scratch": 0.01})
+        for seed in range(3)
+        for i in range(4)
+    ]
+    out = inheritance.summarize(rows, n_resamples=200)["3"]
+    lineage, store = out["arms"]["lineage"], out["arms"]["store"]
+    # one inherited epoch reaches scratch-4: worth 4 epochs, a saving of 3 (not 4)
+    assert lineage["equivalent_scratch_epochs"]["estimate"] == pytest.approx(4.0)
+    assert lineage["saving_epochs"]["estimate"] == pytest.approx(3.0)
+    assert store["saving_epochs"]["estimate"] == pytest.approx(1.0)
+    assert out["lineage_minus_store"]["1ep"]["estimate"] == pytest.approx(0.05)
+    assert lineage["minus_scratch_1ep"]["estimate"] == pytest.approx(0.10)
+    # validation flatters the inherited networks by 0.03, scratch by 0.01: a bias of 0.02
+    assert lineage["selection_bias_1ep"]["estimate"] == pytest.approx(0.02)
+    assert store["selection_bias_1ep"]["estimate"] == pytest.approx(-0.01)
+    assert out["seeds"] == [0, 1, 2] and out["children"] == 12
+
+
+def test_inheritance_summary_interval_spans_the_seeds_that_disagree():
+    inheritance = load("inheritance")
+    scratch = {1: 0.70, 2: 0.75, 4: 0.80, 8: 0.85}
+    rows = []
+    for seed, lineage in ((0, 0.72), (1, 0.78), (2, 0.84)):  # worth about 1.2, 3 and 7 epochs
+        rows += [_inheritance_row(seed, f"c{seed}{i}", scratch, {"lineage": {1: lineage, 2: 0.85}}) for i in range(4)]
+    eq = inheritance.summarize(rows, n_resamples=400)["3"]["arms"]["lineage"]["equivalent_scratch_epochs"]
+    assert eq["ci95"][0] < 2.0 < 4.0 < eq["ci95"][1]
+    assert eq["censored"] is None
+
+
+def test_inheritance_refuses_rows_of_other_settings(tmp_path):
+    inheritance = load("inheritance")
+    settings = {"search": {"epochs": 2, "lr": 0.1}, "version": "0.5.0"}
+    inheritance.check_settings(tmp_path, settings)
+    inheritance.check_settings(tmp_path, settings)  # the same: fine
+    with pytest.raises(SystemExit, match="lr"):
+        inheritance.check_settings(tmp_path, {"search": {"epochs": 2, "lr": 0.05}, "version": "0.5.0"})
+    with pytest.raises(SystemExit, match="version"):
+        inheritance.check_settings(tmp_path, {"search": {"epochs": 2, "lr": 0.1}, "version": "0.6.0"})
+
+
+def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_parents(tmp_path, monkeypatch):
+    """A tiny real campaign on digits: snapshots of generations 0 and 2, every child in
+    every arm, validation and test scores, and lineage children that take most of their
+    parameters from their parents."""
+    from tsenas_pymoo import presets
+
+    inheritance = load("inheritance")
+    tiny = {
+        **{"dataset": "digits", "train_subset": 300, "epochs": 1, "init_channels": 4, "batch_size": 64, "lr": 0.05},
+        **{"supernet_epochs": 1, "n_min": 3, "n_max": 4},
+    }
+    monkeypatch.setitem(presets.PRESETS, "tiny", tiny)
+    monkeypatch.setattr(inheritance, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(inheritance, "ROOT", tmp_path)
+    monkeypatch.setattr(inheritance, "PLOTS", tmp_path / "plots")
+    monkeypatch.setattr(inheritance, "SCRATCH", (1, 2))
+    monkeypatch.setattr(inheritance, "INHERITED", (1,))
+    args = ["--preset", "tiny", "--seeds", "0", "--generations", "2", "--pop", "2", "--workers", "1"]
+    inheritance.main(args)
+    rows = inheritance.read_rows(tmp_path / "results" / "inheritance_digits_tiny" / "records.jsonl")
+    assert {r["generation"] for r in rows} == {0, 2}
+    later = [r for r in rows if r["generation"] == 2]
+    assert later and all(r["n_parents"] >= 1 for r in later)
+    for r in later:
+        assert r["arms"]["lineage"]["1"]["sources"]["parent"] > 0.5
+        assert r["arms"]["store"]["1"]["sources"]["parent"] == 0.0
+        assert r["ancestor_epochs"] >= 1
+        for e in ("1", "2"):
+            assert 0.0 < r["scratch"][e]["test"] <= 1.0 and 0.0 < r["scratch"][e]["val"] <= 1.0
+    first = [r for r in rows if r["generation"] == 0]
+    assert len(first) == 2 and all(r["arms"]["supernet"]["1"]["sources"]["store"] > 0 for r in first)
+    result = json.loads((tmp_path / "results" / "inheritance_digits_tiny.json").read_text())
+    assert set(result["summary"]) == {"0", "2"} and result["splits"]["report"].startswith("the 10,000")
+    assert (tmp_path / "plots" / "inheritance_digits_tiny.png").exists()
+    # a rerun trains nothing more
+    inheritance.main(args)
+    assert len(inheritance.read_rows(tmp_path / "results" / "inheritance_digits_tiny" / "records.jsonl")) == len(rows)

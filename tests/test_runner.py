@@ -244,3 +244,20 @@ def test_a_config_written_before_a_default_changed_resumes_as_it_ran(tmp_path):
     assert SearchConfig.from_json(tmp_path / "config.json").mutate_offspring is False
     (tmp_path / "config.json").write_text(json.dumps(dict(old, mutate_offspring=True)))
     assert SearchConfig.from_json(tmp_path / "config.json").mutate_offspring is True
+
+
+def test_after_generation_sees_every_checkpointed_generation_and_is_not_checkpointed(tmp_path):
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.runner import SearchRun
+
+    seen = []
+
+    def hook(algorithm, evaluator):
+        assert (tmp_path / "run" / "checkpoint.pkl").exists()
+        seen.append((len(algorithm.data["generations"]), len(evaluator.archive)))
+
+    config = SearchConfig(pop_size=3, fine_size=2, stage1_gens=1, stage2_gens=1, epochs=1, supernet_epochs=0)
+    config.final_epochs, config.init_channels, config.device = 1, 4, "cpu"
+    SearchRun(tmp_path / "run", config, progress=False, after_generation=hook).run()
+    assert [g for g, _ in seen] == [1, 2, 3] and seen[0][1] >= 3
+    assert b"hook" not in (tmp_path / "run" / "checkpoint.pkl").read_bytes()

@@ -102,7 +102,11 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 class SearchRun:
-    """One run directory: ``SearchRun(run_dir, config).run()``; ``SearchRun.resume(dir)``."""
+    """One run directory: ``SearchRun(run_dir, config).run()``; ``SearchRun.resume(dir)``.
+
+    ``after_generation(algorithm, evaluator)``: called after each generation is
+    checkpointed (a study's snapshot, say); it is not part of the checkpoint, so pass it
+    again on resume. It must not change the algorithm (work on a ``copy.deepcopy``)."""
 
     def __init__(
         self,
@@ -111,8 +115,10 @@ class SearchRun:
         progress: bool = True,
         verbose: bool = False,
         thread_policy: dict | None = None,
+        after_generation=None,
     ):
         self.dir = Path(run_dir)
+        self.after_generation = after_generation
         self.progress, self.verbose = progress, verbose
         self.thread_policy = thread_policy  # as applied by the CLI before torch loaded; else set in run()
         config_path = self.dir / "config.json"
@@ -378,6 +384,8 @@ class SearchRun:
             algorithm.data["tsenas"] = {"version": __version__, "format": RUN_DIR_FORMAT}
             _atomic_write(self.checkpoint_path, seal(dill.dumps(algorithm)))  # signed, fsync'd, then renamed
             faults.point("checkpoint")
+            if self.after_generation is not None:
+                self.after_generation(algorithm, evaluator)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(stage=record["stage"], best=f"{record['best_accuracy']:.3f}")

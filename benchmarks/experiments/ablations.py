@@ -24,14 +24,13 @@ the variants run in the same campaign folder on its first five seeds:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # compare_algorithms.py beside it; benchmarks/common.py
 import compare_algorithms as compare  # noqa: E402
-from common import RESULTS, ROOT  # noqa: E402
+from common import RESULTS, ROOT, write_result  # noqa: E402
 
 VARIANTS = {
     "store-inheritance": {"inheritance": "store"},
@@ -53,9 +52,8 @@ def run(name, seeds, variants, proxy, workers, device, base_options):
 
 def summarize(name: str, variants, full_tag: str = "", seeds=None) -> dict:
     table = compare.paired_table(name, variants, full_tag, seeds=seeds, base_label="full")
-    out = {"name": name, "variants": VARIANTS, "table": table}
-    path = RESULTS / f"ablations_fmnist_{name}.json"
-    path.write_text(json.dumps(out, indent=1))
+    out = {"splits": compare.SPLITS, "name": name, "variants": VARIANTS, "table": table}
+    path = write_result(RESULTS / f"ablations_fmnist_{name}.json", out)
     plot(table, ROOT / "plots" / path.with_suffix(".png").name)
     for variant, row in table.items():
         print(

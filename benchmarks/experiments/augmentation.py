@@ -32,7 +32,12 @@ from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.final import train_final
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS
+from common import RESULTS, write_result
+
+SPLITS = {
+    "selection": "none: one network fixed in advance, arms fixed in advance",
+    "report": "the 10,000 official test images",
+}
 
 CELLS = [3, 7, 3, 7, 3]
 ARMS = {"none": ("none", 0), "crop": ("crop", 0), "crop,flip": ("crop,flip", 0), "crop,flip,cutout": ("crop,flip", -1)}
@@ -108,7 +113,7 @@ def main() -> None:
                     "summary": summarize(result["runs"], args.seeds),
                 }
             )
-            path.write_text(json.dumps(result, indent=1))
+            write_result(path, {**result, "splits": SPLITS})
     for arm, row in result["summary"].items():
         print(
             arm, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k != "paired_diff_vs_none"}

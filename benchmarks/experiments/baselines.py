@@ -43,7 +43,12 @@ from tsenas_pymoo.final import fit_and_test
 from tsenas_pymoo.genotype import load_genotype
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS
+from common import RESULTS, write_result
+
+SPLITS = {
+    "selection": "the searched network was selected on its search's validation images; the baselines are not selected",
+    "report": "the 10,000 official Fashion-MNIST test images",
+}
 
 
 def recipe(config: dict, epochs: int | None) -> dict:
@@ -194,9 +199,7 @@ def main(argv=None):
             if model is not None:
                 runs[model, seed] = report
             body = dict(setup, runs=[{"model": m, "seed": s, "report": r} for (m, s), r in runs.items()])
-            path.write_text(
-                json.dumps(dict(body, rows=rows, complete=True) if rows else dict(body, complete=False), indent=1)
-            )
+            write_result(path, dict(body, splits=SPLITS, rows=rows, complete=bool(rows)))
         return runs
 
     with lock:

@@ -45,9 +45,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT
+from common import RESULTS, ROOT, write_result
 
 RUNS = RESULTS / "compare_algorithms_fmnist"
+SPLITS = {
+    "selection": "the search's validation images: a seeded, stratified split of the training subset "
+    "(compare/ablations: 600 of 2,400 images at 14 px)",
+    "report": "the 10,000 official Fashion-MNIST test images, after one fixed post-training on train + validation; "
+    "no selection saw them",
+}
 METHODS = ("tsenas", "tsenas-stage1", "ga", "ga-tsenas-ops", "de", "random")
 LABELS = {
     "tsenas": "TS-ENAS",
@@ -396,7 +402,7 @@ def summarize(name: str, tag: str = "", methods=METHODS) -> dict:
             "half_budget_to_random_final": ts["compute_to_random_final_median"] <= budget / 2,
         }
     path = RESULTS / f"compare_algorithms_fmnist_{name}{'_' + tag if tag else ''}.json"
-    path.write_text(json.dumps(out, indent=1))
+    write_result(path, {**out, "splits": SPLITS})
     plot(out, ROOT / "plots" / path.with_suffix(".png").name)
     for r in table.values():
         print(
@@ -461,7 +467,7 @@ def summarize_variants(name: str, tags, base_tag: str = "", write: bool = True) 
     table = paired_table(name, tags, base_tag)
     if write:
         path = RESULTS / f"compare_algorithms_fmnist_{name}_variants.json"
-        path.write_text(json.dumps({"name": name, "base_tag": base_tag, "table": table}, indent=1))
+        write_result(path, {"splits": SPLITS, "name": name, "base_tag": base_tag, "table": table})
     for tag, r in table.items():
         print(
             f"{tag:12s} {json.dumps(r['options']):40s} test {r['test_median']:.4f} "

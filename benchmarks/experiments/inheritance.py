@@ -1,365 +1,508 @@
-"""Weight inheritance against training from scratch, on the offspring of a real stage-1
-generation on Fashion-MNIST (issue: "weight inheritance that pays for itself").
+"""Weight inheritance measured on held-out images (Sec. IV-B2; lineage: docs/inheritance.md).
 
-Set-up (the same for every arm): the Fashion-MNIST proxy (a seeded stratified subset of
-``--train-subset`` images at ``--resolution`` pixels), width ``--width``. A covering
-SuperNet is trained and exported (Alg. 2 lines 2-3); TS-ENAS runs ``--generation``
-generations of a search (P = ``--pop``, ``--parent-epochs`` per network, lineage
-inheritance, the library's default warm start; ``--tune`` measures generation 1 with the
-plain schedule); then TS-ENAS makes the last population's P offspring (crossover and
-mutation) and notes their parents. Each child is trained:
+Question: how many scratch epochs is one inherited epoch worth, as lineages deepen, and
+does the lineage beat the paper's cell store, on images no selection saw?
 
-* from scratch for 1, 2, 4 and 8 epochs (``none``; the same seeded initialization);
-* for 1 and 2 epochs in each inheritance arm: ``store`` (the paper's cell store),
-  ``lineage`` (parents' trained units, then the store), ``lineage-cover`` (lineage with a
-  store from the SuperNet without coverage), ``lineage-warm`` (lineage with the plain
-  schedule instead of the warm start).
+Protocol, per search seed (``--seeds``, default 0 1 2):
 
-Reported per arm: mean accuracy per epoch count; paired differences against scratch with
-a bootstrap 95 % interval; "epochs saved" (the largest k with inherited-after-1-epoch
-mean >= scratch-after-k mean); Kendall's tau of each proxy against scratch-8.
+* A real search (``SearchRun``: TS-ENAS stage 1 under ``--preset``, P = ``--pop``, lineage
+  inheritance, the package's defaults) runs to the last of ``--generations`` (3 6 12).
+  After each of those generations a snapshot is taken: its offspring (made by a copy of
+  the algorithm, so the search goes on undisturbed; they are the search's own next
+  children), their parents, and the weight store with the parents' trained states.
+* Generation 0 (the SuperNet start): the first ``--pop`` Alg. 3 networks of a seeded
+  sample, with a store holding only the SuperNet's units (trained as the search trains
+  it).
+* Every child is trained from scratch for 1, 2, 4 and 8 epochs (``scratch``) and for 1
+  and 2 epochs in each inheritance arm: ``lineage`` (parents' units, then the store),
+  ``store`` (the paper's cell store only); at generation 0 ``supernet`` (the store with
+  the SuperNet's units). The same per-genome seed, the warm start of the search.
+* Each trained model is scored on the validation images (what a search selects on) and
+  on the 10,000 test images (never seen by any selection). Headline numbers are test.
 
-``--tune`` (development seed, default 100): only 1-epoch lineage runs for each candidate
-warm-start schedule, to choose the default; the report runs on other seeds.
+Reported per generation (``summarize``): mean test accuracy per arm and epochs; the
+scratch-epochs equivalent of one inherited epoch (interpolated on log2 epochs, censored
+outside 1..8) and the saving (equivalent - 1), with a 95 % interval from a hierarchical
+bootstrap (search seeds, then children); lineage - store paired on the same children
+(interval and bootstrap p); the selection bias, (validation - test) of the inherited
+network minus the same gap of scratch at the same epochs; Kendall tau of each arm
+against the longest scratch training (8 epochs) on test (mean over seeds); the mean ancestor epochs behind a child
+(training along its longest parent chain, SuperNet not counted) and the search's
+network-epochs to that generation.
 
-    python benchmarks/experiments/inheritance.py --quick          # seed 0, results/inheritance_fmnist.json
-    python benchmarks/experiments/inheritance.py --tune --quick   # seed 100, results/inheritance_fmnist_tune.json
-    python benchmarks/experiments/inheritance.py --quick --generation 6   # results/inheritance_fmnist_gen6.json
+Resumes: rows go to ``results/inheritance_<dataset>_<preset>/records.jsonl`` as children
+finish; searches resume from their run directory (``runs/<study>/seedS``);
+snapshots are kept. The settings (every search setting, the package version, the arms)
+are written once to ``settings.json``; a run with other settings is refused.
 
-Children's rows are written as they finish; a rerun with the same settings rebuilds the
-parents (deterministic) and skips finished children.
+    python benchmarks/experiments/inheritance.py --preset cpu --workers 2     # the campaign
+    python benchmarks/experiments/inheritance.py --preset cpu --summarize     # results + plot only
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
 import json
 import shutil
-import statistics
 import sys
-import tempfile
-import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
-from tsenas_pymoo import TSENAS, TSENASProblem
-from tsenas_pymoo.evaluation import TorchEvaluator, load_dataset
-from tsenas_pymoo.evaluation.lineage import WarmStart
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT
+from common import PLOTS, RESULTS, ROOT, write_result
 
+GENERATIONS = (3, 6, 12)
 SCRATCH = (1, 2, 4, 8)
 INHERITED = (1, 2)
-PLAIN = WarmStart(lr_scale=1.0, warmup=0.0)
-#: Plot and README labels of the arms (the keys are the results file's).
-LABELS = {
-    "store": "store (the paper's)",
-    "lineage": "lineage",
-    "lineage-cover": "lineage, SuperNet without cover",
-    "lineage-warm": "lineage, plain schedule",
+SPLITS = {
+    "selection": "the search's validation images (the preset's pool): they selected every child's ancestors",
+    "report": "the 10,000 official test images (headline); validation beside them for the selection bias",
 }
-CANDIDATES = [
-    WarmStart(1.0, 0.0),
-    WarmStart(0.5, 0.0),
-    WarmStart(0.3, 0.0),
-    WarmStart(0.1, 0.0),
-    WarmStart(0.3, 0.2),
-    WarmStart(1.0, 0.2),
-]
 
 
-def make_generation(args, data, work: Path):
-    """Train the SuperNets, the initial population and make its offspring. Returns the
-    stores (covering and not), the children and each child's parents."""
-    common = dict(
-        epochs=args.parent_epochs,
-        init_channels=args.width,
-        seed=args.seed,
+def search_config(args, seed: int):
+    from tsenas_pymoo.config import SearchConfig
+
+    return SearchConfig(
+        preset=args.preset,  # the data too: fashion-mnist for the CPU and GPU presets
+        seed=seed,
+        pop_size=args.pop,
+        fine_size=2,
+        stage1_gens=max(args.generations) - 1,  # generation 1 is the Alg. 3 population
+        stage2_gens=0,
+        final_epochs=1,
         device=args.device,
-        lr=args.lr,
-        warm_start=PLAIN if args.tune else WarmStart(),
-    )
-    ev = TorchEvaluator(data, store=work / "store", **common)
-    t0 = time.perf_counter()
-    info = {"cover": ev.train_supernet(epochs=args.supernet_epochs)}
-    problem = TSENASProblem(ev, n_min=3, n_max=6)
-    algorithm = TSENAS(pop_size=args.pop, fine_size=2, stage1_gens=args.generation + 1, stage2_gens=0)
-    algorithm.setup(problem, seed=args.seed)
-    for _ in range(args.generation):  # generation 1: Alg. 3; then offspring; Steps 1-4 and retain each
-        algorithm.next()
-    parents_acc = [float(a) for a in algorithm.pop.get("accuracy")]
-    off = algorithm.infill()
-    children = [problem.decode(x) for x in off.get("X")]
-    parents = {c.key(): ev.parents_of(c) for c in children}
-    # the same trained parents over a store from the SuperNet without coverage
-    plain = TorchEvaluator(data, store=work / "store_nocover", **common)
-    shutil.copytree(work / "store" / "trained", work / "store_nocover" / "trained", dirs_exist_ok=True)
-    info["nocover"] = plain.train_supernet(epochs=args.supernet_epochs, cover=False)
-    plain.update_store(
-        [(problem.decode(x), float(a)) for x, a in zip(algorithm.pop.get("X"), algorithm.pop.get("accuracy"))]
-    )
-    info = {k: {"units": v["units"], "losses": v["losses"], "status": v["status"]} for k, v in info.items()}
-    return (
-        {
-            "supernet": info,
-            "parents_accuracy": parents_acc,
-            "seconds": time.perf_counter() - t0,
-            "n_mutated": sum(len(p) == 1 for p in parents.values()),
-        },
-        children,
-        parents,
     )
 
 
-def arms(args, data, work: Path, warm: WarmStart):
-    common = dict(init_channels=args.width, seed=args.seed, device=args.device, lr=args.lr)
-    if args.tune:
-        return {
-            f"lineage lr x{w.lr_scale} warmup {w.warmup}": TorchEvaluator(
-                data, store=work / "store", warm_start=w, **common
-            )
-            for w in CANDIDATES
-        }
+def study_settings(args) -> dict:
+    from tsenas_pymoo import __version__
+
+    search = dataclasses.asdict(search_config(args, seed=0))
+    search.pop("seed")
     return {
-        "store": TorchEvaluator(data, store=work / "store", inheritance="store", warm_start=warm, **common),
-        "lineage": TorchEvaluator(data, store=work / "store", warm_start=warm, **common),
-        "lineage-cover": TorchEvaluator(data, store=work / "store_nocover", warm_start=warm, **common),
-        "lineage-warm": TorchEvaluator(data, store=work / "store", warm_start=PLAIN, **common),
+        "search": search,
+        "generations": [0, *args.generations],
+        "scratch_epochs": list(SCRATCH),
+        "inherited_epochs": list(INHERITED),
+        "version": __version__,
     }
 
 
-def run_child(args, child, parents, scratch, arm_evs) -> dict:
-    row = {"genome": child.key(), "n_parents": len(parents), "scratch": {}, "arms": {}}
-    for e in (1,) if args.tune else SCRATCH:
-        row["scratch"][e] = scratch.train_genome(child, epochs=e)["accuracy"]
-    for name, ev in arm_evs.items():
-        row["arms"][name] = {}
-        for e in (1,) if args.tune else INHERITED:
-            r = ev.train_genome(child, epochs=e, parents=parents)
-            row["arms"][name][e] = r["accuracy"]
-            row["arms"][name]["sources"] = r["sources"]
-            row["arms"][name]["lr"] = r["lr"]
+def check_settings(folder: Path, settings: dict) -> None:
+    """Write ``settings.json`` once; refuse to add rows made under other settings."""
+    path = folder / "settings.json"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings, indent=1))
+        return
+    old = json.loads(path.read_text())
+    if old != settings:
+        flat = {**old.get("search", {}), **{k: v for k, v in old.items() if k != "search"}}
+        new = {**settings["search"], **{k: v for k, v in settings.items() if k != "search"}}
+        diff = sorted(k for k in set(flat) | set(new) if flat.get(k) != new.get(k))
+        raise SystemExit(
+            f"{path}: recorded with other settings ({', '.join(diff)}); rule: rows of one study share "
+            f"its settings: rerun with them, or --preset/--name another study"
+        )
+
+
+# -- the search and its snapshots -------------------------------------------------------
+class SnapshotHook:
+    """``SearchRun(after_generation=...)``: at each measured generation, the offspring the
+    search makes next (from a copy of the algorithm), their parents and the weight store."""
+
+    def __init__(self, run_dir: Path, generations):
+        self.run_dir, self.generations = run_dir, set(generations)
+
+    def __call__(self, algorithm, evaluator) -> None:
+        generation = len(algorithm.data["generations"])
+        snap = self.run_dir.parent / f"gen{generation}"
+        if generation not in self.generations or (snap / "children.json").exists():
+            return
+        twin = copy.deepcopy(algorithm)
+        twin.problem.evaluator = evaluator  # a copy leaves the evaluator out (exclude_from_serialization)
+        twin.stage1_end = max(twin.stage1_end, twin.n_iter)  # the twin makes stage-1 offspring
+        offspring = twin.infill()
+        children = list({g.key(): g for g in (algorithm.problem.decode(x) for x in offspring.get("X"))}.values())
+        history = {r["key"]: r for r in evaluator.archive.records() if r["status"] == "ok"}
+        tmp = snap.with_name(snap.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(self.run_dir / "store", tmp / "store")
+        info = {
+            "generation": generation,
+            "children": [{"key": c.key(), "parents": [p.key() for p in evaluator.parents_of(c)]} for c in children],
+            "population": [algorithm.problem.decode(x).key() for x in algorithm.pop.get("X")],
+            "search_network_epochs": sum(int(r["epochs"] or 0) for r in history.values()),
+        }
+        info["ancestor_epochs"] = {c["key"]: _ancestor_epochs(c["parents"], history) for c in info["children"]}
+        (tmp / "children.json").write_text(json.dumps(info, indent=1))
+        tmp.rename(snap)
+
+
+def _ancestor_epochs(parents, history: dict, memo: dict | None = None) -> int:
+    """Epochs of training along the longest chain of parents behind a child."""
+    memo = {} if memo is None else memo
+
+    def depth(key, seen=()):
+        if key in memo:
+            return memo[key]
+        record = history.get(key)
+        if record is None or key in seen:
+            return 0
+        own = int(record["epochs"] or 0)
+        memo[key] = own + max((depth(p, (*seen, key)) for p in record.get("parents") or []), default=0)
+        return memo[key]
+
+    return max((depth(p) for p in parents), default=0)
+
+
+def run_search(args, seed: int, work: Path) -> None:
+    from tsenas_pymoo.runner import SearchRun
+
+    if all((work / f"gen{g}" / "children.json").exists() for g in args.generations):
+        return
+    run_dir = work / "search"
+    hook = SnapshotHook(run_dir, args.generations)
+    if (run_dir / "config.json").exists():
+        SearchRun.resume(run_dir, progress=True, after_generation=hook).run()
+    else:
+        SearchRun(run_dir, search_config(args, seed), progress=True, after_generation=hook).run()
+
+
+def supernet_snapshot(args, seed: int, work: Path) -> None:
+    """Generation 0: a seeded Alg. 3 sample and a store of the SuperNet's units only."""
+    from tsenas_pymoo.evaluation import TorchEvaluator
+    from tsenas_pymoo.operators.sampling import sample_genome
+
+    snap = work / "gen0"
+    if (snap / "children.json").exists():
+        return
+    cfg = search_config(args, seed)
+    data = _dataset(cfg)
+    tmp = snap.with_name("gen0.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    ev = TorchEvaluator(data, store=tmp / "store", **_training(cfg, args.device))
+    ev.train_supernet(epochs=cfg.supernet_epochs)
+    rng = np.random.default_rng([seed, 0])
+    genomes = {}
+    while len(genomes) < args.pop:
+        g = sample_genome(rng, cfg.n_min, cfg.n_max, data.input_shape)
+        genomes.setdefault(g.key(), g)
+    info = {
+        "generation": 0,
+        "children": [{"key": k, "parents": []} for k in genomes],
+        "population": [],
+        "search_network_epochs": 0,
+        "ancestor_epochs": dict.fromkeys(genomes, 0),
+        "supernet_epochs": cfg.supernet_epochs,
+    }
+    (tmp / "children.json").write_text(json.dumps(info, indent=1))
+    tmp.rename(snap)
+
+
+# -- training the children --------------------------------------------------------------
+def _dataset(cfg):
+    from tsenas_pymoo.evaluation import load_dataset
+
+    return load_dataset(
+        cfg.dataset, seed=cfg.seed, train_subset=cfg.train_subset, resolution=cfg.resolution, val_size=cfg.val_size
+    )
+
+
+def _training(cfg, device) -> dict:
+    return {
+        "init_channels": cfg.init_channels,
+        "batch_size": cfg.batch_size,
+        "lr": cfg.lr,
+        "seed": cfg.seed,
+        "device": device,
+        "warm_start": cfg.warm_start(),
+        "score_test": True,
+    }
+
+
+def _read_only(path: Path):
+    from tsenas_pymoo.evaluation.weights import WeightStore
+
+    class ReadOnlyStore(WeightStore):
+        """A snapshot's store: children inherit from it and never write into it (a child
+        identical to its parent would otherwise overwrite the parent's state)."""
+
+        def save_trained(self, genome_key, model):
+            return None
+
+    return ReadOnlyStore(path)
+
+
+def train_child(args, seed: int, snap: str, child: dict, ancestor_epochs: int) -> dict:
+    """Every arm of one child (in a worker process with one torch thread, or in this one)."""
+    from tsenas_pymoo.evaluation import TorchEvaluator
+    from tsenas_pymoo.space.genome import genome_from_key
+
+    cfg = search_config(args, seed)
+    data = _dataset(cfg)
+    genome, parents = genome_from_key(child["key"]), [genome_from_key(k) for k in child["parents"]]
+    store = _read_only(Path(snap) / "store")
+    generation = json.loads((Path(snap) / "children.json").read_text())["generation"]
+    arms = {"supernet": "store"} if generation == 0 else {"lineage": "lineage", "store": "store"}
+    row = {"seed": seed, "generation": generation, "child": child["key"], "n_parents": len(parents)}
+    row["ancestor_epochs"] = ancestor_epochs
+    scratch = TorchEvaluator(data, inheritance="none", **_training(cfg, args.device))
+    row["scratch"] = {str(e): _scores(scratch.train_genome(genome, epochs=e, parents=())) for e in SCRATCH}
+    row["arms"] = {}
+    for name, mode in arms.items():
+        ev = TorchEvaluator(data, store=store, inheritance=mode, **_training(cfg, args.device))
+        row["arms"][name] = {str(e): _scores(ev.train_genome(genome, epochs=e, parents=parents)) for e in INHERITED}
     return row
 
 
-def summarize(rows, names, tune: bool, seed: int) -> dict:
+def _scores(result: dict) -> dict:
+    return {
+        "val": result["accuracy"],
+        "test": result["test_accuracy"],
+        "sources": result["sources"],
+        "seconds": result["seconds"],
+        "status": result["status"],
+    }
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # as a Dask worker runs: --workers processes share the cores
+
+
+def measure(args, seed: int, work: Path, records: Path, done: set) -> None:
+    jobs = []
+    for g in (0, *args.generations):
+        snap = work / f"gen{g}"
+        info = json.loads((snap / "children.json").read_text())
+        ancestors = info["ancestor_epochs"]
+        jobs += [(str(snap), c, ancestors[c["key"]]) for c in info["children"] if (seed, g, c["key"]) not in done]
+    if not jobs:
+        return
+    print(f"seed {seed}: {len(jobs)} children to train", flush=True)
+    from tqdm.auto import tqdm
+
+    def keep(row, bar):
+        with open(records, "a") as handle:
+            handle.write(json.dumps(row) + "\n")
+        done.add((row["seed"], row["generation"], row["child"]))
+        bar.update(1)
+
+    with tqdm(total=len(jobs), unit="child") as bar:
+        if args.workers <= 1:  # in this process
+            for job in jobs:
+                keep(train_child(args, seed, *job), bar)
+            return
+        with ProcessPoolExecutor(max_workers=args.workers, initializer=_one_thread) as pool:
+            for future in as_completed([pool.submit(train_child, args, seed, *job) for job in jobs]):
+                keep(future.result(), bar)
+
+
+# -- the summary ------------------------------------------------------------------------
+def read_rows(records: Path) -> list[dict]:
+    if not records.exists():
+        return []
+    rows = [json.loads(line) for line in records.read_text().splitlines() if line.strip()]
+    return list({(r["seed"], r["generation"], r["child"]): r for r in rows}.values())
+
+
+def _columns(rows, arm: str, epochs, split: str = "test") -> np.ndarray:
+    def value(r, e):
+        return r["scratch"][str(e)][split] if arm == "scratch" else r["arms"][arm][str(e)][split]
+
+    return np.array([[value(r, e) for e in epochs] for r in rows], dtype=float)
+
+
+def summarize_generation(rows: list[dict], n_resamples: int = 2000, rng=0) -> dict:
+    """The numbers of one generation's rows (any seeds); see the module docstring."""
+    from tsenas_pymoo.evaluation.savings import hierarchical_bootstrap, interval, scratch_equivalent
+
+    seeds = sorted({r["seed"] for r in rows})
+    by_seed = [[r for r in rows if r["seed"] == s] for s in seeds]
+    arms = sorted(rows[0]["arms"])
+    # one table per seed: columns scratch 1 2 4 8, then each arm's 1 2 (test), then val of the same
+    n_s, n_i = len(SCRATCH), len(INHERITED)
+
+    def table(group):
+        test = [_columns(group, "scratch", SCRATCH)] + [_columns(group, a, INHERITED) for a in arms]
+        val = [_columns(group, "scratch", SCRATCH, "val")] + [_columns(group, a, INHERITED, "val") for a in arms]
+        return np.hstack(test + val)
+
+    groups = [table(g) for g in by_seed]
+    every = np.vstack(groups)
+    width = n_s + n_i * len(arms)
+
+    def col(arm, e, split="test"):
+        base = 0 if split == "test" else width
+        if arm == "scratch":
+            return base + SCRATCH.index(e)
+        return base + n_s + n_i * arms.index(arm) + INHERITED.index(e)
+
+    def equivalent(arm, e=1):
+        def stat(t):
+            curve = {s: float(t[:, col("scratch", s)].mean()) for s in SCRATCH}
+            return scratch_equivalent(float(t[:, col(arm, e)].mean()), curve)["epochs"]
+
+        return stat
+
+    out = {
+        "seeds": seeds,
+        "children": len(rows),
+        "test_mean": {
+            "scratch": {str(e): float(every[:, col("scratch", e)].mean()) for e in SCRATCH},
+            **{a: {str(e): float(every[:, col(a, e)].mean()) for e in INHERITED} for a in arms},
+        },
+        "arms": {},
+        "ancestor_epochs_mean": float(np.mean([r["ancestor_epochs"] for r in rows])),
+    }
+    curve = out["test_mean"]["scratch"]
+    for a in arms:
+        point = scratch_equivalent(out["test_mean"][a]["1"], {int(k): v for k, v in curve.items()})
+        boot = hierarchical_bootstrap(groups, equivalent(a), n_resamples, rng)
+        eq = interval(boot, point["epochs"], null=1.0)
+        saving = {
+            "estimate": point["epochs"] - 1,
+            "ci95": [v - 1 for v in eq["ci95"]],
+            "p_no_saving": eq["p"],
+        }
+        entry = {"equivalent_scratch_epochs": dict(eq, censored=point["censored"]), "saving_epochs": saving}
+        for e in INHERITED:
+
+            def minus_scratch(t, e=e, a=a):
+                return float((t[:, col(a, e)] - t[:, col("scratch", e)]).mean())
+
+            def bias(t, e=e, a=a):
+                gap = t[:, col(a, e, "val")] - t[:, col(a, e)]
+                return float((gap - (t[:, col("scratch", e, "val")] - t[:, col("scratch", e)])).mean())
+
+            entry[f"minus_scratch_{e}ep"] = interval(
+                hierarchical_bootstrap(groups, minus_scratch, n_resamples, rng), minus_scratch(every)
+            )
+            boot = hierarchical_bootstrap(groups, bias, n_resamples, rng)
+            entry[f"selection_bias_{e}ep"] = interval(boot, bias(every))
+        entry["kendall_tau_vs_longest_scratch"] = {
+            str(e): _mean_tau(groups, col(a, e), col("scratch", SCRATCH[-1])) for e in INHERITED
+        }
+        out["arms"][a] = entry
+    if "lineage" in arms and "store" in arms:
+        out["lineage_minus_store"] = {}
+        for e in INHERITED:
+
+            def diff(t, e=e):
+                return float((t[:, col("lineage", e)] - t[:, col("store", e)]).mean())
+
+            out["lineage_minus_store"][f"{e}ep"] = interval(
+                hierarchical_bootstrap(groups, diff, n_resamples, rng), diff(every)
+            )
+    out["scratch_kendall_tau_vs_longest_scratch"] = {
+        str(e): _mean_tau(groups, col("scratch", e), col("scratch", SCRATCH[-1])) for e in SCRATCH[:-1]
+    }
+    out["longest_scratch_epochs"] = SCRATCH[-1]
+    return out
+
+
+def _mean_tau(groups, a: int, b: int) -> float | None:
+    """Kendall tau of two columns within each seed's children, averaged over seeds."""
     from scipy.stats import kendalltau
 
-    scratch = {e: np.array([float(r["scratch"][str(e)]) for r in rows]) for e in ((1,) if tune else SCRATCH)}
-    out = {"scratch_mean": {e: float(v.mean()) for e, v in scratch.items()}, "arms": {}}
-    rng = np.random.default_rng(seed)
-    for name in names:
-        arm = {e: np.array([float(r["arms"][name][str(e)]) for r in rows]) for e in ((1,) if tune else INHERITED)}
-        summary = {
-            "mean": {e: float(v.mean()) for e, v in arm.items()},
-            "median": {e: float(np.median(v)) for e, v in arm.items()},
-            "sources_mean": {
-                s: statistics.mean(r["arms"][name]["sources"][s] for r in rows) for s in ("parent", "store", "fresh")
-            },
-            "vs_scratch": {},
-        }
-        for e, v in arm.items():
-            for k, base in scratch.items():
-                summary["vs_scratch"][f"inherited{e}_minus_scratch{k}"] = _paired(v - base, rng)
-        if not tune:
-            saved = [k for k in SCRATCH if arm[1].mean() >= scratch[k].mean()]
-            summary["epochs_saved"] = max(saved) if saved else 0
-            summary["kendall_tau_vs_scratch8"] = {e: float(kendalltau(v, scratch[8]).statistic) for e, v in arm.items()}
-        out["arms"][name] = summary
-    if not tune:
-        out["scratch_kendall_tau_vs_scratch8"] = {
-            k: float(kendalltau(scratch[k], scratch[8]).statistic) for k in (1, 2, 4)
-        }
-        out["lineage_minus_arm"] = _lineage_minus(rows, [n for n in names if n != "lineage"], rng)
-    return out
+    taus = [kendalltau(g[:, a], g[:, b]).statistic for g in groups if len(g) > 2]
+    taus = [t for t in taus if np.isfinite(t)]
+    return float(np.mean(taus)) if taus else None
 
 
-def _lineage_minus(rows, others, rng) -> dict:
-    """Paired lineage - arm differences per epoch count: mean, bootstrap 95 % interval,
-    Wilcoxon signed-rank p."""
-    from scipy.stats import wilcoxon
-
+def summarize(rows: list[dict], snapshots: dict | None = None, n_resamples: int = 2000) -> dict:
+    """Per generation (``summarize_generation``), with the search's network-epochs to it
+    (mean over seeds, from ``snapshots``: {(seed, generation): children.json})."""
     out = {}
-    for name in others:
-        for e in INHERITED:
-            diff = np.array([float(r["arms"]["lineage"][str(e)]) - float(r["arms"][name][str(e)]) for r in rows])
-            out[f"{name}_{e}ep"] = dict(
-                _paired(diff, rng), wilcoxon_p=float(wilcoxon(diff).pvalue) if np.any(diff) else 1.0
-            )
+    for g in sorted({r["generation"] for r in rows}):
+        part = summarize_generation([r for r in rows if r["generation"] == g], n_resamples)
+        if snapshots:
+            spent = [s["search_network_epochs"] for (seed, gen), s in snapshots.items() if gen == g]
+            part["search_network_epochs_mean"] = float(np.mean(spent)) if spent else None
+        out[str(g)] = part
     return out
 
 
-def _paired(diff: np.ndarray, rng) -> dict:
-    """Mean of paired differences with its bootstrap 95 % interval (percentile)."""
-    from scipy.stats import bootstrap
+def plot(summary: dict, path: Path) -> None:
+    import matplotlib
 
-    ci = bootstrap(
-        (diff,), np.mean, confidence_level=0.95, random_state=rng, method="percentile", n_resamples=5000
-    ).confidence_interval
-    return {"mean": float(diff.mean()), "ci95": [float(ci.low), float(ci.high)]}
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="16 children (the default is 24)")
-    parser.add_argument("--tune", action="store_true", help="choose the warm start on a development seed")
-    parser.add_argument("--seed", type=int, default=None, help="default: 0, or 100 with --tune")
-    parser.add_argument("--train-subset", type=int, default=5000)
-    parser.add_argument("--resolution", type=int, default=14)
-    parser.add_argument("--width", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--supernet-epochs", type=int, default=3)
-    parser.add_argument("--parent-epochs", type=int, default=2)
-    parser.add_argument(
-        "--generation",
-        type=int,
-        default=None,
-        help="the children are the offspring of this generation's population (default 3; 1 with --tune)",
-    )
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--lr-scale", type=float, default=None, help="warm start of the report (default: WarmStart())")
-    parser.add_argument("--warmup", type=float, default=None)
-    args = parser.parse_args(argv)
-    args.seed = (100 if args.tune else 0) if args.seed is None else args.seed
-    args.pop = 16 if args.quick else 24
-    args.generation = (1 if args.tune else 3) if args.generation is None else args.generation
-    default = WarmStart()
-    warm = WarmStart(
-        args.lr_scale if args.lr_scale is not None else default.lr_scale,
-        args.warmup if args.warmup is not None else default.warmup,
-    )
-    name = "inheritance_fmnist" + ("_tune" if args.tune else "") + ("" if args.quick else "_full")
-    name += "" if args.generation == (1 if args.tune else 3) else f"_gen{args.generation}"
-    path = RESULTS / f"{name}.json"
-    settings = {
-        "dataset": "fashion-mnist",
-        "train_subset": args.train_subset,
-        "resolution": args.resolution,
-        "init_channels": args.width,
-        "lr": args.lr,
-        "batch_size": 128,
-        "seed": args.seed,
-        "pop": args.pop,
-        "supernet_epochs": args.supernet_epochs,
-        "parent_epochs": args.parent_epochs,
-        "generation": args.generation,
-        "parent_schedule": (PLAIN if args.tune else WarmStart()).to_dict(),
-        "warm_start": None if args.tune else warm.to_dict(),
-        "device": args.device,
-        "tune": args.tune,
-    }
-    old = json.loads(path.read_text()) if path.exists() else {}
-    rows = old.get("rows", []) if old.get("settings") == settings else []
-    data = load_dataset("fashion-mnist", seed=args.seed, train_subset=args.train_subset, resolution=args.resolution)
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        generation, children, parents = make_generation(args, data, work)
-        print(
-            f"generation: {generation['seconds']:.0f} s, parents mean {np.mean(generation['parents_accuracy']):.3f}, "
-            f"{len(children)} children ({generation['n_mutated']} by mutation)",
-            flush=True,
-        )
-        scratch = TorchEvaluator(
-            data, inheritance="none", init_channels=args.width, seed=args.seed, device=args.device, lr=args.lr
-        )
-        arm_evs = arms(args, data, work, warm)
-        done = {r["genome"] for r in rows}
-        for child in children:
-            if child.key() in done:
-                continue
-            row = json.loads(json.dumps(run_child(args, child, parents[child.key()], scratch, arm_evs)))
-            rows.append(row)
-            print(
-                f"{child.key():40s} scratch "
-                + " ".join(f"{v:.3f}" for v in row["scratch"].values())
-                + " | "
-                + " | ".join(
-                    f"{n} " + " ".join(f"{row['arms'][n][str(e)]:.3f}" for e in ((1,) if args.tune else INHERITED))
-                    for n in arm_evs
-                ),
-                flush=True,
-            )
-            out = {"settings": settings, "generation": generation, "rows": rows}
-            path.write_text(json.dumps(out, indent=1))
-    out = {
-        "settings": settings,
-        "generation": generation,
-        "rows": rows,
-        "summary": summarize(rows, list(arm_evs), args.tune, args.seed),
-        "wall_seconds_this_run": time.perf_counter() - start,
-        "cores": _cores(),
-    }
-    path.write_text(json.dumps(out, indent=1))
-    report(out)
-    if not args.tune:
-        plot(out, ROOT / "plots" / f"{name}.png")
-
-
-def resummarize(name: str = "inheritance_fmnist"):
-    """Recompute the summary of benchmarks/results/NAME.json from its rows (no training)."""
-    path = RESULTS / f"{name}.json"
-    out = json.loads(path.read_text())
-    out["summary"] = summarize(
-        out["rows"], list(out["rows"][0]["arms"]), out["settings"]["tune"], out["settings"]["seed"]
-    )
-    path.write_text(json.dumps(out, indent=1))
-    report(out)
-
-
-def replot(name: str = "inheritance_fmnist"):
-    """Redraw plots/NAME.png from benchmarks/results/NAME.json."""
-    plot(json.loads((RESULTS / f"{name}.json").read_text()), ROOT / "plots" / f"{name}.png")
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0))
-
-
-def report(out):
-    s = out["summary"]
-    print("scratch means", {e: round(v, 3) for e, v in s["scratch_mean"].items()})
-    for name, arm in s["arms"].items():
-        line = f"{name:32s} mean " + " ".join(f"{e}ep {v:.3f}" for e, v in arm["mean"].items())
-        line += "  sources " + " ".join(f"{k} {v:.2f}" for k, v in arm["sources_mean"].items())
-        if "epochs_saved" in arm:
-            line += f"  saved {arm['epochs_saved']}  tau " + " ".join(
-                f"{e}ep {v:.2f}" for e, v in arm["kendall_tau_vs_scratch8"].items()
-            )
-        print(line)
-    if "scratch_kendall_tau_vs_scratch8" in s:
-        print("scratch tau vs scratch-8", {k: round(v, 2) for k, v in s["scratch_kendall_tau_vs_scratch8"].items()})
-
-
-def plot(out, path: Path):
-    from matplotlib.figure import Figure
-
-    out = json.loads(json.dumps(out))  # epoch keys as strings, as in the file
-    s = out["summary"]
-    fig = Figure(figsize=(6.5, 4.2))
-    ax = fig.add_subplot()
-    ax.plot(SCRATCH, [s["scratch_mean"][str(k)] for k in SCRATCH], "o-", color="tab:gray", lw=2, label="scratch")
-    for (name, arm), color in zip(s["arms"].items(), ("tab:orange", "tab:blue", "tab:green", "tab:purple")):
-        ax.plot(INHERITED, [arm["mean"][str(e)] for e in INHERITED], "s--", color=color, label=LABELS.get(name, name))
-    ax.set_xscale("log", base=2)
-    ax.minorticks_off()
-    ax.set_xticks(SCRATCH, [str(k) for k in SCRATCH])
-    ax.set_xlabel("epochs of short training")
-    st = out["settings"]
-    ax.set_ylabel("mean validation accuracy")
-    ax.set_title(
-        f"{len(out['rows'])} offspring, Fashion-MNIST {st['train_subset']} at {st['resolution']}px, "
-        f"width {st['init_channels']}",
-        fontsize=9,
-    )
-    ax.legend(fontsize=8, loc="lower right")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for arm, color in (("lineage", "C0"), ("store", "C1"), ("supernet", "C2")):
+        points = [(int(g), s["arms"][arm]["equivalent_scratch_epochs"]) for g, s in summary.items() if arm in s["arms"]]
+        if not points:
+            continue
+        x = [g for g, _ in points]
+        y = [e["estimate"] for _, e in points]
+        err = [[e["estimate"] - e["ci95"][0] for _, e in points], [e["ci95"][1] - e["estimate"] for _, e in points]]
+        ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color=color, label=arm)
+    ax.axhline(1, color="grey", lw=0.8, ls="--")
+    ax.axhline(4, color="grey", lw=0.8, ls=":")
+    ax.set_yscale("log", base=2)
+    ax.set_xlabel("generation (0: first networks, SuperNet start)")
+    ax.set_ylabel("scratch epochs one inherited epoch is worth")
+    ax.set_title("held-out test accuracy; 95 % interval over seeds, then children")
+    ax.legend()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", required=True, help="the search's fitness settings (tsenas_pymoo.presets)")
+    parser.add_argument("--name", default="", help="a variant's suffix of the results names")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--generations", type=int, nargs="+", default=list(GENERATIONS))
+    parser.add_argument("--pop", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--summarize", action="store_true", help="results file and plot from the rows only")
+    args = parser.parse_args(argv)
+    args.generations = sorted(set(args.generations))
+    dataset = {"fashion-mnist": "fmnist"}.get(search_config(args, 0).dataset, search_config(args, 0).dataset)
+    study = "_".join(p for p in ("inheritance", dataset, args.preset, args.name) if p)
+    folder, records = RESULTS / study, RESULTS / study / "records.jsonl"
+    settings = study_settings(args)
+    check_settings(folder, settings)
+    if not args.summarize:
+        done = {(r["seed"], r["generation"], r["child"]) for r in read_rows(records)}
+        for seed in args.seeds:
+            work = ROOT / "runs" / study / f"seed{seed}"
+            run_search(args, seed, work)
+            supernet_snapshot(args, seed, work)
+            measure(args, seed, work, records, done)
+    snapshots = {}
+    for seed in args.seeds:
+        work = ROOT / "runs" / study / f"seed{seed}"
+        for g in (0, *args.generations):
+            path = work / f"gen{g}" / "children.json"
+            if path.exists():
+                snapshots[seed, g] = json.loads(path.read_text())
+    rows = read_rows(records)
+    if not rows:
+        print("no rows yet")
+        return
+    out = {
+        "splits": SPLITS,
+        "settings": settings,
+        "rows": len(rows),
+        "summary": summarize(rows, snapshots),
+    }
+    path = write_result(RESULTS / f"{study}.json", out)
+    plot(out["summary"], PLOTS / f"{study}.png")
+    print(json.dumps({g: s["arms"] for g, s in out["summary"].items()}, indent=1)[:3000])
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

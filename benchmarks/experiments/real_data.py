@@ -26,12 +26,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, tsenas
+from common import RESULTS, ROOT, tsenas, write_result
 
 COMMAND = ["--dataset", "fashion-mnist", "--train-subset", "5000", "--resolution", "14", "--device", "cpu"]
 
 
 RESULTS = RESULTS / "real_data_search.json"
+SPLITS = {
+    "selection": "the search's validation split (a tenth of the training subset)",
+    "report": "the 10,000 official test images, after the final training",
+}
 
 
 def archive_accuracy(out: Path) -> dict:
@@ -75,9 +79,8 @@ def main() -> None:
     out = Path(args.out)
     if args.rescan:
         old = json.loads(RESULTS.read_text())
-        RESULTS.write_text(
-            json.dumps(result_from_run(out, old["wall_seconds"], old["resumed"], old["stdout_tail"]), indent=1)
-        )
+        result = result_from_run(out, old["wall_seconds"], old["resumed"], old["stdout_tail"])
+        write_result(RESULTS, {**result, "splits": SPLITS})
         return
     if args.fresh and out.exists():
         shutil.rmtree(out)
@@ -89,8 +92,7 @@ def main() -> None:
     if proc.returncode != 0:
         sys.exit(f"search failed ({proc.returncode}): {proc.stderr[-2000:]}")
     result = result_from_run(out, wall, resumed, proc.stdout.strip().splitlines()[-6:])
-    path = RESULTS
-    path.write_text(json.dumps(result, indent=1))
+    path = write_result(RESULTS, {**result, "splits": SPLITS})
     print(json.dumps({k: result[k] for k in ("wall_seconds", "best_val_accuracy", "test_accuracy", "evaluations")}))
     print(f"wrote {path}")
 

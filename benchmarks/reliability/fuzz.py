@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, tsenas
+from common import NO_SELECTION, RESULTS, tsenas, write_result
 
 TINY = [
     "--dataset",
@@ -307,7 +307,7 @@ def main(argv=None):
         "files": files,
         "wall_seconds": time.perf_counter() - start,
     }
-    (RESULTS / "fuzz.json").write_text(json.dumps(out, indent=1))
+    write_result(RESULTS / "fuzz.json", out)
     for name, f in files.items():
         print(
             f"{name:28s} {f['cases']:5d} cases: {f['one_line']:5d} one line, {f['valid']:4d} still valid, "

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, ROOT
+from common import NO_SELECTION, RESULTS, ROOT, write_result
 
 sys.path.insert(0, str(ROOT))
 from tests.reliability import harness as fault_injection
@@ -169,7 +169,7 @@ def main(argv=None):
             )  # Dask start-up takes seconds
             print(json.dumps(out["workers"]), flush=True)
     out["wall_seconds"] = time.perf_counter() - start
-    (RESULTS / "soak.json").write_text(json.dumps(out, indent=1))
+    write_result(RESULTS / "soak.json", out)
 
 
 if __name__ == "__main__":

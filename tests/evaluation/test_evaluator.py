@@ -224,3 +224,30 @@ def test_a_pickled_evaluator_keeps_its_archive_and_a_worker_copy_has_none(digits
     worker = ev.worker_copy()
     assert worker.archive is None and worker.plan(G) == {"parents": (), "eval_key": G.key()}
     assert ev.archive is not None and ev.plan(G)["parents"] == (G,)  # the driver keeps its notes
+
+
+def test_the_archive_records_each_networks_parents_and_test_scores_stay_out_of_it(digits, tmp_path):
+    child = NetworkGenome.from_cells([3, 7, 7])
+    ev = make(digits, tmp_path, epochs=1, score_test=True)
+    parent = ev(G)
+    assert 0.0 < parent["test_accuracy"] <= 1.0
+    ev.note_parents({child.key(): [G]})
+    ev(child)
+    archived = ev.archive.get(child.key())
+    assert archived["parents"] == [G.key()] and ev.archive.get(G.key())["parents"] == []
+    assert "test_accuracy" not in archived
+    # a search's evaluator scores no test images
+    assert "test_accuracy" not in make(digits, tmp_path / "plain", epochs=1, archive=None).train_genome(G)
+
+
+def test_test_accuracy_is_the_trained_models_score_on_the_test_images(digits, tmp_path, monkeypatch):
+    ev = make(digits, tmp_path, epochs=1, archive=None, score_test=True)
+    seen = []
+    original = ev.test_accuracy
+    monkeypatch.setattr(ev, "test_accuracy", lambda model: seen.append(model) or original(model))
+    result = ev.train_genome(G)
+    (model,) = seen
+    # the model scored on test is the trained one: the state saved for its children
+    saved = ev.store.load_trained(G.key())
+    assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items())
+    assert result["test_accuracy"] == original(model)

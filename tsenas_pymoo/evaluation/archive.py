@@ -29,10 +29,13 @@ COLUMNS = (
     "lr",
     "warmup",
     "macs",
+    "parents",
 )
 #: Columns added after the first schema, with their SQL types: older archives gain them.
-ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL", "macs": "INTEGER"}
-JSON_COLUMNS = ("sources",)
+ADDED = {"sources": "TEXT", "lr": "REAL", "warmup": "REAL", "macs": "INTEGER", "parents": "TEXT"}
+#: ``parents``: the keys of the genomes whose trained weights the network could inherit
+#: (the algorithm's note; [] for a network without parents), so a lineage can be traced.
+JSON_COLUMNS = ("sources", "parents")
 #: The archive's format (SQLite ``user_version``); a newer one is refused.
 ARCHIVE_FORMAT = 1
 
@@ -53,7 +56,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
     sources TEXT,
     lr REAL,
     warmup REAL,
-    macs INTEGER
+    macs INTEGER,
+    parents TEXT
 )
 """
 

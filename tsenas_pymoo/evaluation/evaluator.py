@@ -76,7 +76,9 @@ class TorchEvaluator:
     ``inheritance``: "lineage" (default: parents' trained units first, then the store),
     "store" (the paper's cell store only) or "none" (every network from scratch; the
     store is not used). ``warm_start``: the schedule of inherited networks
-    (:class:`~tsenas_pymoo.evaluation.lineage.WarmStart`).
+    (:class:`~tsenas_pymoo.evaluation.lineage.WarmStart`). ``score_test``: each result also
+    carries ``test_accuracy`` on the test images (for studies that report on images no
+    selection saw; a search never reads it, and the archive does not keep it).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class TorchEvaluator:
         augment: Augment | str | None = None,
         inheritance: str = "lineage",
         warm_start: WarmStart | None = None,
+        score_test: bool = False,
     ):
         if inheritance not in MODES:
             raise ValueError(f"inheritance={inheritance!r}; rule: one of {', '.join(MODES)}")
@@ -114,6 +117,7 @@ class TorchEvaluator:
         self.archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
         self.device = str(pick_device(device))
         self.seed, self.amp, self.channels_last = seed, amp, channels_last
+        self.score_test = score_test
         self.generation: int | None = None  # set by TSENASProblem from the running algorithm
         self.progress = False  # a tqdm bar over each training's epochs
         self.archive_hits = 0
@@ -137,6 +141,7 @@ class TorchEvaluator:
             state["lineage"] = Lineage(state.get("store"))
             state["lineage"].parents = state.pop("parents", {})
             state["lineage"].repeats = state.pop("repeats", {})
+        state.setdefault("score_test", False)  # pickled before 0.5.0
         self.__dict__.update(state)
 
     def worker_copy(self) -> TorchEvaluator:
@@ -198,8 +203,9 @@ class TorchEvaluator:
         return dict(record, archived=True)
 
     def record(self, genome: AnyGenome, record: dict[str, Any]) -> dict[str, Any]:
-        """Archive a fresh result (with the current generation) and return it."""
-        record = dict(record, generation=self.generation)
+        """Archive a fresh result (with the current generation and the parents noted for
+        it) and return it."""
+        record = dict(record, generation=self.generation, parents=[p.key() for p in self.parents_of(genome)])
         self.trained += 1
         faults.point("trained")
         if self.archive is not None:
@@ -301,7 +307,7 @@ class TorchEvaluator:
         )
         if bar is not None:
             bar.close()
-        accuracy = 0.0
+        accuracy = test_accuracy = 0.0
         if not result.ok:
             log.warning("%s: training ended with status %s (%s); it scores 0", key, result.status, result.reason)
         else:
@@ -309,9 +315,13 @@ class TorchEvaluator:
             accuracy = evaluate_accuracy(
                 model, data["val_x"], data["val_y"], device=self.device, amp=self.amp, channels_last=self.channels_last
             )
+            if self.score_test:
+                test_accuracy = self.test_accuracy(model)
             if self.store is not None:
                 self.store.save_trained(key, model)
+        held_out = {"test_accuracy": test_accuracy} if self.score_test else {}
         return {
+            **held_out,
             "accuracy": accuracy,
             "params": params,
             "macs": flops // 2,
@@ -325,6 +335,13 @@ class TorchEvaluator:
             "status": result.status,
             "reason": result.reason,
         }
+
+    def test_accuracy(self, model: torch.nn.Module) -> float:
+        """``model``'s accuracy on the test images (kept on the host: a study's extra pass)."""
+        d = self.dataset
+        return evaluate_accuracy(
+            model, d.test_x, d.test_y, device=self.device, amp=self.amp, channels_last=self.channels_last
+        )
 
     def update_store(self, population: Iterable[tuple[AnyGenome, float]]) -> list[str]:
         """Steps 1-4 of Sec. IV-B2: ``population`` is (genome, accuracy) pairs; walking
