@@ -2,21 +2,42 @@
 ``mutmut run`` first; settings in pyproject.toml) and writes them per file, with every
 surviving mutant's name, to benchmarks/results/mutation.json.
 
-    mutmut run --max-children 2
-    python benchmarks/quality/mutation.py
+    python benchmarks/quality/mutation.py --restore   # a cut-off run's verdicts back into mutants/
+    mutmut run --max-children 2                       # skips mutants that already have a verdict
+    python benchmarks/quality/mutation.py --save      # verdicts so far into results/mutation/ (commit)
+    python benchmarks/quality/mutation.py             # results/mutation.json
+
+A full run takes hours on 2 cores, so it spans sessions: mutmut keeps each file's verdicts
+in ``mutants/<file>.meta`` (with a hash per function: a verdict stands while its function
+is unchanged); ``--save`` and ``--restore`` carry those files through the tracked folder
+``benchmarks/results/mutation/``.
 """
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, ROOT, no_options, result_path, write_result
+from common import NO_SELECTION, RESULTS, ROOT, result_path, write_result
 
 CAUGHT = ("killed", "timeout")
+SAVED = RESULTS / "mutation"
+
+
+def carry(source: Path, target: Path) -> int:
+    """Copy every ``*.meta`` under ``source`` to the same place under ``target``."""
+    n = 0
+    for meta in source.rglob("*.meta"):
+        dest = target / meta.relative_to(source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(meta, dest)
+        n += 1
+    return n
 
 
 def read_results() -> dict[str, str]:
@@ -54,5 +75,13 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    no_options(__doc__)
-    main()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--save", action="store_true", help="mutants/**/*.meta -> benchmarks/results/mutation/")
+    parser.add_argument("--restore", action="store_true", help="benchmarks/results/mutation/ -> mutants/")
+    args = parser.parse_args()
+    if args.save:
+        print(f"saved {carry(ROOT / 'mutants', SAVED)} verdict files to {SAVED}")
+    elif args.restore:
+        print(f"restored {carry(SAVED, ROOT / 'mutants')} verdict files into mutants/")
+    else:
+        main()

@@ -1,0 +1,8 @@
+"""A surrogate benchmark of the TS-ENAS space: the table of trained networks
+(:mod:`.table`), genome features (:mod:`.features`) and the surrogate evaluator
+(:mod:`.surrogate`)."""
+
+from .surrogate import Surrogate, SurrogateEvaluator
+from .table import BenchTable, load_table, write_table
+
+__all__ = ["BenchTable", "Surrogate", "SurrogateEvaluator", "load_table", "write_table"]

@@ -1,0 +1,148 @@
+"""A surrogate of the TS-ENAS space: genome -> accuracy in microseconds, from the table.
+
+:class:`Surrogate` fits two gradient-boosted models (scikit-learn) on a table's networks
+(features: :mod:`.features`): the mean validation accuracy (the fitness a search sees) and
+the mean test accuracy (for reports: selection and report never share images), and the
+fitness's seed noise from the networks trained with several seeds. Nothing is pickled:
+the package ships the table, and a surrogate is refitted from it (seeded, deterministic;
+a second or two).
+
+:class:`SurrogateEvaluator` is a plain evaluator callable, like ``TorchEvaluator`` for
+``TSENASProblem``, ``TSENAS`` and every pymoo algorithm: ``noise=True`` draws each
+evaluation's fitness from the noise model (a search sees a noisy fitness, as in real
+training), seeded by ``seed``; ``noise=False`` returns the model's mean.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import numpy as np
+
+from ..evaluation.protocol import IgnoresNotes
+from ..space.genome import AnyGenome, genome_from_key
+from .features import features
+from .table import BenchTable, load_table
+
+_FITTED: dict = {}
+
+
+def _model(random_state: int):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(
+        max_iter=400, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0, random_state=random_state
+    )
+
+
+class Surrogate:
+    """Fitted models of one table (``keys``: fit on these networks only, e.g. a training
+    split; default every network)."""
+
+    def __init__(self, table: BenchTable, keys=None, random_state: int = 0):
+        nets = table.networks()
+        keys = list(nets) if keys is None else list(keys)
+        if len(keys) < 10:
+            raise ValueError(f"surrogate: {len(keys)} networks to fit on; rule: at least 10")
+        self.table, self.n_max, self.keys = table, table.n_max, keys
+        x = np.stack([features(genome_from_key(k), self.n_max) for k in keys])
+        self.val_model = _model(random_state).fit(x, [np.mean(nets[k]["val"]) for k in keys])
+        self.test_model = _model(random_state).fit(x, [np.mean(nets[k]["test"]) for k in keys])
+        self.noise_sd = seed_sd([nets[k]["val"] for k in keys])
+
+    def predict(self, genomes) -> dict[str, np.ndarray]:
+        """Mean validation and test accuracy of each genome (clipped to [0, 1])."""
+        x = np.stack([features(g, self.n_max) for g in genomes])
+        return {
+            "val": np.clip(self.val_model.predict(x), 0.0, 1.0),
+            "test": np.clip(self.test_model.predict(x), 0.0, 1.0),
+        }
+
+
+def seed_sd(scores_per_network) -> float:
+    """Pooled within-network SD of networks trained with several seeds (0 if none were)."""
+    groups = [np.asarray(s, dtype=float) for s in scores_per_network if len(s) >= 2]
+    if not groups:
+        return 0.0
+    within = sum(((g - g.mean()) ** 2).sum() for g in groups)
+    return float(np.sqrt(within / sum(len(g) - 1 for g in groups)))
+
+
+def fitted(table: BenchTable, random_state: int = 0) -> Surrogate:
+    """The surrogate of ``table`` fitted once per process."""
+    key = (str(table.path), len(table), random_state)
+    if key not in _FITTED:
+        _FITTED[key] = Surrogate(table, random_state=random_state)
+    return _FITTED[key]
+
+
+class SurrogateEvaluator(IgnoresNotes):
+    """``genome -> {"accuracy", "test_accuracy", "params", "macs", ...}`` from a surrogate.
+
+    ``table``: a :class:`BenchTable` or a path (default: the table shipped in the
+    package). ``noise``: each evaluation's fitness is the model's mean plus a draw from the
+    table's seed noise (a re-evaluation draws anew), seeded by ``seed``; False: the mean.
+    A genome outside the table's space (N, the input size) is refused in one line."""
+
+    def __init__(self, table: BenchTable | str | None = None, noise: bool = True, seed: int = 0, surrogate=None):
+        self.table = table if isinstance(table, BenchTable) else load_table(table)
+        self.surrogate = surrogate or fitted(self.table)
+        self.noise, self.seed = bool(noise), int(seed)
+        self.input_shape = self.table.input_shape
+        self.num_classes = int(self.table.meta["num_classes"])
+        self.n_min, self.n_max = self.table.n_min, self.table.n_max
+        self.width = int(self.table.meta["settings"].get("init_channels", 8))
+        self.epochs = int(self.table.meta["settings"].get("epochs", 1))
+        self._draws: dict[str, int] = {}
+
+    def __deepcopy__(self, memo):  # shared by pymoo's copies, like TorchEvaluator
+        return self
+
+    def check(self, genome: AnyGenome) -> None:
+        try:
+            genome.validate(self.n_min, self.n_max, self.input_shape)
+        except ValueError as err:
+            raise ValueError(
+                f"genome {genome.key()}: {err}; the surrogate's table covers N {self.n_min}-{self.n_max} "
+                f"at input {self.input_shape}"
+            ) from None
+
+    def __call__(self, genome: AnyGenome) -> dict:
+        self.check(genome)
+        key = genome.key()
+        val, test = _mean(self.surrogate, genome.expand())
+        accuracy = val
+        if self.noise and self.surrogate.noise_sd > 0:
+            draw = self._draws[key] = self._draws.get(key, 0) + 1
+            digest = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+            rng = np.random.default_rng([self.seed, digest, draw])
+            accuracy = float(np.clip(val + rng.normal(0.0, self.surrogate.noise_sd), 0.0, 1.0))
+        params, macs = _cost(genome.expand(), self.input_shape, self.num_classes, self.width)
+        return {
+            "accuracy": accuracy,
+            "mean_accuracy": val,
+            "test_accuracy": test,
+            "params": params,
+            "macs": macs,
+            "flops": 2 * macs,
+            "epochs": self.epochs,
+            "status": "ok",
+        }
+
+
+@lru_cache(maxsize=200_000)
+def _mean(surrogate: Surrogate, fine) -> tuple[float, float]:
+    out = surrogate.predict([fine])
+    return float(out["val"][0]), float(out["test"][0])
+
+
+@lru_cache(maxsize=200_000)
+def _cost(fine, input_shape, num_classes: int, width: int) -> tuple[int, int]:
+    from ..space.cost import cost_by_parts
+
+    cost = cost_by_parts(fine, input_shape, num_classes, width)
+    return cost["params"], cost["macs"]
+
+
+__all__ = ["Surrogate", "SurrogateEvaluator", "fitted", "seed_sd"]
