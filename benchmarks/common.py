@@ -80,3 +80,28 @@ def tsenas(
         env=env,
         timeout=timeout,
     )
+
+
+def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str = "tasks") -> None:
+    """``function(*task)`` for every task, in order of priority, each result handed to
+    ``on_result(result, bar)`` as it ends (so a campaign writes as it goes). ``workers``:
+    Dask worker processes with one thread each (as the search's workers run); 0 or 1: in
+    this process."""
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(tasks), desc=desc, unit="task") as bar:
+        if workers <= 1:
+            for task in tasks:
+                on_result(function(*task), bar)
+                bar.update(1)
+            return
+        from distributed import Client, LocalCluster, as_completed
+
+        with (
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+            Client(cluster) as client,
+        ):
+            futures = [client.submit(function, *t, pure=False, priority=-i) for i, t in enumerate(tasks)]
+            for future in as_completed(futures):
+                on_result(future.result(), bar)
+                bar.update(1)

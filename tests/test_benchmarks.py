@@ -485,3 +485,19 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
     # a rerun trains nothing more
     inheritance.main(args)
     assert len(inheritance.read_rows(tmp_path / "results" / "inheritance_digits_tiny" / "records.jsonl")) == len(rows)
+
+
+def _square(x):
+    return x * x
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_tasks_hands_every_result_over_as_it_ends(workers):
+    import sys
+
+    sys.path.insert(0, str(BENCH))
+    from common import run_tasks
+
+    seen = []
+    run_tasks(_square, [(i,) for i in range(6)], workers, lambda r, bar: seen.append(r))
+    assert sorted(seen) == [0, 1, 4, 9, 16, 25]

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, write_result
+from common import RESULTS, ROOT, run_tasks, write_result
 
 RESULTS = RESULTS
 RECORDS = RESULTS / "fidelity" / "records.jsonl"
@@ -299,29 +299,12 @@ def campaign(workers: int, limit: int | None = None) -> None:
 
 
 def _run(todo: list[tuple[str, str, int]], workers: int) -> None:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(todo), desc="fidelity", unit="training")
-
-    def save(record):
+    def save(record, bar):
         with RECORDS.open("a") as f:
             f.write(json.dumps(record) + "\n")
-        bar.update(1)
         bar.set_postfix(last=f"{record['setting']} {record['train_s'] + record['score_s']:.0f}s")
 
-    if not workers:
-        for t in todo:
-            save(run_task(*t))
-        return
-    from distributed import Client, LocalCluster, as_completed
-
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
-    ):
-        futures = [client.submit(run_task, *t, pure=False, priority=-i) for i, t in enumerate(todo)]
-        for future in as_completed(futures):
-            save(future.result())
+    run_tasks(run_task, todo, workers, save, desc="fidelity")
 
 
 # -- the summary ------------------------------------------------------------------------

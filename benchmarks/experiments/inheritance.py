@@ -47,13 +47,12 @@ import dataclasses
 import json
 import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, ROOT, write_result
+from common import PLOTS, RESULTS, ROOT, run_tasks, write_result
 
 GENERATIONS = (3, 6, 12)
 SCRATCH = (1, 2, 4, 8)
@@ -271,12 +270,6 @@ def _scores(result: dict) -> dict:
     }
 
 
-def _one_thread() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # as a Dask worker runs: --workers processes share the cores
-
-
 def measure(args, seed: int, work: Path, records: Path, done: set) -> None:
     jobs = []
     for g in (0, *args.generations):
@@ -287,22 +280,13 @@ def measure(args, seed: int, work: Path, records: Path, done: set) -> None:
     if not jobs:
         return
     print(f"seed {seed}: {len(jobs)} children to train", flush=True)
-    from tqdm.auto import tqdm
 
     def keep(row, bar):
         with open(records, "a") as handle:
             handle.write(json.dumps(row) + "\n")
         done.add((row["seed"], row["generation"], row["child"]))
-        bar.update(1)
 
-    with tqdm(total=len(jobs), unit="child") as bar:
-        if args.workers <= 1:  # in this process
-            for job in jobs:
-                keep(train_child(args, seed, *job), bar)
-            return
-        with ProcessPoolExecutor(max_workers=args.workers, initializer=_one_thread) as pool:
-            for future in as_completed([pool.submit(train_child, args, seed, *job) for job in jobs]):
-                keep(future.result(), bar)
+    run_tasks(train_child, [(args, seed, *job) for job in jobs], args.workers, keep, desc=f"seed {seed}")
 
 
 # -- the summary ------------------------------------------------------------------------
