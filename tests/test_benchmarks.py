@@ -501,3 +501,38 @@ def test_run_tasks_hands_every_result_over_as_it_ends(workers):
     seen = []
     run_tasks(_square, [(i,) for i in range(6)], workers, lambda r, bar: seen.append(r))
     assert sorted(seen) == [0, 1, 4, 9, 16, 25]
+
+
+def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_by_validation(tmp_path, monkeypatch):
+    from tsenas_pymoo import presets
+    from tsenas_pymoo.bench import load_table
+    from tsenas_pymoo.space.genome import genome_from_key
+
+    data = load("surrogate_data")
+    tiny = {"dataset": "digits", "train_subset": 200, "epochs": 1, "init_channels": 4, "n_min": 3, "n_max": 4}
+    monkeypatch.setitem(presets.PRESETS, "tiny", tiny)
+    monkeypatch.setattr(data, "RESULTS", tmp_path)
+    monkeypatch.setattr(data, "N_ALG3", 6)
+    monkeypatch.setattr(data, "N_REPEATED", 1)
+    monkeypatch.setattr(data, "N_TOP", 2)
+    monkeypatch.setattr(data, "NEIGHBOURS", {"mutation": 1, "crossover": 1, "edit": 2})
+    monkeypatch.setattr(data, "COMPARISON", tmp_path / "none")
+    data.main(["--preset", "tiny", "--workers", "1"])
+    records = data.read(tmp_path / "surrogate_data_digits_tiny" / "records.jsonl")
+    origins = [r["origin"] for r in records]
+    assert origins.count("alg3") == 6 + 2 and {o for o in origins} == {"alg3", "mutation", "crossover", "edit"}
+    assert all(0 < r["test_accuracy"] <= 1 and 0 < r["val_accuracy"] <= 1 for r in records)
+    assert all(r["stage"] == 2 for r in records if r["origin"] == "edit")
+    # the neighbours descend from the best three by validation
+    alg3 = {}
+    for r in records[: 6 + 2]:
+        alg3.setdefault(r["key"], []).append(r["val_accuracy"])
+    top = sorted(alg3, key=lambda k: -sum(alg3[k]) / len(alg3[k]))[:2]
+    edits = [genome_from_key(r["key"]) for r in records if r["origin"] == "edit"]
+    assert all(tuple(e.codes) in {genome_from_key(k).codes for k in top} for e in edits)
+    path = data.write_package_table("tiny", records, tmp_path / "table.csv")
+    table = load_table(path)
+    assert len(table) == len(records) and table.meta["settings"]["preset"] == "tiny"
+    assert table.input_shape == (1, 8, 8)
+    data.main(["--preset", "tiny", "--workers", "1"])  # resumes: nothing left
+    assert len(data.read(tmp_path / "surrogate_data_digits_tiny" / "records.jsonl")) == len(records)
