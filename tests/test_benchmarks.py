@@ -520,7 +520,7 @@ def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_by_validat
     data.main(["--preset", "tiny", "--workers", "1"])
     records = data.read(tmp_path / "surrogate_data_digits_tiny" / "records.jsonl")
     origins = [r["origin"] for r in records]
-    assert origins.count("alg3") == 6 + 2 and {o for o in origins} == {"alg3", "mutation", "crossover", "edit"}
+    assert origins.count("alg3") == 6 + 2 and set(origins) == {"alg3", "mutation", "crossover", "edit"}
     assert all(0 < r["test_accuracy"] <= 1 and 0 < r["val_accuracy"] <= 1 for r in records)
     assert all(r["stage"] == 2 for r in records if r["origin"] == "edit")
     # the neighbours descend from the best three by validation
