@@ -21,3 +21,20 @@ def test_stage2_expansion_equals_its_stage1_genome(problem):
     a = Population.new("X", np.array([g.to_vector(8)]))
     b = Population.new("X", np.array([g.expand().to_vector(8)]))
     assert elim.key(a[0]) == elim.key(b[0])
+
+
+def test_vectors_that_do_not_decode_are_compared_by_their_values():
+    import numpy as np
+    from pymoo.core.population import Population
+
+    from tsenas_pymoo import GenomeDuplicateElimination, NetworkGenome
+
+    good = NetworkGenome.from_cells([3, 7, 3]).to_vector(4)
+    bad = np.array([9] * 12)  # cell code 9: no genome
+    other_bad = np.array([9] * 11 + [8])
+    elim = GenomeDuplicateElimination()  # default: stage-1 decoding
+    assert elim.key(Population.new("X", [good])[0]) == NetworkGenome.from_cells([3, 7, 3]).key()
+    assert elim.key(Population.new("X", [bad])[0]) == "raw:" + ",".join(["9"] * 12)
+    pop = Population.new("X", np.array([bad, other_bad, bad, good]))
+    kept = elim.do(pop)
+    assert [x.tolist() for x in kept.get("X")] == [bad.tolist(), other_bad.tolist(), good.tolist()]

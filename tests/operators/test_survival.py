@@ -72,3 +72,77 @@ def test_alpha_is_the_given_number_or_the_noise_of_the_best_accuracy():
     assert noise.alpha_for(Problem(), np.array([-0.2, -0.1])) == 0.0
     with pytest.raises(ValueError, match=r"alpha='noise' needs the evaluator's number of validation images"):
         noise.alpha_for(object(), np.array([0.9]))
+
+
+def test_given_levels_replace_the_alpha_levels():
+    acc = np.array([0.90, 0.50, 0.89])
+    depth = np.array([3, 3, 3])
+    # alpha levels would be [[0, 2], [1]]; the given levels (fronts) put 1 beside 0
+    taken, level, _ = select_by_alpha_levels(acc, depth, 0.01, 2, levels=[[0, 1], [2]])
+    assert taken == [0, 1] and level.tolist() == [0, 0, 1]
+
+
+def test_levels_and_densities_are_integers_counted_across_every_taken_individual():
+    taken, level, density = select_by_alpha_levels(np.array([0.9, 0.8, 0.7]), np.array([3, 3, 3]), 0.0, 3)
+    assert taken == [0, 1, 2] and density.tolist() == [0, 1, 2]
+    assert level.dtype.kind == "i" and density.dtype.kind == "i"
+
+
+def test_in_the_overflowing_level_each_pick_raises_its_depths_count_by_one():
+    # level 1 takes two depth-4 networks; level 2 overflows with depths 3, 3, 4 (room 2):
+    # after one depth-3 pick the counts are 3: 1, 4: 2, so the second depth-3 goes before
+    # the more accurate depth-4 one
+    acc = np.array([0.99, 0.985, 0.80, 0.79, 0.798])
+    depth = np.array([4, 4, 3, 3, 4])
+    taken, _, density = select_by_alpha_levels(acc, depth, 0.01, 4)
+    assert taken == [0, 1, 2, 3]
+    assert density[[2, 3]].tolist() == [0, 1]
+
+
+def test_survival_defaults_and_what_it_records():
+    survival = AlphaLevelSurvival()
+    assert survival.alpha == 0.01 and survival.last_alpha is None and survival.filter_infeasible is False
+    assert AlphaLevelSurvival(alpha=0).alpha == 0  # no threshold: every accuracy its own level
+
+
+def test_without_n_survive_everyone_survives_and_noise_alpha_reads_accuracy_as_one_minus_error(problem):
+    class Evaluator:
+        n_val = 100
+
+    genomes = [NetworkGenome.from_cells(c) for c in ([3, 3, 3], [3, 3, 3, 3], [2, 2, 2])]
+    pop = Population.new("X", np.array([g.to_vector(8) for g in genomes]), "F", np.array([[0.1], [0.3], [0.2]]))
+    survival = AlphaLevelSurvival(alpha="noise")
+    problem.evaluator = Evaluator()
+    kept = survival._do(problem, pop)
+    assert len(kept) == 3
+    assert survival.last_alpha == pytest.approx(np.sqrt(0.9 * 0.1 / 100))
+    assert pop.get("density").tolist() == [0, 0, 1]
+
+
+def test_two_objectives_rank_by_fronts_not_by_accuracy_alone(problem):
+    genomes = [NetworkGenome.from_cells(c) for c in ([3, 3, 3], [3, 3, 3, 3], [2, 2, 2])]
+    # 0 and 1 are within alpha in error, but 1 is dominated (more params); 2 is worse in
+    # error and cheaper: front 1 = {0, 2}, front 2 = {1}
+    F = np.array([[0.100, 10.0], [0.101, 20.0], [0.300, 5.0]])
+    pop = Population.new("X", np.array([g.to_vector(8) for g in genomes]), "F", F)
+    kept = AlphaLevelSurvival(alpha=0.01).do(problem, pop, n_survive=2)
+    assert [g.tolist() for g in kept.get("F")] == [[0.1, 10.0], [0.3, 5.0]]
+    assert kept.get("rank").tolist() == [0, 0]
+
+
+def test_noise_alpha_without_validation_images_names_the_rule():
+    with pytest.raises(
+        ValueError,
+        match=r"^alpha='noise' needs the evaluator's number of validation images \(evaluator\.n_val\); "
+        r"rule: a TorchEvaluator, or an evaluator with an n_val attribute$",
+    ):
+        AlphaLevelSurvival(alpha="noise").alpha_for(object(), np.array([0.9]))
+
+
+def test_a_pick_adds_to_the_count_its_depth_already_has():
+    # level 1: depths 3, 4, 4 -> counts 3: 1, 4: 2; level 2 overflows with 3, 3, 4 (room 2):
+    # the first depth-3 pick makes 3: 2, tied with 4, so the more accurate depth-4 one wins
+    acc = np.array([0.99, 0.988, 0.986, 0.80, 0.79, 0.795])
+    depth = np.array([3, 4, 4, 3, 3, 4])
+    taken, _, _ = select_by_alpha_levels(acc, depth, 0.01, 5)
+    assert taken == [0, 1, 2, 3, 5]

@@ -138,3 +138,26 @@ def test_genome_from_key_names_the_cell_and_the_rule():
         genome_from_key("0:1,x:2")
     with pytest.raises(ValueError, match=r"cell 1.*rule"):
         genome_from_key("0:1[0.1.2],0:3")
+
+
+def test_from_vector_checks_the_bounds_it_is_given_and_names_the_vector():
+    import numpy as np
+
+    from tsenas_pymoo.space.genome import FineGenome, NetworkGenome
+
+    three = NetworkGenome.from_cells([3, 7, 3])
+    for kind in (NetworkGenome, FineGenome):
+        genome = three if kind is NetworkGenome else three.expand()
+        vector = genome.to_vector(6)
+        with pytest.raises(ValueError, match="N_min"):
+            kind.from_vector(vector, n_min=4, n_max=6)
+        with pytest.raises(ValueError, match=r"length \d+ does not match the expected"):
+            kind.from_vector(genome.to_vector(), n_max=2)  # n_max fixes the length: N <= n_max
+        with pytest.raises(ValueError, match=r"input \(1, 1, 1\)"):
+            kind.from_vector(vector, input_shape=(1, 1, 1))
+        broken = np.array(vector)
+        broken[1] = 5  # cell 1's previous input
+        stage = "stage-1" if kind is NetworkGenome else "stage-2"
+        with pytest.raises(ValueError, match=rf"^{stage} vector: cell 1"):
+            kind.from_vector(broken)
+        assert kind.from_vector(vector, n_min=3, n_max=6, input_shape=(1, 28, 28)).key() == three.key()
