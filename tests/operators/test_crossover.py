@@ -104,3 +104,32 @@ def test_carried_connections_swap_with_the_cell_and_are_clipped():
     assert [c.free_inputs for c in children] == [(0, 0, 0, 0), (0, 0)]
     for child in children:
         child.validate()
+
+
+def test_crossover_defaults_are_the_papers_and_the_operator_passes_its_options_on(problem):
+    import numpy as np
+
+    from tsenas_pymoo import CellCrossover, NetworkGenome
+    from tsenas_pymoo.operators.crossover import cross_cells
+
+    c = CellCrossover()
+    assert c.prob.value == 0.8 and c.swap_prob == 0.5 and (c.n_parents, c.n_offsprings) == (2, 2)
+    assert c.single_point is False and c.carry_connections is False
+    a, b = NetworkGenome((3, 7, 3, 4, 3), (0, 0, 1, 2, 0)), NetworkGenome((4, 8, 4, 3), (0, 0, 0, 1))
+    X = np.array([[a.to_vector(8)], [b.to_vector(8)]])
+    for options in ({"single_point": True}, {"carry_connections": True, "swap_prob": 1.0}):
+        op = CellCrossover(**options)
+        Y = op._do(problem, X, random_state=np.random.default_rng(4))
+        expected = cross_cells(a, b, np.random.default_rng(4), op.swap_prob, op.single_point, op.carry_connections)
+        assert [problem.decode(Y[p, 0]).key() for p in range(2)] == [g.key() for g in expected]
+
+
+def test_every_pair_swaps_at_swap_prob_one_the_kth_reduction_with_the_kth_reduction():
+    import numpy as np
+
+    from tsenas_pymoo import NetworkGenome
+    from tsenas_pymoo.operators.crossover import cross_cells
+
+    a, b = NetworkGenome.from_cells([3, 7, 3]), NetworkGenome.from_cells([4, 8, 4])
+    first, second = cross_cells(a, b, np.random.default_rng(0), swap_prob=1.0)
+    assert (first.codes, second.codes) == ((4, 8, 4), (3, 7, 3))

@@ -120,3 +120,10 @@ def test_both_kinds_are_drawn_about_equally():
     edits = [mutate_fine(g, rng).cells[0] for _ in range(400)]
     node = sum(any(a[:2] != b[:2] for a, b in zip(e.nodes, g.cells[0].nodes)) for e in edits)
     assert 150 < node < 250  # equal chance (binomial 400, 0.5: SD 10)
+
+
+def test_fine_mutations_apply_to_every_individual_by_default():
+    from tsenas_pymoo.operators.fine import NodeEdgeMutation, PruningMutation
+
+    assert NodeEdgeMutation().prob.value == 1.0 and PruningMutation().prob.value == 1.0
+    assert NodeEdgeMutation(prob=0.3).prob.value == 0.3

@@ -66,3 +66,52 @@ def test_kinds_limit_the_mutation():
 
     with pytest.raises(ValueError, match="kinds"):
         CellMutation(kinds=("swap",))
+
+
+def test_prob_var_one_mutates_every_point_and_reaches_every_kind():
+    import numpy as np
+
+    from tsenas_pymoo import NetworkGenome
+    from tsenas_pymoo.operators.mutation import mutate_cells, mutate_connections, mutate_genome
+
+    genome = NetworkGenome((3, 7, 3, 4, 3), (0, 0, 1, 2, 0))
+    rng = np.random.default_rng(0)
+    cells = mutate_cells(genome, rng, prob_var=1.0)
+    assert all(x != y for x, y in zip(cells.codes, genome.codes))
+    links = mutate_connections(genome, rng, prob_var=1.0)
+    # cells 3, 4, 5 have a choice of free input ([0, j-2]); cells 1 and 2 do not
+    assert [x != y for x, y in zip(links.free_inputs, genome.free_inputs)] == [False, False, True, True, True]
+    linked = mutate_genome(genome, rng, prob_var=1.0, kinds=("connection",))
+    assert linked.codes == genome.codes
+    assert [x != y for x, y in zip(linked.free_inputs, genome.free_inputs)] == [False, False, True, True, True]
+    changed = mutate_genome(genome, rng, prob_var=1.0, kinds=("cell",))
+    assert all(x != y for x, y in zip(changed.codes, genome.codes))
+    for _ in range(10):  # either kind, every point of it
+        either = mutate_genome(genome, rng, prob_var=1.0)
+        assert either.codes == genome.codes or all(x != y for x, y in zip(either.codes, genome.codes))
+
+
+def test_by_default_one_point_is_mutated_on_average():
+    import numpy as np
+
+    from tsenas_pymoo import NetworkGenome
+    from tsenas_pymoo.operators.mutation import mutate_cells
+
+    genome = NetworkGenome((3, 4, 3, 4, 3, 4), (0,) * 6)
+    rng = np.random.default_rng(1)
+    changed = [sum(x != y for x, y in zip(mutate_cells(genome, rng).codes, genome.codes)) for _ in range(2000)]
+    # each of 6 cells with rate 1/6, at least one: mean 1 + (5/6)^6 = 1.33
+    assert 1.25 < np.mean(changed) < 1.42
+
+
+def test_a_genome_with_no_choice_of_connection_mutates_a_cell_instead():
+    import numpy as np
+
+    from tsenas_pymoo import NetworkGenome
+    from tsenas_pymoo.operators.mutation import mutate_connections, mutate_genome
+
+    two = NetworkGenome((3, 4), (0, 0))
+    assert mutate_connections(two, np.random.default_rng(0)) is None
+    assert mutate_genome(two, np.random.default_rng(0), kinds=("connection",)) == two
+    rng = np.random.default_rng(0)
+    assert all(mutate_genome(two, rng).codes != two.codes for _ in range(5))
