@@ -471,9 +471,10 @@ def search(args) -> None:
         f"{summary['evaluations']} networks trained"
     )
     data = final.get("data", {})
+    trained = f"after {final['epochs']} epochs" if final["epochs"] else "by the surrogate (no training)"
     print(
-        f"test           {final['test_accuracy']:.4f} accuracy ({final['test_error']:.2%} error) after "
-        f"{final['epochs']} epochs; {final['params']:,} params, {final['macs']:,} MACs"
+        f"test           {final['test_accuracy']:.4f} accuracy ({final['test_error']:.2%} error) {trained}; "
+        f"{final['params']:,} params, {final['macs']:,} MACs"
     )
     if data.get("train_subset") or data.get("resolution"):
         print(

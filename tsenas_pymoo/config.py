@@ -65,6 +65,13 @@ class SearchConfig:
         "(nsga2, two objectives), DE (de) or random search over Alg. 3 samples (random)",
         choices=ALGORITHMS,
     )
+    evaluator: str = _option(
+        "torch",
+        "what scores a network: real training (torch), or the surrogate benchmark's model of the "
+        "space (surrogate: a whole search in seconds; tsenas_pymoo.bench, docs/surrogate.md)",
+        choices=("torch", "surrogate"),
+    )
+    surrogate_table: str | None = _option(None, "--evaluator surrogate: a table.csv (default: the shipped one)")
     budget: int | None = _option(
         None,
         "stop after this many networks trained (archive answers are free), any "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -83,9 +84,24 @@ class SurrogateEvaluator(IgnoresNotes):
     ``table``: a :class:`BenchTable` or a path (default: the table shipped in the
     package). ``noise``: each evaluation's fitness is the model's mean plus a draw from the
     table's seed noise (a re-evaluation draws anew), seeded by ``seed``; False: the mean.
-    A genome outside the table's space (N, the input size) is refused in one line."""
+    A genome outside the table's space (N, the input size) is refused in one line.
 
-    def __init__(self, table: BenchTable | str | None = None, noise: bool = True, seed: int = 0, surrogate=None):
+    ``archive`` (an :class:`~tsenas_pymoo.evaluation.Archive` or an ``.sqlite`` path), as
+    ``tsenas search --evaluator surrogate`` runs it: every result is archived with its
+    generation, and a genome already there is answered from it, as a real search does; a
+    genome the algorithm evaluates again (Alg. 4 line 7: s beside its children) is
+    archived and drawn under its own key, as under real training with another seed."""
+
+    def __init__(
+        self,
+        table: BenchTable | str | None = None,
+        noise: bool = True,
+        seed: int = 0,
+        surrogate=None,
+        archive=None,
+    ):
+        from ..evaluation.archive import Archive
+
         self.table = table if isinstance(table, BenchTable) else load_table(table)
         self.surrogate = surrogate or fitted(self.table)
         self.noise, self.seed = bool(noise), int(seed)
@@ -95,6 +111,25 @@ class SurrogateEvaluator(IgnoresNotes):
         self.width = int(self.table.meta["settings"].get("init_channels", 8))
         self.epochs = int(self.table.meta["settings"].get("epochs", 1))
         self._draws: dict[str, int] = {}
+        self.archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
+        self.store = None  # no weights: no SuperNet, no inheritance
+        self.generation: int | None = None
+        self.progress = False
+        self._repeats: dict[str, str] = {}
+        self.archive_hits = self.trained = 0
+
+    # -- the algorithm's notes that change what is evaluated (evaluation/protocol.py) ----
+    def note_generation(self, generation: int) -> None:
+        self.generation = generation
+
+    def note_repeats(self, repeats) -> None:
+        from ..evaluation.lineage import repeat_key
+
+        self._repeats.update({key: repeat_key(key, tag) for key, tag in repeats.items()})
+
+    def retain(self, genomes) -> int:
+        self._repeats = {}
+        return 0
 
     def __deepcopy__(self, memo):  # shared by pymoo's copies, like TorchEvaluator
         return self
@@ -110,7 +145,21 @@ class SurrogateEvaluator(IgnoresNotes):
 
     def __call__(self, genome: AnyGenome) -> dict:
         self.check(genome)
-        key = genome.key()
+        key = self._repeats.get(genome.key(), genome.key())
+        if self.archive is not None:
+            known = self.archive.get(key)
+            if known is not None:
+                self.archive_hits += 1
+                return dict(known, archived=True)
+        result = self.predict(genome, key)
+        self.trained += 1
+        if self.archive is not None:
+            self.archive.put(key, genome, dict(result, generation=self.generation))
+        return dict(result, archived=False)
+
+    def predict(self, genome: AnyGenome, key: str | None = None) -> dict:
+        """The surrogate's answer for ``genome`` (a fitness draw under ``key``)."""
+        key = key or genome.key()
         val, test = _mean(self.surrogate, genome.expand())
         accuracy = val
         if self.noise and self.surrogate.noise_sd > 0:
