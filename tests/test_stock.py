@@ -71,3 +71,28 @@ def test_algorithm_and_objectives_must_fit():
         SearchConfig(algorithm="nsga2").validate()
     with pytest.raises(ValueError, match="algorithm='ga' is single-objective"):
         SearchConfig(algorithm="ga", objectives="error,params").validate()
+
+
+def test_regularized_evolution_runs_as_many_evaluations_as_the_others_and_resumes(tmp_path, monkeypatch):
+    whole = SearchRun(tmp_path / "whole", _config("re"), progress=False).run()
+    # P = 4 makes one child a generation: 1 + stage1_gens generations' worth, 12 networks
+    assert whole["algorithm"] == "re" and whole["evaluations"] == 12
+    log = (tmp_path / "whole" / "log.jsonl").read_text().splitlines()
+    assert len(log) == 9
+
+    class Cut(Exception):
+        pass
+
+    seen = []
+
+    def cut(name):
+        seen.append(name)
+        if seen.count("checkpoint") == 4:
+            raise Cut()
+
+    monkeypatch.setattr(faults, "point", cut)
+    with pytest.raises(Cut):
+        SearchRun(tmp_path / "cut", _config("re"), progress=False).run()
+    monkeypatch.undo()
+    resumed = SearchRun.resume(tmp_path / "cut", progress=False).run()
+    assert (resumed["best_genome"], resumed["evaluations"]) == (whole["best_genome"], 12)

@@ -15,7 +15,7 @@ from .presets import PRESETS, preset_values
 
 #: The searches ``--algorithm`` runs (``stock.py`` builds all but tsenas); here so the CLI
 #: can offer them before pymoo loads.
-ALGORITHMS = ("tsenas", "ga", "nsga2", "de", "random")
+ALGORITHMS = ("tsenas", "ga", "nsga2", "de", "random", "re")
 
 
 def _option(default, help: str, kind: str = "str", choices: tuple[str, ...] | None = None):
@@ -62,7 +62,8 @@ class SearchConfig:
     algorithm: str = _option(
         "tsenas",
         "the search: TS-ENAS (Alg. 1), or pymoo's MixedVariableGA (ga), NSGA-II "
-        "(nsga2, two objectives), DE (de) or random search over Alg. 3 samples (random)",
+        "(nsga2, two objectives), DE (de), random search over Alg. 3 samples (random) or "
+        "regularized evolution (re, Real et al. 2019)",
         choices=ALGORITHMS,
     )
     evaluator: str = _option(

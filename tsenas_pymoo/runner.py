@@ -72,6 +72,14 @@ _NO_ROOM = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
 _NO_ROOM_SQLITE = re.compile(r"disk is full|readonly database|disk I/O error")
 
 
+def generations_of(c: SearchConfig):
+    """A stock algorithm's length without --budget: 1 + T0 + T1 generations of pop-size
+    networks; regularized evolution, which makes pop-size / 10 a generation, runs the
+    same number of evaluations."""
+    gens = 1 + c.stage1_gens + c.stage2_gens
+    return ("n_eval", c.pop_size * gens) if c.algorithm == "re" else ("n_gen", gens)
+
+
 def _problem_core(problem):
     """The problem that holds the evaluator (a mixed-variable problem wraps one)."""
     return problem.__dict__.get("base", problem)
@@ -271,7 +279,7 @@ class SearchRun:
             algorithm = make_algorithm(c.algorithm, c.pop_size)
             algorithm.setup(
                 problem,
-                termination=termination or ("n_gen", 1 + c.stage1_gens + c.stage2_gens),
+                termination=termination or generations_of(c),
                 seed=c.seed,
                 verbose=self.verbose,
                 callback=GenerationLog(),
@@ -378,7 +386,7 @@ class SearchRun:
         # line is lost and none is repeated
         records = algorithm.data.get("generations", []) if algorithm.is_initialized else []
         _atomic_write(log_path, "".join(json.dumps(r) + "\n" for r in records).encode())
-        total = algorithm.termination.n_max_gen
+        total = getattr(algorithm.termination, "n_max_gen", None)  # None: a bar without a total
         bar = None
         if self.progress:
             from tqdm.auto import tqdm

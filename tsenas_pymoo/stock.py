@@ -8,7 +8,9 @@
 * ``nsga2``: the same with NSGA-II's rank-and-crowding survival (two objectives:
   ``--objectives error,params`` or ``error,macs``);
 * ``de``: pymoo's ``DE`` on the integer vector with ``GenomeRepair`` (DE needs numbers);
-* ``random``: pymoo's ``RandomSearch`` drawing Alg. 3 samples.
+* ``random``: pymoo's ``RandomSearch`` drawing Alg. 3 samples;
+* ``re``: regularized (aging) evolution (:mod:`~tsenas_pymoo.regularized`, Real et al.
+  2019) with S = P / 4 (their 25 of 100), mutation only.
 
 Each keeps the run directory, archive, resume, progress, plots and
 ``best_genotype.json`` of a TS-ENAS run: :class:`GenerationLog` writes the same
@@ -58,7 +60,7 @@ def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:
         raise ValueError(f"algorithm={algorithm!r}; rule: one of {', '.join(ALGORITHMS)}")
     if algorithm == "nsga2" and len(objectives) != 2:
         raise ValueError("algorithm='nsga2'; rule: two objectives (--objectives error,params or error,macs)")
-    if algorithm in ("ga", "de", "random") and len(objectives) != 1:
+    if algorithm in ("ga", "de", "random", "re") and len(objectives) != 1:
         raise ValueError(
             f"algorithm={algorithm!r} is single-objective; rule: --objectives error, or "
             f"--algorithm nsga2 or tsenas for two"
@@ -101,6 +103,10 @@ def make_algorithm(algorithm: str, pop_size: int):
         from .operators.sampling import TSENASSampling
 
         return RandomSearch(n_points_per_iteration=pop_size, sampling=TSENASSampling())
+    if algorithm == "re":
+        from .regularized import RegularizedEvolution
+
+        return RegularizedEvolution(pop_size=pop_size, sample_size=max(2, pop_size // 4))
     raise ValueError(f"algorithm={algorithm!r}; rule: one of {', '.join(a for a in ALGORITHMS if a != 'tsenas')}")
 
 
