@@ -29,6 +29,22 @@ SMALL = dict(
 )
 
 
+class Cut(Exception):
+    pass
+
+
+def cut_after(monkeypatch, checkpoints: int) -> None:
+    """The next search stops (raises Cut) right after its checkpoint number ``checkpoints``."""
+    seen = []
+
+    def point(name):
+        seen.append(name)
+        if seen.count("checkpoint") == checkpoints:
+            raise Cut()
+
+    monkeypatch.setattr(faults, "point", point)
+
+
 def _config(algorithm, **extra):
     objectives = "error,params" if algorithm == "nsga2" else "error"
     return SearchConfig(**dict(SMALL, algorithm=algorithm, objectives=objectives, **extra))
@@ -42,17 +58,7 @@ def test_a_stock_algorithm_runs_in_a_run_directory_and_resumes_to_the_same_end(a
     assert len(log) == 3 and all(r["stage"] == 1 for r in log)  # 1 + stage1_gens generations
     assert not (tmp_path / "whole" / "store" / "supernet.json").exists()  # no SuperNet for a stock algorithm
 
-    class Cut(Exception):
-        pass
-
-    seen = []
-
-    def cut_after_second_checkpoint(name):
-        seen.append(name)
-        if seen.count("checkpoint") == 2:
-            raise Cut()
-
-    monkeypatch.setattr(faults, "point", cut_after_second_checkpoint)
+    cut_after(monkeypatch, checkpoints=2)
     with pytest.raises(Cut):
         SearchRun(tmp_path / "cut", _config(algorithm), progress=False).run()
     monkeypatch.undo()
@@ -80,17 +86,7 @@ def test_regularized_evolution_runs_as_many_evaluations_as_the_others_and_resume
     log = (tmp_path / "whole" / "log.jsonl").read_text().splitlines()
     assert len(log) == 9
 
-    class Cut(Exception):
-        pass
-
-    seen = []
-
-    def cut(name):
-        seen.append(name)
-        if seen.count("checkpoint") == 4:
-            raise Cut()
-
-    monkeypatch.setattr(faults, "point", cut)
+    cut_after(monkeypatch, checkpoints=4)
     with pytest.raises(Cut):
         SearchRun(tmp_path / "cut", _config("re"), progress=False).run()
     monkeypatch.undo()
