@@ -256,8 +256,8 @@ def test_after_generation_sees_every_checkpointed_generation_and_is_not_checkpoi
         assert (tmp_path / "run" / "checkpoint.pkl").exists()
         seen.append((len(algorithm.data["generations"]), len(evaluator.archive)))
 
-    config = SearchConfig(pop_size=3, fine_size=2, stage1_gens=1, stage2_gens=1, epochs=1, supernet_epochs=0)
-    config.final_epochs, config.init_channels, config.device = 1, 4, "cpu"
+    config = SearchConfig(pop_size=2, fine_size=1, stage1_gens=1, stage2_gens=1, epochs=1, supernet_epochs=0)
+    config.final_epochs, config.init_channels, config.device, config.train_subset = 1, 2, "cpu", 200
     SearchRun(tmp_path / "run", config, progress=False, after_generation=hook).run()
-    assert [g for g, _ in seen] == [1, 2, 3] and seen[0][1] >= 3
+    assert [g for g, _ in seen] == [1, 2, 3] and seen[0][1] >= 2
     assert b"hook" not in (tmp_path / "run" / "checkpoint.pkl").read_bytes()

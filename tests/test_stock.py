@@ -80,15 +80,15 @@ def test_algorithm_and_objectives_must_fit():
 
 
 def test_regularized_evolution_runs_as_many_evaluations_as_the_others_and_resumes(tmp_path, monkeypatch):
-    whole = SearchRun(tmp_path / "whole", _config("re"), progress=False).run()
-    # P = 4 makes one child a generation: 1 + stage1_gens generations' worth, 12 networks
-    assert whole["algorithm"] == "re" and whole["evaluations"] == 12
+    whole = SearchRun(tmp_path / "whole", _config("re", stage1_gens=1), progress=False).run()
+    # P = 4 makes one child a generation: 1 + stage1_gens generations' worth, 8 networks
+    assert whole["algorithm"] == "re" and whole["evaluations"] == 8
     log = (tmp_path / "whole" / "log.jsonl").read_text().splitlines()
-    assert len(log) == 9
+    assert len(log) == 5
 
-    cut_after(monkeypatch, checkpoints=4)
+    cut_after(monkeypatch, checkpoints=3)
     with pytest.raises(Cut):
-        SearchRun(tmp_path / "cut", _config("re"), progress=False).run()
+        SearchRun(tmp_path / "cut", _config("re", stage1_gens=1), progress=False).run()
     monkeypatch.undo()
     resumed = SearchRun.resume(tmp_path / "cut", progress=False).run()
-    assert (resumed["best_genome"], resumed["evaluations"]) == (whole["best_genome"], 12)
+    assert (resumed["best_genome"], resumed["evaluations"]) == (whole["best_genome"], 8)

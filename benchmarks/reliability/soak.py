@@ -1,9 +1,11 @@
 """Random-kill soak: one search killed with SIGKILL at random moments, resumed after each.
 
 Where ``fault_injection.py`` kills at named points, this kills at moments drawn from a
-seed: the delay after each (re)start is uniform between ``--min-delay`` and
-``--max-delay`` seconds, so kills land during start-up, training, SQLite writes,
-safetensors writes, checkpointing and Dask's start and shutdown alike. The whole process
+seed: the delay after each (re)started search has written its config.json (Python's and
+torch's own start-up take seconds on a loaded machine, and a kill there leaves nothing to
+resume) is uniform between ``--min-delay`` and ``--max-delay`` seconds, so kills land
+during data loading, training, SQLite writes, safetensors writes, checkpointing and
+Dask's start and shutdown alike. The whole process
 group is killed (as a batch scheduler does), workers included. After the last kill the
 search runs to its end and is compared with an uninterrupted run: best genome and
 accuracy, every archive row (key, accuracy, status), ``log.jsonl`` (less the process's
@@ -80,6 +82,15 @@ def _start(args: list[str]) -> subprocess.Popen:
     )
 
 
+def started(run: Path, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Wait until the search has started (its config.json exists) or ended: a random kill
+    then lands in its work, not in Python's and torch's start-up, which takes seconds on a
+    loaded machine and would leave nothing to resume."""
+    end = time.monotonic() + timeout
+    while not (run / "config.json").exists() and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.05)
+
+
 def soak(
     workdir: Path,
     kills: int,
@@ -108,6 +119,7 @@ def soak(
             else ["search", "--out", str(run), *options, *extra]
         )
         proc = _start(args)
+        started(run, proc)
         delay = float(rng.uniform(min_delay, max_delay))
         try:
             proc.wait(timeout=delay)

@@ -24,12 +24,12 @@ def fuzz(tmp_path_factory):
 @pytest.mark.parametrize(
     "name, cases",
     [
-        ("config.json", 25),
-        ("checkpoint.pkl", 25),
-        ("best_genotype.json", 40),
-        ("log.jsonl", 40),
-        ("archive.sqlite", 40),
-        ("final/weights.safetensors", 40),
+        ("config.json", 12),
+        ("checkpoint.pkl", 12),
+        ("best_genotype.json", 16),
+        ("log.jsonl", 16),
+        ("archive.sqlite", 16),
+        ("final/weights.safetensors", 16),
     ],
 )
 def test_corrupted_file_ends_in_one_line_or_is_still_valid(fuzz, name, cases):
