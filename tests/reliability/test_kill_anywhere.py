@@ -1,4 +1,4 @@
-"""Kill anywhere: SIGKILL at a fault point in each phase of a search (five of the twelve
+"""Kill anywhere: SIGKILL at a fault point in each phase of a search (three of the twelve
 that benchmarks/reliability/fault_injection.py runs; random moments: test_soak.py); each
 resumed run ends exactly as an uninterrupted one."""
 
