@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..evaluation.lineage import Lineage
 from ..evaluation.protocol import IgnoresNotes
 from ..space.genome import AnyGenome, genome_from_key
 from .features import features
@@ -115,7 +116,7 @@ class SurrogateEvaluator(IgnoresNotes):
         self.store = None  # no weights: no SuperNet, no inheritance
         self.generation: int | None = None
         self.progress = False
-        self._repeats: dict[str, str] = {}
+        self.lineage = Lineage()  # no store: only the repeats' keys are kept
         self.archive_hits = self.trained = 0
 
     # -- the algorithm's notes that change what is evaluated (evaluation/protocol.py) ----
@@ -123,13 +124,10 @@ class SurrogateEvaluator(IgnoresNotes):
         self.generation = generation
 
     def note_repeats(self, repeats) -> None:
-        from ..evaluation.lineage import repeat_key
-
-        self._repeats.update({key: repeat_key(key, tag) for key, tag in repeats.items()})
+        self.lineage.note_repeats(repeats)
 
     def retain(self, genomes) -> int:
-        self._repeats = {}
-        return 0
+        return self.lineage.retain(genomes)
 
     def __deepcopy__(self, memo):  # shared by pymoo's copies, like TorchEvaluator
         return self
@@ -145,7 +143,7 @@ class SurrogateEvaluator(IgnoresNotes):
 
     def __call__(self, genome: AnyGenome) -> dict:
         self.check(genome)
-        key = self._repeats.get(genome.key(), genome.key())
+        key = self.lineage.eval_key(genome)
         if self.archive is not None:
             known = self.archive.get(key)
             if known is not None:
