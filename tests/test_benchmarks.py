@@ -240,6 +240,17 @@ def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_th
     assert len(rest) == len(set(rest)) == 3 * (len(cheap) + 1) and {seed for _, _, seed in rest} == {0}
 
 
+def test_fidelity_cost_counts_only_records_timed_while_the_workers_ran_alone():
+    fidelity = load("fidelity")
+
+    def record(train_s, load):
+        return {"setting": "n1200-r14-e1", "train_s": train_s, "score_s": 0.0, "scored": 1000, "load": load, "cores": 2}
+
+    loaded = [record(30.0, 4.0) for _ in range(9)]
+    assert fidelity.proxy_cost(loaded + [record(5.0, 2.2)] * 2, "n1200-r14-e1", "1000") == 30.0  # too few quiet
+    assert fidelity.proxy_cost(loaded + [record(5.0, 2.2)] * 3, "n1200-r14-e1", "1000") == 5.0
+
+
 def test_two_runs_that_both_lack_their_end_files_are_not_the_same_end():
     from tests.reliability import harness as fault_injection
 
