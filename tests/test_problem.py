@@ -177,3 +177,36 @@ def test_settings_come_from_the_evaluator_and_must_agree():
     assert problem.reduction_cap == 4
     with pytest.raises(ValueError, match=r"input_shape=\(1, 8, 8\) differs from the evaluator's"):
         TSENASProblem(Known(), input_shape=(1, 8, 8))
+
+
+def test_decode_remembers_valid_vectors_and_refuses_invalid_ones_every_time(problem):
+    x = NetworkGenome.from_cells([3, 7, 3]).to_vector(8)
+    first = problem.decode(x)
+    assert problem.decode(x.astype(float)) == first and problem.decode(list(x)) == first
+    assert problem.decode(x.copy()) is first  # the same vector is decoded once
+    bad = x.copy()
+    bad[8] = 9
+    for _ in range(2):
+        with pytest.raises(ValueError, match="cell 3: cell code 9"):
+            problem.decode(bad)
+
+
+def test_an_evaluator_with_prefetch_gets_each_batch_before_its_evaluations():
+    class Batched(StandInEvaluator):
+        def __init__(self):
+            super().__init__()
+            self.batches, self.calls_before = [], []
+
+        def prefetch(self, genomes):
+            self.batches.append([g.key() for g in genomes])
+            self.calls_before.append(len(self.seen))
+
+    evaluator = Batched()
+    problem = TSENASProblem(evaluator, n_min=3, n_max=8)
+    minimize(problem, tsenas_ga(problem, pop_size=10), ("n_gen", 3), seed=1)
+    assert len(evaluator.batches) == 3 and len(evaluator.batches[0]) == 10
+    done = 0
+    for batch, before in zip(evaluator.batches, evaluator.calls_before):
+        assert before == done and [g.key() for g in evaluator.seen[done : done + len(batch)]] == batch
+        done += len(batch)
+    assert done == len(evaluator.seen)

@@ -228,6 +228,22 @@ class SearchConfig:
         except ValueError as err:
             raise ValueError(f"inherit_{err}") from None
 
+    def load_data(self, data_seed: int | None = None):
+        """The :class:`~tsenas_pymoo.evaluation.data.Dataset` these settings search on
+        (training subset, resolution, validation pool), drawn with ``data_seed`` (default:
+        the search's ``seed``)."""
+        from .evaluation.data import load_dataset
+
+        return load_dataset(
+            self.dataset,
+            self.root,
+            download=self.download,
+            seed=self.seed if data_seed is None else data_seed,
+            train_subset=self.train_subset,
+            resolution=self.resolution,
+            val_size=self.val_size,
+        )
+
     @classmethod
     def from_json(cls, path: Path) -> SearchConfig:
         """The settings a ``config.json`` holds; a field of the wrong type is one line

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.core.problem import ElementwiseProblem
 
-from .problem import note_generation, upgrade_dask_runner
+from .problem import note_generation, prefetch, upgrade_dask_runner
 from .space.cells import MAX_NODES
 from .space.genome import STAGE2_CELL_LEN, AnyGenome, max_free_input
 from .space.ops import OPS
@@ -46,6 +46,7 @@ class FineSearchProblem(ElementwiseProblem):
     def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
         note_generation(self.base.evaluator, algorithm)
         upgrade_dask_runner(self)
+        prefetch(self, X)
         super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def _evaluate(self, x, out, *args, **kwargs):

@@ -25,7 +25,7 @@ from typing import Any
 from pymoo.core.problem import ElementwiseProblem
 from pymoo.core.variable import Choice, Integer
 
-from .problem import TSENASProblem, note_generation, upgrade_dask_runner
+from .problem import TSENASProblem, note_generation, prefetch, upgrade_dask_runner
 from .space.cells import CELLS
 from .space.genome import NetworkGenome, max_free_input, max_reductions
 
@@ -92,6 +92,7 @@ class TSENASMixedProblem(ElementwiseProblem):
     def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
         note_generation(self.base.evaluator, algorithm)
         upgrade_dask_runner(self)
+        prefetch(self, X)
         super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def _evaluate(self, x, out, *args, **kwargs):

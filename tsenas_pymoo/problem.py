@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +32,21 @@ def note_generation(evaluator, algorithm) -> None:
         notes_for(evaluator).note_generation(algorithm.n_iter)
 
 
+def prefetch(problem, X) -> None:
+    """Hand a batch's genomes first to an evaluator with ``prefetch`` (one that answers a
+    batch faster than one by one: a surrogate); pymoo then evaluates them one by one."""
+    batch = getattr(problem.evaluator, "prefetch", None)
+    if batch is None:
+        return
+    genomes = []
+    for x in X:
+        try:
+            genomes.append(problem.decode(x))
+        except ValueError:
+            continue  # infeasible (the mixed-variable form): never evaluated
+    batch(genomes)
+
+
 def upgrade_dask_runner(problem) -> None:
     """pymoo's ``DaskParallelization(client)`` becomes our ``DaskRunner(client)``, which
     answers archive hits on the driver and writes the archive there (the evaluator a worker
@@ -50,6 +66,18 @@ def _setting(evaluator, name: str, value, default):
     if known is not None and tuple(np.atleast_1d(value)) != tuple(np.atleast_1d(known)):
         raise ValueError(f"{name}={value} differs from the evaluator's {known}; rule: leave it unset or equal")
     return value
+
+
+def _decode(x, n_min: int, n_max: int, input_shape: tuple) -> AnyGenome:
+    cls = FineGenome if np.shape(x)[-1] == STAGE2_CELL_LEN * n_max else NetworkGenome
+    return cls.from_vector(x, n_min=n_min, n_max=n_max, input_shape=input_shape)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _decode_cached(dtype: str, data: bytes, n_min: int, n_max: int, input_shape: tuple) -> AnyGenome:
+    """Decoded vectors, remembered (genomes are immutable): an algorithm's survival,
+    duplicate checks and operators decode each individual many times a generation."""
+    return _decode(np.frombuffer(data, dtype=dtype), n_min, n_max, input_shape)
 
 
 class TSENASProblem(ElementwiseProblem):
@@ -128,9 +156,10 @@ class TSENASProblem(ElementwiseProblem):
 
         Raises ``ValueError`` naming the position and rule when ``x`` is not a valid genome.
         """
-        n = np.shape(x)[-1]
-        cls = FineGenome if n == STAGE2_CELL_LEN * self.n_max else NetworkGenome
-        return cls.from_vector(x, n_min=self.n_min, n_max=self.n_max, input_shape=self.input_shape)
+        arr = np.asarray(x)
+        if arr.dtype.kind not in "iuf" or arr.ndim != 1:
+            return _decode(arr, self.n_min, self.n_max, self.input_shape)
+        return _decode_cached(arr.dtype.str, arr.tobytes(), self.n_min, self.n_max, self.input_shape)
 
     def evaluate_genome(self, genome: AnyGenome) -> dict[str, Any]:
         """Run the evaluator on ``genome`` and check what it returns."""
@@ -161,6 +190,7 @@ class TSENASProblem(ElementwiseProblem):
     def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
         note_generation(self.evaluator, algorithm)
         upgrade_dask_runner(self)
+        prefetch(self, X)
         super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def outputs(self, result: Mapping[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,6 @@ from pymoo.core.algorithm import Algorithm
 from . import __version__, faults
 from .algorithm import TSENAS, best_first
 from .config import SearchConfig
-from .evaluation.data import load_dataset
 from .evaluation.evaluator import TorchEvaluator
 from .final import train_final
 from .genotype import normalization, save_genotype
@@ -176,17 +175,8 @@ class SearchRun:
                     f"N {evaluator.n_min}-{evaluator.n_max} (--n-min, --n-max)"
                 )
             return evaluator
-        data = load_dataset(
-            c.dataset,
-            c.root,
-            download=c.download,
-            seed=c.seed,
-            train_subset=c.train_subset,
-            resolution=c.resolution,
-            val_size=c.val_size,
-        )
         return TorchEvaluator(
-            data,
+            c.load_data(),
             epochs=c.epochs,
             init_channels=c.init_channels,
             batch_size=c.batch_size,

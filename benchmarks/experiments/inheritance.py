@@ -182,7 +182,7 @@ def supernet_snapshot(args, seed: int, work: Path) -> None:
     if (snap / "children.json").exists():
         return
     cfg = search_config(args, seed)
-    data = _dataset(cfg)
+    data = cfg.load_data()
     tmp = snap.with_name("gen0.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     ev = TorchEvaluator(data, store=tmp / "store", **_training(cfg, args.device))
@@ -205,12 +205,6 @@ def supernet_snapshot(args, seed: int, work: Path) -> None:
 
 
 # -- training the children --------------------------------------------------------------
-def _dataset(cfg):
-    from tsenas_pymoo.evaluation import load_dataset
-
-    return load_dataset(
-        cfg.dataset, seed=cfg.seed, train_subset=cfg.train_subset, resolution=cfg.resolution, val_size=cfg.val_size
-    )
 
 
 def _training(cfg, device) -> dict:
@@ -244,7 +238,7 @@ def train_child(args, seed: int, snap: str, child: dict, ancestor_epochs: int) -
     from tsenas_pymoo.space.genome import genome_from_key
 
     cfg = search_config(args, seed)
-    data = _dataset(cfg)
+    data = cfg.load_data()
     genome, parents = genome_from_key(child["key"]), [genome_from_key(k) for k in child["parents"]]
     store = _read_only(Path(snap) / "store")
     generation = json.loads((Path(snap) / "children.json").read_text())["generation"]

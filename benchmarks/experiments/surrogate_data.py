@@ -24,6 +24,7 @@ the preset's exact values and the package version.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -44,10 +45,14 @@ def config(preset: str):
     return SearchConfig(preset=preset, device="cpu")
 
 
-def input_shape(cfg) -> tuple[int, int, int]:
-    from tsenas_pymoo.evaluation import load_dataset
+@functools.lru_cache(maxsize=2)
+def data(preset: str):
+    """The preset's data (one draw, data seed 0, for every network), loaded once a process."""
+    return config(preset).load_data(data_seed=0)
 
-    return load_dataset(cfg.dataset, seed=0, train_subset=cfg.train_subset, resolution=cfg.resolution).input_shape
+
+def input_shape(cfg) -> tuple[int, int, int]:
+    return data(cfg.preset).input_shape
 
 
 def phase1(cfg, shape) -> list[tuple[str, int, str]]:
@@ -117,15 +122,12 @@ def plan(cfg, shape, records: list[dict]) -> list[tuple[str, int, str]]:
 
 def train(preset: str, key: str, seed: int, origin: str) -> dict:
     """One network under the preset, scored on validation and test (one record)."""
-    from tsenas_pymoo.evaluation import TorchEvaluator, load_dataset
+    from tsenas_pymoo.evaluation import TorchEvaluator
     from tsenas_pymoo.space.genome import genome_from_key
 
     cfg = config(preset)
-    data = load_dataset(
-        cfg.dataset, seed=0, train_subset=cfg.train_subset, resolution=cfg.resolution, val_size=cfg.val_size
-    )
     ev = TorchEvaluator(
-        data,
+        data(preset),
         epochs=cfg.epochs,
         init_channels=cfg.init_channels,
         batch_size=cfg.batch_size,

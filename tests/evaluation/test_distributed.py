@@ -122,7 +122,7 @@ def test_workers_per_device_runs_k_processes_on_cpu(digits_small, tmp_path, monk
     from tsenas_pymoo.config import SearchConfig
     from tsenas_pymoo.runner import SearchRun
 
-    monkeypatch.setattr("tsenas_pymoo.runner.load_dataset", lambda *a, **k: digits_small)
+    monkeypatch.setattr("tsenas_pymoo.evaluation.data.load_dataset", lambda *a, **k: digits_small)
     config = SearchConfig(
         device="cpu",
         workers_per_device=2,

@@ -16,6 +16,7 @@ when malformed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -97,6 +98,13 @@ def _check_chain(codes: Sequence[int], free_inputs: Sequence[int], n_min, n_max,
         )
 
 
+@functools.cache
+def _published_cell(cls, code: int) -> CellGenome:
+    """Each Table II cell built once (genomes are immutable): every stage-1 genome's
+    ``expand`` asks for them."""
+    return cls(code, CELLS[code].nodes)
+
+
 @dataclass(frozen=True)
 class CellGenome:
     """Stage-2 form of one cell: its Table II origin ``code`` and ``MAX_NODES`` nodes.
@@ -121,7 +129,7 @@ class CellGenome:
         """The cell exactly as Table II publishes it."""
         if code not in CELLS:
             raise ValueError(f"cell code {code} is out of range; rule: codes are 1-8 (Table II)")
-        return cls(code, CELLS[code].nodes)
+        return _published_cell(cls, int(code))
 
     @property
     def reduction(self) -> bool:

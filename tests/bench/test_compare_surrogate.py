@@ -1,0 +1,78 @@
+"""The surrogate comparison: every method runs to the same budget, resumes, and its
+statistics name a known winner."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "experiments" / "compare_surrogate.py"
+
+
+@pytest.fixture
+def compare(monkeypatch):
+    spec = importlib.util.spec_from_file_location("compare_surrogate", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tiny = {"pop_size": 8, "stage1_gens": 3, "fine_size": 2, "stage2_gens": 2}
+    monkeypatch.setattr(module, "BUDGETS", {"tiny": tiny})
+    return module
+
+
+def test_the_budget_is_ts_enas_schedule_in_evaluations(compare):
+    paper = {"pop_size": 100, "stage1_gens": 100, "fine_size": 30, "stage2_gens": 50}
+    assert compare.evaluations(paper) == 14_600
+    assert compare.evaluations(compare.BUDGETS["tiny"]) == 8 * 4 + 3 * 2 * 2
+
+
+def test_every_method_spends_the_budget_and_a_rerun_resumes(compare, table_path, tmp_path):
+    records = tmp_path / "records.jsonl"
+    compare.campaign(str(table_path), ["tiny"], list(compare.METHODS), [0], workers=0, records=records)
+    rows = compare.read(records)
+    assert sorted(r["method"] for r in rows) == sorted(compare.METHODS)
+    budget = compare.evaluations(compare.BUDGETS["tiny"])
+    for r in rows:
+        # TS-ENAS's schedule is the budget (stage-2 children already known are free);
+        # every other method stops at it
+        assert (r["evaluations"] <= budget) if r["method"] == "tsenas" else (r["evaluations"] == budget), r
+        assert r["curve"][-1][0] == r["evaluations"] and r["curve"][-1][3] == r["pick_test"]
+        steps = [c[1] for c in r["curve"]]
+        assert steps == sorted(steps)  # the best-so-far by fitness never falls
+    lengths = len(rows)
+    compare.campaign(str(table_path), ["tiny"], list(compare.METHODS), [0], workers=0, records=records)
+    assert len(compare.read(records)) == lengths
+
+
+def test_same_seed_same_run(compare, table_path):
+    first = compare.run_one(str(table_path), "tiny", "tsenas", 5)
+    second = compare.run_one(str(table_path), "tiny", "tsenas", 5)
+    assert first["curve"] == second["curve"] and first["pick"] == second["pick"]
+    assert compare.run_one(str(table_path), "tiny", "tsenas", 6)["curve"] != first["curve"]
+
+
+def test_the_summary_names_a_known_winner(compare):
+    rng = np.random.default_rng(0)
+
+    def runs(method, regret):
+        return [
+            {
+                "budget": "tiny",
+                "method": method,
+                "seed": s,
+                "regret": r,
+                "pick_test": 0.9 - r,
+                "evaluations": 44,
+                "seconds": 1.0,
+                "curve": [],
+            }
+            for s, r in enumerate(regret + rng.normal(0, 0.002, 30))
+        ]
+
+    rows = runs("tsenas", 0.01) + runs("random", 0.03) + runs("re", 0.02)
+    out = compare.summarize(rows)["tiny"]
+    assert out["goal"]["met"] and out["methods"]["tsenas"]["regret"]["median"] == pytest.approx(0.01, abs=0.002)
+    assert out["tests"]["omnibus"]["p"] < 1e-6
+    tied = runs("tsenas", 0.02) + runs("random", 0.03) + runs("re", 0.02)
+    goal = compare.summarize(tied)["tiny"]["goal"]
+    assert not goal["met"] and goal["holm_p_below_0.05"] == {"random": True, "re": False}
