@@ -82,6 +82,20 @@ def tsenas(
     )
 
 
+def read_records(path: Path) -> list[dict]:
+    """The records of a resumable campaign's JSON-lines file (none when it does not exist);
+    a line cut by a kill is skipped, so its task runs again."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
 def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str = "tasks") -> None:
     """``function(*task)`` for every task, in order of priority, each result handed to
     ``on_result(result, bar)`` as it ends (so a campaign writes as it goes). ``workers``:

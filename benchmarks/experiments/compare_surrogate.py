@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, run_tasks, write_result
+from common import PLOTS, RESULTS, read_records, run_tasks, write_result
 
 RECORDS = RESULTS / "compare_surrogate" / "records.jsonl"
 METHODS = ("tsenas", "tsenas-stage1", "ga-tsenas-ops", "ga", "de", "re", "random", "nsga2")
@@ -191,15 +191,7 @@ def best_in_table(bench) -> float:
 
 # -- the campaign -----------------------------------------------------------------------
 def read(records: Path) -> list[dict]:
-    if not records.exists():
-        return []
-    rows = []
-    for line in records.read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill: that run goes again
-    return rows
+    return read_records(records)
 
 
 def campaign(table, budgets, methods, seeds, workers: int, records: Path = RECORDS) -> None:

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, run_tasks, write_result
+from common import RESULTS, ROOT, read_records, run_tasks, write_result
 
 RESULTS = RESULTS
 RECORDS = RESULTS / "fidelity" / "records.jsonl"
@@ -269,15 +269,7 @@ def _correct(model, x, y, batch: int = 1000) -> np.ndarray:
 
 # -- the campaign -----------------------------------------------------------------------
 def load_records() -> list[dict]:
-    if not RECORDS.exists():
-        return []
-    rows = []
-    for line in RECORDS.read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill: its task runs again
-    return rows
+    return read_records(RECORDS)
 
 
 def campaign(workers: int, limit: int | None = None) -> None:

@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, ROOT, run_tasks, write_result
+from common import PLOTS, RESULTS, ROOT, read_records, run_tasks, write_result
 
 GENERATIONS = (3, 6, 12)
 SCRATCH = (1, 2, 4, 8)
@@ -285,9 +285,7 @@ def measure(args, seed: int, work: Path, records: Path, done: set) -> None:
 
 # -- the summary ------------------------------------------------------------------------
 def read_rows(records: Path) -> list[dict]:
-    if not records.exists():
-        return []
-    rows = [json.loads(line) for line in records.read_text().splitlines() if line.strip()]
+    rows = read_records(records)
     return list({(r["seed"], r["generation"], r["child"]): r for r in rows}.values())
 
 

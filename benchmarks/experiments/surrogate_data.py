@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, run_tasks
+from common import RESULTS, read_records, run_tasks
 
 N_ALG3, N_REPEATED, N_TOP = 750, 100, 75
 NEIGHBOURS = {"mutation": 250, "crossover": 200, "edit": 250}
@@ -158,9 +158,7 @@ def _published(genome) -> bool:
 
 
 def read(records: Path) -> list[dict]:
-    if not records.exists():
-        return []
-    return [json.loads(line) for line in records.read_text().splitlines() if line.strip()]
+    return read_records(records)
 
 
 def write_package_table(preset: str, records: list[dict], path: Path | None = None) -> Path:
