@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+import numpy as np
 from pymoo.core.duplicate import DuplicateElimination
 
 from ..space.genome import NetworkGenome
+
+
+def _key(decode: Callable, x) -> str:
+    try:
+        return decode(x).key()
+    except ValueError:
+        return "raw:" + ",".join(str(v) for v in x)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _stage1_key(dtype: str, data: bytes) -> str:
+    """A stage-1 vector's key, remembered: each generation compares the offspring with the
+    whole population, so every member is keyed again and again."""
+    return _key(NetworkGenome.from_vector, np.frombuffer(data, dtype=dtype))
 
 
 class GenomeDuplicateElimination(DuplicateElimination):
@@ -22,10 +38,10 @@ class GenomeDuplicateElimination(DuplicateElimination):
         self.decode = decode if decode is not None else NetworkGenome.from_vector
 
     def key(self, individual) -> str:
-        try:
-            return self.decode(individual.X).key()
-        except ValueError:
-            return "raw:" + ",".join(str(v) for v in individual.X)
+        x = np.asarray(individual.X)
+        if self.decode == NetworkGenome.from_vector and x.dtype.kind in "iuf" and x.ndim == 1:
+            return _stage1_key(x.dtype.str, x.tobytes())
+        return _key(self.decode, individual.X)  # a problem's decode remembers its vectors itself
 
     def _do(self, pop, other, is_duplicate):
         seen = set() if other is None else {self.key(ind) for ind in other}
