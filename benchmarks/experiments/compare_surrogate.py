@@ -22,10 +22,13 @@ Measured per run (one record each, ``results/compare_surrogate/records.jsonl``, 
 the best-so-far by noisy fitness (as the search sees it) at checkpoints of the budget,
 and for it the surrogate's mean validation and mean test accuracy; the regret: the best
 mean test accuracy over the table's networks minus the pick's (the test model: selection
-and report never share images). ``--summarize``: medians with quartiles, Kruskal-Wallis,
-pairwise Mann-Whitney with Holm's correction, Hodges-Lehmann shifts and Cliff's deltas
-with bootstrap intervals (``tsenas_pymoo.comparison``), ``results/compare_surrogate.json``
-and ``plots/compare_surrogate.png`` (anytime curves, median and quartile band).
+and report never share images); for the multi-objective view, the hypervolume of the
+networks it evaluated that none other beat on both (fitness error, MACs), scored by the
+surrogate's test error (``front_hv``; every method, NSGA2 the reference).
+``--summarize``: medians with quartiles, Kruskal-Wallis, pairwise Mann-Whitney with
+Holm's correction, Hodges-Lehmann shifts and Cliff's deltas with bootstrap intervals
+(``tsenas_pymoo.comparison``), ``results/compare_surrogate.json`` and
+``plots/compare_surrogate.png`` (anytime curves, median and quartile band).
 
     python benchmarks/experiments/compare_surrogate.py --workers 2              # 30 seeds (300-329), both budgets
     python benchmarks/experiments/compare_surrogate.py --summarize
@@ -85,6 +88,7 @@ class Recorder:
         self.used = self.answered = 0
         self.best: tuple[float, float, float, str] | None = None
         self.curve: list[list] = []
+        self.seen: list[tuple[float, float, float]] = []  # (fitness error, MACs, test error)
 
     def __getattr__(self, name):
         if name in ("evaluator", "__setstate__"):
@@ -102,6 +106,7 @@ class Recorder:
         if self.used >= self.limit:
             return result
         self.used += 1
+        self.seen.append((1.0 - result["accuracy"], float(result["macs"]), 1.0 - result["test_accuracy"]))
         if self.best is None or result["accuracy"] > self.best[0]:
             self.best = (result["accuracy"], result["mean_accuracy"], result["test_accuracy"], genome.key())
         while self.points and self.points[0] <= self.used:
@@ -171,10 +176,36 @@ def run_one(table: str | None, budget_name: str, method: str, seed: int) -> dict
         "pick_test": test,
         "regret": best_in_table(bench) - test,
         "curve": evaluator.curve,
+        "front_hv": front_hypervolume(evaluator.seen, max_macs(evaluator, bench)),
     }
 
 
 _BEST: dict = {}
+
+
+def front_hypervolume(seen, macs_scale: float) -> float:
+    """The multi-objective view of a run: the networks it evaluated that no other it
+    evaluated beats on both (fitness error, MACs), as the search saw them, scored by the
+    surrogate's test error; the hypervolume they dominate (pymoo's HV) in (test error,
+    MACs / ``macs_scale``), reference point (1, 1)."""
+    from pymoo.indicators.hv import HV
+
+    front, best_macs = [], np.inf
+    for _error, macs, test_error in sorted(seen):  # fitness error up, then MACs up
+        if macs < best_macs:
+            front.append((test_error, min(macs / macs_scale, 1.0)))
+            best_macs = macs
+    return float(HV(ref_point=np.array([1.0, 1.0]))(np.array(front))) if front else 0.0
+
+
+def max_macs(evaluator, bench) -> float:
+    """The scale of MACs for the hypervolume: 1.05 x the largest network in the table,
+    counted as the evaluator counts them."""
+    from tsenas_pymoo.space.genome import genome_from_key
+
+    if ("macs", str(bench.path)) not in _BEST:
+        _BEST["macs", str(bench.path)] = 1.05 * max(evaluator.cost(genome_from_key(k))[1] for k in bench.networks())
+    return _BEST["macs", str(bench.path)]
 
 
 def best_in_table(bench) -> float:
@@ -227,6 +258,7 @@ def summarize(rows: list[dict]) -> dict:
                 "pick_test": _spread([r["pick_test"] for r in mine if r["method"] == m]),
                 "evaluations": _spread([r["evaluations"] for r in mine if r["method"] == m]),
                 "seconds": _spread([r["seconds"] for r in mine if r["method"] == m]),
+                "front_hv": _spread([r["front_hv"] for r in mine if r["method"] == m and "front_hv" in r]),
             }
             for m in methods
         }
@@ -239,11 +271,17 @@ def summarize(rows: list[dict]) -> dict:
             entry["tests"] = tests
             if "tsenas" in methods:
                 entry["goal"] = goal(per_method, tests)
+        hv = {m: [r["front_hv"] for r in mine if r["method"] == m and "front_hv" in r] for m in methods}
+        if len(methods) > 1 and all(len(v) >= 2 for v in hv.values()):
+            # the multi-objective view (higher is better), each method against NSGA2
+            entry["front_tests"] = compare_groups(hv, control="nsga2" if "nsga2" in methods else None)
         out[budget] = entry
     return out
 
 
-def _spread(values) -> dict:
+def _spread(values) -> dict | None:
+    if not len(values):
+        return None
     v = np.asarray(values, float)
     return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
 

@@ -39,6 +39,7 @@ def test_every_method_spends_the_budget_and_a_rerun_resumes(compare, table_path,
         assert r["curve"][-1][0] == r["evaluations"] and r["curve"][-1][3] == r["pick_test"]
         steps = [c[1] for c in r["curve"]]
         assert steps == sorted(steps)  # the best-so-far by fitness never falls
+        assert 0.0 < r["front_hv"] <= 1.0
     lengths = len(rows)
     compare.campaign(str(table_path), ["tiny"], list(compare.METHODS), [0], workers=0, records=records)
     assert len(compare.read(records)) == lengths
@@ -76,3 +77,13 @@ def test_the_summary_names_a_known_winner(compare):
     tied = runs("tsenas", 0.02) + runs("random", 0.03) + runs("re", 0.02)
     goal = compare.summarize(tied)["tiny"]["goal"]
     assert not goal["met"] and goal["holm_p_below_0.05"] == {"random": True, "re": False}
+
+
+def test_the_front_is_chosen_by_what_the_search_saw_and_scored_on_test(compare):
+    # (fitness error, MACs, test error): the second is dominated by the first as seen,
+    # though its test error is better; the third trades error for MACs
+    seen = [(0.10, 50.0, 0.20), (0.15, 60.0, 0.05), (0.30, 10.0, 0.40)]
+    # front (test error, MACs/100): (0.20, 0.5) and (0.40, 0.1); HV with reference (1, 1)
+    expected = (1 - 0.20) * (1 - 0.5) + (1 - 0.40) * (0.5 - 0.1)
+    assert compare.front_hypervolume(seen, 100.0) == pytest.approx(expected)
+    assert compare.front_hypervolume([], 100.0) == 0.0

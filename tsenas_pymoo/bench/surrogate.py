@@ -199,6 +199,10 @@ class SurrogateEvaluator(IgnoresNotes):
             self.archive.put(key, genome, dict(result, generation=self.generation))
         return dict(result, archived=False)
 
+    def cost(self, genome: AnyGenome) -> tuple[int, int]:
+        """(params, MACs) of ``genome`` at the table's width and input size, exact."""
+        return _cost(genome.expand(), self.input_shape, self.num_classes, self.width)
+
     def predict(self, genome: AnyGenome, key: str | None = None) -> dict:
         """The surrogate's answer for ``genome`` (a fitness draw under ``key``)."""
         key = key or genome.key()
@@ -208,7 +212,7 @@ class SurrogateEvaluator(IgnoresNotes):
             draw = self._draws[key] = self._draws.get(key, 0) + 1
             rng = np.random.default_rng([genome_seed(self.seed, key), draw])  # as real training seeds it
             accuracy = float(np.clip(val + rng.normal(0.0, self.surrogate.noise_sd), 0.0, 1.0))
-        params, macs = _cost(genome.expand(), self.input_shape, self.num_classes, self.width)
+        params, macs = self.cost(genome)
         return {
             "accuracy": accuracy,
             "mean_accuracy": val,
