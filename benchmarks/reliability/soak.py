@@ -99,14 +99,14 @@ def soak(
     min_delay: float,
     max_delay: float,
     options: list[str] = TINY,
+    reference: Path | None = None,
 ) -> dict:
     """Kill one search ``kills`` times at seeded random moments; compare with a whole run.
-    ``options``: the search (long enough that the kills land before it ends)."""
-    reference = workdir / "reference"
+    ``options``: the search (long enough that the kills land before it ends);
+    ``reference``: a finished run of the same options and ``extra`` (run here when None)."""
     start = time.perf_counter()
-    whole = fault_injection.cli("search", "--out", str(reference), *options, *extra)
-    if whole.returncode:
-        raise RuntimeError(whole.stderr[-2000:])
+    if reference is None:
+        reference = fault_injection.reference_run(workdir / "reference", [*options, *extra])
     reference_s = time.perf_counter() - start
     run = workdir / "soaked"
     rng = np.random.default_rng(seed)

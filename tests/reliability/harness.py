@@ -115,11 +115,17 @@ QUICK = (
 )
 
 
-def run_all(workdir: Path, quick: bool = False) -> list[dict]:
-    reference = workdir / "reference"
-    done = cli("search", "--out", str(reference), *TINY)
+def reference_run(folder: Path, options: list[str] = TINY) -> Path:
+    """An uninterrupted search into ``folder``: what every killed run must end as."""
+    done = cli("search", "--out", str(folder), *options)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
+    return folder
+
+
+def run_all(workdir: Path, quick: bool = False, reference: Path | None = None) -> list[dict]:
+    """The scenarios against ``reference`` (a finished TINY search; run here when None)."""
+    reference = reference or reference_run(workdir / "reference")
     expected = state(reference)
     with sqlite3.connect(reference / "archive.sqlite") as conn:
         stage1_rows = conn.execute("SELECT COUNT(*) FROM evaluations WHERE generation <= 3").fetchone()[0]

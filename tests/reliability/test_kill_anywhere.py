@@ -5,8 +5,8 @@ resumed run ends exactly as an uninterrupted one."""
 from tests.reliability.harness import QUICK, print_table, run_all
 
 
-def test_a_search_killed_anywhere_resumes_to_the_same_end(tmp_path, capsys):
-    table = run_all(tmp_path, quick=True)
+def test_a_search_killed_anywhere_resumes_to_the_same_end(tmp_path, capsys, tiny_reference):
+    table = run_all(tmp_path, quick=True, reference=tiny_reference)
     with capsys.disabled():
         print_table(table)
     assert [r["phase"] for r in table] == list(QUICK)
