@@ -60,13 +60,15 @@ class Surrogate:
         once for all those not seen before (a tree ensemble answers a batch of a hundred
         in about the time of one)."""
         fines = [g.expand() for g in genomes]
-        todo = [f for f in dict.fromkeys(fines) if f not in self._means]
+        unique = list(dict.fromkeys(fines))
+        todo = [f for f in unique if f not in self._means]
         if todo:
             if len(self._means) + len(todo) > MEANS_KEPT:
                 self._means.clear()
+                todo = unique
             out = self.predict(todo)
             self._means.update(zip(todo, zip(out["val"].tolist(), out["test"].tolist())))
-        return [self._means.get(f) or self.means([f])[0] for f in fines]
+        return [self._means[f] for f in fines]
 
     def predict(self, genomes) -> dict[str, np.ndarray]:
         """Mean validation and test accuracy of each genome (clipped to [0, 1]). On one
@@ -106,9 +108,6 @@ class MemoryArchive(dict):
     """An archive in memory (``archive="memory"``): what a run directory's SQLite archive
     does for a search (a genome evaluated before is answered, not evaluated again), for
     the thousands of short searches of a benchmark that keep no run directory."""
-
-    def get(self, key: str) -> dict | None:
-        return super().get(key)
 
     def put(self, key: str, genome: AnyGenome, record: dict) -> None:
         self[key] = dict(record)
