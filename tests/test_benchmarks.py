@@ -205,6 +205,21 @@ def test_fidelity_choice_meets_the_goal_or_names_the_shortfall():
     short = fidelity.choose([row("cheap", 0.45, 0.70, 4), row("mid", 0.55, 0.82, 10), row("slow", 0.9, 0.9, 99)])
     assert short["setting"] == "mid" and not short["met"] and short["shortfall"] == {"kendall": pytest.approx(0.05)}
     assert fidelity.choose([row("slow", 0.9, 0.9, 99)]) is None
+    assert choice["rescore_default"] is None  # no simulation on the row: no decision
+
+
+def test_fidelity_turns_rescoring_on_only_when_it_picks_better_networks():
+    fidelity = load("fidelity")
+
+    def row(gain, better, worse):
+        sim = {"gain": gain, "gain_sd": 0.01, "better_share": better, "worse_share": worse, "top": 3, "repeats": 2}
+        return {"rescore": sim}
+
+    on = fidelity.rescore_default(row(0.004, 0.3, 0.1))
+    assert on["on"] and on["rescore_top"] == 3 and on["rescore_seeds"] == 2
+    for gain, better, worse in ((-0.001, 0.3, 0.1), (0.002, 0.1, 0.3), (0.0, 0.0, 0.0)):
+        off = fidelity.rescore_default(row(gain, better, worse))
+        assert not off["on"] and off["rescore_top"] == 0
 
 
 def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_that_can_be_chosen():

@@ -340,7 +340,7 @@ def proxy_cost(records, setting, score, share: bool = False) -> float:
 
 
 def summarize(records: list[dict]) -> dict:
-    from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, winners_curse
+    from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, rescore_gain, winners_curse
 
     nets = networks()
     kinds = {n["key"]: n["kind"] for n in nets}
@@ -397,6 +397,7 @@ def summarize(records: list[dict]) -> dict:
                     row["winners_curse"] = winners_curse(
                         seeds[:, 0], seeds[:, 1:].mean(axis=1), [target_mean[k] for k in keys3], n=min(10, len(keys3))
                     )
+                    row["rescore"] = rescore_gain(seeds, [target_mean[k] for k in keys3], n=min(10, len(keys3)))
             proxies.append(row)
     out["proxies"] = proxies
     out["networks"] = {kind: sum(1 for k in target_mean if kinds.get(k) == kind) for kind in set(kinds.values())}
@@ -424,12 +425,30 @@ def choose(proxies: list[dict]) -> dict | None:
     return {
         "setting": pick["setting"],
         "validation": pick["validation"],
+        "rescore_default": rescore_default(pick),
         "met": bool(meeting),
         "shortfall": shortfall,
         "kendall": pick["kendall"],
         "icc1": pick["repeatability"]["icc1"],
         "seconds": pick["seconds"],
         "rule": " ".join(choose.__doc__.split("\n\n")[0].split()),
+    }
+
+
+def rescore_default(row: dict) -> dict | None:
+    """Whether ``--rescore-top`` is on by default under the chosen proxy: on (top 3, 2
+    fresh seeds) if, over random groups of 10 of the repeatability set, re-scoring raises
+    the pick's mean target accuracy and picks a better network more often than a worse."""
+    sim = row.get("rescore")
+    if sim is None:
+        return None
+    on = sim["gain"] > 0 and sim["better_share"] > sim["worse_share"]
+    return {
+        "on": on,
+        "rescore_top": sim["top"] if on else 0,
+        "rescore_seeds": sim["repeats"],
+        **{k: sim[k] for k in ("gain", "gain_sd", "better_share", "worse_share")},
+        "rule": " ".join(rescore_default.__doc__.split()),
     }
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, winners_curse
+from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, rescore_gain, winners_curse
 
 
 def test_icc_is_one_when_only_the_architecture_varies_and_near_zero_for_seed_noise_only():
@@ -46,3 +46,21 @@ def test_winners_curse_is_zero_without_noise_and_positive_with_it():
     noisy = truth + rng.normal(0, 0.02, 100)
     cursed = winners_curse(noisy, truth, truth)
     assert cursed["optimism"] > 0.01 and cursed["regret"] > 0
+
+
+def test_rescoring_gains_nothing_without_seed_noise_and_recovers_the_best_finalist_with_it():
+    rng = np.random.default_rng(3)
+    truth = rng.normal(0.8, 0.02, 60)
+    exact = rescore_gain(np.repeat(truth[:, None], 3, axis=1), truth)
+    assert exact["gain"] == 0 and exact["better_share"] == 0 and exact["added_trainings"] == 6
+    # the search's score is noisy, the fresh trainings are exact: re-scoring picks the
+    # truly best of the top three, never worse than the search's own pick
+    table = np.column_stack([truth + rng.normal(0, 0.03, 60), truth, truth])
+    result = rescore_gain(table, truth)
+    assert result["gain"] > 0.005 and result["worse_share"] == 0 and result["better_share"] > 0.2
+    assert result["rescored_target"] - result["search_pick_target"] == pytest.approx(result["gain"])
+    # fresh trainings that are pure noise cannot be trusted to improve the pick
+    useless = np.column_stack([truth, rng.normal(0.8, 0.05, (60, 2))])
+    assert rescore_gain(useless, truth)["gain"] < 0
+    with pytest.raises(ValueError, match="rule"):
+        rescore_gain(table[:, :2], truth)

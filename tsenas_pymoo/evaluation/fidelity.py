@@ -11,6 +11,8 @@ orders networks like an expensive target:
   the same among the target's top quarter (where a search chooses), and the top-10 %
   recall.
 * :func:`winners_curse`: the optimism of "best of n by this score".
+* :func:`rescore_gain`: what re-scoring the top candidates with fresh seeds (the
+  ``--rescore-top`` final pick) gains in target score over the pick by one score.
 
 All take plain arrays; scipy.stats does the rank statistics.
 """
@@ -98,4 +100,45 @@ def winners_curse(selected, fresh, target, n: int = 10, draws: int = 2000, seed:
     }
 
 
-__all__ = ["icc1", "rank_fidelity", "winners_curse"]
+def rescore_gain(table, target, n: int = 10, top: int = 3, repeats: int = 2, draws: int = 2000, seed: int = 0) -> dict:
+    """The re-scored final pick against the pick by one score, over random groups.
+
+    ``table``: a (networks, seeds) array of one proxy; column 0 is the score the search
+    saw, columns ``1..repeats`` are fresh trainings (the re-scoring's from-scratch seeds).
+    In each of ``draws`` random groups of ``n`` networks, the search picks the best by
+    column 0; the re-scoring takes that score's ``top`` best and picks the best mean of the
+    fresh columns. Returns the mean ``target`` of both picks, their mean difference
+    (``gain``) with its SD over draws, the share of draws where re-scoring picks a better
+    or a worse network, and the trainings it adds (``top * repeats``). Seed luck is the
+    only bias this can show: a search whose fitness also rewards longer lineages gains more.
+    """
+    table, target = np.asarray(table, dtype=float), np.asarray(target, dtype=float)
+    if table.ndim != 2 or table.shape[1] < repeats + 1 or len(target) != len(table) or len(table) < n or top > n:
+        raise ValueError(
+            f"table {table.shape}, target {target.shape}; rule: (networks >= n={n}, seeds >= repeats + 1="
+            f"{repeats + 1}) and one target per network, top={top} <= n"
+        )
+    rng = np.random.default_rng(seed)
+    groups = np.array([rng.choice(len(table), size=n, replace=False) for _ in range(draws)])
+    order = np.argsort(-table[groups, 0], axis=1, kind="stable")
+    searched = groups[np.arange(draws), order[:, 0]]
+    finalists = np.take_along_axis(groups, order[:, :top], axis=1)
+    fresh = table[finalists][:, :, 1 : repeats + 1].mean(axis=2)
+    rescored = finalists[np.arange(draws), np.argmax(fresh, axis=1)]
+    diff = target[rescored] - target[searched]
+    return {
+        "search_pick_target": float(target[searched].mean()),
+        "rescored_target": float(target[rescored].mean()),
+        "gain": float(diff.mean()),
+        "gain_sd": float(diff.std()),
+        "better_share": float((diff > 0).mean()),
+        "worse_share": float((diff < 0).mean()),
+        "added_trainings": top * repeats,
+        "n": n,
+        "top": top,
+        "repeats": repeats,
+        "draws": draws,
+    }
+
+
+__all__ = ["icc1", "rank_fidelity", "rescore_gain", "winners_curse"]
