@@ -1,5 +1,6 @@
 """Budgets every algorithm is held to alike: network-epochs charged by a meter, networks counted in an archive."""
 
+import json
 import pickle
 
 import pytest
@@ -8,7 +9,7 @@ from pymoo.optimize import minimize
 from tests.conftest import StandInEvaluator
 from tsenas_pymoo import TSENASProblem
 from tsenas_pymoo.algorithm import TSENAS
-from tsenas_pymoo.budget import BudgetTermination, ComputeMeter, TrainedNetworks
+from tsenas_pymoo.budget import BudgetTermination, ComputeMeter, MacEpochs, TrainedNetworks
 from tsenas_pymoo.evaluation.archive import Archive
 from tsenas_pymoo.space.genome import NetworkGenome
 
@@ -51,3 +52,16 @@ def test_trained_networks_counts_the_archive_without_rescoring_rows(tmp_path):
     archive.put(genomes[0].key() + "#1", genomes[0], {"accuracy": 0.5, "status": "ok"})  # a re-scoring
     count = TrainedNetworks(tmp_path / "a.sqlite")
     assert count() == 3 and pickle.loads(pickle.dumps(count))() == 3
+
+
+def test_mac_epochs_charge_every_training_its_macs_times_epochs_and_the_supernet_once_it_is_recorded(tmp_path):
+    archive = Archive(tmp_path / "a.sqlite")
+    genomes = [NetworkGenome.from_cells(c) for c in ([3, 3, 3], [3, 7, 3])]
+    archive.put(genomes[0].key(), genomes[0], {"accuracy": 0.5, "status": "ok", "macs": 2_000_000, "epochs": 2})
+    archive.put(genomes[1].key(), genomes[1], {"accuracy": 0.5, "status": "ok", "macs": 500_000, "epochs": 3})
+    archive.put(genomes[0].key() + "#1", genomes[0], {"accuracy": 0.5, "status": "ok", "macs": 9_000_000, "epochs": 9})
+    marker = tmp_path / "supernet.json"
+    work = MacEpochs(tmp_path / "a.sqlite", marker)
+    assert work() == pytest.approx(4.0 + 1.5)  # the re-scoring row aside; no SuperNet yet
+    marker.write_text(json.dumps({"macs": 3_000_000, "epochs": 2, "status": "ok"}))
+    assert work() == pytest.approx(5.5 + 6.0) and pickle.loads(pickle.dumps(work))() == pytest.approx(11.5)

@@ -78,7 +78,8 @@ def _fake_run(folder, algorithm, best_per_gen, trained_per_gen):
         for _ in range(n):
             i += 1
             genome = NetworkGenome.from_cells([1, 2, 3, 4][: 1 + i % 4] or [1])
-            archive.put(f"k{i}", genome, {"accuracy": 0.5, "status": "ok", "generation": g})
+            record = {"accuracy": 0.5, "status": "ok", "generation": g, "macs": 2_000_000, "epochs": 1}
+            archive.put(f"k{i}", genome, record)
     archive.close()
     return folder
 
@@ -90,8 +91,11 @@ def test_compare_groups_runs_by_algorithm_with_median_and_band(tmp_path):
     a = _fake_run(tmp_path / "ga1", "ga", [0.5, 0.7, 0.6], [4, 4, 4])
     b = _fake_run(tmp_path / "ga2", "ga", [0.6, 0.6, 0.9], [4, 4, 4])
     c = _fake_run(tmp_path / "ts", "tsenas", [0.4, 0.8, 0.8], [4, 2, 2])
+    (c / "store").mkdir()
+    (c / "store" / "supernet.json").write_text('{"macs": 5000000, "epochs": 2}')  # 10 million MAC-epochs
     curve = run_curve(a)
     assert curve["best"] == [0.5, 0.7, 0.7] and curve["trained"] == [4, 8, 12] and curve["algorithm"] == "ga"
+    assert curve["compute"] == pytest.approx([8, 16, 24]) and run_curve(c)["compute"] == pytest.approx([18, 22, 26])
     fig = plot_compare([a, b, c])
     left = fig.axes[0]
     labels = [line.get_label() for line in left.lines]
@@ -99,6 +103,8 @@ def test_compare_groups_runs_by_algorithm_with_median_and_band(tmp_path):
     median = left.lines[0].get_ydata()
     assert list(median) == pytest.approx([0.55, 0.65, 0.8])  # medians of the best so far
     assert len(left.collections) == 1  # one band: the group with several runs
+    right = fig.axes[2]
+    assert "MAC-epochs" in right.get_xlabel() and list(right.lines[1].get_xdata()) == pytest.approx([18, 22, 26])
     out = tmp_path / "cmp.png"
     assert main(["plot", "--compare", str(a), str(b), str(c), "--out", str(out)]) == 0
     Image.open(out).verify()

@@ -72,6 +72,28 @@ def test_a_training_budget_ends_any_algorithm(tmp_path):
     assert 6 <= summary["evaluations"] < 6 + SMALL["pop_size"]  # stops at the first generation past the budget
 
 
+def test_a_compute_budget_counts_macs_times_epochs_with_the_supernet_and_ends_at_the_first_generation_past_it(
+    tmp_path,
+):
+    import sqlite3
+
+    run = tmp_path / "run"
+    summary = SearchRun(
+        run, _config("tsenas", budget=2, budget_unit="mmac-epochs", stage1_gens=50), progress=False
+    ).run()
+    supernet = json.loads((run / "store" / "supernet.json").read_text())
+    with sqlite3.connect(run / "archive.sqlite") as conn:
+        rows = conn.execute("SELECT generation, macs * epochs FROM evaluations").fetchall()
+    charged = supernet["macs"] * supernet["epochs"] / 1e6
+    assert charged > 0 and summary["compute"]["networks"] == len(rows)
+    assert summary["compute"]["mmac_epochs"] == pytest.approx(charged + sum(w for _, w in rows) / 1e6)
+    last = max(g for g, _ in rows)
+    before_last = charged + sum(w for g, w in rows if g < last) / 1e6
+    assert before_last < 2 <= summary["compute"]["mmac_epochs"]  # the first generation past it ends the run
+    with pytest.raises(ValueError, match="budget_unit='flops'; rule: networks or mmac-epochs"):
+        SearchConfig(budget_unit="flops").validate()
+
+
 def test_algorithm_and_objectives_must_fit():
     with pytest.raises(ValueError, match="algorithm='nsga2'; rule: two objectives"):
         SearchConfig(algorithm="nsga2").validate()

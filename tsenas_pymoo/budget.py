@@ -3,13 +3,16 @@
 A budget counts the work a method does, not its generations: :class:`BudgetTermination`
 ends any pymoo algorithm once a measure of used work reaches the budget (or after
 ``stall`` generations that added none, an algorithm that only revisits known networks).
-Two measures: :class:`ComputeMeter` wraps an evaluator and charges each fresh training
-its epochs (network-epochs; archive answers are free), and :class:`TrainedNetworks`
-counts the networks a run directory's archive trained.
+Measures: :class:`ComputeMeter` wraps an evaluator and charges each fresh training
+its epochs (network-epochs; archive answers are free); :class:`TrainedNetworks` counts
+the networks a run directory's archive trained; :class:`MacEpochs` sums what they cost
+(MACs per image times epochs, the SuperNet included), a unit proportional to the real
+work of any method whatever the sizes of the networks it prefers.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +53,32 @@ class TrainedNetworks:
             return conn.execute("SELECT COUNT(*) FROM evaluations WHERE key NOT LIKE '%#%'").fetchone()[0]
 
 
+class MacEpochs:
+    """The work a run did, in millions of MAC-epochs: every training in its archive (its
+    re-scoring rows, ``#`` in the key, aside) charged its MACs per image times its epochs,
+    plus the SuperNet's from the record ``supernet_marker`` names once it exists (its
+    ``macs`` and ``epochs``). Every training of a run sees the same images per epoch, so
+    this is proportional to the multiply-accumulates it ran. Picklable (paths only), so a
+    checkpoint carries it and a resumed run counts what it did before."""
+
+    def __init__(self, archive_path: str | Path, supernet_marker: str | Path | None = None):
+        self.archive_path = str(archive_path)
+        self.supernet_marker = None if supernet_marker is None else str(supernet_marker)
+
+    def supernet(self) -> float:
+        if self.supernet_marker is None or not Path(self.supernet_marker).exists():
+            return 0.0
+        info = json.loads(Path(self.supernet_marker).read_text())
+        return float(info.get("macs") or 0) * float(info.get("epochs") or 0) / 1e6
+
+    def __call__(self) -> float:
+        with sqlite3.connect(self.archive_path) as conn:
+            (total,) = conn.execute(
+                "SELECT COALESCE(SUM(macs * epochs), 0) FROM evaluations WHERE key NOT LIKE '%#%'"
+            ).fetchone()
+        return float(total) / 1e6 + self.supernet()
+
+
 class ComputeMeter:
     """Wraps an evaluator: charges each fresh training its epochs (``used``, in
     network-epochs) and records after each evaluation within the budget (compute used,
@@ -86,4 +115,4 @@ class ComputeMeter:
         return BudgetTermination(self.used_so_far, self.budget, stall)
 
 
-__all__ = ["BudgetTermination", "ComputeMeter", "TrainedNetworks"]
+__all__ = ["BudgetTermination", "ComputeMeter", "MacEpochs", "TrainedNetworks"]

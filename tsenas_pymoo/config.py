@@ -75,10 +75,17 @@ class SearchConfig:
     surrogate_table: str | None = _option(None, "--evaluator surrogate: a table.csv (default: the shipped one)")
     budget: int | None = _option(
         None,
-        "stop after this many networks trained (archive answers are free), any "
-        "algorithm (default: the generations below; a stock algorithm runs "
+        "stop once the search used this much work, in --budget-unit (archive answers are "
+        "free), any algorithm (default: the generations below; a stock algorithm runs "
         "1 + stage1-gens + stage2-gens generations of pop-size)",
         "positive",
+    )
+    budget_unit: str = _option(
+        "networks",
+        "what --budget counts: networks trained, or mmac-epochs: millions of MACs per image "
+        "times epochs over every training, the SuperNet included (proportional to real work, "
+        "whatever the network sizes an algorithm prefers)",
+        choices=("networks", "mmac-epochs"),
     )
     pop_size: int = _option(8, "P, stage-1 population", "positive")
     fine_size: int = _option(4, "S, stage-2 population", "positive")
@@ -200,6 +207,8 @@ class SearchConfig:
                     f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
                     f"(full data, full resolution, usable cores)"
                 )
+        if self.budget_unit not in ("networks", "mmac-epochs"):
+            raise ValueError(f"budget_unit={self.budget_unit!r}; rule: networks or mmac-epochs")
         if self.cutout < 0 or not 0 <= self.label_smoothing < 1:
             raise ValueError(
                 f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "

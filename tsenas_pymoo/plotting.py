@@ -127,9 +127,13 @@ def plot_convergence(source: Any, labels: Sequence[str] | None = None, ax=None):
 
 def run_curve(run_dir: str | Path) -> dict:
     """One run directory's convergence: its algorithm (config.json), and per generation
-    the best validation accuracy so far and the networks trained so far (archive rows up
-    to that generation; the SuperNet is not counted)."""
+    the best validation accuracy so far, the networks trained so far (archive rows up to
+    that generation; the SuperNet is not counted) and the compute so far in million
+    MAC-epochs (``--budget-unit mmac-epochs``: the SuperNet included; empty for an
+    archive without MACs)."""
     import sqlite3
+
+    from .budget import MacEpochs
 
     run_dir = Path(run_dir)
     records = generation_records(run_dir)
@@ -138,36 +142,51 @@ def run_curve(run_dir: str | Path) -> dict:
         algorithm = json.loads(config.read_text()).get("algorithm", "tsenas") if config.is_file() else "tsenas"
     except ValueError:
         raise ValueError(f"{config}: not JSON; rule: a config.json written by tsenas search") from None
-    trained = []
+    trained, compute = [], []
     archive = run_dir / "archive.sqlite"
     if archive.is_file():
         with sqlite3.connect(f"file:{archive}?mode=ro", uri=True) as conn:
-            generations = [g for (g,) in conn.execute("SELECT generation FROM evaluations") if g is not None]
-        trained = [sum(1 for g in generations if g <= r["n_gen"]) for r in records]
+            rows = [
+                (g, m, e)
+                for g, m, e in conn.execute("SELECT generation, macs, epochs FROM evaluations")
+                if g is not None
+            ]
+        trained = [sum(1 for g, _, _ in rows if g <= r["n_gen"]) for r in records]
+        if rows and all(m is not None for _, m, _ in rows):
+            supernet = MacEpochs(archive, run_dir / "store" / "supernet.json").supernet()
+            compute = [supernet + sum(m * (e or 0) for g, m, e in rows if g <= r["n_gen"]) / 1e6 for r in records]
     best = np.maximum.accumulate([r["best_accuracy"] for r in records])
     return {
         "algorithm": str(algorithm),
         "generation": [r["n_gen"] for r in records],
         "best": best.tolist(),
         "trained": trained,
+        "compute": compute,
     }
+
+
+PANELS = {
+    "generation": "generation",
+    "trained": "networks trained",
+    "compute": "compute (million MAC-epochs, SuperNet included)",
+}
 
 
 def plot_compare(run_dirs: Sequence[str | Path], ax=None):
     """Several runs on one figure, grouped by algorithm: best validation accuracy so far
-    per generation (left) and per network trained (right); a group of several runs (seeds)
-    shows its median with the interquartile band."""
+    per generation, per network trained and per million MAC-epochs (``PANELS``); a group
+    of several runs (seeds) shows its median with the interquartile band."""
     curves = [run_curve(d) for d in run_dirs]
     if not curves:
         raise ValueError("plot_compare: no run directories given; rule: at least one")
     groups: dict[str, list[dict]] = {}
     for curve in curves:
         groups.setdefault(curve["algorithm"], []).append(curve)
-    fig = Figure(figsize=(10, 4)) if ax is None else ax[0].figure
-    axes = ax if ax is not None else fig.subplots(1, 2)
+    fig = Figure(figsize=(14, 4)) if ax is None else ax[0].figure
+    axes = ax if ax is not None else fig.subplots(1, len(PANELS))
     colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"] * 10
     for (name, runs), color in zip(sorted(groups.items()), colors):
-        for panel, key in zip(axes, ("generation", "trained")):
+        for panel, key in zip(axes, PANELS):
             if any(not r[key] for r in runs):
                 continue
             grid = np.unique(np.concatenate([r[key] for r in runs]))
@@ -186,9 +205,8 @@ def plot_compare(run_dirs: Sequence[str | Path], ax=None):
                 low, mid, high = np.nanpercentile(table, [25, 50, 75], axis=0)
             panel.step(grid, mid, where="post", color=color, label=f"{label}, median")
             panel.fill_between(grid, low, high, step="post", color=color, alpha=0.2)
-    axes[0].set_xlabel("generation")
-    axes[1].set_xlabel("networks trained")
-    for panel in axes:
+    for panel, label in zip(axes, PANELS.values()):
+        panel.set_xlabel(label)
         panel.set_ylabel("best validation accuracy so far")
         panel.legend(fontsize=8)
     fig.suptitle("Searches compared (median and interquartile band over seeds)")

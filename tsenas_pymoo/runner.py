@@ -36,7 +36,7 @@ from .evaluation.evaluator import TorchEvaluator
 from .final import train_final
 from .genotype import normalization, save_genotype
 from .problem import TSENASProblem
-from .stock import TrainingBudget
+from .stock import budget_termination
 from .threads import apply_policy, choose_policy, recorded_threads
 from .trust import seal, verify
 
@@ -258,7 +258,7 @@ class SearchRun:
                     algorithm.fine_problem.elementwise_runner = runner
             return algorithm
         extra = {} if runner is None else {"elementwise_runner": runner}
-        termination = None if c.budget is None else TrainingBudget(self.dir / "archive.sqlite", c.budget)
+        termination = budget_termination(c.budget_unit, c.budget, self.dir)
         if c.algorithm != "tsenas":
             from .stock import GenerationLog, make_algorithm, make_problem
 
@@ -414,6 +414,19 @@ class SearchRun:
         result = rescore(genomes, evaluator, self.config.rescore_seeds, self.dir / "rescore.sqlite")
         return genomes[result["pick_index"]], result
 
+    def _compute(self) -> dict[str, float] | None:
+        """The search's work in both ``--budget-unit`` units (re-scoring aside: its own
+        ``mmac_epochs`` is in the summary's ``rescore``)."""
+        from .budget import MacEpochs, TrainedNetworks
+
+        archive = self.dir / "archive.sqlite"
+        if not archive.exists():
+            return None
+        return {
+            "networks": TrainedNetworks(archive)(),
+            "mmac_epochs": MacEpochs(archive, self.dir / "store" / "supernet.json")(),
+        }
+
     def _finish(self, algorithm, evaluator) -> dict[str, Any]:
         c = self.config
         algorithm.result()
@@ -429,6 +442,7 @@ class SearchRun:
             "evaluations": len(evaluator.archive),
             "stage2_start": getattr(algorithm, "stage2_start", None),
             "algorithm": self.config.algorithm,
+            "compute": self._compute(),
         }
         if c.rescore_top:
             best, summary["rescore"] = self._rescore(algorithm, evaluator)

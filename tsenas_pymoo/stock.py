@@ -15,9 +15,9 @@
 Each keeps the run directory, archive, resume, progress, plots and
 ``best_genotype.json`` of a TS-ENAS run: :class:`GenerationLog` writes the same
 per-generation records into ``algorithm.data["generations"]``, and
-:class:`TrainingBudget` ends any of them after a number of networks trained (archive
-answers are free), counted from the run's archive so a resumed run counts what it did
-before.
+:class:`TrainingBudget` ends any of them after a number of networks trained, or
+:class:`ComputeBudget` after an amount of compute (million MAC-epochs; archive answers
+are free), counted from the run's archive so a resumed run counts what it did before.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 from pymoo.core.callback import Callback
 
 from .algorithm import generation_record
-from .budget import BudgetTermination, TrainedNetworks
+from .budget import BudgetTermination, MacEpochs, TrainedNetworks
 from .config import ALGORITHMS
 
 
@@ -52,6 +52,30 @@ class TrainingBudget(BudgetTermination):
             state["used"] = TrainedNetworks(state.pop("archive_path"))
             state["budget"] = float(state["budget"])
         self.__dict__.update(state)
+
+
+class ComputeBudget(BudgetTermination):
+    """Done once the run's trainings (and SuperNet) cost ``budget`` million MAC-epochs
+    (:class:`~tsenas_pymoo.budget.MacEpochs`), or after ``stall`` generations that trained
+    nothing new."""
+
+    def __init__(self, archive_path, budget: float, supernet_marker=None, stall: int = 30):
+        super().__init__(MacEpochs(archive_path, supernet_marker), float(budget), stall)
+
+
+def budget_termination(unit: str, budget, run_dir):
+    """The termination ``--budget`` (in ``unit``) asks for, reading the run directory's
+    archive and SuperNet record; None without a budget."""
+    from pathlib import Path
+
+    if budget is None:
+        return None
+    run_dir = Path(run_dir)
+    if unit == "networks":
+        return TrainingBudget(run_dir / "archive.sqlite", budget)
+    if unit == "mmac-epochs":
+        return ComputeBudget(run_dir / "archive.sqlite", budget, run_dir / "store" / "supernet.json")
+    raise ValueError(f"budget_unit={unit!r}; rule: networks or mmac-epochs")
 
 
 def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:
@@ -110,4 +134,13 @@ def make_algorithm(algorithm: str, pop_size: int):
     raise ValueError(f"algorithm={algorithm!r}; rule: one of {', '.join(a for a in ALGORITHMS if a != 'tsenas')}")
 
 
-__all__ = ["ALGORITHMS", "GenerationLog", "TrainingBudget", "check_choice", "make_algorithm", "make_problem"]
+__all__ = [
+    "ALGORITHMS",
+    "ComputeBudget",
+    "GenerationLog",
+    "TrainingBudget",
+    "budget_termination",
+    "check_choice",
+    "make_algorithm",
+    "make_problem",
+]

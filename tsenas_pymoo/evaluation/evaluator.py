@@ -403,6 +403,7 @@ class TorchEvaluator:
         return {
             "status": result.status,
             "epochs": result.epochs,
+            "macs": count_flops(supernet, self.input_shape) // 2,  # per image, as the archive's
             "seconds": result.seconds,
             "units": len(keys),
             "losses": result.losses,

@@ -55,7 +55,9 @@ def rescore(
     accuracy wins (ties: the earlier candidate, i.e. the search's order).
 
     Returns ``{"pick": key, "candidates": [{key, accuracies, mean, sd}], "network_epochs":
-    the epochs trained now (archived ones are free), "trainings": their number}``.
+    the epochs trained now (archived ones are free), "trainings": their number,
+    "mmac_epochs": the work of all its trainings, archived ones included (million MACs per
+    image times epochs)}``.
     """
     if seeds < 1:
         raise ValueError(f"seeds={seeds}; rule: at least 1")
@@ -63,7 +65,7 @@ def rescore(
         raise ValueError("candidates: none given; rule: at least one genome")
     archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
     scratch = scratch_copy(evaluator)
-    rows, epochs, trainings = [], 0, 0
+    rows, epochs, trainings, work = [], 0, 0, 0.0
     for genome in candidates:
         accuracies = []
         for r in range(seeds):
@@ -75,6 +77,7 @@ def rescore(
                 if archive is not None:
                     archive.put(key, genome, dict(record, generation=None))
             accuracies.append(float(record["accuracy"]))
+            work += (record.get("macs") or 0) * (record.get("epochs") or 0) / 1e6
         rows.append(
             {
                 "key": genome.key(),
@@ -91,6 +94,7 @@ def rescore(
         "seeds": seeds,
         "network_epochs": epochs,
         "trainings": trainings,
+        "mmac_epochs": work,
         "protocol": f"each candidate trained from scratch {seeds}x ({evaluator.epochs} epochs, the search's "
         f"data and settings), scored on the {evaluator.n_val} validation images; best mean wins",
     }
