@@ -4,6 +4,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tsenas_pymoo import NetworkGenome
@@ -562,3 +563,66 @@ def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_by_validat
     assert table.input_shape == (1, 8, 8)
     data.main(["--preset", "tiny", "--workers", "1"])  # resumes: nothing left
     assert len(data.read(tmp_path / "surrogate_data_digits_tiny" / "records.jsonl")) == len(records)
+
+
+def test_compare_real_tests_each_method_against_tsenas_on_the_mean_of_its_target_trainings():
+    compare = load("compare_real")
+    rng = np.random.default_rng(0)
+    runs, post = [], {}
+    for method, level in (("tsenas", 0.90), ("random", 0.88), ("ga", 0.885)):
+        for seed in range(8):
+            key = f"{method}-{seed}"
+            runs.append(
+                {
+                    "method": method,
+                    "seed": 300 + seed,
+                    "pick": key,
+                    "search_pick": key if seed % 2 else "other",
+                    "best_val_accuracy": 0.8,
+                    "compute": {"networks": 40, "mmac_epochs": 100.0},
+                    "rescore_mmac_epochs": 5.0,
+                    "seconds": 60.0,
+                }
+            )
+            for s in (0, 1, 2):
+                post[(key, s)] = level + rng.normal(0, 0.002)
+    runs.append(dict(runs[0], seed=399, pick="unscored"))  # no target training yet: left out
+    out = compare.summarize(runs, post)
+    assert out["methods"]["tsenas"]["runs"] == 8 and out["methods"]["tsenas"]["mmac_epochs"]["median"] == 105.0
+    assert out["methods"]["random"]["rescore_changed_pick"] == 4
+    assert out["tests"]["omnibus"]["p"] < 0.001 and out["goal"]["met"] and out["goal"]["highest_median"]
+    assert 0 < out["detectable_shift"]["shift"] < 0.01 and out["detectable_shift"]["seeds"] == 8
+    equal = {k: 0.88 + rng.normal(0, 0.002) for k in post}
+    assert not compare.summarize(runs, equal)["goal"]["met"]
+
+
+def test_compare_real_gives_tsenas_stage_one_then_stage_two_until_the_budget():
+    compare = load("compare_real")
+    assert compare.schedule("tsenas", 100, 10) == {"pop_size": 10, "stage1_gens": 5, "stage2_gens": 10**6}
+    assert compare.schedule("random", 100, 10)["stage2_gens"] == 0
+
+
+def test_compare_real_runs_a_search_as_the_cli_does_and_records_its_compute(tmp_path):
+    compare = load("compare_real")
+    settings = dict(
+        dataset="digits",
+        train_subset=400,
+        n_min=3,
+        n_max=4,
+        epochs=1,
+        init_channels=4,
+        final_epochs=1,
+        batch_size=64,
+        device="cpu",
+        threads=1,
+        budget_unit="mmac-epochs",
+        rescore_top=2,
+        rescore_seeds=1,
+    )
+    settings["budget"] = compare.budget_for(settings, 6)
+    assert settings["budget"] >= 1
+    record = compare.search_task(
+        "random", 300, dict(settings, run_root=tmp_path, pop_size=3, fine_size=2, stage1_gens=10**6)
+    )
+    assert record["compute"]["mmac_epochs"] >= settings["budget"] and record["rescore_mmac_epochs"] > 0
+    assert len(record["rescore"]) == 2 and record["pick"] in {c["key"] for c in record["rescore"]}

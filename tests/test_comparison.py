@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from tsenas_pymoo.comparison import cliffs_delta, compare_groups, hodges_lehmann, holm, seeds_needed
+from tsenas_pymoo.comparison import (
+    cliffs_delta,
+    compare_groups,
+    detectable_shift,
+    hodges_lehmann,
+    holm,
+    seeds_needed,
+)
 
 
 def test_holm_adjusts_step_down_and_keeps_the_order():
@@ -61,3 +68,10 @@ def test_seeds_needed_grows_with_noise_and_comparisons_and_matches_a_simulation(
     assert 0.72 < np.mean(hits) < 0.92
     with pytest.raises(ValueError, match="both positive"):
         seeds_needed(0.0, 0.01)
+
+
+def test_detectable_shift_inverts_seeds_needed():
+    assert detectable_shift(17, 0.01) <= 0.01 < detectable_shift(16, 0.01)  # 17 seeds are the first enough
+    assert detectable_shift(10, 0.01, comparisons=4) > detectable_shift(10, 0.01)
+    with pytest.raises(ValueError, match="seeds >= 2"):
+        detectable_shift(1, 0.01)

@@ -110,4 +110,16 @@ def seeds_needed(shift: float, sd: float, alpha: float = 0.05, power: float = 0.
     return int(np.ceil(2 * (z * sd / shift) ** 2 / (3 / np.pi)))
 
 
-__all__ = ["cliffs_delta", "compare_groups", "hodges_lehmann", "holm", "seeds_needed"]
+def detectable_shift(seeds: int, sd: float, alpha: float = 0.05, power: float = 0.8, comparisons: int = 1) -> float:
+    """The smallest shift a campaign of ``seeds`` per method detects with ``power`` (the
+    inverse of :func:`seeds_needed`, same assumptions): what a comparison that found no
+    difference could have found."""
+    from scipy.stats import norm
+
+    if seeds < 2 or sd <= 0:
+        raise ValueError(f"seeds={seeds}, sd={sd}; rule: seeds >= 2 and sd > 0")
+    z = norm.ppf(1 - alpha / comparisons / 2) + norm.ppf(power)
+    return float(z * sd * np.sqrt(2 / (seeds * 3 / np.pi)))
+
+
+__all__ = ["cliffs_delta", "compare_groups", "detectable_shift", "hodges_lehmann", "holm", "seeds_needed"]

@@ -1,0 +1,321 @@
+"""Searches compared with real training, as a user swaps them, under a preset (Fashion-MNIST).
+
+Every method runs as ``tsenas search --preset P --algorithm M --budget B --budget-unit
+mmac-epochs --rescore-top K`` does (``SearchRun``, one run directory each):
+
+* methods (``METHODS``): TS-ENAS (both stages, SuperNet, lineage inheritance), pymoo's
+  mixed-variable GA, DE, regularized evolution and random search (Alg. 3 samples), each
+  at its defaults (pymoo's, the paper's, the package's as set before this campaign):
+  no tuning for anyone;
+* budget: million MAC-epochs, every training charged its MACs per image times its
+  epochs, TS-ENAS's SuperNet the same way (``--budget-networks`` times the cost of the
+  mean Alg. 3 network under the preset, ``budget_for``), so a method that prefers large
+  networks pays for them;
+* final pick: re-scored for every method alike (the top ``--rescore-top`` of the last
+  population, each trained from scratch ``--rescore-seeds`` times; best mean validation);
+* report: each pick trained under the fidelity study's target protocol (10,000 images at
+  28 px, 10 epochs, scored on the 10,000 official test images, which no selection saw)
+  with seeds 0, 1 and 2; a run's result is their mean. Target trainings are shared with
+  the fidelity study's records (same protocol, same seeds) and cached in ``post.jsonl``.
+
+``--summarize``: per method the median and quartiles; Kruskal-Wallis, then each method
+against TS-ENAS by two-sided Mann-Whitney with Holm's correction, Hodges-Lehmann shifts and
+Cliff's deltas with bootstrap intervals (``tsenas_pymoo.comparison``); the smallest
+difference the campaign could detect; the goal (TS-ENAS's median highest, Holm p < 0.05
+against random search). ``--plan``: the seeds a power analysis asks for, from the
+fidelity study's noise. Report seeds are 300 and up (never used before).
+
+    python benchmarks/experiments/compare_real.py --preset cpu --plan
+    python benchmarks/experiments/compare_real.py --preset cpu --seeds 300-309 --workers 2   # resumes
+    python benchmarks/experiments/compare_real.py --summarize
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import PLOTS, RESULTS, read_records, run_tasks, write_result
+
+HERE = Path(__file__).resolve().parent
+
+FOLDER = RESULTS / "compare_real"
+RUNS = FOLDER / "records.jsonl"  # one line per (method, seed) search
+POST = FOLDER / "post.jsonl"  # one line per (genome, seed) target training
+RUN_DIRS = HERE.parents[1] / "runs" / "compare_real"  # run directories (not committed; a cut run resumes)
+METHODS = ("tsenas", "ga", "de", "re", "random")
+POST_SEEDS = (0, 1, 2)
+SPLITS = {
+    "selection": "each search's validation images (the preset's pool); re-scoring on the same",
+    "report": "the 10,000 official Fashion-MNIST test images after the fidelity study's target training "
+    "(10,000 images, 28 px, 10 epochs), mean of seeds 0, 1, 2; no selection saw them",
+}
+
+
+def _seeds(spec: str) -> list[int]:
+    first, _, last = spec.partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
+def budget_for(settings: dict, networks: int, samples: int = 64) -> int:
+    """Million MAC-epochs of ``networks`` trainings of the mean Alg. 3 network under
+    ``settings`` (its data's input shape, width and epochs)."""
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.operators.sampling import sample_genome
+    from tsenas_pymoo.space.cost import cost_by_parts
+
+    config = SearchConfig(**settings)
+    data = config.load_data()
+    rng = np.random.default_rng(0)
+    macs = [
+        cost_by_parts(
+            sample_genome(rng, config.n_min, config.n_max, data.input_shape),
+            data.input_shape,
+            data.num_classes,
+            config.init_channels,
+        )["macs"]
+        for _ in range(samples)
+    ]
+    return int(np.ceil(networks * float(np.mean(macs)) * config.epochs / 1e6))
+
+
+def schedule(method: str, networks: int, pop_size: int) -> dict:
+    """A method's generations: the budget ends every method; TS-ENAS gives about 60 % of
+    what its initial population leaves to stage 1 and runs stage 2 until the budget ends
+    (as the earlier comparison did); the others run generations of ``pop_size`` until it ends."""
+    if method != "tsenas":
+        return {"pop_size": pop_size, "stage1_gens": 10**6, "stage2_gens": 0}
+    stage1 = max(1, round(0.6 * (networks - pop_size) / pop_size))
+    return {"pop_size": pop_size, "stage1_gens": stage1, "stage2_gens": 10**6}
+
+
+def search_task(method: str, seed: int, settings: dict) -> dict:
+    """One (method, seed) search in its run directory (resumed if cut); its record."""
+    from tsenas_pymoo import __version__
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.runner import SearchRun
+
+    run_dir = Path(settings.pop("run_root", RUN_DIRS)) / f"{method}-seed{seed}"
+    start = time.perf_counter()
+    if (run_dir / "config.json").exists():
+        summary = SearchRun.resume(run_dir, progress=False).run()
+    else:
+        summary = SearchRun(run_dir, SearchConfig(**settings, algorithm=method, seed=seed), progress=False).run()
+    rescore = summary.get("rescore") or {}
+    return {
+        "method": method,
+        "seed": seed,
+        "pick": summary["best_genome"],
+        "search_pick": summary["search_pick"],
+        "best_val_accuracy": summary["best_val_accuracy"],
+        "compute": summary["compute"],
+        "rescore_mmac_epochs": rescore.get("mmac_epochs", 0.0),
+        "rescore": [{k: c[k] for k in ("key", "mean", "sd")} for c in rescore.get("candidates", [])],
+        "seconds": time.perf_counter() - start,
+        "settings": settings,
+        "version": __version__,
+    }
+
+
+def post_task(key: str, seed: int) -> dict:
+    """The fidelity study's target training of ``key`` with ``seed``: its record."""
+    sys.path.insert(0, str(HERE))
+    from fidelity import run_task
+
+    return run_task(key, "target", seed)
+
+
+def post_results() -> dict[tuple[str, int], float]:
+    """(genome key, seed) -> test accuracy, from this campaign's and the fidelity study's
+    target trainings."""
+    from fidelity import RECORDS as FIDELITY
+
+    rows = read_records(POST) + [r for r in read_records(FIDELITY) if r["setting"] == "target"]
+    return {(r["key"], r["seed"]): r["accuracy"]["test"] for r in rows}
+
+
+def _append(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def campaign(methods, seeds, settings: dict, workers: int) -> None:
+    """The searches, then the target trainings of their picks (each part resumes)."""
+    done = {(r["method"], r["seed"]) for r in read_records(RUNS)}
+    networks, pop_size = settings.pop("networks"), settings.pop("pop_size")
+    todo = [
+        (m, s, dict(settings, **schedule(m, networks, pop_size))) for s in seeds for m in methods if (m, s) not in done
+    ]
+    run_tasks(search_task, todo, workers, lambda rec, bar: _append(RUNS, rec), desc="searches")
+    sys.path.insert(0, str(HERE))
+    known = post_results()
+    picks = dict.fromkeys(r["pick"] for r in read_records(RUNS) if r["method"] in methods and r["seed"] in seeds)
+    post = [(k, s) for k in picks for s in POST_SEEDS if (k, s) not in known]
+    run_tasks(post_task, post, workers, lambda rec, bar: _append(POST, rec), desc="target trainings")
+
+
+# -- summary ----------------------------------------------------------------------------
+def _spread(values) -> dict | None:
+    if not len(values):
+        return None
+    v = np.asarray(values, float)
+    return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
+
+
+def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
+    """Per method: the runs whose pick has all its target trainings, their mean test
+    accuracy, compute and seconds; the tests against TS-ENAS; the goal."""
+    from tsenas_pymoo.comparison import compare_groups, detectable_shift
+
+    scored = []
+    for r in runs:
+        accs = [post.get((r["pick"], s)) for s in POST_SEEDS]
+        if None not in accs:
+            scored.append(dict(r, test=float(np.mean(accs)), test_seeds=accs))
+    methods = [m for m in METHODS if any(r["method"] == m for r in scored)]
+    groups = {m: [r["test"] for r in scored if r["method"] == m] for m in methods}
+    out = {
+        "methods": {
+            m: {
+                "runs": len(groups[m]),
+                "test_accuracy": _spread(groups[m]),
+                "val_accuracy": _spread([r["best_val_accuracy"] for r in scored if r["method"] == m]),
+                "mmac_epochs": _spread(
+                    [r["compute"]["mmac_epochs"] + r["rescore_mmac_epochs"] for r in scored if r["method"] == m]
+                ),
+                "networks": _spread([r["compute"]["networks"] for r in scored if r["method"] == m]),
+                "seconds": _spread([r["seconds"] for r in scored if r["method"] == m]),
+                "rescore_changed_pick": sum(r["pick"] != r["search_pick"] for r in scored if r["method"] == m),
+            }
+            for m in methods
+        }
+    }
+    if len(methods) > 1 and all(len(v) >= 2 for v in groups.values()):
+        tests = compare_groups(groups, control="tsenas" if "tsenas" in methods else None)
+        sd = float(np.median([np.std(v, ddof=1) for v in groups.values()]))
+        n = min(len(v) for v in groups.values())
+        out["tests"] = tests
+        out["detectable_shift"] = {
+            "shift": detectable_shift(n, sd, comparisons=len(methods) - 1) if sd > 0 else None,
+            "seeds": n,
+            "sd": sd,
+            "rule": "two-sided Mann-Whitney, alpha 0.05 over the comparisons (Bonferroni), power 0.8, "
+            "the median per-method SD",
+        }
+        if "tsenas" in methods:
+            out["goal"] = goal(out["methods"], tests)
+    return out
+
+
+def goal(per_method: dict, tests: dict) -> dict:
+    """TS-ENAS's median test accuracy the highest of all methods, and Holm-corrected
+    p < 0.05 against random search."""
+    ours = per_method["tsenas"]["test_accuracy"]["median"]
+    higher = {m: ours > v["test_accuracy"]["median"] for m, v in per_method.items() if m != "tsenas"}
+    p = {pair["b"]: pair["p_holm"] for pair in tests["pairs"]}
+    return {
+        "highest_median": all(higher.values()),
+        "higher_than": higher,
+        "holm_p_vs_random": p.get("random"),
+        "met": all(higher.values()) and p.get("random", 1.0) < 0.05,
+    }
+
+
+def plan(settings: dict, fidelity_path: Path) -> dict:
+    """Seeds per method a power analysis asks for, from the fidelity study's noise: a
+    run's result is the mean of 3 target trainings of one pick, so its SD is at least
+    the target's seed SD over sqrt(3) and at most that plus the architecture SD."""
+    from tsenas_pymoo.comparison import detectable_shift, seeds_needed
+
+    target = json.loads(fidelity_path.read_text())["target"]["repeatability"]
+    low = target["seed_sd"] / np.sqrt(len(POST_SEEDS))
+    high = float(np.hypot(low, target["architecture_sd"]))
+    comparisons = len(METHODS) - 1
+    return {
+        "sd_range": [float(low), high],
+        "seeds_needed": {
+            str(shift): [seeds_needed(shift, sd, comparisons=comparisons) for sd in (low, high)]
+            for shift in (0.002, 0.005, 0.01)
+        },
+        "detectable_with_10_seeds": [detectable_shift(10, sd, comparisons=comparisons) for sd in (low, high)],
+        "settings": settings,
+    }
+
+
+def plot(summary: dict, runs: list[dict], post: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = list(summary["methods"])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for i, m in enumerate(methods):
+        values = [
+            np.mean([post[(r["pick"], s)] for s in POST_SEEDS])
+            for r in runs
+            if r["method"] == m and all((r["pick"], s) in post for s in POST_SEEDS)
+        ]
+        ax.boxplot(values, positions=[i], widths=0.5, showfliers=False)
+        ax.scatter(np.full(len(values), i) + np.linspace(-0.15, 0.15, len(values)), values, s=12, alpha=0.7)
+    ax.set_xticks(range(len(methods)), methods)
+    ax.set_ylabel("test accuracy of the pick (mean of 3 target trainings)")
+    ax.set_title("Searches at equal compute (million MAC-epochs), real training")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="cpu", help="the preset every search runs under")
+    parser.add_argument("--seeds", default="300-309", help="FIRST-LAST report seeds")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--budget-networks", type=int, default=100, help="budget: this many mean Alg. 3 trainings")
+    parser.add_argument("--pop-size", type=int, default=10, help="P of every method (S: the preset's default)")
+    parser.add_argument("--rescore-top", type=int, default=3)
+    parser.add_argument("--rescore-seeds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes, one thread each")
+    parser.add_argument("--plan", action="store_true", help="the seeds a power analysis asks for")
+    parser.add_argument("--summarize", action="store_true", help="results/compare_real.json and the plot")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(HERE))
+    if args.summarize:
+        runs, post = read_records(RUNS), post_results()
+        summary = {
+            "benchmark": "compare_real",
+            "command": "python benchmarks/experiments/compare_real.py --summarize",
+            "splits": SPLITS,
+            "seeds": sorted({r["seed"] for r in runs}),
+            "settings": runs[0]["settings"] if runs else None,
+            **summarize(runs, post),
+        }
+        write_result(RESULTS / "compare_real.json", summary)
+        plot(summary, runs, post, PLOTS / "compare_real.png")
+        print(json.dumps({k: summary.get(k) for k in ("methods", "goal", "detectable_shift")}, indent=1))
+        return
+    settings = {
+        "preset": args.preset,
+        "rescore_top": args.rescore_top,
+        "rescore_seeds": args.rescore_seeds,
+        "budget_unit": "mmac-epochs",
+        "final_epochs": 1,  # the report trains the pick under the target protocol instead
+        "threads": 1,
+    }
+    settings["budget"] = budget_for(settings, args.budget_networks)
+    if args.plan:
+        print(json.dumps(plan(settings, RESULTS / "fidelity.json"), indent=1))
+        return
+    settings.update(networks=args.budget_networks, pop_size=args.pop_size)
+    campaign(args.methods, _seeds(args.seeds), settings, args.workers)
+
+
+if __name__ == "__main__":
+    main()
