@@ -96,6 +96,16 @@ def read_records(path: Path) -> list[dict]:
     return rows
 
 
+def spread(values) -> dict | None:
+    """Median and quartiles of a campaign's per-seed values (None for none)."""
+    import numpy as np
+
+    if not len(values):
+        return None
+    v = np.asarray(values, float)
+    return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
+
+
 def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str = "tasks") -> None:
     """``function(*task)`` for every task, in order of priority, each result handed to
     ``on_result(result, bar)`` as it ends (so a campaign writes as it goes). ``workers``:

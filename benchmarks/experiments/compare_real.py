@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, read_records, run_tasks, write_result
+from common import PLOTS, RESULTS, read_records, run_tasks, spread, write_result
 
 HERE = Path(__file__).resolve().parent
 
@@ -162,13 +162,6 @@ def campaign(methods, seeds, settings: dict, workers: int) -> None:
 
 
 # -- summary ----------------------------------------------------------------------------
-def _spread(values) -> dict | None:
-    if not len(values):
-        return None
-    v = np.asarray(values, float)
-    return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
-
-
 def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
     """Per method: the runs whose pick has all its target trainings, their mean test
     accuracy, compute and seconds; the tests against TS-ENAS; the goal."""
@@ -185,13 +178,13 @@ def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
         "methods": {
             m: {
                 "runs": len(groups[m]),
-                "test_accuracy": _spread(groups[m]),
-                "val_accuracy": _spread([r["best_val_accuracy"] for r in scored if r["method"] == m]),
-                "mmac_epochs": _spread(
+                "test_accuracy": spread(groups[m]),
+                "val_accuracy": spread([r["best_val_accuracy"] for r in scored if r["method"] == m]),
+                "mmac_epochs": spread(
                     [r["compute"]["mmac_epochs"] + r["rescore_mmac_epochs"] for r in scored if r["method"] == m]
                 ),
-                "networks": _spread([r["compute"]["networks"] for r in scored if r["method"] == m]),
-                "seconds": _spread([r["seconds"] for r in scored if r["method"] == m]),
+                "networks": spread([r["compute"]["networks"] for r in scored if r["method"] == m]),
+                "seconds": spread([r["seconds"] for r in scored if r["method"] == m]),
                 "rescore_changed_pick": sum(r["pick"] != r["search_pick"] for r in scored if r["method"] == m),
             }
             for m in methods

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, read_records, run_tasks, write_result
+from common import PLOTS, RESULTS, read_records, run_tasks, spread, write_result
 
 RECORDS = RESULTS / "compare_surrogate" / "records.jsonl"
 METHODS = ("tsenas", "tsenas-stage1", "ga-tsenas-ops", "ga", "de", "re", "random", "nsga2")
@@ -254,11 +254,11 @@ def summarize(rows: list[dict]) -> dict:
         per_method = {
             m: {
                 "runs": len(regret[m]),
-                "regret": _spread(regret[m]),
-                "pick_test": _spread([r["pick_test"] for r in mine if r["method"] == m]),
-                "evaluations": _spread([r["evaluations"] for r in mine if r["method"] == m]),
-                "seconds": _spread([r["seconds"] for r in mine if r["method"] == m]),
-                "front_hv": _spread([r["front_hv"] for r in mine if r["method"] == m and "front_hv" in r]),
+                "regret": spread(regret[m]),
+                "pick_test": spread([r["pick_test"] for r in mine if r["method"] == m]),
+                "evaluations": spread([r["evaluations"] for r in mine if r["method"] == m]),
+                "seconds": spread([r["seconds"] for r in mine if r["method"] == m]),
+                "front_hv": spread([r["front_hv"] for r in mine if r["method"] == m and "front_hv" in r]),
             }
             for m in methods
         }
@@ -277,13 +277,6 @@ def summarize(rows: list[dict]) -> dict:
             entry["front_tests"] = compare_groups(hv, control="nsga2" if "nsga2" in methods else None)
         out[budget] = entry
     return out
-
-
-def _spread(values) -> dict | None:
-    if not len(values):
-        return None
-    v = np.asarray(values, float)
-    return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
 
 
 def goal(per_method: dict, tests: dict) -> dict:
