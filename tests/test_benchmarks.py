@@ -9,6 +9,7 @@ import pytest
 
 from tsenas_pymoo import NetworkGenome
 from tsenas_pymoo.baselines import BASELINES, SEARCHED
+from tsenas_pymoo.evaluation.archive import Archive
 from tsenas_pymoo.final import train_final
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -626,3 +627,7 @@ def test_compare_real_runs_a_search_as_the_cli_does_and_records_its_compute(tmp_
     )
     assert record["compute"]["mmac_epochs"] >= settings["budget"] and record["rescore_mmac_epochs"] > 0
     assert len(record["rescore"]) == 2 and record["pick"] in {c["key"] for c in record["rescore"]}
+    # random search keeps no elite population: its candidates are the best it ever evaluated
+    rows = Archive(tmp_path / "random-seed300" / "archive.sqlite").records()
+    best = sorted((r for r in rows if "#" not in r["key"]), key=lambda r: -r["accuracy"])
+    assert [c["key"] for c in record["rescore"]] == [r["key"] for r in best[:2]]

@@ -108,6 +108,16 @@ def _atomic_write(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def archive_best(archive) -> list:
+    """The genomes an archive scored, best validation accuracy first (a repeat's best
+    score counts; re-scoring rows and failed trainings aside)."""
+    from .space.genome import genome_from_key
+
+    rows = [r for r in archive.records() if "#" not in r["key"] and r["status"] == "ok"]
+    rows.sort(key=lambda r: -r["accuracy"])  # stable: the earlier of equal scores first
+    return [genome_from_key(r["key"].split("@")[0]) for r in rows]
+
+
 class SearchRun:
     """One run directory: ``SearchRun(run_dir, config).run()``; ``SearchRun.resume(dir)``.
 
@@ -403,14 +413,19 @@ class SearchRun:
         return self._finish(algorithm, evaluator)
 
     def _rescore(self, algorithm, evaluator):
-        """The top ``rescore_top`` of the last population, retrained from scratch
-        ``rescore_seeds`` times each (archived in rescore.sqlite); the best mean wins."""
+        """The final candidates, retrained from scratch ``rescore_seeds`` times each
+        (archived in rescore.sqlite); the best mean wins. TS-ENAS's candidates are the top
+        ``rescore_top`` of its last population (every s in stage 2); a stock algorithm's
+        answer is the best it ever evaluated (random search and regularized evolution keep
+        no elite population), so its candidates are the archive's top ``rescore_top``."""
         from .evaluation.rescore import rescore
 
-        pop = algorithm.pop
-        genomes = list({g.key(): g for g in (algorithm.problem.decode(pop[i].X) for i in best_first(pop))}.values())[
-            : self.config.rescore_top
-        ]
+        if self.config.algorithm == "tsenas":
+            pop = algorithm.pop
+            ordered = [algorithm.problem.decode(pop[i].X) for i in best_first(pop)]
+        else:
+            ordered = archive_best(evaluator.archive)
+        genomes = list({g.key(): g for g in ordered}.values())[: self.config.rescore_top]
         result = rescore(genomes, evaluator, self.config.rescore_seeds, self.dir / "rescore.sqlite")
         return genomes[result["pick_index"]], result
 
