@@ -25,7 +25,7 @@ difference the campaign could detect; the goal (TS-ENAS's median highest, Holm p
 against random search). ``--plan``: the seeds a power analysis asks for, from the
 fidelity study's noise. Report seeds are 300 and up (never used before).
 
-    python benchmarks/experiments/compare_real.py --preset cpu --plan
+    python benchmarks/experiments/compare_real.py --preset cpu --plan          # results/compare_real_plan.json
     python benchmarks/experiments/compare_real.py --preset cpu --seeds 300-309 --workers 2   # resumes
     python benchmarks/experiments/compare_real.py --summarize
 """
@@ -304,7 +304,14 @@ def main(argv=None):
     }
     settings["budget"] = budget_for(settings, args.budget_networks)
     if args.plan:
-        print(json.dumps(plan(settings, RESULTS / "fidelity.json"), indent=1))
+        planned = {
+            "benchmark": "compare_real_plan",
+            "command": f"python benchmarks/experiments/compare_real.py --preset {args.preset} --plan",
+            "splits": SPLITS,
+            **plan(settings, RESULTS / "fidelity.json"),
+        }
+        write_result(RESULTS / "compare_real_plan.json", planned)
+        print(json.dumps(planned, indent=1))
         return
     settings.update(networks=args.budget_networks, pop_size=args.pop_size)
     campaign(args.methods, _seeds(args.seeds), settings, args.workers)
