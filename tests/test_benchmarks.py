@@ -266,6 +266,10 @@ def test_fidelity_cost_counts_only_records_timed_while_the_workers_ran_alone():
     loaded = [record(30.0, 4.0) for _ in range(9)]
     assert fidelity.proxy_cost(loaded + [record(5.0, 2.2)] * 2, "n1200-r14-e1", "1000") == 30.0  # too few quiet
     assert fidelity.proxy_cost(loaded + [record(5.0, 2.2)] * 3, "n1200-r14-e1", "1000") == 5.0
+    # CPU seconds, once three records carry them, whatever the load
+    cpu = [dict(record(30.0, 4.0), train_cpu_s=6.0, score_cpu_s=1.0) for _ in range(3)]
+    assert fidelity.proxy_cost(loaded + [record(5.0, 2.2)] * 3 + cpu, "n1200-r14-e1", "1000") == 7.0
+    assert fidelity.timed_rows(loaded + cpu, "n1200-r14-e1")[1] == fidelity.CPU
 
 
 def test_two_runs_that_both_lack_their_end_files_are_not_the_same_end():
