@@ -105,6 +105,14 @@ def test_compare_groups_runs_by_algorithm_with_median_and_band(tmp_path):
     assert len(left.collections) == 1  # one band: the group with several runs
     right = fig.axes[2]
     assert "MAC-epochs" in right.get_xlabel() and list(right.lines[1].get_xdata()) == pytest.approx([18, 22, 26])
+    # a second TS-ENAS run starts later (a larger SuperNet): the group's best so far never falls
+    d = _fake_run(tmp_path / "ts2", "tsenas", [0.3, 0.9, 0.9], [4, 2, 2])
+    (d / "store").mkdir()
+    (d / "store" / "supernet.json").write_text('{"macs": 10000000, "epochs": 2}')  # starts at 28
+    both = plot_compare([c, d]).axes[2].lines[0]
+    assert list(both.get_xdata()) == pytest.approx([28, 32, 36]) and list(both.get_ydata()) == pytest.approx(
+        [0.55, 0.85, 0.85]
+    )
     out = tmp_path / "cmp.png"
     assert main(["plot", "--compare", str(a), str(b), str(c), "--out", str(out)]) == 0
     Image.open(out).verify()

@@ -197,6 +197,10 @@ def plot_compare(run_dirs: Sequence[str | Path], ax=None):
                     for r in runs
                 ]
             )
+            # a group's median starts where every run has a value: runs start at different
+            # compute, and a median over the runs started so far would fall when one joins
+            started = ~np.isnan(table).any(axis=0)
+            grid, table = grid[started], table[:, started]
             label = f"{name} ({len(runs)} run{'s' if len(runs) > 1 else ''})"
             if len(runs) == 1:
                 panel.step(grid, table[0], where="post", color=color, label=label)
