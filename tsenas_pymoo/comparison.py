@@ -97,16 +97,21 @@ def compare_groups(
     return {"omnibus": omnibus, "pairs": rows, "n": {n: len(groups[n]) for n in names}}
 
 
+def _z(alpha: float, power: float, comparisons: int) -> float:
+    """The two-sided z of level ``alpha / comparisons`` plus the z of ``power``."""
+    from scipy.stats import norm
+
+    return norm.ppf(1 - alpha / comparisons / 2) + norm.ppf(power)
+
+
 def seeds_needed(shift: float, sd: float, alpha: float = 0.05, power: float = 0.8, comparisons: int = 1) -> int:
     """Seeds per method for a two-sided Mann-Whitney test at level ``alpha`` (divided by
     ``comparisons``, Bonferroni's bound on Holm) to detect a shift of ``shift`` between two
     normal populations of SD ``sd`` with ``power``: the two-sample z formula divided by
     the test's asymptotic relative efficiency, 3/pi."""
-    from scipy.stats import norm
-
     if shift <= 0 or sd <= 0:
         raise ValueError(f"shift={shift}, sd={sd}; rule: both positive")
-    z = norm.ppf(1 - alpha / comparisons / 2) + norm.ppf(power)
+    z = _z(alpha, power, comparisons)
     return int(np.ceil(2 * (z * sd / shift) ** 2 / (3 / np.pi)))
 
 
@@ -114,11 +119,9 @@ def detectable_shift(seeds: int, sd: float, alpha: float = 0.05, power: float = 
     """The smallest shift a campaign of ``seeds`` per method detects with ``power`` (the
     inverse of :func:`seeds_needed`, same assumptions): what a comparison that found no
     difference could have found."""
-    from scipy.stats import norm
-
     if seeds < 2 or sd <= 0:
         raise ValueError(f"seeds={seeds}, sd={sd}; rule: seeds >= 2 and sd > 0")
-    z = norm.ppf(1 - alpha / comparisons / 2) + norm.ppf(power)
+    z = _z(alpha, power, comparisons)
     return float(z * sd * np.sqrt(2 / (seeds * 3 / np.pi)))
 
 
