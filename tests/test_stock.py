@@ -90,7 +90,7 @@ def test_a_compute_budget_counts_macs_times_epochs_with_the_supernet_and_ends_at
     last = max(g for g, _ in rows)
     before_last = charged + sum(w for g, w in rows if g < last) / 1e6
     assert before_last < 2 <= summary["compute"]["mmac_epochs"]  # the first generation past it ends the run
-    with pytest.raises(ValueError, match="budget_unit='flops'; rule: networks or mmac-epochs"):
+    with pytest.raises(ValueError, match="budget_unit='flops'; rule: one of networks, mmac-epochs"):
         SearchConfig(budget_unit="flops").validate()
 
 

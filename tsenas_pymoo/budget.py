@@ -53,6 +53,12 @@ class TrainedNetworks:
             return conn.execute("SELECT COUNT(*) FROM evaluations WHERE key NOT LIKE '%#%'").fetchone()[0]
 
 
+def supernet_record(run_dir: str | Path) -> Path:
+    """Where a run directory keeps its SuperNet's record (epochs, status, MACs): the
+    runner writes it once the SuperNet trained; budgets and plots read it."""
+    return Path(run_dir) / "store" / "supernet.json"
+
+
 class MacEpochs:
     """The work a run did, in millions of MAC-epochs: every training in its archive (its
     re-scoring rows, ``#`` in the key, aside) charged its MACs per image times its epochs,
@@ -64,6 +70,11 @@ class MacEpochs:
     def __init__(self, archive_path: str | Path, supernet_marker: str | Path | None = None):
         self.archive_path = str(archive_path)
         self.supernet_marker = None if supernet_marker is None else str(supernet_marker)
+
+    @classmethod
+    def of_run(cls, run_dir: str | Path) -> MacEpochs:
+        """The count for a run directory: its archive and its SuperNet record."""
+        return cls(Path(run_dir) / "archive.sqlite", supernet_record(run_dir))
 
     def supernet(self) -> float:
         if self.supernet_marker is None or not Path(self.supernet_marker).exists():

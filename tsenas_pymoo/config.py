@@ -17,6 +17,9 @@ from .presets import PRESETS, preset_values
 #: can offer them before pymoo loads.
 ALGORITHMS = ("tsenas", "ga", "nsga2", "de", "random", "re")
 
+#: What ``--budget`` counts (``budget.py``): networks trained, or millions of MAC-epochs.
+BUDGET_UNITS = ("networks", "mmac-epochs")
+
 
 def _option(default, help: str, kind: str = "str", choices: tuple[str, ...] | None = None):
     """A setting with what the CLI needs to offer it: ``tsenas search --<name>`` is
@@ -85,7 +88,7 @@ class SearchConfig:
         "what --budget counts: networks trained, or mmac-epochs: millions of MACs per image "
         "times epochs over every training, the SuperNet included (proportional to real work, "
         "whatever the network sizes an algorithm prefers)",
-        choices=("networks", "mmac-epochs"),
+        choices=BUDGET_UNITS,
     )
     pop_size: int = _option(8, "P, stage-1 population", "positive")
     fine_size: int = _option(4, "S, stage-2 population", "positive")
@@ -207,8 +210,8 @@ class SearchConfig:
                     f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
                     f"(full data, full resolution, usable cores)"
                 )
-        if self.budget_unit not in ("networks", "mmac-epochs"):
-            raise ValueError(f"budget_unit={self.budget_unit!r}; rule: networks or mmac-epochs")
+        if self.budget_unit not in BUDGET_UNITS:
+            raise ValueError(f"budget_unit={self.budget_unit!r}; rule: one of {', '.join(BUDGET_UNITS)}")
         if self.cutout < 0 or not 0 <= self.label_smoothing < 1:
             raise ValueError(
                 f"cutout={self.cutout}, label_smoothing={self.label_smoothing}; rule: cutout >= 0, "

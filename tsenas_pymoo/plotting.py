@@ -153,7 +153,7 @@ def run_curve(run_dir: str | Path) -> dict:
             ]
         trained = [sum(1 for g, _, _ in rows if g <= r["n_gen"]) for r in records]
         if rows and all(m is not None for _, m, _ in rows):
-            supernet = MacEpochs(archive, run_dir / "store" / "supernet.json").supernet()
+            supernet = MacEpochs.of_run(run_dir).supernet()
             compute = [supernet + sum(m * (e or 0) for g, m, e in rows if g <= r["n_gen"]) / 1e6 for r in records]
     best = np.maximum.accumulate([r["best_accuracy"] for r in records])
     return {

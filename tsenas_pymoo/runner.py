@@ -31,6 +31,7 @@ from pymoo.core.algorithm import Algorithm
 
 from . import __version__, faults
 from .algorithm import TSENAS, best_first
+from .budget import supernet_record
 from .config import SearchConfig
 from .evaluation.evaluator import TorchEvaluator
 from .final import train_final
@@ -367,7 +368,7 @@ class SearchRun:
         evaluator = self._evaluator()
         self._record_threads(driver=self.thread_policy)  # writes config.json on a new run
         evaluator.progress = self.progress
-        marker = self.dir / "store" / "supernet.json"
+        marker = supernet_record(self.dir)
         if (
             self.config.supernet_epochs
             and evaluator.store is not None
@@ -439,7 +440,7 @@ class SearchRun:
             return None
         return {
             "networks": TrainedNetworks(archive)(),
-            "mmac_epochs": MacEpochs(archive, self.dir / "store" / "supernet.json")(),
+            "mmac_epochs": MacEpochs.of_run(self.dir)(),
         }
 
     def _finish(self, algorithm, evaluator) -> dict[str, Any]:

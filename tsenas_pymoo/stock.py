@@ -25,8 +25,8 @@ from __future__ import annotations
 from pymoo.core.callback import Callback
 
 from .algorithm import generation_record
-from .budget import BudgetTermination, MacEpochs, TrainedNetworks
-from .config import ALGORITHMS
+from .budget import BudgetTermination, MacEpochs, TrainedNetworks, supernet_record
+from .config import ALGORITHMS, BUDGET_UNITS
 
 
 class GenerationLog(Callback):
@@ -74,8 +74,8 @@ def budget_termination(unit: str, budget, run_dir):
     if unit == "networks":
         return TrainingBudget(run_dir / "archive.sqlite", budget)
     if unit == "mmac-epochs":
-        return ComputeBudget(run_dir / "archive.sqlite", budget, run_dir / "store" / "supernet.json")
-    raise ValueError(f"budget_unit={unit!r}; rule: networks or mmac-epochs")
+        return ComputeBudget(run_dir / "archive.sqlite", budget, supernet_record(run_dir))
+    raise ValueError(f"budget_unit={unit!r}; rule: one of {', '.join(BUDGET_UNITS)}")
 
 
 def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:
