@@ -210,6 +210,24 @@ def test_fidelity_choice_meets_the_goal_or_names_the_shortfall():
     assert choice["rescore_default"] is None  # no simulation on the row: no decision
 
 
+def test_fidelity_choice_names_a_complete_preset_and_the_package_ships_the_finished_study_s():
+    fidelity = load("fidelity")
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.presets import PRESETS
+
+    preset = fidelity.preset_from_choice({"setting": "n2400-r14-e2", "validation": "pool 5000"})
+    assert (preset["train_subset"], preset["resolution"], preset["epochs"], preset["val_size"]) == (2400, 14, 2, 5000)
+    assert set(preset) == set(PRESETS["gpu"])  # names every setting a preset fixes
+    split = fidelity.preset_from_choice({"setting": "n4800-r28-e1", "validation": "split"})
+    assert (split["resolution"], split["val_size"]) == (None, None)
+    SearchConfig(**preset).validate()
+    study = json.loads((Path(__file__).resolve().parents[1] / "benchmarks/results/fidelity.json").read_text())
+    if study["complete"]:  # the finished study's choice is the package's CPU preset
+        assert PRESETS["cpu"] == study["choice"]["preset"]
+    else:  # no CPU preset before the study that chooses it has finished
+        assert "cpu" not in PRESETS
+
+
 def test_fidelity_turns_rescoring_on_only_when_it_picks_better_networks():
     fidelity = load("fidelity")
 

@@ -463,6 +463,24 @@ def rescore_default(row: dict) -> dict | None:
     }
 
 
+def preset_from_choice(choice: dict) -> dict:
+    """The package preset (``tsenas_pymoo/presets.py``) the chosen proxy names: its data
+    subset, resolution and epochs, the validation it was scored on (a pool prefix, or the
+    classic split: ``val_size`` None) and the study's common recipe."""
+    setting = SETTINGS[choice["setting"]]
+    pool = choice["validation"].startswith("pool ")
+    return {
+        "dataset": "fashion-mnist",
+        "train_subset": setting["train"],
+        "resolution": None if setting["resolution"] == 28 else setting["resolution"],
+        "val_size": int(choice["validation"].split()[1]) if pool else None,
+        "epochs": setting["epochs"],
+        "init_channels": COMMON["width"],
+        "batch_size": COMMON["batch_size"],
+        "lr": COMMON["lr"],
+    }
+
+
 def plot(summary: dict, path: Path) -> None:
     import matplotlib
 
@@ -534,6 +552,8 @@ def main(argv=None):
         **summarize(records),
     }
     summary["choice"] = choose(summary["proxies"])
+    if summary["choice"] is not None:
+        summary["choice"]["preset"] = preset_from_choice(summary["choice"])
     write_result(RESULTS / "fidelity.json", summary)  # with the machine it ran on
     plot(summary, ROOT / "plots" / "fidelity.png")
     print(json.dumps({k: summary[k] for k in ("records", "target", "networks", "choice")}, indent=1))
