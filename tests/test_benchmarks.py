@@ -273,6 +273,17 @@ def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_th
     assert {s for _, s, _ in rest} == cheap | {"target"}
     assert {k for k, _, _ in rest} == {n["key"] for n in nets} - set(icc)
     assert len(rest) == len(set(rest)) == 3 * (len(cheap) + 1) and {seed for _, _, seed in rest} == {0}
+    assert list(dict.fromkeys(k for k, _, _ in rest)) == ["a12", "e8", "a13"]  # kinds interleaved
+
+
+def test_fidelity_interleave_keeps_every_prefix_in_proportion():
+    fidelity = load("fidelity")
+    merged = fidelity.interleave([[f"a{i}" for i in range(48)], [f"e{i}" for i in range(12)], ["p0", "p1", "p2"]])
+    assert sorted(merged) == sorted([f"a{i}" for i in range(48)] + [f"e{i}" for i in range(12)] + ["p0", "p1", "p2"])
+    for n in (10, 21, 42):
+        edits = sum(k.startswith("e") for k in merged[:n])
+        assert abs(edits - n * 12 / 63) <= 1, (n, edits)
+    assert [k for k in merged if k.startswith("a")] == [f"a{i}" for i in range(48)]  # each kind keeps its order
 
 
 def test_fidelity_cost_counts_only_records_timed_while_the_workers_ran_alone():

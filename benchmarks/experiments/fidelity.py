@@ -163,15 +163,29 @@ def phase_a(icc: list[str]) -> list[tuple[str, str, int]]:
 
 def tasks(nets: list[dict], records: list[dict] | None = None) -> list[tuple[str, str, int]]:
     """(key, setting, seed) in campaign order: the repeatability set (``phase_a``), then,
-    once it is complete, the rest of the core set and then the other methods' picks, each
-    with the target and the ``eligible`` proxies, one seed."""
+    once it is complete, the rest of the core set (its kinds merged by ``interleave``) and
+    then the other methods' picks, each with the target and the ``eligible`` proxies, one
+    seed."""
     icc = icc_keys(nets)
-    core = [n["key"] for n in nets if n["kind"] in ("alg3", "edit", "pick-tsenas") and n["key"] not in icc]
+    core = interleave(
+        [
+            [n["key"] for n in nets if n["kind"] == kind and n["key"] not in icc]
+            for kind in ("alg3", "edit", "pick-tsenas")
+        ]
+    )
     rest = [n["key"] for n in nets if n["kind"] not in ("alg3", "edit", "pick-tsenas")]
     kept = eligible(records or [], icc)
     if kept is None:
         return phase_a(icc)
     return phase_a(icc) + [(k, s, 0) for k in core + rest for s in ("target", *kept)]
+
+
+def interleave(groups: list[list[str]]) -> list[str]:
+    """The groups merged so that every prefix holds each in proportion to its size (item
+    i of a group of n sits at (i + 0.5) / n): a campaign stopped part-way has measured a
+    representative mix of Alg. 3 samples, stage-2 edits and picks, not one kind only."""
+    placed = [((i + 0.5) / len(g), j, key) for j, g in enumerate(groups) for i, key in enumerate(g)]
+    return [key for _, _, key in sorted(placed)]
 
 
 def core_keys(nets: list[dict]) -> set[str]:
