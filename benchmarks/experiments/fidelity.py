@@ -477,6 +477,34 @@ def rescore_default(row: dict) -> dict | None:
     }
 
 
+def left_to_run(records: list[dict], plan: list[tuple[str, str, int]]) -> dict:
+    """What the campaign still has to train, in CPU hours: each target training charged
+    the target's measured CPU seconds per MFLOP (median over its CPU-timed records) times
+    the network's MFLOPs; each proxy training its setting's cost."""
+    from tsenas_pymoo.space.genome import genome_from_key
+    from tsenas_pymoo.space.network import build_network, count_flops
+
+    done = {(r["key"], r["setting"], r["seed"]) for r in records}
+    todo = [t for t in plan if t not in done]
+    flops = {r["key"]: r["flops"] for r in records}
+    rows, fields = timed_rows(records, "target")
+    per_mflop = float(np.median([(r[fields[0]] + r[fields[1]]) / (r["flops"] / 1e6) for r in rows] or [np.nan]))
+    seconds = 0.0
+    for key, setting, _ in todo:
+        if setting != "target":
+            seconds += proxy_cost(records, setting, "10000" if SETTINGS[setting]["resolution"] == 14 else str(POOL_28))
+            continue
+        if key not in flops:
+            flops[key] = count_flops(build_network(genome_from_key(key), (1, 28, 28), 10, COMMON["width"]), (1, 28, 28))
+        seconds += per_mflop * flops[key] / 1e6
+    return {
+        "tasks": len(todo),
+        "targets": sum(1 for t in todo if t[1] == "target"),
+        "target_cpu_s_per_mflop": per_mflop,
+        "cpu_hours": seconds / 3600,
+    }
+
+
 def preset_from_choice(choice: dict) -> dict:
     """The package preset (``tsenas_pymoo/presets.py``) the chosen proxy names: its data
     subset, resolution and epochs, the validation it was scored on (a pool prefix, or the
@@ -557,6 +585,7 @@ def main(argv=None):
         "complete": kept is not None and all(t in done for t in plan if t[0] in core),
         "picks_complete": kept is not None and all(t in done for t in plan),
         "tasks": len(plan),
+        "left": left_to_run(records, plan),
         "proxies_after_repeatability_set": kept,
         "screen_seconds": SCREEN_S,
         "splits": {
