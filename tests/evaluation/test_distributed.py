@@ -18,6 +18,26 @@ def client():
     c.close()
 
 
+def test_closing_the_local_client_ends_its_worker_processes():
+    import time
+
+    c = local_client(1)
+    pids = list(c.run(os.getpid).values())
+    c.close()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pids and not any(_alive(pid) for pid in pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def run(digits_small, tmp_path, runner=None):
     ev = TorchEvaluator(
         digits_small,

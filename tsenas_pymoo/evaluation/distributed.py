@@ -151,12 +151,12 @@ def local_client(n_workers: int, policy=None):
     wait policy); without it, Dask's default of one OpenMP thread per worker holds. On a
     multi-GPU machine worker k trains on ``cuda:k`` (modulo the GPU count), so
     ``n_workers = K x GPUs`` puts K workers on each GPU (``--workers-per-device K``). The scheduler
-    gives up on a task after its worker died once; the runner retries it once more."""
-    from distributed import Client, LocalCluster
+    gives up on a task after its worker died once; the runner retries it once more.
+    The client owns its cluster: ``client.close()`` ends the worker processes too."""
+    from distributed import Client
 
     extra = {} if policy is None else {"env": policy.env()}
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        cluster = LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0", **extra
-        )
-    return Client(cluster)
+        # built by the Client (no address): closing it closes the cluster; Client(LocalCluster(...)) would leave
+        # the workers running until the process ends
+        return Client(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0", **extra)
