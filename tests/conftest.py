@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,6 +45,25 @@ def problem(evaluator):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def tiny_reference(tmp_path_factory):
+    """One uninterrupted tiny CLI search (``tests/reliability/harness.py``'s TINY), shared:
+    the kill tests compare their killed and resumed runs with it, and the tests of what
+    reads a finished run (the CLI's plot, show, export, train; resume's trust check) work
+    on copies of it. A search is the slowest thing the tests do."""
+    from tests.reliability import harness
+
+    return harness.reference_run(tmp_path_factory.mktemp("tiny") / "reference")
+
+
+@pytest.fixture
+def tiny_run(tiny_reference, tmp_path):
+    """A copy of the shared finished search, free to change."""
+    import shutil
+
+    return Path(shutil.copytree(tiny_reference, tmp_path / "run"))
 
 
 @pytest.fixture(scope="session")

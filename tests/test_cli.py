@@ -119,6 +119,8 @@ def test_ctrl_c_exits_130_and_the_search_resumes(tmp_path):
         "1",
         "--n-max",
         "4",
+        "--train-subset",
+        "400",
         "-q",
     ]
     proc = subprocess.Popen(

@@ -2,12 +2,9 @@
 retraining anything and ends where an uninterrupted run ends."""
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 from PIL import Image
@@ -66,71 +63,42 @@ def rows(run_dir):
         return {k: (a, c) for k, a, c in conn.execute("SELECT key, accuracy, created FROM evaluations")}
 
 
-def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, small_folder):
-    tiny = TINY + ["--dataset", str(small_folder)]
-    whole = tmp_path / "whole"
-    done = cli("search", "--out", str(whole), *tiny)
-    assert done.returncode == 0, done.stderr[-2000:]
-    expected = json.loads((whole / "summary.json").read_text())
-
-    cut = tmp_path / "cut"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(cut), *tiny],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    log = cut / "log.jsonl"
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        if log.exists() and len(log.read_text().splitlines()) >= 2:
-            break
-        time.sleep(0.05)
-    time.sleep(0.3)  # into the next generation's training
-    assert proc.poll() is None, "the search ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    before = rows(cut)
-    assert before
-
-    resumed = cli("search", "--resume", str(cut))
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    after = rows(cut)
-    assert all(after[k] == v for k, v in before.items())  # nothing lost, nothing retrained
-    got = json.loads((cut / "summary.json").read_text())
-    assert got["best_genome"] == expected["best_genome"]
-    assert got["best_val_accuracy"] == expected["best_val_accuracy"]
-    assert set(after) == set(rows(whole))
-    assert len(list((cut / "store" / "trained").glob("*.safetensors"))) <= 4  # bounded by the population
-    assert [json.loads(l)["n_gen"] for l in (cut / "log.jsonl").read_text().splitlines()] == [1, 2, 3, 4, 5, 6]
+def test_a_finished_run_has_its_files_and_the_cli_reads_it(tiny_run, tmp_path, small_folder):
+    """What a search leaves and the commands that read it (a SIGKILLed run resuming to
+    this end without retraining: tests/reliability/test_kill_anywhere.py and test_soak.py)."""
+    assert len(list((tiny_run / "store" / "trained").glob("*.safetensors"))) <= 4  # bounded by the population
+    assert [json.loads(l)["n_gen"] for l in (tiny_run / "log.jsonl").read_text().splitlines()] == [1, 2, 3, 4, 5, 6]
     for name in ("convergence.png", "trajectory.png"):
-        Image.open(cut / name).verify()
-    assert (cut / "final" / "weights.safetensors").exists() and (cut / "best_genotype.json").exists()
+        Image.open(tiny_run / name).verify()
+    assert (tiny_run / "final" / "weights.safetensors").exists() and (tiny_run / "best_genotype.json").exists()
 
-    # tsenas plot and tsenas train work on what the search wrote
-    plotted = cli("plot", str(cut), "--cells")
+    plotted = cli("plot", str(tiny_run), "--cells")
     assert plotted.returncode == 0 and "convergence.png" in plotted.stdout and "cells.png" in plotted.stdout
-    Image.open(cut / "cells.png").verify()
-    shown = cli("show", str(cut), "--top", "3", "--csv", str(tmp_path / "all.csv"))
-    best = max(a for a, _ in after.values())
+    Image.open(tiny_run / "cells.png").verify()
+    shown = cli("show", str(tiny_run), "--top", "3", "--csv", str(tmp_path / "all.csv"))
+    archived = rows(tiny_run)
+    best = max(a for a, _ in archived.values())
     assert shown.returncode == 0 and f"{best:.4f}" in shown.stdout.splitlines()[1]  # best first
-    assert len((tmp_path / "all.csv").read_text().splitlines()) == len(after) + 1
-    exported = cli("export", str(cut), "--format", "pt2", "--out", str(tmp_path / "model.pt2"))
+    assert len((tmp_path / "all.csv").read_text().splitlines()) == len(archived) + 1
+    exported = cli("export", str(tiny_run), "--format", "pt2", "--out", str(tmp_path / "model.pt2"))
     assert exported.returncode == 0 and (tmp_path / "model.pt2").exists(), exported.stderr[-2000:]
     assert "images in [0, 1]" in exported.stdout
-    genotype = json.loads((cut / "best_genotype.json").read_text())
+    genotype = json.loads((tiny_run / "best_genotype.json").read_text())
     assert len(genotype["normalization"]["mean"]) == genotype["input_shape"][0]  # one per channel
     assert min(genotype["normalization"]["std"]) > 0
+    other = cli("train", str(tiny_run / "best_genotype.json"), "--dataset", str(small_folder), "--epochs", "1")
+    assert other.returncode == 2 and "has 3 channels but the genotype was searched on 1" in other.stderr  # RGB PNGs
     trained = cli(
         "train",
-        str(cut / "best_genotype.json"),
+        str(tiny_run / "best_genotype.json"),
         "--dataset",
-        str(small_folder),
+        "digits",
         "--epochs",
         "1",
         "--out",
         str(tmp_path / "post"),
     )
-    assert trained.returncode == 0 and "test accuracy" in trained.stdout
+    assert trained.returncode == 0 and "test accuracy" in trained.stdout, trained.stderr[-2000:]
     assert (tmp_path / "post" / "weights.safetensors").exists()
 
 

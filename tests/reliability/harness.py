@@ -46,10 +46,12 @@ TINY = [
     "--batch-size",
     "64",
     "--threads",
-    "2",
+    "1",
     "-q",
 ]
 COUNTERS = ("archive_hits", "trained")
+#: What a resumed run must share with the uninterrupted one (``same_end``) and keep of its own rows.
+PARTS = ("best", "rows", "log", "files", "kept")
 
 
 def scenarios(stage1_rows: int) -> list[tuple[str, str]]:
@@ -78,6 +80,12 @@ def cli(*args, fault: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tsenas_pymoo.cli", *args], capture_output=True, text=True, env=env, timeout=900
     )
+
+
+def created(run: Path) -> dict[str, str]:
+    """When each archived network was written: a row rewritten (retrained) changes it."""
+    with sqlite3.connect(run / "archive.sqlite") as conn:
+        return dict(conn.execute("SELECT key, created FROM evaluations"))
 
 
 def state(run: Path) -> dict:
@@ -139,6 +147,7 @@ def _scenario(workdir: Path, phase: str, fault: str, expected: dict) -> dict:
     run = workdir / fault.replace(":", "_")
     killed = cli("search", "--out", str(run), *TINY, fault=fault)
     row = {"phase": phase, "fault": fault, "killed": killed.returncode == -9}
+    before = created(run) if (run / "archive.sqlite").exists() else {}
     resumed = (
         cli("search", "--resume", str(run), "-q")
         if (run / "config.json").exists()
@@ -149,7 +158,9 @@ def _scenario(workdir: Path, phase: str, fault: str, expected: dict) -> dict:
         row["error"] = resumed.stderr[-500:]
     else:
         row.update(same_end(state(run), expected))
-    row["identical"] = row["killed"] and row["resumed_ok"] and all(row.get(k) for k in ("best", "rows", "log", "files"))
+        after = created(run)
+        row["kept"] = all(after.get(k) == v for k, v in before.items())  # nothing lost, nothing retrained
+    row["identical"] = row["killed"] and row["resumed_ok"] and all(row.get(k) for k in PARTS)
     return row
 
 
@@ -158,5 +169,5 @@ def print_table(table: list[dict]) -> None:
     for r in table:
         print(
             f"{r['phase']:48s} {r['fault']:14s} {'yes' if r['killed'] else 'NO':6s}  "
-            f"{'yes' if r['identical'] else 'NO ' + str({k: r.get(k) for k in ('best', 'rows', 'log', 'files')})}"
+            f"{'yes' if r['identical'] else 'NO ' + str({k: r.get(k) for k in PARTS})}"
         )

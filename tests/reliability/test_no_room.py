@@ -24,6 +24,7 @@ SMALL = dict(
     threads=1,
     device="cpu",
     seed=5,
+    train_subset=400,
 )
 
 

@@ -31,6 +31,8 @@ TINY = [
     "2",
     "--batch-size",
     "64",
+    "--train-subset",
+    "400",
     "-q",
 ]
 
