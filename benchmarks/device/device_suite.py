@@ -124,6 +124,7 @@ SETTINGS = {
         "workers": {"ks": [1, 2], "genomes": 2, "dataset": "digits", "width": 4, "epochs": 1},
         "search": {
             "dataset": "digits",
+            "train_subset": 400,
             "pop_size": 4,
             "fine_size": 2,
             "stage1_gens": 2,
