@@ -1,5 +1,5 @@
-"""Run directories: a CLI search killed with SIGKILL resumes without losing or
-retraining anything and ends where an uninterrupted run ends."""
+"""Run directories from the CLI: what a finished search leaves and the commands that read
+it, proxy settings, bad options (kills and resumes: tests/reliability/)."""
 
 import json
 import sqlite3

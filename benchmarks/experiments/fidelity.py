@@ -489,10 +489,12 @@ def left_to_run(records: list[dict], plan: list[tuple[str, str, int]]) -> dict:
     flops = {r["key"]: r["flops"] for r in records}
     rows, fields = timed_rows(records, "target")
     per_mflop = float(np.median([(r[fields[0]] + r[fields[1]]) / (r["flops"] / 1e6) for r in rows] or [np.nan]))
+    proxies = {s for _, s, _ in todo} - {"target"}  # each training scores every pool prefix its resolution has
+    cost = {s: proxy_cost(records, s, "10000" if SETTINGS[s]["resolution"] == 14 else str(POOL_28)) for s in proxies}
     seconds = 0.0
     for key, setting, _ in todo:
         if setting != "target":
-            seconds += proxy_cost(records, setting, "10000" if SETTINGS[setting]["resolution"] == 14 else str(POOL_28))
+            seconds += cost[setting]
             continue
         if key not in flops:
             flops[key] = count_flops(build_network(genome_from_key(key), (1, 28, 28), 10, COMMON["width"]), (1, 28, 28))
