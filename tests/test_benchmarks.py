@@ -274,6 +274,8 @@ def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_th
     assert {k for k, _, _ in rest} == {n["key"] for n in nets} - set(icc)
     assert len(rest) == len(set(rest)) == 3 * (len(cheap) + 1) and {seed for _, _, seed in rest} == {0}
     assert list(dict.fromkeys(k for k, _, _ in rest)) == ["a12", "e8", "a13"]  # kinds interleaved
+    # the summary's forecast of what is left, made before the repeatability set is complete
+    assert fidelity.planned(nets, fidelity.screened(records[:-1])) == planned
 
 
 def test_fidelity_interleave_keeps_every_prefix_in_proportion():

@@ -349,15 +349,12 @@ class SearchRun:
             lock.release()
 
     def _close_client(self) -> None:
+        """Close the Dask client. A local cluster is owned by its client (``local_client``)
+        and ends with it; a shared ``--scheduler`` cluster is left running."""
         client, self._client = getattr(self, "_client", None), None
-        if client is None:
-            return
-        cluster = client.cluster if self.config.scheduler is None else None  # never close a shared cluster
-        with contextlib.suppress(Exception):
-            client.close()
-        if cluster is not None:
+        if client is not None:
             with contextlib.suppress(Exception):
-                cluster.close()
+                client.close()
 
     def _run(self) -> dict[str, Any]:
         if self.thread_policy is None:

@@ -143,6 +143,11 @@ def eligible(records: list[dict], icc: list[str]) -> list[str] | None:
     done = {(r["key"], r["setting"], r["seed"]) for r in records}
     if any(t not in done for t in phase_a(icc)):
         return None
+    return screened(records)
+
+
+def screened(records: list[dict]) -> list[str]:
+    """``eligible``'s cost rule on the records so far (complete or not)."""
     return [
         s
         for s in SETTINGS
@@ -167,6 +172,15 @@ def tasks(nets: list[dict], records: list[dict] | None = None) -> list[tuple[str
     then the other methods' picks, each with the target and the ``eligible`` proxies, one
     seed."""
     icc = icc_keys(nets)
+    kept = eligible(records or [], icc)
+    if kept is None:
+        return phase_a(icc)
+    return planned(nets, kept)
+
+
+def planned(nets: list[dict], kept: list[str]) -> list[tuple[str, str, int]]:
+    """The whole campaign's tasks once ``kept`` names the proxies of the other networks."""
+    icc = icc_keys(nets)
     core = interleave(
         [
             [n["key"] for n in nets if n["kind"] == kind and n["key"] not in icc]
@@ -174,9 +188,6 @@ def tasks(nets: list[dict], records: list[dict] | None = None) -> list[tuple[str
         ]
     )
     rest = [n["key"] for n in nets if n["kind"] not in ("alg3", "edit", "pick-tsenas")]
-    kept = eligible(records or [], icc)
-    if kept is None:
-        return phase_a(icc)
     return phase_a(icc) + [(k, s, 0) for k in core + rest for s in ("target", *kept)]
 
 
@@ -578,6 +589,7 @@ def main(argv=None):
     done = {(r["key"], r["setting"], r["seed"]) for r in records}
     kept = eligible(records, icc_keys(nets))
     core = core_keys(nets)
+    forecast = plan if kept is not None else planned(nets, screened(records))
     summary = {
         "benchmark": "fidelity",
         "command": "python benchmarks/experiments/fidelity.py --summarize",
@@ -587,7 +599,10 @@ def main(argv=None):
         "complete": kept is not None and all(t in done for t in plan if t[0] in core),
         "picks_complete": kept is not None and all(t in done for t in plan),
         "tasks": len(plan),
-        "left": left_to_run(records, plan),
+        # before the repeatability set is complete, the rest is forecast with the proxies
+        # that pass the cost screen so far
+        "left": left_to_run(records, forecast),
+        "left_core": left_to_run(records, [t for t in forecast if t[0] in core]),
         "proxies_after_repeatability_set": kept,
         "screen_seconds": SCREEN_S,
         "splits": {
