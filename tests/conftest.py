@@ -32,6 +32,20 @@ class StandInEvaluator:
         }
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Each test trains on one torch thread (the runner's thread policy may raise it during
+    a test; it is set back before the next). The test networks are tiny: a second OpenMP
+    thread buys them little, and with the tests spread over the cores (pytest-xdist) or a
+    campaign beside them, threads that spin-wait for a descheduled partner multiplied the
+    CPU time several-fold (three modules: 842 CPU s with the default threads, 136 s with
+    one)."""
+    import torch
+
+    torch.set_num_threads(1)
+    yield
+
+
 @pytest.fixture
 def evaluator():
     return StandInEvaluator()
@@ -52,10 +66,23 @@ def tiny_reference(tmp_path_factory):
     """One uninterrupted tiny CLI search (``tests/reliability/harness.py``'s TINY), shared:
     the kill tests compare their killed and resumed runs with it, and the tests of what
     reads a finished run (the CLI's plot, show, export, train; resume's trust check) work
-    on copies of it. A search is the slowest thing the tests do."""
+    on copies of it. A search is the slowest thing the tests do, so under pytest-xdist the
+    first worker that needs it runs it and the others wait for it (a file lock)."""
+    import os
+
+    from filelock import FileLock
+
     from tests.reliability import harness
 
-    return harness.reference_run(tmp_path_factory.mktemp("tiny") / "reference")
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, shared by its xdist workers: one search for all
+    folder, done = root / "tiny_reference", root / "tiny_reference.done"
+    with FileLock(str(root / "tiny_reference.lock")):
+        if not done.exists():
+            harness.reference_run(folder)
+            done.touch()
+    return folder
 
 
 @pytest.fixture

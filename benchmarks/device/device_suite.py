@@ -161,6 +161,8 @@ def cuda_tests(device: str, settings: dict, out_dir: Path) -> dict:
                 "-q",
                 "-p",
                 "no:cacheprovider",
+                "-n",
+                "0",  # in this process: a handful of tests, no xdist workers to start
                 f"--junitxml={junit}",
                 *cuda_test_files(),
             ],
