@@ -61,6 +61,14 @@ def rng():
     return np.random.default_rng(0)
 
 
+def _shared_root(tmp_path_factory) -> Path:
+    """The test session's base folder; under pytest-xdist the one its workers share."""
+    import os
+
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
 @pytest.fixture(scope="session")
 def tiny_reference(tmp_path_factory):
     """One uninterrupted tiny CLI search (``tests/reliability/harness.py``'s TINY), shared:
@@ -68,15 +76,11 @@ def tiny_reference(tmp_path_factory):
     reads a finished run (the CLI's plot, show, export, train; resume's trust check) work
     on copies of it. A search is the slowest thing the tests do, so under pytest-xdist the
     first worker that needs it runs it and the others wait for it (a file lock)."""
-    import os
-
     from filelock import FileLock
 
     from tests.reliability import harness
 
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the session's folder, shared by its xdist workers: one search for all
+    root = _shared_root(tmp_path_factory)
     folder, done = root / "tiny_reference", root / "tiny_reference.done"
     with FileLock(str(root / "tiny_reference.lock")):
         if not done.exists():
@@ -135,14 +139,15 @@ def idx_files():
 
 @pytest.fixture(autouse=True, scope="session")
 def _signing_key(tmp_path_factory):
-    """Every test (and the CLI processes it starts) signs checkpoints with a key of its
-    own, never the user's ``~/.config/tsenas`` one."""
+    """Every test (and the CLI processes it starts) signs checkpoints with the test
+    session's key, never the user's ``~/.config/tsenas`` one. One key for all xdist
+    workers: a run one worker made (``tiny_reference``) is resumed by tests on the others."""
     import os
 
     from tsenas_pymoo.trust import KEY_ENV
 
     old = os.environ.get(KEY_ENV)
-    os.environ[KEY_ENV] = str(tmp_path_factory.mktemp("key") / "checkpoint.key")
+    os.environ[KEY_ENV] = str(_shared_root(tmp_path_factory) / "signing" / "checkpoint.key")
     yield
     if old is None:
         os.environ.pop(KEY_ENV, None)

@@ -33,6 +33,22 @@ def test_sealed_payload_verifies_and_the_key_is_private(tmp_path):
     assert stat.S_IMODE(os.stat(trust.key_path()).st_mode) == 0o600
 
 
+def test_processes_that_make_the_key_at_once_all_get_the_same_whole_key(tmp_path):
+    """A key is written whole before it appears (a process starting at the same moment
+    once read an empty file, or made a second key that signed a checkpoint the first
+    could not verify)."""
+    code = "from tsenas_pymoo import trust; print(trust.key_id(trust.user_key()))"
+    env = {**os.environ, trust.KEY_ENV: str(tmp_path / "k" / "checkpoint.key")}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), [err for _, err in results]
+    assert len({out.strip() for out, _ in results}) == 1
+    assert [p.name for p in (tmp_path / "k").iterdir()] == ["checkpoint.key"]  # no draft left
+
+
 def test_flipped_byte_missing_signature_and_foreign_key_are_refused(tmp_path, monkeypatch):
     sealed = bytearray(seal(b"the algorithm, pickled"))
     sealed[-3] ^= 1

@@ -573,7 +573,8 @@ class _TidyHandler(logging.Handler):
 
 def _logging(args) -> None:
     """Log lines go to stderr: warnings by default, informational with -v, errors only
-    with -q."""
+    with -q. The level is the handler's, so it also holds for libraries that set their
+    own loggers' levels (Dask's ``distributed`` logs at INFO, tracebacks included)."""
     level = (
         logging.INFO
         if getattr(args, "verbose", False)
@@ -583,6 +584,7 @@ def _logging(args) -> None:
     )
     handler = _TidyHandler()
     handler.setFormatter(logging.Formatter("tsenas: %(levelname)s: %(message)s"))
+    handler.setLevel(level)
     logging.basicConfig(level=level, handlers=[handler])
 
 

@@ -350,11 +350,19 @@ class SearchRun:
 
     def _close_client(self) -> None:
         """Close the Dask client. A local cluster is owned by its client (``local_client``)
-        and ends with it; a shared ``--scheduler`` cluster is left running."""
+        and ends with it; a shared ``--scheduler`` cluster is left running. While it closes
+        (after Ctrl-C or SIGTERM, with tasks in flight) Dask logs the connections it is
+        cutting as errors with tracebacks; they are expected then and are not shown."""
         client, self._client = getattr(self, "_client", None), None
         if client is not None:
-            with contextlib.suppress(Exception):
-                client.close()
+            dask_log = logging.getLogger("distributed")
+            level = dask_log.level
+            dask_log.setLevel(logging.CRITICAL)
+            try:
+                with contextlib.suppress(Exception):
+                    client.close()
+            finally:
+                dask_log.setLevel(level)
 
     def _run(self) -> dict[str, Any]:
         if self.thread_policy is None:

@@ -18,12 +18,14 @@ Kept free of torch and dill: only bytes go in and out.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import hmac
 import json
 import os
 import secrets
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,13 +51,7 @@ def user_key(create: bool = True) -> bytes:
     if not path.exists():
         if not create:
             raise UntrustedCheckpoint(f"no signing key at {path}; rule: a key is made by the first search you run")
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            return user_key(create=False)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32).hex().encode())
+        _make_key(path)
     key = path.read_bytes().strip()
     if len(key) < 32:
         raise ValueError(
@@ -63,6 +59,23 @@ def user_key(create: bool = True) -> bytes:
             f"checkpoints signed with it then need `tsenas trust`)"
         )
     return key
+
+
+def _make_key(path: Path) -> None:
+    """Write a new key to ``path`` atomically: it is written whole under a private name,
+    then linked into place, so a process that starts at the same moment (Dask workers,
+    parallel tests) reads either no key or the whole one, and the first link wins."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32).hex().encode())
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            os.link(draft, path)
+    finally:
+        os.unlink(draft)
 
 
 def key_id(key: bytes) -> str:
