@@ -5,23 +5,10 @@ import itertools
 
 import numpy as np
 from PIL import Image
-from pymoo.core.population import Population
 from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
-from tsenas_pymoo import TSENAS, AlphaLevelSurvival, NetworkGenome, TSENASProblem, plot_hypervolume, plot_pareto
-from tsenas_pymoo.operators.survival import pareto_levels
-
-
-def test_fronts_replace_alpha_levels_and_density_splits_the_overflow():
-    F = np.array([[0.10, 5.0], [0.20, 1.0], [0.15, 3.0], [0.30, 6.0], [0.12, 4.0]])
-    assert pareto_levels(F) == [[0, 4, 2, 1], [3]]
-    problem = TSENASProblem(StandInEvaluator(), n_min=2, n_max=6, objectives=("error", "params"))
-    genomes = [NetworkGenome.from_cells(c) for c in ([3, 3], [3, 3, 3], [2, 2], [1, 1, 1], [4, 4, 4, 4])]
-    pop = Population.new("X", np.array([g.to_vector(6) for g in genomes]), "F", F)
-    survivors = AlphaLevelSurvival(alpha=0.01).do(problem, pop, n_survive=3)
-    # front 1 = {0 (N=2), 4 (N=4), 2 (N=2), 1 (N=3)}: depth density picks 0, then 4 and 1
-    assert [problem.decode(x).n_cells for x in survivors.get("X")] == [2, 4, 3]
+from tsenas_pymoo import TSENAS, TSENASProblem, plot_hypervolume, plot_pareto
 
 
 def test_tsenas_on_two_objectives_records_front_and_hypervolume(tmp_path):

@@ -40,7 +40,9 @@ def test_processes_that_make_the_key_at_once_all_get_the_same_whole_key(tmp_path
     code = "from tsenas_pymoo import trust; print(trust.key_id(trust.user_key()))"
     env = {**os.environ, trust.KEY_ENV: str(tmp_path / "k" / "checkpoint.key")}
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(6)
     ]
     results = [proc.communicate(timeout=120) for proc in procs]

@@ -133,3 +133,11 @@ def test_every_pair_swaps_at_swap_prob_one_the_kth_reduction_with_the_kth_reduct
     a, b = NetworkGenome.from_cells([3, 7, 3]), NetworkGenome.from_cells([4, 8, 4])
     first, second = cross_cells(a, b, np.random.default_rng(0), swap_prob=1.0)
     assert (first.codes, second.codes) == ((4, 8, 4), (3, 7, 3))
+
+
+def test_chains_with_no_cell_type_in_common_come_back_unchanged():
+    """All-normal against all-reduction: no pair, so nothing to swap (single point too)."""
+    a, b = NetworkGenome.from_cells([3, 3]), NetworkGenome.from_cells([7])
+    for single_point in (False, True):
+        assert cross_cells(a, b, np.random.default_rng(0), single_point=single_point) == (a, b)
+    assert CellCrossover(name="fig3a").name == "fig3a"  # pymoo's options reach its base

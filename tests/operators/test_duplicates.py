@@ -1,7 +1,17 @@
 import numpy as np
+import pytest
 from pymoo.core.population import Population
 
 from tsenas_pymoo import GenomeDuplicateElimination, NetworkGenome
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache():
+    """Stage-1 keys are remembered per process (``_stage1_key``): each test computes its
+    own, so a key another test (or a run before a fork) left there cannot hide a fault."""
+    from tsenas_pymoo.operators.duplicates import _stage1_key
+
+    _stage1_key.cache_clear()
 
 
 def test_duplicates_compare_decoded_genomes(problem):

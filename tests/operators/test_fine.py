@@ -127,3 +127,17 @@ def test_fine_mutations_apply_to_every_individual_by_default():
 
     assert NodeEdgeMutation().prob.value == 1.0 and PruningMutation().prob.value == 1.0
     assert NodeEdgeMutation(prob=0.3).prob.value == 0.3
+
+
+def test_fine_mutations_leave_the_parents_vectors_and_pass_pymoos_options_on():
+    import numpy as np
+
+    from tsenas_pymoo import NetworkGenome, NodeEdgeMutation, PruningMutation, TSENASProblem
+
+    problem = TSENASProblem(lambda g: {"accuracy": 0.5}, n_min=2, n_max=4, input_shape=(1, 8, 8))
+    X = np.array([NetworkGenome.from_cells([3, 7, 3]).expand().to_vector(4)])
+    before = X.copy()
+    for op in (NodeEdgeMutation(name="fig3c"), PruningMutation(name="fig3d")):
+        assert op.name in ("fig3c", "fig3d")
+        Y = op._do(problem, X, random_state=np.random.default_rng(0))
+        assert not np.array_equal(Y, before) and np.array_equal(X, before)

@@ -115,3 +115,20 @@ def test_a_genome_with_no_choice_of_connection_mutates_a_cell_instead():
     assert mutate_genome(two, np.random.default_rng(0), kinds=("connection",)) == two
     rng = np.random.default_rng(0)
     assert all(mutate_genome(two, rng).codes != two.codes for _ in range(5))
+
+
+def test_mutation_defaults_and_the_options_the_operator_passes_on(problem):
+    from tsenas_pymoo.operators.mutation import KINDS
+
+    m = CellMutation()
+    assert m.prob.value == 0.2 and m.cell_prob is None and m.kinds == KINDS
+    assert CellMutation(kinds=("connection",)).kinds == ("connection",)
+    assert CellMutation(name="fig3b").name == "fig3b"  # pymoo's options reach its base
+    g = NetworkGenome((3, 7, 3, 4, 3, 8, 1), (0, 0, 1, 2, 0, 3, 4))
+    X = np.array([g.to_vector(8)])
+    for options in ({"prob_var": 1.0}, {"kinds": ("connection",)}):
+        op = CellMutation(prob=1.0, **options)
+        Y = op._do(problem, X, random_state=np.random.default_rng(3))
+        expected = mutate_genome(g, np.random.default_rng(3), op.cell_prob, op.kinds)
+        assert problem.decode(Y[0]).key() == expected.key()
+    assert np.array_equal(X, [g.to_vector(8)])  # the parents' vectors are left as they were

@@ -31,3 +31,11 @@ def test_repair_rules():
     g = repair_vector(x, n_min=2, n_max=6, input_shape=(1, 8, 8))
     assert g.codes == (5, 1, 6, 3)  # reductions 5,6,7 > ceil(4/2)=2 -> the last, 7, becomes 3
     assert g.free_inputs == (0, 0, 1, 0)
+
+
+def test_negative_entries_clip_to_zero():
+    """Below-range codes are absent cells (cell 1 within N_min), free inputs the stem."""
+    g = repair_vector(np.full(24, -5.0), n_min=3, n_max=8)
+    assert (g.codes, g.free_inputs) == ((1, 1, 1), (0, 0, 0))
+    g = repair_vector(np.array([-4, 0, 3, -4, 0, 3, -4, 0, 3] + [0] * 15, dtype=float), n_min=1, n_max=8)
+    assert (g.codes, g.free_inputs) == ((3, 3, 3), (0, 0, 0))

@@ -20,3 +20,16 @@ def test_cost_by_parts_equals_the_whole_networks_count(seed, shape, width, edit)
     if edit:  # stage 2: edited nodes and edges, then a pruning
         genome = prune_fine(mutate_fine(genome.expand(), rng), rng)
     assert cost_by_parts(genome, shape, 10, width) == network_cost(genome, shape, 10, width)
+
+
+def test_cost_by_parts_defaults_and_integer_counts():
+    import pytest
+
+    from tsenas_pymoo import NetworkGenome
+
+    g = NetworkGenome.from_cells([3, 7, 3])
+    cost = cost_by_parts(g)
+    assert cost == cost_by_parts(g, (1, 8, 8), num_classes=10, init_channels=16)
+    assert cost["flops"] == 2 * cost["macs"] and all(type(v) is int for v in cost.values())
+    with pytest.raises(ValueError, match="reduction cells"):
+        cost_by_parts(NetworkGenome((3, 7, 3, 7), (0, 0, 0, 0)), (1, 2, 2))

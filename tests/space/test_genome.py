@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tsenas_pymoo import CellGenome, FineGenome, NetworkGenome
-from tsenas_pymoo.space.genome import EMPTY_NODE, max_reductions
+from tsenas_pymoo.space.genome import EMPTY_NODE, genome_from_key, max_reductions
 
 
 def test_from_cells_defaults_free_inputs_two_back_or_stem():
@@ -161,3 +161,78 @@ def test_from_vector_checks_the_bounds_it_is_given_and_names_the_vector():
         with pytest.raises(ValueError, match=rf"^{stage} vector: cell 1"):
             kind.from_vector(broken)
         assert kind.from_vector(vector, n_min=3, n_max=6, input_shape=(1, 28, 28)).key() == three.key()
+
+
+# Each bad input gets one line naming the field and the rule: the whole line is the
+# contract (positions count from 0 in a vector, cells from 1), so it is matched in full.
+MESSAGES = [
+    (lambda: NetworkGenome.from_vector(np.zeros((2, 3))), "stage-1 vector: expected a 1-d vector, got shape (2, 3)"),
+    (
+        lambda: NetworkGenome.from_vector([0, 0, 3, 0, 0, 2.5]),
+        "stage-1 vector: position 5 holds 2.5; rule: every entry is an integer",
+    ),
+    (
+        lambda: NetworkGenome.from_vector([0, 0, 3, 0, 0, 0, 0, 2, 3]),
+        "stage-1 vector: cell 3 (positions 6-8) follows absent cell 2; rule: absent cells are all zeros and come last",
+    ),
+    (
+        lambda: NetworkGenome.from_vector([0, 0, 3, 0, 0, 3, 0, 2, 3]),
+        "stage-1 vector: cell 2 (position 4) has previous input 0; rule: the previous input of cell j is j-1 = 1",
+    ),
+    (
+        lambda: NetworkGenome.from_vector([0, 0, 3, 0, 1]),
+        "stage-1 vector: length 5; rule: a multiple of 3 (free, prev, code, ...)",
+    ),
+    (lambda: NetworkGenome((), ()).validate(), "genome has no cells; rule: N >= 1"),
+    (lambda: NetworkGenome((3, 3), (0,)).validate(), "genome has 2 cell codes but 1 free inputs; rule: one each"),
+    (
+        lambda: NetworkGenome((3, 7, 7, 7), (0, 0, 0, 0)).validate(input_shape=(1, 8, 8)),
+        "genome has 3 reduction cells; rule: at most 2 for N=4 "
+        "(Alg. 3: ceil(N/2); the input size: floor(log2(min(H, W))))",
+    ),
+    (
+        lambda: NetworkGenome((3, 7, 3, 7), (0, 0, 0, 0)).validate(input_shape=(1, 2, 2)),
+        "genome has 2 reduction cells; rule: at most 1 for N=4 input (1, 2, 2) "
+        "(Alg. 3: ceil(N/2); the input size: floor(log2(min(H, W))))",
+    ),
+    (lambda: NetworkGenome.from_cells([3, 3, 3, 3]).to_vector(3), "genome has N=4 cells; rule: N <= N_max=3"),
+    (
+        lambda: NetworkGenome.from_cells([3, 3, 3, 3]).expand().validate(n_max=3),
+        "genome has N=4 cells; rule: N <= N_max=3",
+    ),
+    (lambda: CellGenome(3, ((0, 1, 1, 1),) * 6), "cell has 6 nodes; rule: at most 5 intermediate nodes"),
+    (lambda: CellGenome.published(9), "cell code 9 is out of range; rule: codes are 1-8 (Table II)"),
+    (
+        lambda: CellGenome(9, ((0, 1, 1, 1),)).validate(),
+        "cell: cell code 9 is out of range; rule: codes are 1-8 (Table II)",
+    ),
+    (
+        lambda: CellGenome(3, ((0, 2, 1, 1),)).validate(),  # node 2 reads itself
+        "cell, node 2, input 1: points to node 2; rule: inputs of node k are earlier nodes in [0, k-1] = [0, 1] "
+        "(else the cell has a cycle)",
+    ),
+    (
+        lambda: genome_from_key("0:3[0.2.1.1]"),  # its only node reads node 2, which cannot be live
+        "genome key '0:3[0.2.1.1]', cell 1: its nodes cannot be placed; "
+        "rule: each node reads earlier live nodes or inputs 0-1",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, message", MESSAGES)
+def test_each_bad_input_gets_its_one_line(call, message):
+    import re
+
+    with pytest.raises(ValueError) as err:
+        call()
+    assert re.fullmatch(re.escape(message), str(err.value)), str(err.value)
+
+
+def test_genomes_hold_tuples_of_ints_whatever_they_are_given():
+    listed = NetworkGenome([3, 7], np.array([0, 0]))
+    assert listed == NetworkGenome((3, 7), (0, 0)) and hash(listed) == hash(NetworkGenome((3, 7), (0, 0)))
+    assert all(type(v) is int for v in listed.codes + listed.free_inputs)
+    cells = [CellGenome.published(3), CellGenome.published(7)]
+    fine = FineGenome([0, 0], cells)
+    assert fine == FineGenome((0, 0), tuple(cells)) and isinstance(fine.cells, tuple) and hash(fine)
+    assert CellGenome(3, ((0, 1, 1, 1),)).nodes == ((0, 1, 1, 1),) + (EMPTY_NODE,) * 4

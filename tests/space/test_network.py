@@ -60,3 +60,67 @@ def test_bad_arguments_are_named():
         build_network(g, (8, 8))
     with pytest.raises(ValueError, match="num_classes"):
         build_network(g, (1, 8, 8), num_classes=1)
+
+
+def test_each_node_adds_its_two_edges_and_the_cell_adds_its_loose_nodes():
+    """Cell 3 (Table II) with every edge made an identity: node 2 = s0 + s1, nodes 3 and 4
+    likewise, node 5 = s0 + node 2; nodes 3, 4, 5 feed no other node, so the cell's output
+    is their sum, 4 s0 + 3 s1 (worked out by hand from the genotype)."""
+    from torch import nn
+
+    from tsenas_pymoo import CellGenome
+    from tsenas_pymoo.space.network import CellModule
+
+    cell = CellModule(CellGenome.published(3), channels=2, c_free=2, free_halvings=0, c_prev=2)
+    for name in list(cell.edges):
+        cell.edges[name] = nn.Identity()
+    s0, s1 = torch.full((1, 2, 3, 3), 1.0), torch.full((1, 2, 3, 3), 10.0)
+    assert torch.equal(cell.body(s0, s1), torch.full((1, 2, 3, 3), 34.0))
+
+
+def test_edge_specs_name_each_edges_op_and_stride():
+    """Reduction cell 7: ((0,1,6,6), (2,1,1,6), (0,2,6,1), (2,1,1,6)); an edge reading an
+    input (node 0 or 1) of a reduction cell has stride 2 (read off the genotype by hand)."""
+    from tsenas_pymoo import CellGenome
+    from tsenas_pymoo.space.network import CellModule
+
+    cell = CellModule(CellGenome.published(7), channels=4, c_free=2, free_halvings=0, c_prev=2)
+    assert cell.edge_specs == {
+        "node2_in0": (6, 2), "node2_in1": (6, 2),
+        "node3_in0": (1, 1), "node3_in1": (6, 2),
+        "node4_in0": (6, 2), "node4_in1": (1, 1),
+        "node5_in0": (1, 1), "node5_in1": (6, 2),
+    }  # fmt: skip
+    assert cell.cell == CellGenome.published(7)
+
+
+def test_parameter_names_are_the_weight_stores_format():
+    """Stores and checkpoints of weights are keyed by these names: an adapter over one
+    halving is the factorized reduce itself, over two a sequence of them."""
+    g = NetworkGenome((3, 7, 3, 7, 3), (0, 0, 0, 0, 0))
+    names = set(build_network(g, (1, 16, 16)).state_dict())
+    assert "cells.2.preprocess0.conv_1.weight" in names  # cell 3 reads the stem, one halving back
+    assert "cells.4.preprocess0.1.conv_1.weight" in names  # cell 5 reads the stem, two halvings back
+    assert "cells.0.preprocess0.op.1.weight" in names  # no halving: ReLU-conv1x1-BN
+
+
+def test_defaults_and_the_smallest_allowed_sizes():
+    g = NetworkGenome.from_cells([3, 7])
+    model = build_network(g)
+    assert model.stem[0].out_channels == 16 and model.classifier.out_features == 10
+    assert network_cost(g, flops=False) == {"params": count_params(build_network(g, (1, 8, 8), 10, 16))}
+    small = build_network(g, (1, 8, 8), num_classes=2, init_channels=2)
+    assert small(torch.zeros(1, 1, 8, 8)).shape == (1, 2)
+    with pytest.raises(ValueError, match=r"^init_channels=1; rule: at least 2$"):
+        build_network(g, (1, 8, 8), init_channels=1)
+
+
+def test_flops_are_two_per_multiply_add_and_counts_are_integers():
+    from torch import nn
+
+    from tsenas_pymoo.space.network import count_flops, count_macs
+
+    linear = nn.Linear(10, 10)
+    assert (count_flops(linear, (10,)), count_macs(linear, (10,))) == (200, 100)
+    cost = network_cost(NetworkGenome.from_cells([3, 7]))
+    assert cost["flops"] == 2 * cost["macs"] and all(type(v) is int for v in cost.values())

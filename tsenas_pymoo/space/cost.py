@@ -100,7 +100,7 @@ def cost_by_parts(
         c_prev, level_prev = shapes[j - 1]
         c_free, level_free = shapes[free]
         channels = 2 * c_prev if cell.reduction else c_prev
-        while len(sizes) <= level_prev + 1:
+        while len(sizes) <= level_prev:
             h, w = sizes[-1]
             sizes.append((math.ceil(h / 2), math.ceil(w / 2)))
         p, f = _cell(cell, channels, c_free, level_prev - level_free, c_prev, sizes[level_free], sizes[level_prev])

@@ -19,11 +19,11 @@ from torch import nn
 class ReLUConvBN(nn.Module):
     """ReLU -> conv -> BN, the DARTS building block."""
 
-    def __init__(self, c_in: int, c_out: int, kernel, stride, padding, dilation=1):
+    def __init__(self, c_in: int, c_out: int, kernel, stride, padding):
         super().__init__()
         self.op = nn.Sequential(
             nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation, bias=False),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
             nn.BatchNorm2d(c_out),
         )
 
