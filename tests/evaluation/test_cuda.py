@@ -88,3 +88,12 @@ def test_workers_per_device_pin_and_train(digits_small, tmp_path):
     rows = ev.archive.records()
     assert rows and all(r["status"] == "ok" for r in rows)
     assert 1 - res.F[0, 0] > 0.3
+
+
+def test_flops_of_a_model_on_the_gpu_equal_its_count_on_the_cpu():
+    """``count_flops`` runs its probe image on the model's device."""
+    from tsenas_pymoo.space.network import count_flops
+
+    model = _net([3, 7, 3], (1, 8, 8))
+    on_cpu = count_flops(model, (1, 8, 8))
+    assert count_flops(model.cuda(), (1, 8, 8)) == on_cpu > 0

@@ -141,3 +141,19 @@ def test_chains_with_no_cell_type_in_common_come_back_unchanged():
     for single_point in (False, True):
         assert cross_cells(a, b, np.random.default_rng(0), single_point=single_point) == (a, b)
     assert CellCrossover(name="fig3a").name == "fig3a"  # pymoo's options reach its base
+
+
+def test_every_operator_writes_integer_vectors(problem):
+    """The problem's variables are integers: offspring, mutants, samples and repairs are
+    int64 arrays, never floats that merely hold integers."""
+    from tsenas_pymoo import CellMutation, GenomeRepair, TSENASSampling
+
+    rng = np.random.default_rng(0)
+    X = np.array([sample_genome(rng, 3, 8, (1, 8, 8)).to_vector(8) for _ in range(4)])
+    outputs = [
+        CellCrossover(prob=1.0)._do(problem, X.reshape(2, 2, -1), random_state=rng),
+        CellMutation(prob=1.0)._do(problem, X, random_state=rng),
+        TSENASSampling()._do(problem, 4, random_state=rng),
+        GenomeRepair()._do(problem, X.astype(float)),
+    ]
+    assert [y.dtype for y in outputs] == [np.dtype(np.int64)] * 4

@@ -216,6 +216,11 @@ MESSAGES = [
         "genome key '0:3[0.2.1.1]', cell 1: its nodes cannot be placed; "
         "rule: each node reads earlier live nodes or inputs 0-1",
     ),
+    (
+        lambda: genome_from_key("0:3[0.1.1.1;0.1.1.1;0.1.1.1;0.1.1.1;0.6.1.1]"),  # 5 nodes, the last reads 6
+        "genome key '0:3[0.1.1.1;0.1.1.1;0.1.1.1;0.1.1.1;0.6.1.1]', cell 1: its nodes cannot be placed; "
+        "rule: each node reads earlier live nodes or inputs 0-1",
+    ),
 ]
 
 
@@ -226,6 +231,12 @@ def test_each_bad_input_gets_its_one_line(call, message):
     with pytest.raises(ValueError) as err:
         call()
     assert re.fullmatch(re.escape(message), str(err.value)), str(err.value)
+
+
+def test_vectors_are_integers():
+    """pymoo's integer variables: every vector a genome writes is int64."""
+    g = NetworkGenome.from_cells([3, 7])
+    assert g.to_vector(4).dtype == np.int64 and g.expand().to_vector(4).dtype == np.int64
 
 
 def test_genomes_hold_tuples_of_ints_whatever_they_are_given():

@@ -63,19 +63,24 @@ def test_bad_arguments_are_named():
 
 
 def test_each_node_adds_its_two_edges_and_the_cell_adds_its_loose_nodes():
-    """Cell 3 (Table II) with every edge made an identity: node 2 = s0 + s1, nodes 3 and 4
-    likewise, node 5 = s0 + node 2; nodes 3, 4, 5 feed no other node, so the cell's output
-    is their sum, 4 s0 + 3 s1 (worked out by hand from the genotype)."""
+    """Cell 3 (Table II: ((0,1), (0,1), (1,0), (0,2)) for nodes 2-5) with each node's first
+    edge an identity and its second a doubling: nodes 2 and 3 = s0 + 2 s1, node 4 = s1 +
+    2 s0, node 5 = s0 + 2 node 2; nodes 3, 4, 5 feed no other node, so the cell's output is
+    their sum. With s0 = 1, s1 = 10: 21 + 12 + 43 = 76 (worked out by hand)."""
     from torch import nn
 
     from tsenas_pymoo import CellGenome
     from tsenas_pymoo.space.network import CellModule
 
+    class Double(nn.Module):
+        def forward(self, x):
+            return 2 * x
+
     cell = CellModule(CellGenome.published(3), channels=2, c_free=2, free_halvings=0, c_prev=2)
     for name in list(cell.edges):
-        cell.edges[name] = nn.Identity()
+        cell.edges[name] = Double() if name.endswith("in1") else nn.Identity()
     s0, s1 = torch.full((1, 2, 3, 3), 1.0), torch.full((1, 2, 3, 3), 10.0)
-    assert torch.equal(cell.body(s0, s1), torch.full((1, 2, 3, 3), 34.0))
+    assert torch.equal(cell.body(s0, s1), torch.full((1, 2, 3, 3), 76.0))
 
 
 def test_edge_specs_name_each_edges_op_and_stride():
@@ -107,6 +112,7 @@ def test_parameter_names_are_the_weight_stores_format():
 def test_defaults_and_the_smallest_allowed_sizes():
     g = NetworkGenome.from_cells([3, 7])
     model = build_network(g)
+    assert model.genome == g.expand()  # what the weight lineage reads
     assert model.stem[0].out_channels == 16 and model.classifier.out_features == 10
     assert network_cost(g, flops=False) == {"params": count_params(build_network(g, (1, 8, 8), 10, 16))}
     small = build_network(g, (1, 8, 8), num_classes=2, init_channels=2)
@@ -121,6 +127,7 @@ def test_flops_are_two_per_multiply_add_and_counts_are_integers():
     from tsenas_pymoo.space.network import count_flops, count_macs
 
     linear = nn.Linear(10, 10)
-    assert (count_flops(linear, (10,)), count_macs(linear, (10,))) == (200, 100)
+    flops, macs = count_flops(linear, (10,)), count_macs(linear, (10,))
+    assert (flops, macs) == (200, 100) and type(flops) is int and type(macs) is int
     cost = network_cost(NetworkGenome.from_cells([3, 7]))
     assert cost["flops"] == 2 * cost["macs"] and all(type(v) is int for v in cost.values())
