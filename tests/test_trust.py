@@ -33,21 +33,34 @@ def test_sealed_payload_verifies_and_the_key_is_private(tmp_path):
     assert stat.S_IMODE(os.stat(trust.key_path()).st_mode) == 0o600
 
 
-def test_processes_that_make_the_key_at_once_all_get_the_same_whole_key(tmp_path):
-    """A key is written whole before it appears (a process starting at the same moment
-    once read an empty file, or made a second key that signed a checkpoint the first
-    could not verify)."""
-    code = "from tsenas_pymoo import trust; print(trust.key_id(trust.user_key()))"
-    env = {**os.environ, trust.KEY_ENV: str(tmp_path / "k" / "checkpoint.key")}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for _ in range(6)
-    ]
-    results = [proc.communicate(timeout=120) for proc in procs]
-    assert all(proc.returncode == 0 for proc in procs), [err for _, err in results]
-    assert len({out.strip() for out, _ in results}) == 1
+def test_a_key_appears_only_whole_and_the_first_one_made_wins(tmp_path, monkeypatch):
+    """A second process (here a thread) asks for the key while the first is half-way
+    through making it: it must neither read a half-written key nor end up with a key other
+    than the one the first process signs with (the first version wrote into the final
+    file, so a reader at that moment met an empty key)."""
+    import secrets
+    import threading
+
+    monkeypatch.setenv(trust.KEY_ENV, str(tmp_path / "k" / "checkpoint.key"))
+    started, release, real = threading.Event(), threading.Event(), secrets.token_bytes
+
+    def slow(n):
+        if threading.current_thread().name == "first":
+            started.set()
+            release.wait(30)
+        return real(n)
+
+    monkeypatch.setattr(trust.secrets, "token_bytes", slow)
+    keys = {}
+    first = threading.Thread(target=lambda: keys.setdefault("first", trust.user_key()), name="first")
+    first.start()
+    assert started.wait(30)
+    try:
+        keys["second"] = trust.user_key()  # while the first is making its key
+    finally:
+        release.set()
+        first.join(30)
+    assert keys["first"] == keys["second"] and len(keys["first"]) == 64
     assert [p.name for p in (tmp_path / "k").iterdir()] == ["checkpoint.key"]  # no draft left
 
 
