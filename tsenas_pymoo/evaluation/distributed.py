@@ -47,6 +47,9 @@ def device_count(device: str | None) -> int:
 def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None) -> dict[str, Any]:
     import torch
 
+    # a search stopped by Ctrl-C or SIGTERM cancels the trainings in flight, which Dask's
+    # worker would note one warning line each for (real task errors still reach the runner)
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
     torch.set_num_threads(threads)
     if str(evaluator.device).startswith("cuda"):
         from distributed import get_worker
