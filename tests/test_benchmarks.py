@@ -276,6 +276,10 @@ def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_th
     assert list(dict.fromkeys(k for k, _, _ in rest)) == ["a12", "e8", "a13"]  # kinds interleaved
     # the summary's forecast of what is left, made before the repeatability set is complete
     assert fidelity.planned(nets, fidelity.screened(records[:-1])) == planned
+    # the screen reads the repeatability set only: later, cheaper records of a 28 px proxy
+    # (say, under a faster allocator) do not bring it back
+    later = [dict(record("a12", s, 0), train_s=1.0) for s in fidelity.SETTINGS if s not in cheap | {"target"}] * 70
+    assert fidelity.tasks(nets, records + later) == planned
 
 
 def test_fidelity_interleave_keeps_every_prefix_in_proportion():
@@ -301,6 +305,10 @@ def test_fidelity_cost_counts_only_records_timed_while_the_workers_ran_alone():
     cpu = [dict(record(30.0, 4.0), train_cpu_s=6.0, score_cpu_s=1.0) for _ in range(3)]
     assert fidelity.proxy_cost(loaded + [record(5.0, 2.2)] * 3 + cpu, "n1200-r14-e1", "1000") == 7.0
     assert fidelity.timed_rows(loaded + cpu, "n1200-r14-e1")[1] == fidelity.CPU
+    # the records trained with the worker's malloc keeping what it frees, once three exist
+    kept = [dict(c, train_cpu_s=2.0, malloc_kept=True) for c in cpu]
+    assert fidelity.proxy_cost(cpu + kept[:2], "n1200-r14-e1", "1000") == 7.0
+    assert fidelity.proxy_cost(cpu + kept, "n1200-r14-e1", "1000") == 3.0
 
 
 def test_two_runs_that_both_lack_their_end_files_are_not_the_same_end():

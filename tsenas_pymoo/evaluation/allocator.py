@@ -1,0 +1,46 @@
+"""Let a training process keep the memory it frees (glibc's malloc, Linux).
+
+Dask's nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536`` so that freed
+memory goes back to the operating system at once. Setting any of glibc's thresholds also
+freezes its mmap threshold at 128 KB, so each tensor above 128 KB (every activation and
+gradient of a training step) is a fresh ``mmap`` whose pages the kernel faults in one by
+one and a ``munmap`` at its end. Measured on a fidelity-study network (28 px, width 8,
+20 SGD steps of 128 images, one thread, in a thread as a Dask worker runs it): 23.5 CPU s
+under Dask's setting, half of it in the kernel (4.0 million page faults), against 10.2 s
+once the process keeps what it frees (0.16 million). :func:`keep_freed_memory` sets the
+two thresholds in the running process (``mallopt``), whatever the environment said, so a
+worker of a local cluster or of a ``--scheduler`` cluster trains at full speed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+
+#: glibc's ``mallopt`` parameters (malloc.h)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+#: Blocks up to this size come from the heap: glibc's largest dynamic mmap threshold.
+MMAP_THRESHOLD = 32 * 1024 * 1024
+#: Free memory at the heap's top is returned to the system above this.
+TRIM_THRESHOLD = 256 * 1024 * 1024
+
+
+@functools.cache
+def _libc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): their allocators do not have this problem
+        return None
+    return libc if hasattr(libc, "mallopt") else None
+
+
+def keep_freed_memory() -> bool:
+    """Set glibc's mmap threshold to 32 MB and its trim threshold to 256 MB in this
+    process; True when both were set (False where the C library is not glibc)."""
+    libc = _libc()
+    if libc is None:
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+__all__ = ["keep_freed_memory"]
