@@ -4,10 +4,11 @@ Dask's nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536`` so that f
 memory goes back to the operating system at once. Setting any of glibc's thresholds also
 freezes its mmap threshold at 128 KB, so each tensor above 128 KB (every activation and
 gradient of a training step) is a fresh ``mmap`` whose pages the kernel faults in one by
-one and a ``munmap`` at its end. Measured on a fidelity-study network (28 px, width 8,
-20 SGD steps of 128 images, one thread, in a thread as a Dask worker runs it): 23.5 CPU s
-under Dask's setting, half of it in the kernel (4.0 million page faults), against 10.2 s
-once the process keeps what it frees (0.16 million). :func:`keep_freed_memory` sets the
+one and a ``munmap`` at its end. Measured (``benchmarks/perf/allocator.py``, results in
+``benchmarks/results/allocator.json``: 20 SGD steps of a 5-cell network at 28 px, width 8,
+one thread, in a thread as a Dask worker runs its task): 19.7 CPU s under Dask's setting,
+half of it in the kernel (4.2 million page faults), against 8.0 s once the process keeps
+what it frees (0.14 million): 2.5x; the same losses and weights. :func:`keep_freed_memory` sets the
 two thresholds in the running process (``mallopt``), whatever the environment said, so a
 worker of a local cluster or of a ``--scheduler`` cluster trains at full speed.
 """
