@@ -106,7 +106,7 @@ def spread(values) -> dict | None:
     return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
 
 
-def _in_worker(function, *task):
+def in_worker(function, *task):
     """``function(*task)`` in a Dask worker, with the worker's malloc set to keep what it
     frees (``tsenas_pymoo.evaluation.allocator``: Dask's own setting doubles a training's
     CPU time)."""
@@ -135,7 +135,7 @@ def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str =
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
             Client(cluster) as client,
         ):
-            futures = [client.submit(_in_worker, function, *t, pure=False, priority=-i) for i, t in enumerate(tasks)]
+            futures = [client.submit(in_worker, function, *t, pure=False, priority=-i) for i, t in enumerate(tasks)]
             for future in as_completed(futures):
                 on_result(future.result(), bar)
                 bar.update(1)

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, write_result
+from common import RESULTS, ROOT, in_worker, write_result
 
 RUNS = RESULTS / "compare_algorithms_fmnist"
 SPLITS = {
@@ -320,7 +320,9 @@ def campaign(name, methods, seeds, proxy, options, tag, device, workers) -> None
         LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
-        futures = [client.submit(run_one, m, s, proxy, options.get(m), device, 1, pure=False) for m, s in todo]
+        futures = [
+            client.submit(in_worker, run_one, m, s, proxy, options.get(m), device, 1, pure=False) for m, s in todo
+        ]
         for future in as_completed(futures):
             save(future.result())
 
