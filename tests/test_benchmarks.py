@@ -266,20 +266,32 @@ def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_th
 
     records = [record(*t) for t in tasks]
     assert fidelity.tasks(nets, records[:-1]) == tasks  # the rest waits for the whole repeatability set
-    planned = fidelity.tasks(nets, records)
-    assert planned[: len(tasks)] == tasks
-    rest = planned[len(tasks) :]
-    cheap = {s for s in fidelity.SETTINGS if s != "target" and fidelity.SETTINGS[s]["resolution"] == 14}
+    # then every proxy is re-timed on 5 of its networks (seed 3) with the worker's malloc fixed
+    retime = fidelity.tasks(nets, records)[len(tasks) :]
+    proxies = [s for s in fidelity.SETTINGS if s != "target"]
+    assert retime == [(k, s, 3) for k in icc[:5] for s in proxies]
+
+    def timed(task, seconds):
+        return dict(record(*task), train_cpu_s=seconds(task[1]), score_cpu_s=0.1, malloc_kept=True)
+
+    cheap = {s for s in proxies if fidelity.SETTINGS[s]["resolution"] == 14}
+    still_slow = [timed(t, lambda s: 5.0 if s in cheap else 30.0) for t in retime]
+    assert fidelity.tasks(nets, records + still_slow[:-1])[len(tasks) :] == retime  # waits for all of it
+    planned = fidelity.tasks(nets, records + still_slow)
+    assert planned[: len(tasks) + len(retime)] == tasks + retime
+    rest = planned[len(tasks) + len(retime) :]
     assert {s for _, s, _ in rest} == cheap | {"target"}
     assert {k for k, _, _ in rest} == {n["key"] for n in nets} - set(icc)
     assert len(rest) == len(set(rest)) == 3 * (len(cheap) + 1) and {seed for _, _, seed in rest} == {0}
     assert list(dict.fromkeys(k for k, _, _ in rest)) == ["a12", "e8", "a13"]  # kinds interleaved
     # the summary's forecast of what is left, made before the repeatability set is complete
     assert fidelity.planned(nets, fidelity.screened(records[:-1])) == planned
-    # the screen reads the repeatability set only: later, cheaper records of a 28 px proxy
-    # (say, under a faster allocator) do not bring it back
-    later = [dict(record("a12", s, 0), train_s=1.0) for s in fidelity.SETTINGS if s not in cheap | {"target"}] * 70
-    assert fidelity.tasks(nets, records + later) == planned
+    # the re-timed costs decide: proxies the old timings (30 s) screened out come back at 12 s
+    faster = fidelity.tasks(nets, records + [timed(t, lambda s: 5.0 if s in cheap else 12.0) for t in retime])
+    assert {s for _, s, _ in faster[len(tasks) + len(retime) :]} == set(proxies) | {"target"}
+    # and only the repeatability set's records count: cheaper records elsewhere change nothing
+    later = [dict(timed(("a12", s, 0), lambda _: 1.0)) for s in proxies if s not in cheap] * 70
+    assert fidelity.tasks(nets, records + still_slow + later) == planned
 
 
 def test_fidelity_interleave_keeps_every_prefix_in_proportion():
