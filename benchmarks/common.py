@@ -106,16 +106,6 @@ def spread(values) -> dict | None:
     return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
 
 
-def in_worker(function, *task):
-    """``function(*task)`` in a Dask worker, with the worker's malloc set to keep what it
-    frees (``tsenas_pymoo.evaluation.allocator``: Dask's own setting doubles a training's
-    CPU time)."""
-    from tsenas_pymoo.evaluation.allocator import keep_freed_memory
-
-    keep_freed_memory()
-    return function(*task)
-
-
 def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str = "tasks") -> None:
     """``function(*task)`` for every task, in order of priority, each result handed to
     ``on_result(result, bar)`` as it ends (so a campaign writes as it goes). ``workers``:
@@ -131,11 +121,15 @@ def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str =
             return
         from distributed import Client, LocalCluster, as_completed
 
+        from tsenas_pymoo.evaluation.allocator import keeping_freed_memory  # Dask's malloc setting doubles CPU
+
         with (
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
             Client(cluster) as client,
         ):
-            futures = [client.submit(in_worker, function, *t, pure=False, priority=-i) for i, t in enumerate(tasks)]
+            futures = [
+                client.submit(keeping_freed_memory, function, *t, pure=False, priority=-i) for i, t in enumerate(tasks)
+            ]
             for future in as_completed(futures):
                 on_result(future.result(), bar)
                 bar.update(1)

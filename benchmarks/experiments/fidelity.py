@@ -146,7 +146,13 @@ def eligible(records: list[dict], icc: list[str]) -> list[str] | None:
         return None
     # the repeatability set's own records only (``timed_rows`` takes the re-timed ones):
     # the list cannot change once they are complete
-    return screened([r for r in records if r["key"] in set(icc)])
+    return screened(on_repeatability_set(records, icc))
+
+
+def on_repeatability_set(records: list[dict], icc: list[str]) -> list[dict]:
+    """The records of the repeatability set's networks, the only ones the cost screen reads."""
+    keys = set(icc)
+    return [r for r in records if r["key"] in keys]
 
 
 #: Networks of the repeatability set each proxy is re-timed on, and the seed those records
@@ -634,8 +640,7 @@ def main(argv=None):
     done = {(r["key"], r["setting"], r["seed"]) for r in records}
     kept = eligible(records, icc_keys(nets))
     core = core_keys(nets)
-    icc = set(icc_keys(nets))
-    forecast = plan if kept is not None else planned(nets, screened([r for r in records if r["key"] in icc]))
+    forecast = plan if kept is not None else planned(nets, screened(on_repeatability_set(records, icc_keys(nets))))
     summary = {
         "benchmark": "fidelity",
         "command": "python benchmarks/experiments/fidelity.py --summarize",

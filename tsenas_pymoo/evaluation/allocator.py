@@ -44,4 +44,11 @@ def keep_freed_memory() -> bool:
     return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
-__all__ = ["keep_freed_memory"]
+def keeping_freed_memory(function, *args):
+    """``function(*args)`` after :func:`keep_freed_memory`: what a Dask task that trains
+    runs (``client.submit(keeping_freed_memory, function, *args)``)."""
+    keep_freed_memory()
+    return function(*args)
+
+
+__all__ = ["keep_freed_memory", "keeping_freed_memory"]

@@ -63,14 +63,6 @@ def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None)
     return evaluator.train_genome(genome, parents=parents, key=eval_key)
 
 
-def _call_on_worker(f, x):
-    """An evaluator of another kind, called on a worker that keeps the memory it frees."""
-    from .allocator import keep_freed_memory
-
-    keep_freed_memory()
-    return f(x)
-
-
 #: Rough relative cost of each op (Table I code): pools and identity ~0, convs by depth.
 _OP_COST = {1: 0, 2: 2, 3: 2, 4: 1, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1, 10: 2, 11: 2, 12: 2, 13: 2, 14: 1}
 
@@ -130,7 +122,9 @@ class DaskRunner:
         problem = f.problem
         evaluator = getattr(problem, "evaluator", None)
         if not all(hasattr(evaluator, name) for name in ("lookup", "record", "train_genome")):
-            futures = [self.client.submit(_call_on_worker, f, x, pure=False) for x in X]
+            from .allocator import keeping_freed_memory
+
+            futures = [self.client.submit(keeping_freed_memory, f, x, pure=False) for x in X]
             return [future.result() for future in futures]
         genomes = [problem.decode(x) for x in X]
         records = [evaluator.lookup(g) for g in genomes]
