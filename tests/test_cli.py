@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+from tests.tiny_search import search_args
 from tsenas_pymoo.cli import main
 
 
@@ -100,29 +101,8 @@ def test_ctrl_c_exits_130_and_the_search_resumes(tmp_path):
     import time
 
     out = tmp_path / "run"
-    args = [
-        "--pop-size",
-        "4",
-        "--fine-size",
-        "2",
-        "--stage1-gens",
-        "5",  # enough generations after the first log line that Ctrl-C lands mid-search on a loaded machine
-        "--stage2-gens",
-        "1",
-        "--epochs",
-        "1",
-        "--init-channels",
-        "4",
-        "--supernet-epochs",
-        "1",
-        "--final-epochs",
-        "1",
-        "--n-max",
-        "4",
-        "--train-subset",
-        "400",
-        "-q",
-    ]
+    # enough generations after the first log line that Ctrl-C lands mid-search on a loaded machine
+    args = search_args(stage1_gens=5, stage2_gens=1, seed=None, batch_size=None, threads=None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(out), *args],
         stdout=subprocess.PIPE,

@@ -9,32 +9,9 @@ import sys
 import pytest
 from PIL import Image
 
-TINY = [
-    "--pop-size",
-    "4",
-    "--fine-size",
-    "2",
-    "--stage1-gens",
-    "3",
-    "--stage2-gens",
-    "2",
-    "--epochs",
-    "1",
-    "--init-channels",
-    "4",
-    "--supernet-epochs",
-    "1",
-    "--final-epochs",
-    "1",
-    "--n-max",
-    "4",
-    "--seed",
-    "3",
-    "--batch-size",
-    "64",
-    "--threads",
-    "2",
-]  # fixed: accuracies depend on the thread count
+from tests.tiny_search import search_args
+
+TINY = search_args(quiet=False, train_subset=None, threads=2)  # fixed: accuracies depend on the thread count
 
 
 @pytest.fixture(scope="module")

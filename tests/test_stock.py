@@ -5,28 +5,12 @@ import json
 
 import pytest
 
+from tests.tiny_search import search_settings
 from tsenas_pymoo import faults
 from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.runner import SearchRun
 
-SMALL = dict(
-    dataset="digits",
-    train_subset=600,
-    pop_size=4,
-    fine_size=2,
-    stage1_gens=2,
-    stage2_gens=0,
-    n_min=3,
-    n_max=5,
-    epochs=1,
-    init_channels=4,
-    supernet_epochs=1,
-    final_epochs=1,
-    batch_size=64,
-    threads=1,
-    device="cpu",
-    seed=2,
-)
+SMALL = search_settings(train_subset=600, stage1_gens=2, stage2_gens=0, n_min=3, n_max=5, seed=2, device="cpu")
 
 
 class Cut(Exception):

@@ -31,39 +31,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, tsenas, write_result
+from common import NO_SELECTION, RESULTS, ROOT, tsenas, write_result
 
-TINY = [
-    "--dataset",
-    "digits",
-    "--train-subset",
-    "400",
-    "--pop-size",
-    "4",
-    "--fine-size",
-    "2",
-    "--stage1-gens",
-    "1",
-    "--stage2-gens",
-    "1",
-    "--epochs",
-    "1",
-    "--init-channels",
-    "4",
-    "--supernet-epochs",
-    "0",
-    "--final-epochs",
-    "1",
-    "--n-max",
-    "4",
-    "--seed",
-    "1",
-    "--batch-size",
-    "64",
-    "--threads",
-    "1",
-    "-q",
-]
+sys.path.insert(0, str(ROOT))
+from tests.tiny_search import search_args
+
+TINY = search_args(stage1_gens=1, stage2_gens=1, supernet_epochs=0, seed=1)
 
 #: file in the run directory -> the command that reads it
 TARGETS = {

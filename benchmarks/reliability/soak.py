@@ -35,38 +35,9 @@ from common import NO_SELECTION, RESULTS, ROOT, write_result
 
 sys.path.insert(0, str(ROOT))
 from tests.reliability import harness as fault_injection
+from tests.tiny_search import search_args
 
-TINY = [
-    "--dataset",
-    "digits",
-    "--train-subset",
-    "400",
-    "--pop-size",
-    "4",
-    "--fine-size",
-    "2",
-    "--stage1-gens",
-    "8",
-    "--stage2-gens",
-    "4",
-    "--epochs",
-    "1",
-    "--init-channels",
-    "4",
-    "--supernet-epochs",
-    "1",
-    "--final-epochs",
-    "1",
-    "--n-max",
-    "4",
-    "--seed",
-    "7",
-    "--batch-size",
-    "64",
-    "--threads",
-    "1",
-    "-q",
-]
+TINY = search_args(stage1_gens=8, stage2_gens=4, seed=7)
 
 
 def _start(args: list[str]) -> subprocess.Popen:

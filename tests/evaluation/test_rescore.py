@@ -40,21 +40,12 @@ def test_rescore_resumes_from_its_archive_without_training_again(digits, tmp_pat
 
 
 def test_a_search_records_its_own_pick_and_the_rescored_pick(tmp_path):
+    from tests.tiny_search import search_settings
     from tsenas_pymoo.config import SearchConfig
     from tsenas_pymoo.runner import SearchRun
 
     config = SearchConfig(
-        pop_size=4,
-        fine_size=2,
-        stage1_gens=1,
-        stage2_gens=1,
-        n_max=4,
-        epochs=1,
-        init_channels=4,
-        supernet_epochs=0,
-        final_epochs=1,
-        batch_size=64,
-        threads=1,
+        **search_settings(train_subset=None, stage1_gens=1, stage2_gens=1, supernet_epochs=0, seed=None),
         device="cpu",
         rescore_top=2,
         rescore_seeds=2,

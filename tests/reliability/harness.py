@@ -18,37 +18,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-TINY = [
-    "--dataset",
-    "digits",
-    "--train-subset",
-    "400",
-    "--pop-size",
-    "4",
-    "--fine-size",
-    "2",
-    "--stage1-gens",
-    "3",
-    "--stage2-gens",
-    "2",
-    "--epochs",
-    "1",
-    "--init-channels",
-    "4",
-    "--supernet-epochs",
-    "1",
-    "--final-epochs",
-    "1",
-    "--n-max",
-    "4",
-    "--seed",
-    "3",
-    "--batch-size",
-    "64",
-    "--threads",
-    "1",
-    "-q",
-]
+from tests.tiny_search import search_args
+
+TINY = search_args()
 COUNTERS = ("archive_hits", "trained")
 #: What a resumed run must share with the uninterrupted one (``same_end``) and keep of its own rows.
 PARTS = ("best", "rows", "log", "files", "kept")

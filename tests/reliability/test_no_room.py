@@ -7,25 +7,11 @@ import os
 
 import pytest
 
+from tests.tiny_search import search_settings
 from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.runner import SearchRun
 
-SMALL = dict(
-    pop_size=4,
-    fine_size=2,
-    stage1_gens=2,
-    stage2_gens=1,
-    n_max=4,
-    epochs=1,
-    init_channels=4,
-    supernet_epochs=0,
-    final_epochs=1,
-    batch_size=64,
-    threads=1,
-    device="cpu",
-    seed=5,
-    train_subset=400,
-)
+SMALL = search_settings(stage1_gens=2, stage2_gens=1, supernet_epochs=0, seed=5, device="cpu")
 
 
 def test_read_only_run_directory_at_start_is_one_line_and_writes_nothing(tmp_path, monkeypatch):

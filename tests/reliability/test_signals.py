@@ -8,33 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-TINY = [
-    "--pop-size",
-    "4",
-    "--fine-size",
-    "2",
-    "--stage1-gens",
-    "3",
-    "--stage2-gens",
-    "1",
-    "--epochs",
-    "1",
-    "--init-channels",
-    "4",
-    "--supernet-epochs",
-    "0",
-    "--final-epochs",
-    "1",
-    "--n-max",
-    "4",
-    "--seed",
-    "2",
-    "--batch-size",
-    "64",
-    "--train-subset",
-    "400",
-    "-q",
-]
+from tests.tiny_search import search_args
+
+TINY = search_args(stage2_gens=1, supernet_epochs=0, seed=2, threads=None)
 
 
 def children(pid: int) -> set[int]:
