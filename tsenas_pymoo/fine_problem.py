@@ -4,15 +4,14 @@ objectives over stage-2 vectors (Sec. III-B, second layer)."""
 from __future__ import annotations
 
 import numpy as np
-from pymoo.core.problem import ElementwiseProblem
 
-from .problem import note_generation, prefetch, upgrade_dask_runner
+from .problem import ProblemView
 from .space.cells import MAX_NODES
 from .space.genome import STAGE2_CELL_LEN, AnyGenome, max_free_input
 from .space.ops import OPS
 
 
-class FineSearchProblem(ElementwiseProblem):
+class FineSearchProblem(ProblemView):
     """``23 * n_max`` integers per genome: (free, prev, code) and five 4-tuples
     (x_i, x_j, o_i, o_j) per cell; evaluation is delegated to the stage-1 problem."""
 
@@ -34,20 +33,8 @@ class FineSearchProblem(ElementwiseProblem):
             requires_kwargs=True,
         )
 
-    def __getattr__(self, name):
-        # n_min, n_max, input_shape, evaluator, objectives ... come from the stage-1 problem
-        if name == "base":
-            raise AttributeError(name)
-        return getattr(self.base, name)
-
     def decode(self, x) -> AnyGenome:
         return self.base.decode(x)
-
-    def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
-        note_generation(self.base.evaluator, algorithm)
-        upgrade_dask_runner(self)
-        prefetch(self, X)
-        super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def _evaluate(self, x, out, *args, **kwargs):
         self.base._evaluate(x, out, *args, **kwargs)

@@ -22,15 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pymoo.core.problem import ElementwiseProblem
 from pymoo.core.variable import Choice, Integer
 
-from .problem import TSENASProblem, note_generation, prefetch, upgrade_dask_runner
+from .problem import ProblemView, TSENASProblem
 from .space.cells import CELLS
 from .space.genome import NetworkGenome, max_free_input, max_reductions
 
 
-class TSENASMixedProblem(ElementwiseProblem):
+class TSENASMixedProblem(ProblemView):
     """``TSENASProblem``'s search over chains of Table II cells, as pymoo variables.
 
     Takes the same arguments as :class:`~tsenas_pymoo.problem.TSENASProblem` (an
@@ -58,12 +57,6 @@ class TSENASMixedProblem(ElementwiseProblem):
         kwargs.setdefault("requires_kwargs", True)
         super().__init__(vars=variables, n_obj=self.base.n_obj, n_ieq_constr=1, **kwargs)
 
-    def __getattr__(self, name):
-        # n_min, n_max, input_shape, evaluator, objectives ... come from the integer-vector problem
-        if name == "base":
-            raise AttributeError(name)
-        return getattr(self.base, name)
-
     def chain(self, x: dict) -> NetworkGenome:
         """The chain a variable dict names (not checked against the reduction cap)."""
         n = int(x["n_cells"])
@@ -88,12 +81,6 @@ class TSENASMixedProblem(ElementwiseProblem):
             if max_free_input(j) > 0:
                 x[f"free{j}"] = genome.free_inputs[j - 1] if j <= genome.n_cells else 0
         return x
-
-    def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
-        note_generation(self.base.evaluator, algorithm)
-        upgrade_dask_runner(self)
-        prefetch(self, X)
-        super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def _evaluate(self, x, out, *args, **kwargs):
         genome = self.chain(x)

@@ -58,6 +58,29 @@ def upgrade_dask_runner(problem) -> None:
         problem.elementwise_runner = DaskRunner(runner.client)
 
 
+class BatchProblem(ElementwiseProblem):
+    """An element-wise problem that readies each batch before pymoo evaluates it one by
+    one: the evaluator hears the generation, pymoo's Dask runner becomes ours, and an
+    evaluator that answers batches gets the batch first."""
+
+    def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
+        note_generation(self.evaluator, algorithm)
+        upgrade_dask_runner(self)
+        prefetch(self, X)
+        super()._evaluate_elementwise(X, out, *args, **kwargs)
+
+
+class ProblemView(BatchProblem):
+    """The stage-1 problem (``self.base``, a :class:`TSENASProblem`) in another encoding:
+    what the view does not define (N_min, N_max, input shape, evaluator, objectives,
+    checks of results) is the base's."""
+
+    def __getattr__(self, name):
+        if name == "base":  # not set yet (unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.base, name)
+
+
 def _setting(evaluator, name: str, value, default):
     """An explicit value, else the evaluator's, else the default; explicit must match."""
     known = getattr(evaluator, name, None)
@@ -80,7 +103,7 @@ def _decode_cached(dtype: str, data: bytes, n_min: int, n_max: int, input_shape:
     return _decode(np.frombuffer(data, dtype=dtype), n_min, n_max, input_shape)
 
 
-class TSENASProblem(ElementwiseProblem):
+class TSENASProblem(BatchProblem):
     """Search over chains of N_min..N_max Table II cells (Sec. III-B, first layer).
 
     The decision vector is ``3 * n_max`` integers, (free input, previous input, cell code)
@@ -186,12 +209,6 @@ class TSENASProblem(ElementwiseProblem):
     def objective_values(self, result: Mapping[str, Any]) -> list[float]:
         """F of one evaluation result."""
         return [1.0 - float(result["accuracy"])] + [float(result[k]) for k in self.objectives[1:]]
-
-    def _evaluate_elementwise(self, X, out, *args, algorithm=None, **kwargs):
-        note_generation(self.evaluator, algorithm)
-        upgrade_dask_runner(self)
-        prefetch(self, X)
-        super()._evaluate_elementwise(X, out, *args, **kwargs)
 
     def outputs(self, result: Mapping[str, Any]) -> dict[str, Any]:
         """What one evaluation sets on its individual: F, accuracy, params, macs, flops."""
