@@ -652,6 +652,23 @@ def test_compare_real_tests_each_method_against_tsenas_on_the_mean_of_its_target
     assert not compare.summarize(runs, equal)["goal"]["met"]
 
 
+def test_compare_real_plan_counts_each_run_and_the_seeds_the_hours_afford(tmp_path):
+    compare = load("compare_real")
+    study = {
+        "target": {"repeatability": {"seed_sd": 0.006, "architecture_sd": 0.008}, "seconds_median": 400.0},
+        "choice": {"seconds": 10.0},
+    }
+    (tmp_path / "fidelity.json").write_text(json.dumps(study))
+    settings = {"networks": 100, "rescore_top": 3, "rescore_seeds": 2}
+    out = compare.plan(settings, tmp_path / "fidelity.json", hours=5.0, cores=2)
+    # a run: 106 trainings of 10 s and 3 targets of 400 s; 5 methods share 36,000 CPU s
+    assert out["cost"]["cpu_s_per_run"] == 2260.0 and out["cost"]["seeds_affordable"] == 3
+    low, high = out["sd_range"]
+    assert low == pytest.approx(0.006 / 3**0.5) and high == pytest.approx((0.006**2 / 3 + 0.008**2) ** 0.5)
+    assert out["cost"]["detectable_with_affordable"][0] > out["detectable_with_10_seeds"][0]
+    assert compare.plan(settings, tmp_path / "fidelity.json", hours=1.0)["cost"]["detectable_with_affordable"] is None
+
+
 def test_compare_real_gives_tsenas_stage_one_then_stage_two_until_the_budget():
     compare = load("compare_real")
     assert compare.schedule("tsenas", 100, 10) == {"pop_size": 10, "stage1_gens": 5, "stage2_gens": 10**6}

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -221,16 +222,23 @@ def goal(per_method: dict, tests: dict) -> dict:
     }
 
 
-def plan(settings: dict, fidelity_path: Path) -> dict:
-    """Seeds per method a power analysis asks for, from the fidelity study's noise: a
-    run's result is the mean of 3 target trainings of one pick, so its SD is at least
-    the target's seed SD over sqrt(3) and at most that plus the architecture SD."""
+def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2) -> dict:
+    """Seeds per method a power analysis asks for, from the fidelity study's noise, and the
+    seeds ``hours`` of a ``cores``-core machine afford. A run's result is the mean of 3
+    target trainings of one pick, so its SD is at least the target's seed SD over sqrt(3)
+    and at most that plus the architecture SD. A run costs its search (``networks``
+    trainings and the re-scoring's, at the CPU seconds of the study's chosen proxy, which
+    the cpu preset is) and 3 target trainings (the study's median), one thread each."""
     from tsenas_pymoo.comparison import detectable_shift, seeds_needed
 
-    target = json.loads(fidelity_path.read_text())["target"]["repeatability"]
+    study = json.loads(fidelity_path.read_text())
+    target = study["target"]["repeatability"]
     low = target["seed_sd"] / np.sqrt(len(POST_SEEDS))
     high = float(np.hypot(low, target["architecture_sd"]))
     comparisons = len(METHODS) - 1
+    trainings = settings["networks"] + settings["rescore_top"] * settings["rescore_seeds"]
+    run_s = trainings * study["choice"]["seconds"] + len(POST_SEEDS) * study["target"]["seconds_median"]
+    affordable = int(hours * cores * 3600 // (len(METHODS) * run_s))
     return {
         "sd_range": [float(low), high],
         "seeds_needed": {
@@ -238,6 +246,18 @@ def plan(settings: dict, fidelity_path: Path) -> dict:
             for shift in (0.002, 0.005, 0.01)
         },
         "detectable_with_10_seeds": [detectable_shift(10, sd, comparisons=comparisons) for sd in (low, high)],
+        "cost": {
+            "cpu_s_per_run": run_s,
+            "search_share": trainings * study["choice"]["seconds"] / run_s,
+            "hours": hours,
+            "cores": cores,
+            "seeds_affordable": affordable,
+            "detectable_with_affordable": (
+                [detectable_shift(affordable, sd, comparisons=comparisons) for sd in (low, high)]
+                if affordable >= 2
+                else None
+            ),
+        },
         "settings": settings,
     }
 
@@ -276,7 +296,8 @@ def main(argv=None):
     parser.add_argument("--rescore-top", type=int, default=3)
     parser.add_argument("--rescore-seeds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes, one thread each")
-    parser.add_argument("--plan", action="store_true", help="the seeds a power analysis asks for")
+    parser.add_argument("--plan", action="store_true", help="the seeds a power analysis asks for and --hours afford")
+    parser.add_argument("--hours", type=float, default=5.0, help="--plan: hours of this machine the campaign may take")
     parser.add_argument("--summarize", action="store_true", help="results/compare_real.json and the plot")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
@@ -303,17 +324,17 @@ def main(argv=None):
         "threads": 1,
     }
     settings["budget"] = budget_for(settings, args.budget_networks)
+    settings.update(networks=args.budget_networks, pop_size=args.pop_size)
     if args.plan:
         planned = {
             "benchmark": "compare_real_plan",
             "command": f"python benchmarks/experiments/compare_real.py --preset {args.preset} --plan",
             "splits": SPLITS,
-            **plan(settings, RESULTS / "fidelity.json"),
+            **plan(settings, RESULTS / "fidelity.json", args.hours, len(os.sched_getaffinity(0))),
         }
         write_result(RESULTS / "compare_real_plan.json", planned)
         print(json.dumps(planned, indent=1))
         return
-    settings.update(networks=args.budget_networks, pop_size=args.pop_size)
     campaign(args.methods, _seeds(args.seeds), settings, args.workers)
 
 
