@@ -652,6 +652,45 @@ def test_compare_real_tests_each_method_against_tsenas_on_the_mean_of_its_target
     assert not compare.summarize(runs, equal)["goal"]["met"]
 
 
+def test_supernet_start_trains_every_arm_on_the_same_children_and_resumes(tmp_path, monkeypatch):
+    from tsenas_pymoo import presets
+
+    study = load("supernet_start")
+    tiny = {"dataset": "digits", "train_subset": 200, "epochs": 1, "init_channels": 4, "n_min": 3, "n_max": 4}
+    monkeypatch.setitem(presets.PRESETS, "tiny", tiny)
+    monkeypatch.setattr(study, "RESULTS", tmp_path)
+    monkeypatch.setattr(study, "ROOT", tmp_path)
+    study.main(["--preset", "tiny", "--seeds", "0", "--children", "2"])
+    rows = study.read_records(tmp_path / "supernet_start_tiny" / "records.jsonl")
+    assert len(rows) == 2 * 5 * 2  # children x arms (scratch, SuperNet 2 and 8 epochs, warm and cold) x epochs 1, 2
+    arms = {"scratch"} | {f"supernet{e}-{w}" for e in (2, 8) for w in ("warm", "cold")}
+    assert {r["arm"] for r in rows} == arms
+    assert all(r["inherited"] == 0 and r["lr"] == 0.1 for r in rows if r["arm"] == "scratch")
+    assert all(r["inherited"] > 0.5 for r in rows if r["arm"] != "scratch")
+    assert {r["lr"] for r in rows if r["arm"].endswith("warm")} == {0.1 * 0.3}
+    assert {r["lr"] for r in rows if r["arm"].endswith("cold")} == {0.1}
+    summary = json.loads((tmp_path / "supernet_start_tiny.json").read_text())
+    assert summary["minus_scratch"]["supernet8-cold"]["2"]["children"] == 2
+    study.main(["--preset", "tiny", "--seeds", "0", "--children", "2"])  # resumes: nothing left
+    assert len(study.read_records(tmp_path / "supernet_start_tiny" / "records.jsonl")) == len(rows)
+
+
+def test_supernet_start_summary_finds_a_known_deficit():
+    study = load("supernet_start")
+    rng = np.random.default_rng(0)
+    rows = []
+    for seed in (0, 1):
+        for child in range(10):
+            base = 0.8 + rng.normal(0, 0.02)
+            for arm, shift in (("scratch", 0.0), ("supernet2-warm", -0.03), ("supernet2-cold", 0.0)):
+                test = base + shift + rng.normal(0, 0.002)
+                rows.append({"seed": seed, "child": f"c{child}", "arm": arm, "epochs": 1, "test": test, "status": "ok"})
+    out = study.summarize(rows, n_resamples=500)["minus_scratch"]
+    warm, cold = out["supernet2-warm"]["1"], out["supernet2-cold"]["1"]
+    assert warm["ci95"][1] < -0.02 and warm["p"] < 0.01 and warm["wilcoxon_p"] < 0.01
+    assert cold["ci95"][0] < 0 < cold["ci95"][1] and warm["children"] == 20
+
+
 def test_compare_real_plan_counts_each_run_and_the_seeds_the_hours_afford(tmp_path):
     compare = load("compare_real")
     study = {
