@@ -689,6 +689,7 @@ def test_supernet_start_summary_finds_a_known_deficit():
     warm, cold = out["supernet2-warm"]["1"], out["supernet2-cold"]["1"]
     assert warm["ci95"][1] < -0.02 and warm["p"] < 0.01 and warm["wilcoxon_p"] < 0.01
     assert cold["ci95"][0] < 0 < cold["ci95"][1] and warm["children"] == 20
+    assert warm["better_share"] == 0 and warm["median"] == pytest.approx(-0.03, abs=0.003)
 
 
 def test_compare_real_plan_counts_each_run_and_the_seeds_the_hours_afford(tmp_path):

@@ -59,6 +59,22 @@ def settings_for(preset: str) -> dict:
     return {**study["choice"]["preset"], "study_complete": bool(study["complete"])}
 
 
+def recorded_settings(folder: Path, preset: str, write: bool) -> dict:
+    """The settings the records in ``folder`` were made under (``settings.json``, written
+    by the first run); a run whose preset now means other settings is refused."""
+    path = folder / "settings.json"
+    if path.exists():
+        recorded = json.loads(path.read_text())
+        if write and recorded != settings_for(preset):
+            raise SystemExit(f"{path}: recorded under other settings; rule: one study, one set of settings")
+        return recorded
+    settings = settings_for(preset)
+    if write:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings, indent=1))
+    return settings
+
+
 @functools.lru_cache(maxsize=4)
 def config(settings_json: str, seed: int):
     from tsenas_pymoo.config import SearchConfig
@@ -175,6 +191,8 @@ def summarize(rows: list[dict], n_resamples: int = 2000) -> dict:
             boot = hierarchical_bootstrap(groups, np.mean, n_resamples=n_resamples)
             out.setdefault(arm, {})[str(epochs)] = {
                 **interval(boot, float(pooled.mean())),
+                "median": float(np.median(pooled)),
+                "better_share": float(np.mean(pooled > 0)),
                 "children": len(pooled),
                 "wilcoxon_p": float(wilcoxon(pooled).pvalue) if len(pooled) > 5 and np.any(pooled) else None,
             }
@@ -189,20 +207,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="cpu", help="a package preset, or 'study': the fidelity study's choice")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--children", type=int, default=12, help="Alg. 3 networks per seed")
+    parser.add_argument("--children", type=int, default=8, help="Alg. 3 networks per seed")
     parser.add_argument("--workers", type=int, default=1, help="Dask worker processes, one thread each")
     parser.add_argument("--summarize", action="store_true")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)  # as the workers: one thread a training
-    settings = settings_for(args.preset)
-    settings_json = json.dumps(settings, sort_keys=True)
     name = "supernet_start" + ("" if args.preset == "cpu" else f"_{args.preset}")
     folder = RESULTS / name
     records = folder / "records.jsonl"
+    settings = recorded_settings(folder, args.preset, write=not args.summarize)
+    settings_json = json.dumps(settings, sort_keys=True)
     if not args.summarize:
-        folder.mkdir(parents=True, exist_ok=True)
         done = {(r["seed"], r["child"], r["arm"], r["epochs"]) for r in read_records(records)}
         tasks = []
         for seed in args.seeds:
