@@ -11,7 +11,8 @@ from PIL import Image
 
 from tests.tiny_search import search_args
 
-TINY = search_args(quiet=False, dataset=None, train_subset=None, threads=2)  # fixed: accuracies depend on the thread count
+# threads fixed: accuracies depend on the thread count
+TINY = search_args(quiet=False, dataset=None, train_subset=None, threads=2)
 
 
 @pytest.fixture(scope="module")
