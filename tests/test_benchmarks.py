@@ -228,6 +228,38 @@ def test_fidelity_choice_names_a_complete_preset_and_the_package_ships_the_finis
         assert "cpu" not in PRESETS
 
 
+def test_fidelity_ties_names_the_proxies_the_study_cannot_tell_from_the_pick():
+    fidelity = load("fidelity")
+    rng = np.random.default_rng(0)
+    truth = rng.normal(0.9, 0.01, 80)
+    noise = rng.normal(0, 0.004, 80)
+    scores = {  # the pick and a twin that ranks like it, a reversed proxy, a fine one too slow to count
+        ("pick", "1000"): truth + noise,
+        ("twin", "1000"): truth + noise + 1e-7,
+        ("reversed", "split"): -truth,
+        ("slow", "1000"): truth,
+    }
+
+    def record(i, setting, score, value):
+        return {"key": f"n{i}", "setting": setting, "seed": 0, "accuracy": {score: value}}
+
+    records = [record(i, "target", "test", t) for i, t in enumerate(truth)]
+    for (setting, score), values in scores.items():
+        records += [record(i, setting, score, v) for i, v in enumerate(values)]
+    proxies = [
+        {
+            "setting": s,
+            "validation": v if v == "split" else f"pool {v}",
+            "seconds": 60 if s == "slow" else 2,
+            "kendall": 0.5,
+        }
+        for s, v in scores
+    ]
+    result = fidelity.ties(records, proxies, {"setting": "pick", "validation": "pool 1000"})
+    assert result["compared"] == 2 and result["tied"] == 1  # the slow proxy is outside the cost goal
+    assert result["cheapest_tied"]["setting"] == "twin" and result["worse"] == ["reversed split"]
+
+
 def test_fidelity_turns_rescoring_on_only_when_it_picks_better_networks():
     fidelity = load("fidelity")
 

@@ -425,15 +425,30 @@ def allocator_effect(records: list[dict]) -> dict:
     return {**per, "ratio": per["dask_default"]["cpu_s_per_mflop"] / per["kept"]["cpu_s_per_mflop"] if both else None}
 
 
-def summarize(records: list[dict]) -> dict:
-    from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, rescore_gain, winners_curse
+def first_scores(records: list[dict], setting: str, score: str) -> dict[str, float]:
+    """Each network's ``score`` accuracy under ``setting`` with seed 0 (what a search sees)."""
+    return {
+        r["key"]: r["accuracy"][score]
+        for r in records
+        if r["setting"] == setting and r["seed"] == 0 and score in r["accuracy"]
+    }
 
-    nets = networks()
-    kinds = {n["key"]: n["kind"] for n in nets}
+
+def target_means(records: list[dict]) -> dict[str, list[float]]:
+    """Each network's target test accuracies (one per seed)."""
     target = {}
     for r in records:
         if r["setting"] == "target":
             target.setdefault(r["key"], []).append(r["accuracy"]["test"])
+    return target
+
+
+def summarize(records: list[dict]) -> dict:
+    from tsenas_pymoo.evaluation.fidelity import icc1, kendall_ceiling, rank_fidelity, rescore_gain, winners_curse
+
+    nets = networks()
+    kinds = {n["key"]: n["kind"] for n in nets}
+    target = target_means(records)
     target_mean = {k: float(np.mean(v)) for k, v in target.items()}
     icc = icc_keys(nets)
     target_rows, (t, sc) = timed_rows(records, "target")
@@ -452,6 +467,9 @@ def summarize(records: list[dict]) -> dict:
 
         out["target"]["repeatability"] = icc1(pairs)
         out["target"]["seed_tau"] = float(kendalltau(pairs[:, 0], pairs[:, 1]).statistic)
+        # what a noise-free proxy would reach against this target (its seed noise bounds every tau)
+        seeds_per_network = [len(v) for v in target.values()]
+        out["target"]["ceiling"] = kendall_ceiling(out["target"]["repeatability"]["icc1"], seeds_per_network)
     proxies = []
     for name, setting in SETTINGS.items():
         if name == "target":
@@ -463,11 +481,7 @@ def summarize(records: list[dict]) -> dict:
                 "validation": score if score == "split" else f"pool {score}",
                 "images_scored": setting["train"] // 9 if score == "split" else int(score),
             }
-            first = {
-                r["key"]: r["accuracy"][score]
-                for r in records
-                if r["setting"] == name and r["seed"] == 0 and score in r["accuracy"]
-            }
+            first = first_scores(records, name, score)
             keys = [k for k in first if k in target_mean]
             if len(keys) < 5:
                 continue
@@ -519,6 +533,38 @@ def choose(proxies: list[dict]) -> dict | None:
         "icc1": pick["repeatability"]["icc1"],
         "seconds": pick["seconds"],
         "rule": " ".join(choose.__doc__.split("\n\n")[0].split()),
+    }
+
+
+def ties(records: list[dict], proxies: list[dict], choice: dict) -> dict:
+    """Which proxies within the cost goal the study cannot tell from the pick: the paired
+    bootstrap of their Kendall tau minus the pick's (networks resampled, 1,000 draws) has a
+    95 % interval that holds zero. Reported beside the choice; the rule itself is unchanged."""
+    from tsenas_pymoo.evaluation.fidelity import paired_kendall
+
+    target = {k: float(np.mean(v)) for k, v in target_means(records).items()}
+    score = choice["validation"].removeprefix("pool ")
+    pick = first_scores(records, choice["setting"], score)
+    rows = []
+    for row in proxies:
+        if "kendall" not in row or row["seconds"] > GOAL["seconds"]:
+            continue
+        if (row["setting"], row["validation"]) == (choice["setting"], choice["validation"]):
+            continue
+        other_score = row["validation"].removeprefix("pool ")
+        other = first_scores(records, row["setting"], other_score)
+        keys = [k for k in pick if k in other and k in target]
+        if len(keys) < 5:
+            continue
+        diff = paired_kendall([other[k] for k in keys], [pick[k] for k in keys], [target[k] for k in keys])
+        rows.append({"setting": row["setting"], "validation": row["validation"], "seconds": row["seconds"], **diff})
+    tied = [r for r in rows if r["low"] <= 0 <= r["high"]]
+    return {
+        "compared": len(rows),
+        "tied": len(tied),
+        "cheapest_tied": min(tied, key=lambda r: r["seconds"]) if tied else None,
+        "worse": [f"{r['setting']} {r['validation']}" for r in rows if r["high"] < 0],
+        "rule": " ".join(ties.__doc__.split()),
     }
 
 
@@ -666,6 +712,7 @@ def main(argv=None):
     summary["choice"] = choose(summary["proxies"])
     if summary["choice"] is not None:
         summary["choice"]["preset"] = preset_from_choice(summary["choice"])
+        summary["choice"]["ties"] = ties(records, summary["proxies"], summary["choice"])
     write_result(RESULTS / "fidelity.json", summary)  # with the machine it ran on
     plot(summary, ROOT / "plots" / "fidelity.png")
     print(json.dumps({k: summary[k] for k in ("records", "target", "networks", "choice")}, indent=1))

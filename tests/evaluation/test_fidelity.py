@@ -2,8 +2,16 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from tsenas_pymoo.evaluation.fidelity import icc1, rank_fidelity, rescore_gain, winners_curse
+from tsenas_pymoo.evaluation.fidelity import (
+    icc1,
+    kendall_ceiling,
+    paired_kendall,
+    rank_fidelity,
+    rescore_gain,
+    winners_curse,
+)
 
 
 def test_icc_is_one_when_only_the_architecture_varies_and_near_zero_for_seed_noise_only():
@@ -64,3 +72,28 @@ def test_rescoring_gains_nothing_without_seed_noise_and_recovers_the_best_finali
     assert rescore_gain(useless, truth)["gain"] < 0
     with pytest.raises(ValueError, match="rule"):
         rescore_gain(table[:, :2], truth)
+
+
+def test_kendall_ceiling_matches_a_noise_free_proxy_on_simulated_targets():
+    rng = np.random.default_rng(4)
+    arch = rng.normal(0, 0.02, 20000)
+    one = arch + rng.normal(0, 0.02, 20000)  # ICC 0.5, one seed
+    two = arch + rng.normal(0, 0.02, (20000, 2)).mean(axis=1)
+    ceiling_one = kendall_ceiling(0.5, np.ones(20000))
+    ceiling_two = kendall_ceiling(0.5, np.full(20000, 2))
+    assert ceiling_one["kendall"] == pytest.approx(stats.kendalltau(arch, one).statistic, abs=0.01)
+    assert ceiling_two["kendall"] == pytest.approx(stats.kendalltau(arch, two).statistic, abs=0.01)
+    assert ceiling_one["kendall"] < ceiling_two["kendall"] < kendall_ceiling(1.0, [1])["kendall"] == 1.0
+    with pytest.raises(ValueError, match="rule"):
+        kendall_ceiling(0.0, [1])
+
+
+def test_paired_kendall_tells_a_better_proxy_apart_and_not_an_equal_one():
+    rng = np.random.default_rng(5)
+    truth = rng.normal(0, 1, 200)
+    good, bad = truth + rng.normal(0, 0.3, 200), truth + rng.normal(0, 2, 200)
+    apart = paired_kendall(good, bad, truth, draws=300)
+    assert apart["low"] > 0 and apart["p"] < 0.01 and apart["difference"] > 0.2
+    twin = good + rng.normal(0, 1e-6, 200)  # the same ranking up to ties
+    same = paired_kendall(good, twin, truth, draws=300)
+    assert same["low"] <= 0 <= same["high"] and same["p"] > 0.5

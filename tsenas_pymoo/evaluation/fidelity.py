@@ -13,6 +13,10 @@ orders networks like an expensive target:
 * :func:`winners_curse`: the optimism of "best of n by this score".
 * :func:`rescore_gain`: what re-scoring the top candidates with fresh seeds (the
   ``--rescore-top`` final pick) gains in target score over the pick by one score.
+* :func:`kendall_ceiling`: the Kendall tau a noise-free proxy would reach against a
+  target that carries seed noise (no proxy can rank a noisy target better).
+* :func:`paired_kendall`: the difference in Kendall tau of two proxies against one
+  target, with a bootstrap interval over networks (are two proxies told apart?).
 
 All take plain arrays; scipy.stats does the rank statistics.
 """
@@ -141,4 +145,59 @@ def rescore_gain(table, target, n: int = 10, top: int = 3, repeats: int = 2, dra
     }
 
 
-__all__ = ["icc1", "rank_fidelity", "rescore_gain", "winners_curse"]
+def kendall_ceiling(icc: float, seeds_per_network) -> dict[str, float]:
+    """The Kendall tau of a perfect, noise-free proxy against a noisy target.
+
+    The target of network i is the mean of ``seeds_per_network[i]`` trainings whose share
+    of architecture variance is ``icc`` (ICC(1) of one training). A noise-free proxy
+    correlates with that target at Pearson ``r = sqrt(icc / (icc + (1 - icc) E[1/k]))``
+    (the reliability of the target, Spearman-Brown for k seeds), and for normal scores
+    Kendall tau is ``2/pi arcsin(r)`` (Greiner's relation). Any proxy's measured tau against
+    this target is bounded by it, whatever the proxy costs.
+    """
+    k = np.asarray(seeds_per_network, dtype=float)
+    if not 0.0 < icc <= 1.0 or k.ndim != 1 or len(k) == 0 or (k < 1).any():
+        raise ValueError(f"icc={icc}, seeds_per_network {k.shape}; rule: 0 < icc <= 1, one count >= 1 per network")
+    reliability = icc / (icc + (1.0 - icc) * float(np.mean(1.0 / k)))
+    return {
+        "pearson": float(np.sqrt(reliability)),
+        "kendall": float(2.0 / np.pi * np.arcsin(np.sqrt(reliability))),
+        "reliability": float(reliability),
+        "networks": len(k),
+    }
+
+
+def paired_kendall(proxy_a, proxy_b, target, draws: int = 1000, seed: int = 0) -> dict[str, float]:
+    """Kendall tau of ``proxy_a`` minus that of ``proxy_b`` against one ``target``, with a
+    95 % percentile interval from resampling networks (both proxies share each resample,
+    so their common luck cancels) and the two-sided bootstrap p-value (twice the smaller
+    share of resamples on either side of zero)."""
+    from scipy import stats
+
+    a, b, t = (np.asarray(x, dtype=float) for x in (proxy_a, proxy_b, target))
+    if not a.shape == b.shape == t.shape or a.ndim != 1 or len(a) < 5:
+        raise ValueError(f"proxy_a {a.shape}, proxy_b {b.shape}, target {t.shape}; rule: three 1-d arrays, length >= 5")
+
+    def tau(x, y):
+        return stats.kendalltau(x, y).statistic
+
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(draws):
+        i = rng.integers(0, len(a), len(a))
+        diffs.append(tau(a[i], t[i]) - tau(b[i], t[i]))
+    diffs = np.array(diffs)
+    diffs = diffs[np.isfinite(diffs)]
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    p = min(1.0, 2 * min((diffs <= 0).mean(), (diffs >= 0).mean()))
+    return {
+        "difference": float(tau(a, t) - tau(b, t)),
+        "low": float(low),
+        "high": float(high),
+        "p": float(p),
+        "networks": len(a),
+        "draws": len(diffs),
+    }
+
+
+__all__ = ["icc1", "kendall_ceiling", "paired_kendall", "rank_fidelity", "rescore_gain", "winners_curse"]
