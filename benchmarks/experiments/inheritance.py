@@ -176,7 +176,6 @@ def run_search(args, seed: int, work: Path) -> None:
 def supernet_snapshot(args, seed: int, work: Path) -> None:
     """Generation 0: a seeded Alg. 3 sample and a store of the SuperNet's units only."""
     from tsenas_pymoo.evaluation import TorchEvaluator
-    from tsenas_pymoo.operators.sampling import sample_genome
 
     snap = work / "gen0"
     if (snap / "children.json").exists():
@@ -185,13 +184,9 @@ def supernet_snapshot(args, seed: int, work: Path) -> None:
     data = cfg.load_data()
     tmp = snap.with_name("gen0.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    ev = TorchEvaluator(data, store=tmp / "store", **_training(cfg, args.device))
+    ev = TorchEvaluator(data, store=tmp / "store", **training_keywords(cfg, args.device))
     ev.train_supernet(epochs=cfg.supernet_epochs)
-    rng = np.random.default_rng([seed, 0])
-    genomes = {}
-    while len(genomes) < args.pop:
-        g = sample_genome(rng, cfg.n_min, cfg.n_max, data.input_shape)
-        genomes.setdefault(g.key(), g)
+    genomes = first_networks(cfg, data.input_shape, seed, args.pop)
     info = {
         "generation": 0,
         "children": [{"key": k, "parents": []} for k in genomes],
@@ -207,19 +202,34 @@ def supernet_snapshot(args, seed: int, work: Path) -> None:
 # -- training the children --------------------------------------------------------------
 
 
-def _training(cfg, device) -> dict:
+def first_networks(cfg, input_shape, seed: int, count: int) -> list[str]:
+    """The keys of the first ``count`` distinct networks of a seeded Alg. 3 sample
+    (generation 0 of a study; shared by the SuperNet-start study)."""
+    from tsenas_pymoo.operators.sampling import sample_genome
+
+    rng = np.random.default_rng([seed, 0])
+    genomes: dict[str, object] = {}
+    while len(genomes) < count:
+        g = sample_genome(rng, cfg.n_min, cfg.n_max, input_shape)
+        genomes.setdefault(g.key(), g)
+    return list(genomes)
+
+
+def training_keywords(cfg, device, warm_start=None) -> dict:
+    """TorchEvaluator keywords that train as the search ``cfg`` trains, scoring the test
+    images too (``warm_start``: the search's unless given)."""
     return {
         "init_channels": cfg.init_channels,
         "batch_size": cfg.batch_size,
         "lr": cfg.lr,
         "seed": cfg.seed,
         "device": device,
-        "warm_start": cfg.warm_start(),
+        "warm_start": cfg.warm_start() if warm_start is None else warm_start,
         "score_test": True,
     }
 
 
-def _read_only(path: Path):
+def read_only_store(path: Path):
     from tsenas_pymoo.evaluation.weights import WeightStore
 
     class ReadOnlyStore(WeightStore):
@@ -240,16 +250,16 @@ def train_child(args, seed: int, snap: str, child: dict, ancestor_epochs: int) -
     cfg = search_config(args, seed)
     data = cfg.load_data()
     genome, parents = genome_from_key(child["key"]), [genome_from_key(k) for k in child["parents"]]
-    store = _read_only(Path(snap) / "store")
+    store = read_only_store(Path(snap) / "store")
     generation = json.loads((Path(snap) / "children.json").read_text())["generation"]
     arms = {"supernet": "store"} if generation == 0 else {"lineage": "lineage", "store": "store"}
     row = {"seed": seed, "generation": generation, "child": child["key"], "n_parents": len(parents)}
     row["ancestor_epochs"] = ancestor_epochs
-    scratch = TorchEvaluator(data, inheritance="none", **_training(cfg, args.device))
+    scratch = TorchEvaluator(data, inheritance="none", **training_keywords(cfg, args.device))
     row["scratch"] = {str(e): _scores(scratch.train_genome(genome, epochs=e, parents=())) for e in SCRATCH}
     row["arms"] = {}
     for name, mode in arms.items():
-        ev = TorchEvaluator(data, store=store, inheritance=mode, **_training(cfg, args.device))
+        ev = TorchEvaluator(data, store=store, inheritance=mode, **training_keywords(cfg, args.device))
         row["arms"][name] = {str(e): _scores(ev.train_genome(genome, epochs=e, parents=parents)) for e in INHERITED}
     return row
 

@@ -41,8 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, read_records, run_tasks, write_result
+HERE = Path(__file__).resolve()
+sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # inheritance.py beside it; benchmarks/common.py
+from common import RESULTS, ROOT, read_records, run_tasks, write_result  # noqa: E402
+from inheritance import first_networks, read_only_store, training_keywords  # noqa: E402
 
 SPLITS = {
     "selection": "none: every network is trained and scored, none is selected",
@@ -89,33 +91,19 @@ def data_for(settings_json: str, seed: int):
 
 
 def children(settings_json: str, seed: int, count: int) -> list[str]:
-    from tsenas_pymoo.operators.sampling import sample_genome
-
-    cfg, data = config(settings_json, seed), data_for(settings_json, seed)
-    rng = np.random.default_rng([seed, 0])
-    genomes: dict[str, object] = {}
-    while len(genomes) < count:
-        g = sample_genome(rng, cfg.n_min, cfg.n_max, data.input_shape)
-        genomes.setdefault(g.key(), g)
-    return list(genomes)
+    cfg = config(settings_json, seed)
+    return first_networks(cfg, data_for(settings_json, seed).input_shape, seed, count)
 
 
-def evaluator(settings_json: str, seed: int, store: Path | None, warm: bool):
+def evaluator(settings_json: str, seed: int, store, warm: bool):
     from tsenas_pymoo.evaluation import TorchEvaluator
     from tsenas_pymoo.evaluation.lineage import WarmStart
 
     cfg = config(settings_json, seed)
+    cold = WarmStart(lr_scale=1.0, warmup=0.0)
+    keywords = training_keywords(cfg, "cpu", warm_start=None if warm else cold)
     return TorchEvaluator(
-        data_for(settings_json, seed),
-        init_channels=cfg.init_channels,
-        batch_size=cfg.batch_size,
-        lr=cfg.lr,
-        seed=seed,
-        device="cpu",
-        store=store,
-        inheritance="store" if store else "none",
-        warm_start=cfg.warm_start() if warm else WarmStart(lr_scale=1.0, warmup=0.0),
-        score_test=True,
+        data_for(settings_json, seed), store=store, inheritance="store" if store else "none", **keywords
     )
 
 
@@ -133,14 +121,9 @@ def train_supernet(settings_json: str, seed: int, epochs: int, folder: Path) -> 
 
 def train_arm(settings_json: str, seed: int, key: str, arm: str, store: str | None, warm: bool, epochs: int) -> dict:
     """One child under one arm: its validation and test accuracy (one torch thread)."""
-    from tsenas_pymoo.evaluation.weights import WeightStore
     from tsenas_pymoo.space.genome import genome_from_key
 
-    class ReadOnly(WeightStore):
-        def save_trained(self, genome_key, model):
-            return None
-
-    ev = evaluator(settings_json, seed, ReadOnly(store) if store else None, warm)
+    ev = evaluator(settings_json, seed, read_only_store(store) if store else None, warm)
     result = ev.train_genome(genome_from_key(key), epochs=epochs, parents=())
     return {
         "seed": seed,
