@@ -130,6 +130,12 @@ class SearchConfig:
     inherit_warmup: float = _option(
         0.2, "warm start: linear warm-up over this fraction of an inherited network's steps", "float"
     )
+    inherit_warm_counts: str = _option(
+        "inherited",
+        "warm start: the inherited weights that count toward its half-the-parameters threshold: "
+        "all (inherited: parents and cell store, SuperNet included) or the parents' only (parents)",
+        choices=("inherited", "parents"),
+    )
     rescore_top: int = _option(
         0,
         "final pick: retrain the top K of the last population (every s in stage 2) "
@@ -236,7 +242,9 @@ class SearchConfig:
         from .evaluation.lineage import WarmStart
 
         try:
-            return WarmStart(lr_scale=self.inherit_lr_scale, warmup=self.inherit_warmup)
+            return WarmStart(
+                lr_scale=self.inherit_lr_scale, warmup=self.inherit_warmup, counts=self.inherit_warm_counts
+            )
         except ValueError as err:
             raise ValueError(f"inherit_{err}") from None
 

@@ -148,6 +148,24 @@ def test_warm_start_schedule_applies_to_inherited_networks_only(digits, tmp_path
         WarmStart(lr_scale=0)
 
 
+def test_warm_start_counting_parents_only_leaves_a_supernet_start_on_the_full_schedule(digits, tmp_path):
+    first, child, parent = (NetworkGenome.from_cells(c) for c in ([1, 5, 3], [1, 5, 4], [1, 5, 2]))
+    runs = {}
+    for counts in ("inherited", "parents"):
+        ev = evaluator(digits, tmp_path / counts, warm_start=WarmStart(lr_scale=0.3, warmup=0.1, counts=counts))
+        ev.train_supernet(epochs=1)
+        trained_parent(ev, parent, 0)
+        runs[counts] = (ev.train_genome(first, parents=()), ev.train_genome(child, parents=[parent]))
+    (store_start, _), (cold_start, _) = runs["inherited"], runs["parents"]
+    assert store_start["sources"] == cold_start["sources"] and store_start["sources"]["store"] >= 0.5
+    assert store_start["lr"] == pytest.approx(0.03) and cold_start["lr"] == pytest.approx(0.1)
+    assert cold_start["warmup"] == 0.0
+    for _, with_parent in runs.values():  # a child of a trained parent warm-starts under both
+        assert with_parent["lr"] == pytest.approx(0.03) and with_parent["sources"]["parent"] >= 0.5
+    with pytest.raises(ValueError, match="counts"):
+        WarmStart(counts="store")
+
+
 def test_store_of_trained_states_stays_bounded_by_the_population(digits_small, tmp_path):
     ev = TorchEvaluator(
         digits_small,

@@ -278,7 +278,7 @@ class TorchEvaluator:
         flops = count_flops(model, self.input_shape)
         sources = self.inherit(model, self.parents_of(genome) if parents is None else parents)
         inherited = sources["parent"] + sources["store"]
-        warm = self.warm_start.applies(inherited)
+        warm = self.warm_start.applies(sources)
         lr = self.lr * self.warm_start.lr_scale if warm else self.lr
         warmup = self.warm_start.warmup if warm else 0.0
         data = self._data()

@@ -37,6 +37,7 @@ from ..space.network import CellModule, TSENASNetwork
 from .weights import WeightStore, n_params
 
 MODES = ("lineage", "store", "none")
+WARM_COUNTS = ("inherited", "parents")
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,15 @@ class WarmStart:
     """The training schedule of an inherited network: the peak learning rate is
     ``lr_scale`` times the search's, reached after a linear warm-up over ``warmup`` of the
     steps. It applies when at least ``threshold`` of the network's parameters were
-    inherited (from parents or the store). The defaults were chosen by measurement
-    (README, "Weight inheritance")."""
+    inherited; ``counts`` says which inherited weights count: ``inherited`` (from parents
+    and the cell store, the SuperNet's units included) or ``parents`` (a trained parent's
+    only: a first-generation network on the SuperNet's units trains on the full schedule).
+    The defaults were chosen by measurement (docs/inheritance.md)."""
 
     lr_scale: float = 0.3
     warmup: float = 0.2
     threshold: float = 0.5
+    counts: str = "inherited"
 
     def __post_init__(self):
         if not 0.0 < self.lr_scale <= 10.0:
@@ -58,9 +62,17 @@ class WarmStart:
             raise ValueError(f"warmup={self.warmup}; rule: a fraction of the steps, 0 <= value < 1")
         if not 0.0 <= self.threshold <= 1.0:
             raise ValueError(f"threshold={self.threshold}; rule: a fraction in [0, 1]")
+        if self.counts not in WARM_COUNTS:
+            raise ValueError(f"counts={self.counts!r}; rule: one of {', '.join(WARM_COUNTS)}")
 
-    def applies(self, inherited_fraction: float) -> bool:
-        return inherited_fraction >= self.threshold and inherited_fraction > 0
+    def share(self, sources: Mapping[str, float]) -> float:
+        """The share of parameters that counts toward ``threshold`` (``sources``: the
+        evaluator's parent/store/fresh shares)."""
+        return sources["parent"] + (sources["store"] if self.counts == "inherited" else 0.0)
+
+    def applies(self, sources: Mapping[str, float]) -> bool:
+        share = self.share(sources)
+        return share >= self.threshold and share > 0
 
     def to_dict(self) -> dict:
         return asdict(self)
