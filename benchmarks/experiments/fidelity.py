@@ -660,6 +660,9 @@ def plot(summary: dict, path: Path) -> None:
             best = r["kendall"]
     ax.plot([r["seconds"] for r in frontier], [r["kendall"] for r in frontier], "k--", lw=1, label="frontier")
     ax.axhline(0.6, color="grey", lw=0.8)
+    ceiling = summary["target"].get("ceiling")
+    if ceiling:  # a noise-free proxy's tau against this noisy target
+        ax.axhline(ceiling["kendall"], color="black", lw=0.8, ls=":", label="ceiling (target noise)")
     ax.axvline(15, color="grey", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("seconds per network, one CPU thread")
