@@ -326,6 +326,22 @@ def test_fidelity_tasks_put_the_repeatability_set_first_then_only_the_proxies_th
     assert fidelity.tasks(nets, records + still_slow + later) == planned
 
 
+def test_fidelity_picks_train_only_the_chosen_proxy_once_the_preset_exists(monkeypatch):
+    fidelity = load("fidelity")
+    from tsenas_pymoo import presets
+
+    nets = [{"key": "a", "kind": "alg3"}, {"key": "p", "kind": "pick-ga"}]
+    kept = ["n1200-r14-e1", "n2400-r14-e2"]
+    before = fidelity.planned(nets, kept)
+    assert [s for k, s, _ in before if k == "p"] == ["target", *kept]
+    cpu = {"train_subset": 2400, "resolution": 14, "epochs": 2, "val_size": 1000}
+    monkeypatch.setitem(presets.PRESETS, "cpu", cpu)
+    assert fidelity.chosen_setting() == "n2400-r14-e2"
+    after = fidelity.planned(nets, kept)
+    assert [s for k, s, _ in after if k == "p"] == ["target", "n2400-r14-e2"]
+    assert [t for t in after if t[0] != "p"] == [t for t in before if t[0] != "p"]  # the core set is unchanged
+
+
 def test_fidelity_interleave_keeps_every_prefix_in_proportion():
     fidelity = load("fidelity")
     merged = fidelity.interleave([[f"a{i}" for i in range(48)], [f"e{i}" for i in range(12)], ["p0", "p1", "p2"]])

@@ -194,7 +194,8 @@ def tasks(nets: list[dict], records: list[dict] | None = None) -> list[tuple[str
     """(key, setting, seed) in campaign order: the repeatability set (``phase_a``), its
     re-timing (``retime_tasks``), then, once both are complete, the rest of the core set
     (its kinds merged by ``interleave``) and then the other methods' picks, each with the
-    target and the ``eligible`` proxies, one seed."""
+    target and the ``eligible`` proxies (the chosen one only, once the study has chosen:
+    ``chosen_setting``), one seed."""
     icc = icc_keys(nets)
     kept = eligible(records or [], icc)
     if kept is None:
@@ -213,7 +214,26 @@ def planned(nets: list[dict], kept: list[str]) -> list[tuple[str, str, int]]:
         ]
     )
     rest = [n["key"] for n in nets if n["kind"] not in ("alg3", "edit", "pick-tsenas")]
-    return phase_a(icc) + retime_tasks(icc) + [(k, s, 0) for k in core + rest for s in ("target", *kept)]
+    chosen = chosen_setting()
+    picks_proxies = [chosen] if chosen in kept else kept
+    return (
+        phase_a(icc)
+        + retime_tasks(icc)
+        + [(k, s, 0) for k in core for s in ("target", *kept)]
+        + [(k, s, 0) for k in rest for s in ("target", *picks_proxies)]
+    )
+
+
+def chosen_setting() -> str | None:
+    """The proxy setting of the package's ``cpu`` preset, once the finished study has put it
+    there (None before). The other methods' picks come after the decision, so they train the
+    target and this proxy only: how the chosen fitness ranks what searches pick."""
+    from tsenas_pymoo.presets import PRESETS
+
+    preset = PRESETS.get("cpu")
+    if preset is None:
+        return None
+    return f"n{preset['train_subset']}-r{preset['resolution'] or 28}-e{preset['epochs']}"
 
 
 def interleave(groups: list[list[str]]) -> list[str]:
