@@ -260,6 +260,22 @@ def test_fidelity_ties_names_the_proxies_the_study_cannot_tell_from_the_pick():
     assert result["cheapest_tied"]["setting"] == "twin" and result["worse"] == ["reversed split"]
 
 
+def test_fidelity_by_kind_measures_the_chosen_proxy_within_each_kind():
+    fidelity = load("fidelity")
+    nets = [{"key": f"a{i}", "kind": "alg3"} for i in range(8)] + [{"key": f"e{i}", "kind": "edit"} for i in range(8)]
+    nets += [{"key": f"p{i}", "kind": "pick-ga" if i % 2 else "pick-tsenas"} for i in range(4)]
+    records = []
+    for i, net in enumerate(nets):  # right order among samples, reversed among edits
+        proxy = i if net["kind"] == "alg3" else -i
+        records += [
+            {"key": net["key"], "setting": "target", "seed": 0, "accuracy": {"test": float(i)}},
+            {"key": net["key"], "setting": "cheap", "seed": 0, "accuracy": {"1000": float(proxy)}},
+        ]
+    result = fidelity.by_kind(records, nets, {"setting": "cheap", "validation": "pool 1000"})
+    assert set(result) == {"alg3", "edit"}  # 4 picks: too few to rank
+    assert result["alg3"]["kendall"] == pytest.approx(1) and result["edit"]["kendall"] == pytest.approx(-1)
+
+
 def test_fidelity_turns_rescoring_on_only_when_it_picks_better_networks():
     fidelity = load("fidelity")
 

@@ -588,6 +588,24 @@ def ties(records: list[dict], proxies: list[dict], choice: dict) -> dict:
     }
 
 
+def by_kind(records: list[dict], nets: list[dict], choice: dict) -> dict:
+    """The chosen proxy's rank fidelity within each kind of network (Alg. 3 samples, stage-2
+    edits: close relatives, as a search compares them; the searches' picks), where a kind has
+    at least 5 networks with a target."""
+    from tsenas_pymoo.evaluation.fidelity import rank_fidelity
+
+    target = {k: float(np.mean(v)) for k, v in target_means(records).items()}
+    scores = first_scores(records, choice["setting"], choice["validation"].removeprefix("pool "))
+    kinds = {n["key"]: ("picks" if n["kind"].startswith("pick") else n["kind"]) for n in nets}
+    out = {}
+    for kind in dict.fromkeys(kinds.values()):
+        keys = [k for k in scores if k in target and kinds.get(k) == kind]
+        if len(keys) >= 5:
+            fidelity = rank_fidelity([scores[k] for k in keys], [target[k] for k in keys])
+            out[kind] = {**fidelity, "target_sd": float(np.std([target[k] for k in keys], ddof=1))}
+    return out
+
+
 def rescore_default(row: dict) -> dict | None:
     """Whether ``--rescore-top`` is on by default under the chosen proxy: on (top 3, 2
     fresh seeds) if, over random groups of 10 of the repeatability set, re-scoring raises
@@ -736,6 +754,7 @@ def main(argv=None):
     if summary["choice"] is not None:
         summary["choice"]["preset"] = preset_from_choice(summary["choice"])
         summary["choice"]["ties"] = ties(records, summary["proxies"], summary["choice"])
+        summary["choice"]["by_kind"] = by_kind(records, nets, summary["choice"])
     write_result(RESULTS / "fidelity.json", summary)  # with the machine it ran on
     plot(summary, ROOT / "plots" / "fidelity.png")
     print(json.dumps({k: summary[k] for k in ("records", "target", "networks", "choice")}, indent=1))
