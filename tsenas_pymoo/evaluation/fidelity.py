@@ -152,8 +152,9 @@ def kendall_ceiling(icc: float, seeds_per_network) -> dict[str, float]:
     of architecture variance is ``icc`` (ICC(1) of one training). A noise-free proxy
     correlates with that target at Pearson ``r = sqrt(icc / (icc + (1 - icc) E[1/k]))``
     (the reliability of the target, Spearman-Brown for k seeds), and for normal scores
-    Kendall tau is ``2/pi arcsin(r)`` (Greiner's relation). Any proxy's measured tau against
-    this target is bounded by it, whatever the proxy costs.
+    Kendall tau is ``2/pi arcsin(r)`` (Greiner's relation). In expectation no proxy's tau
+    against this target exceeds it, whatever the proxy costs (a measured tau on a few dozen
+    networks can, by its own sampling error).
     """
     k = np.asarray(seeds_per_network, dtype=float)
     if not 0.0 < icc <= 1.0 or k.ndim != 1 or len(k) == 0 or (k < 1).any():
