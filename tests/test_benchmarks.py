@@ -276,6 +276,17 @@ def test_fidelity_by_kind_measures_the_chosen_proxy_within_each_kind():
     assert result["alg3"]["kendall"] == pytest.approx(1) and result["edit"]["kendall"] == pytest.approx(-1)
 
 
+def test_fidelity_icc_by_kind_separates_random_networks_from_close_relatives():
+    fidelity = load("fidelity")
+    rng = np.random.default_rng(1)
+    spread = np.r_[np.linspace(0.5, 0.9, 6), np.full(40, 0.85)]  # six samples far apart, 40 equal edits
+    table = spread[:, None] + rng.normal(0, 0.01, (46, 3))
+    keys = [f"k{i}" for i in range(46)]
+    kinds = {k: "alg3" if i < 6 else "edit" for i, k in enumerate(keys)}
+    result = fidelity.icc_by_kind(table, keys, kinds)
+    assert result["alg3"]["icc1"] > 0.95 and abs(result["edit"]["icc1"]) < 0.2 and result["edit"]["networks"] == 40
+
+
 def test_fidelity_turns_rescoring_on_only_when_it_picks_better_networks():
     fidelity = load("fidelity")
 

@@ -463,6 +463,20 @@ def target_means(records: list[dict]) -> dict[str, list[float]]:
     return target
 
 
+def icc_by_kind(table: np.ndarray, keys: list[str], kinds: dict[str, str]) -> dict:
+    """ICC(1) within each kind of the repeatability set (Alg. 3 samples; stage-2 edits, the
+    close relatives stage 2 compares), where a kind has at least 3 networks: the overall
+    ICC mixes both, and random networks differ far more than a parent's edits do."""
+    from tsenas_pymoo.evaluation.fidelity import icc1
+
+    out = {}
+    for kind in dict.fromkeys(kinds[k] for k in keys):
+        rows = [i for i, k in enumerate(keys) if kinds[k] == kind]
+        if len(rows) >= 3:
+            out[kind] = icc1(table[rows])
+    return out
+
+
 def summarize(records: list[dict]) -> dict:
     from tsenas_pymoo.evaluation.fidelity import icc1, kendall_ceiling, rank_fidelity, rescore_gain, winners_curse
 
@@ -481,11 +495,12 @@ def summarize(records: list[dict]) -> dict:
             "timed_by": "cpu" if (t, sc) == CPU else "wall",
         }
     }
-    _, pairs = _table(records, "target", "test", icc, (0, 1))
+    target_pairs, pairs = _table(records, "target", "test", icc, (0, 1))
     if len(pairs) >= 3:
         from scipy.stats import kendalltau
 
         out["target"]["repeatability"] = icc1(pairs)
+        out["target"]["repeatability_by_kind"] = icc_by_kind(pairs, target_pairs, kinds)
         out["target"]["seed_tau"] = float(kendalltau(pairs[:, 0], pairs[:, 1]).statistic)
         # what a noise-free proxy would reach against this target (its seed noise bounds every tau)
         seeds_per_network = [len(v) for v in target.values()]
@@ -514,6 +529,7 @@ def summarize(records: list[dict]) -> dict:
             keys3, seeds = _table(records, name, score, icc, (0, 1, 2))
             if len(seeds) >= 3:
                 row["repeatability"] = icc1(seeds)
+                row["repeatability_by_kind"] = icc_by_kind(seeds, keys3, kinds)
                 if len(keys3) >= 10 and all(k in target_mean for k in keys3):
                     row["winners_curse"] = winners_curse(
                         seeds[:, 0], seeds[:, 1:].mean(axis=1), [target_mean[k] for k in keys3], n=min(10, len(keys3))
