@@ -47,7 +47,7 @@ def device_count(device: str | None) -> int:
 def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None) -> dict[str, Any]:
     import torch
 
-    from .allocator import keep_freed_memory
+    from .allocator import keep_freed_memory, release_freed_memory
 
     # a search stopped by Ctrl-C or SIGTERM cancels the trainings in flight, which Dask's
     # worker would note one warning line each for (real task errors still reach the runner)
@@ -60,7 +60,10 @@ def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None)
         device = worker_device(str(evaluator.device), get_worker().name, torch.cuda.device_count())
         if evaluator.device != device:  # pin this worker's copy of the evaluator to its GPU
             evaluator.device, evaluator._device_data = device, None
-    return evaluator.train_genome(genome, parents=parents, key=eval_key)
+    try:
+        return evaluator.train_genome(genome, parents=parents, key=eval_key)
+    finally:
+        release_freed_memory()  # a long search's worker holds what it uses, not all it ever freed
 
 
 #: Rough relative cost of each op (Table I code): pools and identity ~0, convs by depth.
