@@ -454,13 +454,23 @@ def first_scores(records: list[dict], setting: str, score: str) -> dict[str, flo
     }
 
 
-def target_means(records: list[dict]) -> dict[str, list[float]]:
+def target_accuracies(records: list[dict]) -> dict[str, list[float]]:
     """Each network's target test accuracies (one per seed)."""
     target = {}
     for r in records:
         if r["setting"] == "target":
             target.setdefault(r["key"], []).append(r["accuracy"]["test"])
     return target
+
+
+def target_means(records: list[dict]) -> dict[str, float]:
+    """Each network's mean target test accuracy over its seeds."""
+    return {k: float(np.mean(v)) for k, v in target_accuracies(records).items()}
+
+
+def score_of(validation: str) -> str:
+    """The accuracy field a proxy row's ``validation`` label reads ("split", "pool 1000")."""
+    return validation.removeprefix("pool ")
 
 
 def icc_by_kind(table: np.ndarray, keys: list[str], kinds: dict[str, str]) -> dict:
@@ -482,8 +492,8 @@ def summarize(records: list[dict]) -> dict:
 
     nets = networks()
     kinds = {n["key"]: n["kind"] for n in nets}
-    target = target_means(records)
-    target_mean = {k: float(np.mean(v)) for k, v in target.items()}
+    target = target_accuracies(records)
+    target_mean = target_means(records)
     icc = icc_keys(nets)
     target_rows, (t, sc) = timed_rows(records, "target")
     out = {
@@ -578,17 +588,15 @@ def ties(records: list[dict], proxies: list[dict], choice: dict) -> dict:
     95 % interval that holds zero. Reported beside the choice; the rule itself is unchanged."""
     from tsenas_pymoo.evaluation.fidelity import paired_kendall
 
-    target = {k: float(np.mean(v)) for k, v in target_means(records).items()}
-    score = choice["validation"].removeprefix("pool ")
-    pick = first_scores(records, choice["setting"], score)
+    target = target_means(records)
+    pick = first_scores(records, choice["setting"], score_of(choice["validation"]))
     rows = []
     for row in proxies:
         if "kendall" not in row or row["seconds"] > GOAL["seconds"]:
             continue
         if (row["setting"], row["validation"]) == (choice["setting"], choice["validation"]):
             continue
-        other_score = row["validation"].removeprefix("pool ")
-        other = first_scores(records, row["setting"], other_score)
+        other = first_scores(records, row["setting"], score_of(row["validation"]))
         keys = [k for k in pick if k in other and k in target]
         if len(keys) < 5:
             continue
@@ -610,8 +618,8 @@ def by_kind(records: list[dict], nets: list[dict], choice: dict) -> dict:
     at least 5 networks with a target."""
     from tsenas_pymoo.evaluation.fidelity import rank_fidelity
 
-    target = {k: float(np.mean(v)) for k, v in target_means(records).items()}
-    scores = first_scores(records, choice["setting"], choice["validation"].removeprefix("pool "))
+    target = target_means(records)
+    scores = first_scores(records, choice["setting"], score_of(choice["validation"]))
     kinds = {n["key"]: ("picks" if n["kind"].startswith("pick") else n["kind"]) for n in nets}
     out = {}
     for kind in dict.fromkeys(kinds.values()):

@@ -13,6 +13,7 @@ number of torch threads per training (``threads``, default 1; CPU float sums dep
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -47,12 +48,11 @@ def device_count(device: str | None) -> int:
 def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None) -> dict[str, Any]:
     import torch
 
-    from .allocator import keep_freed_memory, release_freed_memory
+    from .allocator import keeping_freed_memory
 
     # a search stopped by Ctrl-C or SIGTERM cancels the trainings in flight, which Dask's
     # worker would note one warning line each for (real task errors still reach the runner)
     logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
-    keep_freed_memory()  # Dask's workers start with a malloc setting that doubles a training's CPU time
     torch.set_num_threads(threads)
     if str(evaluator.device).startswith("cuda"):
         from distributed import get_worker
@@ -60,10 +60,9 @@ def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None)
         device = worker_device(str(evaluator.device), get_worker().name, torch.cuda.device_count())
         if evaluator.device != device:  # pin this worker's copy of the evaluator to its GPU
             evaluator.device, evaluator._device_data = device, None
-    try:
-        return evaluator.train_genome(genome, parents=parents, key=eval_key)
-    finally:
-        release_freed_memory()  # a long search's worker holds what it uses, not all it ever freed
+    # Dask's workers start with a malloc setting that doubles a training's CPU time, and a
+    # long search's worker should hold what it uses, not all it ever freed
+    return keeping_freed_memory(functools.partial(evaluator.train_genome, genome, parents=parents, key=eval_key))
 
 
 #: Rough relative cost of each op (Table I code): pools and identity ~0, convs by depth.
