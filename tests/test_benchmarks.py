@@ -206,6 +206,9 @@ def test_fidelity_choice_meets_the_goal_or_names_the_shortfall():
     assert choice["setting"] == "better" and choice["met"] and choice["shortfall"] == {}
     short = fidelity.choose([row("cheap", 0.45, 0.70, 4), row("mid", 0.55, 0.82, 10), row("slow", 0.9, 0.9, 99)])
     assert short["setting"] == "mid" and not short["met"] and short["shortfall"] == {"kendall": pytest.approx(0.05)}
+    # the literal fallback (tau per second) is reported beside the rule's pick
+    assert short["best_tau_per_second"]["setting"] == "cheap" and not short["best_tau_per_second"]["same_as_pick"]
+    assert choice["best_tau_per_second"]["setting"] == "cheap"
     assert fidelity.choose([row("slow", 0.9, 0.9, 99)]) is None
     assert choice["rescore_default"] is None  # no simulation on the row: no decision
 

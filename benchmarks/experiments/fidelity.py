@@ -579,6 +579,20 @@ def choose(proxies: list[dict]) -> dict | None:
         "icc1": pick["repeatability"]["icc1"],
         "seconds": pick["seconds"],
         "rule": " ".join(choose.__doc__.split("\n\n")[0].split()),
+        "best_tau_per_second": best_tau_per_second(rows, pick),
+    }
+
+
+def best_tau_per_second(rows: list[dict], pick: dict) -> dict:
+    """The issue's own fallback (the best tau per second, any cost), beside the rule's pick:
+    whether the two readings choose the same proxy."""
+    best = max(rows, key=lambda r: r["kendall"] / r["seconds"])
+    return {
+        "setting": best["setting"],
+        "validation": best["validation"],
+        "kendall": best["kendall"],
+        "seconds": best["seconds"],
+        "same_as_pick": (best["setting"], best["validation"]) == (pick["setting"], pick["validation"]),
     }
 
 
