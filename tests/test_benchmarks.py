@@ -227,8 +227,10 @@ def test_fidelity_choice_names_a_complete_preset_and_the_package_ships_the_finis
     study = json.loads((Path(__file__).resolve().parents[1] / "benchmarks/results/fidelity.json").read_text())
     if study["complete"]:  # the finished study's choice is the package's CPU preset
         assert PRESETS["cpu"] == study["choice"]["preset"]
+        # and the issue's own fallback (best tau per second) is the quick one
+        assert PRESETS["cpu-quick"] == fidelity.preset_from_choice(study["choice"]["best_tau_per_second"])
     else:  # no CPU preset before the study that chooses it has finished
-        assert "cpu" not in PRESETS
+        assert "cpu" not in PRESETS and "cpu-quick" not in PRESETS
 
 
 def test_fidelity_ties_names_the_proxies_the_study_cannot_tell_from_the_pick():

@@ -717,7 +717,8 @@ def plot(summary: dict, path: Path) -> None:
 
     rows = [r for r in summary["proxies"] if "kendall" in r]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for validation, marker in (("split", "x"), ("pool 2500", "s"), ("pool 10000", "o")):
+    markers = (("split", "x"), ("pool 1000", "^"), ("pool 2500", "s"), ("pool 5000", "D"), ("pool 10000", "o"))
+    for validation, marker in markers:
         pts = [r for r in rows if r["validation"] == validation]
         for res, color in ((14, "tab:blue"), (28, "tab:red")):
             sel = [r for r in pts if r["resolution"] == res]
@@ -726,7 +727,7 @@ def plot(summary: dict, path: Path) -> None:
                 [r["kendall"] for r in sel],
                 marker=marker,
                 color=color,
-                label=f"{res} px, {validation}",
+                label=f"{res} px, {validation}" if sel else None,
             )
     ordered = sorted(rows, key=lambda r: r["seconds"])
     frontier, best = [], -1.0
@@ -735,6 +736,11 @@ def plot(summary: dict, path: Path) -> None:
             frontier.append(r)
             best = r["kendall"]
     ax.plot([r["seconds"] for r in frontier], [r["kendall"] for r in frontier], "k--", lw=1, label="frontier")
+    choice = summary.get("choice") or {}
+    for name, picked in (("cpu", choice), ("cpu-quick", choice.get("best_tau_per_second"))):
+        if picked:  # the package's presets, ringed and named
+            ax.scatter(picked["seconds"], picked["kendall"], s=160, facecolors="none", edgecolors="black")
+            ax.annotate(name, (picked["seconds"], picked["kendall"]), textcoords="offset points", xytext=(6, 8))
     ax.axhline(0.6, color="grey", lw=0.8)
     ceiling = summary["target"].get("ceiling")
     if ceiling:  # a noise-free proxy's tau against this noisy target
