@@ -35,6 +35,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -547,7 +548,8 @@ def summarize(records: list[dict]) -> dict:
                     row["rescore"] = rescore_gain(seeds, [target_mean[k] for k in keys3], n=min(10, len(keys3)))
             proxies.append(row)
     out["proxies"] = proxies
-    out["networks"] = {kind: sum(1 for k in target_mean if kinds.get(k) == kind) for kind in set(kinds.values())}
+    counts = Counter(kinds.get(k) for k in target_mean)  # kinds in plan order (a stable results file)
+    out["networks"] = {kind: counts[kind] for kind in dict.fromkeys(kinds.values())}
     return out
 
 
@@ -737,8 +739,10 @@ def plot(summary: dict, path: Path) -> None:
             best = r["kendall"]
     ax.plot([r["seconds"] for r in frontier], [r["kendall"] for r in frontier], "k--", lw=1, label="frontier")
     choice = summary.get("choice") or {}
-    for name, picked in (("cpu", choice), ("cpu-quick", choice.get("best_tau_per_second"))):
-        if picked:  # the package's presets, ringed and named
+    # the package's presets once the finished study has set them; before that, interim picks
+    names = ("cpu", "cpu-quick") if summary.get("complete") else ("interim pick", "best tau/s")
+    for name, picked in zip(names, (choice, choice.get("best_tau_per_second"))):
+        if picked:  # ringed and named
             ax.scatter(picked["seconds"], picked["kendall"], s=160, facecolors="none", edgecolors="black")
             ax.annotate(name, (picked["seconds"], picked["kendall"]), textcoords="offset points", xytext=(6, 8))
     ax.axhline(0.6, color="grey", lw=0.8)
