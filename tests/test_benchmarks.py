@@ -666,12 +666,21 @@ def test_run_tasks_hands_every_result_over_as_it_ends(workers):
     assert sorted(seen) == [0, 1, 4, 9, 16, 25]
 
 
-def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_by_validation(tmp_path, monkeypatch):
+def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_then_search_picks(tmp_path, monkeypatch):
+    import sys
+
     from tsenas_pymoo import presets
     from tsenas_pymoo.bench import load_table
     from tsenas_pymoo.space.genome import genome_from_key
 
     data = load("surrogate_data")
+    monkeypatch.syspath_prepend(str(BENCH / "experiments"))
+    import compare_surrogate
+
+    tiny_budget = {"pop_size": 4, "stage1_gens": 2, "fine_size": 1, "stage2_gens": 1}
+    monkeypatch.setitem(compare_surrogate.BUDGETS, "tiny", tiny_budget)
+    monkeypatch.setattr(data, "SEARCH_SEEDS", {"tiny": (0,)})
+    assert sys.modules["compare_surrogate"] is compare_surrogate
     tiny = {"dataset": "digits", "train_subset": 200, "epochs": 1, "init_channels": 4, "n_min": 3, "n_max": 4}
     monkeypatch.setitem(presets.PRESETS, "tiny", tiny)
     monkeypatch.setattr(data, "RESULTS", tmp_path)
@@ -683,7 +692,12 @@ def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_by_validat
     data.main(["--preset", "tiny", "--workers", "1"])
     records = data.read(tmp_path / "surrogate_data_digits_tiny" / "records.jsonl")
     origins = [r["origin"] for r in records]
-    assert origins.count("alg3") == 6 + 2 and set(origins) == {"alg3", "mutation", "crossover", "edit"}
+    assert origins.count("alg3") == 6 + 2 and set(origins) == {"alg3", "mutation", "crossover", "edit", "search"}
+    # phase 3: every method searched a surrogate of phases 1-2; each new final pick trained
+    searches = data.read(tmp_path / "surrogate_data_digits_tiny" / "phase3_searches.jsonl")
+    assert sorted(r["method"] for r in searches) == sorted(compare_surrogate.METHODS)
+    earlier = {r["key"] for r in records if r["origin"] != "search"}
+    assert {r["key"] for r in records if r["origin"] == "search"} == {r["pick"] for r in searches} - earlier
     assert all(0 < r["test_accuracy"] <= 1 and 0 < r["val_accuracy"] <= 1 for r in records)
     assert all(r["stage"] == 2 for r in records if r["origin"] == "edit")
     # the neighbours descend from the best three by validation

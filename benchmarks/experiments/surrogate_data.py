@@ -9,7 +9,14 @@ Networks (``plan``), about 1,500, in two phases:
    phase 1 by mean *validation* accuracy (never test): 250 ``mutation`` children (Alg. 2
    lines 12-17), 200 ``crossover`` children (Fig. 3a), 250 stage-2 ``edit`` children
    (Alg. 4: node/edge mutation, then pruning, of a good parent), and the ``comparison``
-   campaign's picks (benchmarks/results/compare_algorithms_fmnist/report).
+   campaign's picks (benchmarks/results/compare_algorithms_fmnist/report);
+3. once phase 2 is complete, where searches *of the surrogate* go: a surrogate fitted on
+   phases 1-2 is searched by every method of ``compare_surrogate.py`` (both budgets,
+   development seeds ``SEARCH_SEEDS``, never the comparison's report seeds 300-329), and
+   each run's final pick not yet trained is trained (``search``). A surrogate is least
+   sure where searches push it (an interim table of 584 networks put their picks 0.05-0.09
+   above its best network); these networks put measurements there, as NAS-Bench-301 adds
+   its optimizers' trajectories. The searches resume from ``phase3_searches.jsonl``.
 
 Each training is the search's own evaluation (``TorchEvaluator`` under the preset, from
 scratch, one thread per worker) with ``score_test=True``. Records go to
@@ -35,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: com
 from common import RESULTS, read_records, run_tasks
 
 N_ALG3, N_REPEATED, N_TOP = 750, 100, 75
+SEARCH_SEEDS = {"tenth": tuple(range(10)), "paper": (0, 1)}  # development seeds only
 NEIGHBOURS = {"mutation": 250, "crossover": 200, "edit": 250}
 COMPARISON = RESULTS / "compare_algorithms_fmnist" / "report"
 
@@ -112,12 +120,34 @@ def phase2(cfg, shape, records: list[dict]) -> list[tuple[str, int, str]]:
     return out
 
 
-def plan(cfg, shape, records: list[dict]) -> list[tuple[str, int, str]]:
-    first = phase1(cfg, shape)
+def phase3(cfg, records: list[dict], folder: Path, workers: int) -> list[tuple[str, int, str]]:
+    """The final picks of searches of a surrogate fitted on phases 1-2 (development seeds)."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import compare_surrogate
+
+    searches = folder / "phase3_searches.jsonl"
+    with tempfile.TemporaryDirectory() as tmp:
+        table = write_package_table(cfg.preset, records, Path(tmp) / "table.csv")
+        for budget, seeds in SEARCH_SEEDS.items():
+            compare_surrogate.campaign(str(table), [budget], compare_surrogate.METHODS, seeds, workers, searches)
+    seen = {r["key"] for r in records}
+    picks = dict.fromkeys(r["pick"] for r in read(searches))
+    return [(k, 0, "search") for k in picks if k not in seen]
+
+
+def plan(cfg, shape, records: list[dict], folder: Path | None = None, workers: int = 0) -> list[tuple[str, int, str]]:
+    """The phases in order; a phase is planned once the one before it is trained."""
     done = {(r["key"], r["seed"]) for r in records}
-    if any((k, s) not in done for k, s, _ in first):
-        return first
-    return first + phase2(cfg, shape, records)
+    tasks = phase1(cfg, shape)
+    if any((k, s) not in done for k, s, _ in tasks):
+        return tasks
+    tasks += phase2(cfg, shape, records)
+    if folder is None or any((k, s) not in done for k, s, _ in tasks):
+        return tasks
+    phase1_2 = [r for r in records if r["origin"] != "search"]
+    return tasks + phase3(cfg, phase1_2, folder, workers)
 
 
 def train(preset: str, key: str, seed: int, origin: str) -> dict:
@@ -198,7 +228,8 @@ def main(argv=None) -> None:
     while True:
         records = read(records_path)
         done = {(r["key"], r["seed"]) for r in records}
-        todo = [t for t in plan(cfg, shape, records) if t[:2] not in done][: args.limit]
+        todo = [t for t in plan(cfg, shape, records, records_path.parent, args.workers) if t[:2] not in done]
+        todo = todo[: args.limit]
         print(f"{len(done)} trained, {len(todo)} to train", flush=True)
         if not todo:
             return

@@ -3,6 +3,8 @@ stock operators (integer sampling, SBX, PM, DE) can search a ``TSENASProblem``."
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from pymoo.core.repair import Repair
 
@@ -18,16 +20,16 @@ def repair_vector(x: np.ndarray, n_min: int, n_max: int, input_shape=None) -> Ne
     inputs clip to [0, j-2]; surplus reduction cells, from the last, become the normal
     cell of the same family (code - 4).
     """
-    cells = np.rint(np.nan_to_num(np.asarray(x, dtype=float))).astype(np.int64).reshape(n_max, 3)
+    cells = np.rint(np.nan_to_num(np.asarray(x, dtype=float))).astype(np.int64).reshape(n_max, 3).tolist()
     codes, frees = [], []
     for j, (free, _prev, code) in enumerate(cells, start=1):
-        code = int(np.clip(code, 0, 8))
+        code = min(max(code, 0), 8)
         if code == 0:
             if j > n_min:
                 break
             code = 1
         codes.append(code)
-        frees.append(int(np.clip(free, 0, max_free_input(j))))
+        frees.append(min(max(free, 0), max_free_input(j)))
     surplus = sum(map(is_reduction, codes)) - max_reductions(len(codes), input_shape)
     for i in reversed(range(len(codes))):
         if surplus <= 0:
@@ -42,7 +44,14 @@ class GenomeRepair(Repair):
     """pymoo ``Repair``: any in-bounds vector -> the vector of a valid genome."""
 
     def _do(self, problem, X, **kwargs):
-        return np.array(
-            [repair_vector(x, problem.n_min, problem.n_max, problem.input_shape).to_vector(problem.n_max) for x in X],
-            dtype=np.int64,
-        )
+        X = np.asarray(X, dtype=float)
+        shape = None if problem.input_shape is None else tuple(problem.input_shape)
+        return np.array([_repaired(x.tobytes(), problem.n_min, problem.n_max, shape) for x in X], dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _repaired(data: bytes, n_min: int, n_max: int, input_shape) -> tuple[int, ...]:
+    """A repaired vector, remembered: a converged DE population proposes the same trial
+    vectors generation after generation."""
+    x = np.frombuffer(data, dtype=float)
+    return tuple(repair_vector(x, n_min, n_max, input_shape).to_vector(n_max).tolist())
