@@ -87,3 +87,33 @@ def test_the_front_is_chosen_by_what_the_search_saw_and_scored_on_test(compare):
     expected = (1 - 0.20) * (1 - 0.5) + (1 - 0.40) * (0.5 - 0.1)
     assert compare.front_hypervolume(seen, 100.0) == pytest.approx(expected)
     assert compare.front_hypervolume([], 100.0) == 0.0
+
+
+def test_the_comparison_at_ts_enas_spend_reads_each_pick_from_its_steps(compare):
+    def run(method, seed, evaluations, steps):
+        final = steps[-1][3]
+        return {
+            "budget": "tiny",
+            "method": method,
+            "seed": seed,
+            "regret": 0.9 - final,
+            "pick_test": final,
+            "evaluations": evaluations,
+            "seconds": 1.0,
+            "curve": [],
+            "steps": steps,
+        }
+
+    rows = []
+    for seed in range(6):
+        rows.append(run("tsenas", seed, 30, [[4, 0.8, 0.8, 0.85], [25, 0.9, 0.9, 0.87]]))
+        # random search ends better, but only after TS-ENAS's 30 evaluations
+        rows.append(run("random", seed, 44, [[4, 0.8, 0.8, 0.84], [31, 0.95, 0.95, 0.89]]))
+    out = compare.summarize(rows)["tiny"]
+    assert out["methods"]["random"]["regret"]["median"] == pytest.approx(0.01)
+    at = out["at_tsenas_spend"]
+    assert at["evaluations"] == 30
+    assert at["methods"]["tsenas"]["regret"]["median"] == pytest.approx(0.03)
+    assert at["methods"]["random"]["regret"]["median"] == pytest.approx(0.06)
+    assert at["goal"]["lower_than"] == {"random": True} and not out["goal"]["lower_than"]["random"]
+    assert compare.value_at([[4, 0, 0, 0.5]], 3) != compare.value_at([[4, 0, 0, 0.5]], 3)  # NaN before the first
