@@ -73,16 +73,16 @@ class Surrogate:
         """(mean validation, mean test) of each genome, remembered: the models are called
         once for all those not seen before (a tree ensemble answers a batch of a hundred
         in about the time of one)."""
-        fines = [g.expand() for g in genomes]
-        unique = list(dict.fromkeys(fines))
-        todo = [f for f in unique if f not in self._means]
+        keys = [g.key() for g in genomes]  # a string a genome remembers: cheaper to hash than the genome
+        unique = dict(zip(keys, genomes))
+        todo = [k for k in unique if k not in self._means]
         if todo:
             if len(self._means) + len(todo) > MEANS_KEPT:
                 self._means.clear()
-                todo = unique
-            out = self.predict(todo)
+                todo = list(unique)
+            out = self.predict([unique[k] for k in todo])
             self._means.update(zip(todo, zip(out["val"].tolist(), out["test"].tolist())))
-        return [self._means[f] for f in fines]
+        return [self._means[k] for k in keys]
 
     def predict(self, genomes) -> dict[str, np.ndarray]:
         """Mean validation and test accuracy of each genome (clipped to [0, 1])."""
@@ -190,13 +190,13 @@ class SurrogateEvaluator(IgnoresNotes):
             ) from None
 
     def __call__(self, genome: AnyGenome) -> dict:
-        self.check(genome)
         key = self.lineage.eval_key(genome)
         if self.archive is not None:
             known = self.archive.get(key)
-            if known is not None:
+            if known is not None:  # archived only once checked: the same key is the same genome
                 self.archive_hits += 1
                 return dict(known, archived=True)
+        self.check(genome)
         result = self.predict(genome, key)
         self.trained += 1
         if self.archive is not None:
