@@ -31,6 +31,16 @@ def test_the_fit_benchmark_reports_held_out_ranking_beside_the_noise_ceiling(tab
     assert 0.3 < result["noise_ceiling"]["kendall_tau"] < 1.0 and result["noise_ceiling"]["networks"] == 20
     assert result["goal"]["overall_needed"] == min(0.75, result["noise_ceiling"]["kendall_tau"] - 0.05)
     assert (tmp_path / "surrogate_fit.json").exists() and (tmp_path / "surrogate_fit.png").exists()
+    # the package's model is chosen by cross-validation on the fitting networks; every
+    # candidate and both scikit-learn baselines are scored on the held-out ones
+    from tsenas_pymoo.bench.surrogate import MODEL, MODELS
+
+    selection = result["selection"]
+    assert set(selection["scores"]) == set(MODELS) and selection["chosen"] in MODELS
+    best = max(v["kendall_tau_mean"] for v in selection["scores"].values())
+    assert selection["scores"][selection["chosen"]]["kendall_tau_mean"] == best
+    assert selection["matches"] == (selection["chosen"] == MODEL) and result["goal"]["model"] == MODEL
+    assert set(result["models"]) == {*MODELS, "sklearn-forest", "sklearn-gbm"}
 
 
 def test_edits_of_one_parent_are_ranked_within_their_group_only():

@@ -1,6 +1,6 @@
 """A surrogate of the TS-ENAS space: genome -> accuracy in microseconds, from the table.
 
-:class:`Surrogate` fits two gradient-boosted models (LightGBM) on a table's networks
+:class:`Surrogate` fits two models (LightGBM; :data:`MODEL` of :data:`MODELS`) on a table's networks
 (features: :mod:`.features`): the mean validation accuracy (the fitness a search sees) and
 the mean test accuracy (for reports: selection and report never share images), and the
 fitness's seed noise from the networks trained with several seeds. Nothing is pickled:
@@ -31,41 +31,64 @@ _FITTED: dict = {}
 MEANS_KEPT = 200_000  # genomes whose means a surrogate remembers (a few hundred MB at most)
 
 
-def _model(random_state: int):
-    """LightGBM, not scikit-learn's HistGradientBoostingRegressor (the same algorithm and
-    settings, and the same held-out tau: ``surrogate_fit.py`` fits both): its booster
-    answers a query in C++ in about 0.1 ms, where scikit-learn walks its 400 trees one
-    Python call each (9 ms a query on one thread, measured), and a search of the paper's
-    budget queries thousands of small batches. One thread, seeded: deterministic."""
+MODELS = {
+    # LightGBM settings of the candidate models; benchmarks/experiments/surrogate_fit.py
+    # chooses among them by 5-fold cross-validation on the networks it fits on
+    "gbm": {"n_estimators": 400, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20, "reg_lambda": 1.0},
+    "gbm-regularized": {
+        "n_estimators": 1000,
+        "learning_rate": 0.02,
+        "num_leaves": 7,
+        "min_child_samples": 10,
+        "reg_lambda": 1.0,
+        "subsample": 0.8,
+        "subsample_freq": 1,
+        "colsample_bytree": 0.8,
+    },
+    "forest": {
+        "boosting_type": "rf",
+        "n_estimators": 500,
+        "num_leaves": 255,
+        "min_child_samples": 2,
+        "subsample": 0.632,
+        "subsample_freq": 1,
+        "colsample_bytree": 0.5,
+    },
+}
+MODEL = "forest"  # the cross-validation's choice (results/surrogate_fit.json: selection)
+
+
+def _model(random_state: int, name: str = MODEL):
+    """One of :data:`MODELS` in LightGBM. Why LightGBM, not scikit-learn: a query. Its
+    booster answers in C++ in about 0.1 ms, where scikit-learn walks a 400-tree ensemble
+    one Python call a tree (9 ms a query on one thread, measured), and a search of the
+    paper's budget queries thousands of small batches; scikit-learn's gradient boosting
+    and forest are fitted beside it in ``surrogate_fit.py``. A forest (``boosting_type
+    "rf"``) averages leaf means, so it never rates a network above the best it was fitted
+    on; boosting adds leaves up and can. One thread, seeded: deterministic."""
     from lightgbm import LGBMRegressor
 
+    if name not in MODELS:
+        raise ValueError(f"model={name!r}; rule: one of {', '.join(MODELS)}")
     return LGBMRegressor(
-        n_estimators=400,
-        learning_rate=0.05,
-        num_leaves=15,
-        min_child_samples=20,
-        reg_lambda=1.0,
-        random_state=random_state,
-        n_jobs=1,
-        deterministic=True,
-        force_row_wise=True,
-        verbose=-1,
+        **MODELS[name], random_state=random_state, n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1
     )
 
 
 class Surrogate:
     """Fitted models of one table (``keys``: fit on these networks only, e.g. a training
-    split; default every network)."""
+    split; default every network; ``model``: one of :data:`MODELS`)."""
 
-    def __init__(self, table: BenchTable, keys=None, random_state: int = 0):
+    def __init__(self, table: BenchTable, keys=None, random_state: int = 0, model: str = MODEL):
         nets = table.networks()
         keys = list(nets) if keys is None else list(keys)
         if len(keys) < 10:
             raise ValueError(f"surrogate: {len(keys)} networks to fit on; rule: at least 10")
         self.table, self.n_max, self.keys = table, table.n_max, keys
         x = np.stack([features(genome_from_key(k), self.n_max) for k in keys])
-        self.val_model = _model(random_state).fit(x, [np.mean(nets[k]["val"]) for k in keys])
-        self.test_model = _model(random_state).fit(x, [np.mean(nets[k]["test"]) for k in keys])
+        self.model = model
+        self.val_model = _model(random_state, model).fit(x, [np.mean(nets[k]["val"]) for k in keys])
+        self.test_model = _model(random_state, model).fit(x, [np.mean(nets[k]["test"]) for k in keys])
         self.noise_sd = seed_sd([nets[k]["val"] for k in keys])
         self._means: dict = {}
 
@@ -237,4 +260,4 @@ def _cost(fine, input_shape, num_classes: int, width: int) -> tuple[int, int]:
     return cost["params"], cost["macs"]
 
 
-__all__ = ["MemoryArchive", "Surrogate", "SurrogateEvaluator", "fitted", "seed_sd"]
+__all__ = ["MODEL", "MODELS", "MemoryArchive", "Surrogate", "SurrogateEvaluator", "fitted", "seed_sd"]
