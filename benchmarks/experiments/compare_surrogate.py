@@ -263,6 +263,8 @@ def summarize(rows: list[dict]) -> dict:
                 "regret": spread(regret[m]),
                 "pick_test": spread([r["pick_test"] for r in mine if r["method"] == m]),
                 "evaluations": spread([r["evaluations"] for r in mine if r["method"] == m]),
+                # proposals of genomes evaluated before (free, as a run directory's archive answers them)
+                "answered_by_archive": spread([r["answered_by_archive"] for r in mine if r["method"] == m]),
                 "seconds": spread([r["seconds"] for r in mine if r["method"] == m]),
                 "front_hv": spread([r["front_hv"] for r in mine if r["method"] == m and "front_hv" in r]),
             }

@@ -64,6 +64,7 @@ def test_the_summary_names_a_known_winner(compare):
                 "regret": r,
                 "pick_test": 0.9 - r,
                 "evaluations": 44,
+                "answered_by_archive": 0,
                 "seconds": 1.0,
                 "curve": [],
             }
@@ -99,6 +100,7 @@ def test_the_comparison_at_ts_enas_spend_reads_each_pick_from_its_steps(compare)
             "regret": 0.9 - final,
             "pick_test": final,
             "evaluations": evaluations,
+            "answered_by_archive": 0,
             "seconds": 1.0,
             "curve": [],
             "steps": steps,
