@@ -31,6 +31,9 @@ def best_of_sample(pop, P, random_state=None, **kwargs):
     return np.array([row[int(np.argmin(F[row]))] for row in P])[:, None]
 
 
+OVERSAMPLE = 4  # children made per child still missing, in each round of ``_infill``
+
+
 class AgingSurvival(Survival):
     """Keep the ``n_survive`` youngest: the offspring of the latest generations, and among
     one generation's the later-made ones (the order they were appended in)."""
@@ -63,13 +66,17 @@ class RegularizedEvolution(GeneticAlgorithm):
 
     def _infill(self):
         """``n_offsprings`` cycles: best of a random sample, mutated; a child already in the
-        population or made in this generation is drawn again (at most 100 rounds)."""
+        population or made in this generation is dropped. Each round makes ``OVERSAMPLE``
+        times the children still missing and keeps the first new ones in order (the
+        same children as one cycle at a time: each is its own tournament and mutation);
+        a converged population, whose children are mostly known, then needs few rounds
+        (at most 100)."""
         rs, off = self.random_state, Population.empty()
+        X = self.pop.get("X")
         for _ in range(100):
-            n = self.n_offsprings - len(off)
+            n = OVERSAMPLE * (self.n_offsprings - len(off))
             picks = self.selection.do(self.problem, self.pop, n, 1, to_pop=False, random_state=rs)
-            parents = Population.new("X", self.pop.get("X")[picks[:, 0]])
-            children = self.mutation.do(self.problem, parents, random_state=rs)
+            children = self.mutation.do(self.problem, Population.new("X", X[picks[:, 0]]), random_state=rs)
             off = Population.merge(off, self.eliminate_duplicates.do(children, self.pop, off))
             if len(off) >= self.n_offsprings:
                 break
