@@ -29,6 +29,8 @@ def test_the_fit_benchmark_reports_held_out_ranking_beside_the_noise_ceiling(tab
     assert gbm["val"]["kendall_tau"] > 0.6 and gbm["val"]["networks"] == 50
     # the table's seed noise (SD 0.005) against a spread of about 0.03 between networks
     assert 0.3 < result["noise_ceiling"]["kendall_tau"] < 1.0 and result["noise_ceiling"]["networks"] == 20
+    # the ceiling among the top quarter of the repeated networks: what the top-25 % goal can reach
+    assert result["noise_ceiling"]["top25_networks"] == 5 and -1 <= result["noise_ceiling"]["top25_kendall_tau"] <= 1
     assert result["goal"]["overall_needed"] == min(0.75, result["noise_ceiling"]["kendall_tau"] - 0.05)
     assert (tmp_path / "surrogate_fit.json").exists() and (tmp_path / "surrogate_fit.png").exists()
     # the package's model is chosen by cross-validation on the fitting networks; every
