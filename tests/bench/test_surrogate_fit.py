@@ -66,3 +66,14 @@ def test_too_many_held_out_is_refused(tmp_path):
     path = write_table(make_rows(n=20, repeated=0), META, tmp_path / "t.csv")
     with pytest.raises(SystemExit, match="leave at least 10"):
         load().main(["--table", str(path), "--held-out", "15"])
+
+
+def test_the_package_model_is_the_one_the_fit_benchmark_chose():
+    import json
+
+    from tsenas_pymoo.bench.surrogate import MODEL
+
+    path = SCRIPT.parents[1] / "results" / "surrogate_fit.json"
+    if not path.exists():
+        pytest.skip("results/surrogate_fit.json is written once the table's campaign is complete")
+    assert json.loads(path.read_text())["selection"]["chosen"] == MODEL
