@@ -38,10 +38,19 @@ class GenomeDuplicateElimination(DuplicateElimination):
         self.decode = decode if decode is not None else NetworkGenome.from_vector
 
     def key(self, individual) -> str:
-        x = np.asarray(individual.X)
-        if self.decode == NetworkGenome.from_vector and x.dtype.kind in "iuf" and x.ndim == 1:
-            return _stage1_key(x.dtype.str, x.tobytes())
-        return _key(self.decode, individual.X)  # a problem's decode remembers its vectors itself
+        x = individual.X
+        kept = individual.data.get("genome_key")
+        if kept is not None and kept[0] is x:  # the same vector object: pymoo replaces X, never edits it
+            return kept[1]
+        arr = np.asarray(x)
+        if arr.dtype.kind not in "iuf" or arr.ndim != 1:
+            return _key(self.decode, x)  # a mixed-variable dict: keyed afresh every time
+        if self.decode == NetworkGenome.from_vector:
+            key = _stage1_key(arr.dtype.str, arr.tobytes())
+        else:
+            key = _key(self.decode, x)  # a problem's decode remembers its vectors itself
+        individual.data["genome_key"] = (x, key)  # each generation keys the whole population again
+        return key
 
     def _do(self, pop, other, is_duplicate):
         seen = set() if other is None else {self.key(ind) for ind in other}
