@@ -52,28 +52,14 @@ def median_runs(runs: list[dict], budget: str = BUDGET) -> dict[str, dict]:
 
 
 def known_trainings() -> dict[tuple[str, int], float]:
-    """(genome key, seed) -> test accuracy of every target training on record."""
+    """(genome key, seed) -> test accuracy of every target training on record: the real
+    comparison's and the fidelity study's (``compare_real.post_results``) and this check's."""
     sys.path.insert(0, str(HERE))
-    from compare_real import POST as REAL_POST
-    from fidelity import RECORDS as FIDELITY
+    from compare_real import post_results
 
-    rows = read_records(POST) + read_records(REAL_POST)
-    rows += [r for r in read_records(FIDELITY) if r["setting"] == "target"]
-    return {(r["key"], r["seed"]): r["accuracy"]["test"] for r in rows}
-
-
-def train(key: str, seed: int) -> dict:
-    """The fidelity study's target training of ``key`` with ``seed``: its record."""
-    sys.path.insert(0, str(HERE))
-    from fidelity import run_task
-
-    return run_task(key, "target", seed)
-
-
-def _append(record: dict, bar) -> None:
-    POST.parent.mkdir(parents=True, exist_ok=True)
-    with POST.open("a") as f:
-        f.write(json.dumps(record) + "\n")
+    known = post_results()
+    known.update({(r["key"], r["seed"]): r["accuracy"]["test"] for r in read_records(POST)})
+    return known
 
 
 def campaign(workers: int) -> None:
@@ -81,7 +67,9 @@ def campaign(workers: int) -> None:
     known = known_trainings()
     todo = [(k, s) for k in picks for s in POST_SEEDS if (k, s) not in known]
     print(f"{len(picks)} distinct picks; {len(todo)} target trainings to run")
-    run_tasks(train, todo, workers, _append, desc="target trainings")
+    from compare_real import _append, post_task  # the same target training, written to this check's file
+
+    run_tasks(post_task, todo, workers, lambda record, bar: _append(POST, record), desc="target trainings")
 
 
 def summarize(picks: dict[str, dict], real: dict[tuple[str, int], float], control: str = "tsenas") -> dict:
