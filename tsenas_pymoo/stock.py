@@ -4,7 +4,9 @@
 
 * ``tsenas``: Alg. 1 (``algorithm.TSENAS``), the default;
 * ``ga``: pymoo's ``MixedVariableGA`` on :class:`~tsenas_pymoo.mixed_problem.TSENASMixedProblem`
-  (cell codes as categories, free inputs bounded, the chain length explicit);
+  (cell codes as categories, free inputs bounded, the chain length explicit), with its
+  duplicate elimination hashed (:class:`~tsenas_pymoo.operators.duplicates.HashedMixedVariableElimination`:
+  the same survivors as pymoo's pairwise comparison, in linear time);
 * ``nsga2``: the same with NSGA-II's rank-and-crowding survival (two objectives:
   ``--objectives error,params`` or ``error,macs``);
 * ``de``: pymoo's ``DE`` on the integer vector with ``GenomeRepair`` (DE needs numbers);
@@ -106,15 +108,19 @@ def make_problem(algorithm: str, evaluator, **kwargs):
 def make_algorithm(algorithm: str, pop_size: int):
     """pymoo's class for a stock algorithm, at population ``pop_size`` (pymoo's defaults
     for everything else: no tuning, for anyone)."""
-    if algorithm == "ga":
-        from pymoo.core.mixed import MixedVariableGA
-
-        return MixedVariableGA(pop_size=pop_size)
-    if algorithm == "nsga2":
-        from pymoo.core.mixed import MixedVariableGA
+    if algorithm in ("ga", "nsga2"):
+        from pymoo.core.mixed import MixedVariableGA, MixedVariableMating
         from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
 
-        return MixedVariableGA(pop_size=pop_size, survival=RankAndCrowding())
+        from .operators.duplicates import HashedMixedVariableElimination
+
+        more = {"survival": RankAndCrowding()} if algorithm == "nsga2" else {}
+        return MixedVariableGA(
+            pop_size=pop_size,
+            mating=MixedVariableMating(eliminate_duplicates=HashedMixedVariableElimination()),
+            eliminate_duplicates=HashedMixedVariableElimination(),
+            **more,
+        )
     if algorithm == "de":
         from pymoo.algorithms.soo.nonconvex.de import DE
 

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymoo.core.population import Population
 
 from tsenas_pymoo import GenomeDuplicateElimination, NetworkGenome
@@ -48,3 +50,31 @@ def test_vectors_that_do_not_decode_are_compared_by_their_values():
     pop = Population.new("X", np.array([bad, other_bad, bad, good]))
     kept = elim.do(pop)
     assert [x.tolist() for x in kept.get("X")] == [bad.tolist(), other_bad.tolist(), good.tolist()]
+
+
+def _mixed_population(rng, n: int) -> Population:
+    """Mixed-variable individuals over a small space, so that many repeat (ints, numpy
+    ints and strings as pymoo's Choice and Integer variables hand them over)."""
+    rows = [
+        {"n": int(rng.integers(1, 3)), "c0": np.int64(rng.integers(0, 2)), "op": str(rng.choice(["a", "b"]))}
+        for _ in range(n)
+    ]
+    pop = Population.new("X", [None] * n)
+    for ind, x in zip(pop, rows):
+        ind.X = x
+    return pop
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30), m=st.integers(0, 12))
+def test_hashed_mixed_elimination_keeps_what_pymoos_pairwise_one_keeps(seed, n, m):
+    from pymoo.core.mixed import MixedVariableDuplicateElimination
+
+    from tsenas_pymoo.operators.duplicates import HashedMixedVariableElimination
+
+    rng = np.random.default_rng(seed)
+    pop, other = _mixed_population(rng, n), _mixed_population(rng, m)
+    ours = HashedMixedVariableElimination().do(pop, other, return_indices=True)
+    pymoos = MixedVariableDuplicateElimination().do(pop, other, return_indices=True)
+    assert [id(ind) for ind in ours[0]] == [id(ind) for ind in pymoos[0]]  # the same individuals, same order
+    assert ours[1] == pymoos[1] and ours[2] == pymoos[2]

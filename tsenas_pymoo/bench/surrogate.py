@@ -46,9 +46,11 @@ MODELS = {
         "colsample_bytree": 0.8,
     },
     "forest": {
+        # 200 trees of at most 63 leaves: cross-validated as well as 500 of 255 (tau 0.736
+        # vs 0.732 on 940 fitting networks of the interim table) at a fifth of the query time
         "boosting_type": "rf",
-        "n_estimators": 500,
-        "num_leaves": 255,
+        "n_estimators": 200,
+        "num_leaves": 63,
         "min_child_samples": 2,
         "subsample": 0.632,
         "subsample_freq": 1,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 from pymoo.core.duplicate import DuplicateElimination
+from pymoo.core.mixed import MixedVariableDuplicateElimination
 
 from ..space.genome import NetworkGenome
 
@@ -60,4 +61,33 @@ class GenomeDuplicateElimination(DuplicateElimination):
                 is_duplicate[i] = True
             else:
                 seen.add(k)
+        return is_duplicate
+
+
+class HashedMixedVariableElimination(MixedVariableDuplicateElimination):
+    """pymoo's mixed-variable duplicate elimination with the same answer in linear time.
+
+    pymoo compares every pair of individuals' ``X`` dicts in Python (``is_equal``): at a
+    population of 100 that is most of a long run's time once a population converges and
+    its offspring are mostly known (28 million comparisons in one NSGA2 run at the
+    paper's budget). Here each ``X`` is hashed once. As pymoo does, of equal individuals
+    within ``pop`` the last is kept, and one equal to any of ``other`` is dropped; the
+    same individuals survive in the same order (property-tested against pymoo's).
+    """
+
+    @staticmethod
+    def key(individual) -> tuple:
+        return tuple(sorted(individual.X.items()))
+
+    def _do(self, pop, other, is_duplicate):
+        keys = [self.key(ind) for ind in pop]
+        if other is None:
+            later: set = set()
+            for i in range(len(pop) - 1, -1, -1):
+                is_duplicate[i] = keys[i] in later
+                later.add(keys[i])
+        else:
+            known = {self.key(ind) for ind in other}
+            for i, k in enumerate(keys):
+                is_duplicate[i] = is_duplicate[i] or k in known
         return is_duplicate
