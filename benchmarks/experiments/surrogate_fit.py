@@ -10,7 +10,10 @@ that share a chain; tau per parent with at least 3 edits, averaged). Beside them
 noise ceiling: the tau between two training seeds of the repeated networks (no
 surrogate can rank single-seed labels better). scikit-learn's random forest and histogram
 gradient boosting on the same features are fitted beside them (the package uses LightGBM
-for its query speed; these show what that costs).
+for its query speed; these show what that costs), and the package's forest at the size
+first tried (``forest-500-trees``: 500 trees of up to 255 leaves, where ``MODELS`` has 200
+of 63, chosen for query time). Each model's ``query_ms_per_network``: the time of a query
+of ten genomes (features and both models, one thread), per genome.
 
 Goal (issue 23): held-out tau >= 0.75 overall (or within 0.05 of the noise ceiling,
 whichever is lower) and >= 0.5 in the top 25 %.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +76,28 @@ def _sklearn_gbm():
     )
 
 
-BASELINES = {"sklearn-forest": _forest, "sklearn-gbm": _sklearn_gbm}
+def _forest_500():
+    """The package's forest at the size first tried (500 trees of up to 255 leaves): the
+    query time the smaller forest saves, and what it costs in rank, on held-out networks."""
+    from lightgbm import LGBMRegressor
+
+    from tsenas_pymoo.bench.surrogate import MODELS
+
+    settings = dict(MODELS["forest"], n_estimators=500, num_leaves=255)
+    return LGBMRegressor(**settings, random_state=0, n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1)
+
+
+BASELINES = {"sklearn-forest": _forest, "sklearn-gbm": _sklearn_gbm, "forest-500-trees": _forest_500}
+QUERY_BATCH = 10  # genomes a query asks about: about the new networks of one generation
+
+
+def query_ms(predict, genomes) -> float:
+    """Milliseconds a network of a query of ``QUERY_BATCH`` genomes costs (features and
+    both models), one thread."""
+    start = time.perf_counter()
+    for i in range(0, len(genomes), QUERY_BATCH):
+        predict(genomes[i : i + QUERY_BATCH])
+    return 1000 * (time.perf_counter() - start) / len(genomes)
 
 
 def select(table, train_keys, folds: int = 5) -> dict:
@@ -109,19 +134,25 @@ def evaluate(table, train_keys, held_keys, model_kind: str = "gbm") -> dict:
     nets = table.networks()
     genomes = [genome_from_key(k) for k in held_keys]
     if model_kind in MODELS:
-        predicted = Surrogate(table, keys=train_keys, model=model_kind).predict(genomes)
+        predict = Surrogate(table, keys=train_keys, model=model_kind).predict
     else:
         x = np.stack([features(genome_from_key(k), table.n_max) for k in train_keys])
-        xh = np.stack([features(g, table.n_max) for g in genomes])
-        predicted = {}
-        for split_name in ("val", "test"):
-            y = [np.mean(nets[k][split_name]) for k in train_keys]
-            predicted[split_name] = BASELINES[model_kind]().fit(x, y).predict(xh)
+        models = {
+            split_name: BASELINES[model_kind]().fit(x, [np.mean(nets[k][split_name]) for k in train_keys])
+            for split_name in ("val", "test")
+        }
+
+        def predict(batch):
+            xb = np.stack([features(g, table.n_max) for g in batch])
+            return {split_name: model.predict(xb) for split_name, model in models.items()}
+
+    predicted = predict(genomes)
     measured = {s: np.array([np.mean(nets[k][s]) for k in held_keys]) for s in ("val", "test")}
     top = measured["val"] >= np.quantile(measured["val"], 0.75)
     out = {s: rank_scores(predicted[s], measured[s]) for s in ("val", "test")}
     out["val_top25"] = rank_scores(predicted["val"][top], measured["val"][top])
     out["edits_of_one_parent"] = _edits(held_keys, predicted["val"], measured["val"])
+    out["query_ms_per_network"] = query_ms(predict, genomes)
     return out
 
 

@@ -42,7 +42,8 @@ def test_the_fit_benchmark_reports_held_out_ranking_beside_the_noise_ceiling(tab
     best = max(v["kendall_tau_mean"] for v in selection["scores"].values())
     assert selection["scores"][selection["chosen"]]["kendall_tau_mean"] == best
     assert selection["matches"] == (selection["chosen"] == MODEL) and result["goal"]["model"] == MODEL
-    assert set(result["models"]) == {*MODELS, "sklearn-forest", "sklearn-gbm"}
+    assert set(result["models"]) == {*MODELS, "sklearn-forest", "sklearn-gbm", "forest-500-trees"}
+    assert all(model["query_ms_per_network"] > 0 for model in result["models"].values())
 
 
 def test_edits_of_one_parent_are_ranked_within_their_group_only():
