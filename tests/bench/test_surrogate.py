@@ -42,13 +42,21 @@ def test_held_out_networks_are_ranked_by_the_rule_the_table_follows(table_path):
     assert model.noise_sd == pytest.approx(0.005, rel=0.5)
 
 
-def test_the_fit_is_deterministic_and_the_noise_is_the_pooled_seed_sd(table_path):
+def test_the_fit_is_deterministic_and_the_noise_comes_from_the_repeated_networks(table_path):
     table = load_table(table_path)
     a, b = Surrogate(table), Surrogate(table)
     genomes = [genome_from_key(k) for k in list(table.networks())[:20]]
     assert np.array_equal(a.predict(genomes)["val"], b.predict(genomes)["val"])
-    assert seed_sd([[0.5, 0.7], [0.2], [0.1, 0.1, 0.4]]) == pytest.approx(np.sqrt((0.02 + 0.06) / 3))
-    assert seed_sd([[0.5]]) == 0.0
+    repeated = [n["val"] for n in table.networks().values()]
+    assert a.noise_sd == a.seed_noise.pooled == seed_sd(repeated)
+
+
+def test_a_draws_spread_is_the_noise_models_sd_at_the_genomes_mean(table_path, monkeypatch):
+    ev = SurrogateEvaluator(table_path, seed=0)
+    mean = ev(G)["mean_accuracy"]
+    monkeypatch.setattr(ev.surrogate.seed_noise, "sd", lambda m: 0.02 if m == mean else 1.0)
+    draws = [ev(G)["accuracy"] - mean for _ in range(400)]
+    assert np.std(draws) == pytest.approx(0.02, rel=0.15)
 
 
 def test_evaluations_are_seeded_and_a_re_evaluation_draws_anew(table_path):

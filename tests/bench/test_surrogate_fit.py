@@ -44,6 +44,13 @@ def test_the_fit_benchmark_reports_held_out_ranking_beside_the_noise_ceiling(tab
     assert selection["matches"] == (selection["chosen"] == MODEL) and result["goal"]["model"] == MODEL
     assert set(result["models"]) == {*MODELS, "sklearn-forest", "sklearn-gbm", "forest-500-trees"}
     assert all(model["query_ms_per_network"] > 0 for model in result["models"].values())
+    assert len(result["noise_model"]["bins"]) == 2  # 20 repeated networks: two bins of ten
+    assert all(b["sd"] == pytest.approx(0.005, rel=0.6) for b in result["noise_model"]["bins"])
+    reach = result["attainable_on_held_out"]
+    # a model knowing the true means, against labels with SD 0.005 over a spread of about 0.03
+    overall = reach["kendall_tau"]["median"]
+    assert 0.6 < overall < 1.0 and overall > gbm["val"]["kendall_tau"] - 0.1
+    assert reach["top25_kendall_tau"]["median"] < reach["kendall_tau"]["median"]
 
 
 def test_edits_of_one_parent_are_ranked_within_their_group_only():

@@ -3,7 +3,8 @@
 :class:`Surrogate` fits two models (LightGBM; :data:`MODEL` of :data:`MODELS`) on a table's networks
 (features: :mod:`.features`): the mean validation accuracy (the fitness a search sees) and
 the mean test accuracy (for reports: selection and report never share images), and the
-fitness's seed noise from the networks trained with several seeds. Nothing is pickled:
+fitness's seed noise from the networks trained with several seeds, as a function of the
+network's mean (:class:`~.noise.SeedNoise`: good networks scatter less). Nothing is pickled:
 the package ships the table, and a surrogate is refitted from it (seeded, deterministic;
 a second or two).
 
@@ -25,6 +26,7 @@ from ..evaluation.lineage import Lineage
 from ..evaluation.protocol import IgnoresNotes
 from ..space.genome import AnyGenome, genome_from_key
 from .features import features
+from .noise import SeedNoise, seed_sd
 from .table import BenchTable, load_table
 
 _FITTED: dict = {}
@@ -91,7 +93,8 @@ class Surrogate:
         self.model = model
         self.val_model = _model(random_state, model).fit(x, [np.mean(nets[k]["val"]) for k in keys])
         self.test_model = _model(random_state, model).fit(x, [np.mean(nets[k]["test"]) for k in keys])
-        self.noise_sd = seed_sd([nets[k]["val"] for k in keys])
+        self.seed_noise = SeedNoise([nets[k]["val"] for k in keys])  # a fitness draw's SD at its mean
+        self.noise_sd = self.seed_noise.pooled
         self._means: dict = {}
 
     def means(self, genomes) -> list[tuple[float, float]]:
@@ -117,15 +120,6 @@ class Surrogate:
         return {"val": np.clip(val, 0.0, 1.0), "test": np.clip(test, 0.0, 1.0)}
 
 
-def seed_sd(scores_per_network) -> float:
-    """Pooled within-network SD of networks trained with several seeds (0 if none were)."""
-    groups = [np.asarray(s, dtype=float) for s in scores_per_network if len(s) >= 2]
-    if not groups:
-        return 0.0
-    within = sum(((g - g.mean()) ** 2).sum() for g in groups)
-    return float(np.sqrt(within / sum(len(g) - 1 for g in groups)))
-
-
 def fitted(table: BenchTable, random_state: int = 0) -> Surrogate:
     """The surrogate of ``table`` fitted once per process."""
     key = (str(table.path), len(table), random_state)
@@ -148,7 +142,8 @@ class SurrogateEvaluator(IgnoresNotes):
 
     ``table``: a :class:`BenchTable` or a path (default: the table shipped in the
     package). ``noise``: each evaluation's fitness is the model's mean plus a draw from the
-    table's seed noise (a re-evaluation draws anew), seeded by ``seed``; False: the mean.
+    table's seed noise at that mean (a re-evaluation draws anew), seeded by ``seed``;
+    False: the mean.
     A genome outside the table's space (N, the input size) is refused in one line.
 
     ``archive`` (an :class:`~tsenas_pymoo.evaluation.Archive`, an ``.sqlite`` path, or
@@ -237,10 +232,11 @@ class SurrogateEvaluator(IgnoresNotes):
         key = key or genome.key()
         ((val, test),) = self.surrogate.means([genome])
         accuracy = val
-        if self.noise and self.surrogate.noise_sd > 0:
+        sd = self.surrogate.seed_noise.sd(val) if self.noise else 0.0
+        if sd > 0:
             draw = self._draws[key] = self._draws.get(key, 0) + 1
             rng = np.random.default_rng([genome_seed(self.seed, key), draw])  # as real training seeds it
-            accuracy = float(np.clip(val + rng.normal(0.0, self.surrogate.noise_sd), 0.0, 1.0))
+            accuracy = float(np.clip(val + rng.normal(0.0, sd), 0.0, 1.0))
         params, macs = self.cost(genome)
         return {
             "accuracy": accuracy,
