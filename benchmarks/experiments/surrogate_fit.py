@@ -83,12 +83,9 @@ def _sklearn_gbm():
 def _forest_500():
     """The package's forest at the size first tried (500 trees of up to 255 leaves): the
     query time the smaller forest saves, and what it costs in rank, on held-out networks."""
-    from lightgbm import LGBMRegressor
+    from tsenas_pymoo.bench.surrogate import _model
 
-    from tsenas_pymoo.bench.surrogate import MODELS
-
-    settings = dict(MODELS["forest"], n_estimators=500, num_leaves=255)
-    return LGBMRegressor(**settings, random_state=0, n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1)
+    return _model(0, "forest", n_estimators=500, num_leaves=255)
 
 
 BASELINES = {"sklearn-forest": _forest, "sklearn-gbm": _sklearn_gbm, "forest-500-trees": _forest_500}
@@ -205,30 +202,30 @@ def noise_ceiling(table) -> dict:
     }
 
 
-def noise_model(table) -> dict:
-    """The fitness's seed noise (``tsenas_pymoo.bench.noise.SeedNoise``, all repeated
-    networks): each bin's median mean validation accuracy and pooled SD, and the pooled SD."""
+def seed_noise(table):
+    """The fitness's seed noise (``tsenas_pymoo.bench.noise.SeedNoise``) of all repeated networks."""
     from tsenas_pymoo.bench.noise import SeedNoise
 
-    model = SeedNoise([n["val"] for n in table.networks().values()])
+    return SeedNoise([n["val"] for n in table.networks().values()])
+
+
+def noise_model(model) -> dict:
+    """Each bin's median mean validation accuracy and pooled SD, and the pooled SD."""
     return {"pooled_sd": model.pooled, "bins": model.table()}
 
 
-def attainable(table, held_keys, sims: int = 1000, rng=0) -> dict:
+def attainable(table, held_keys, model, sims: int = 1000, rng=0) -> dict:
     """The tau a model that knew every held-out network's true mean would reach against
     its measured (noisy) label, overall and among the top quarter by label: simulated.
     The true means are the measured ones shrunk toward their mean by the share of their
-    variance that is not seed noise (the noise model's SD at each network's mean, divided
+    variance that is not seed noise (``model``'s SD at each network's mean, divided
     by the root of its seeds); each simulation draws labels around them and ranks. The repeated
     networks behind ``noise_ceiling`` are Alg. 3 samples; this asks the same question of
     the held-out networks themselves, whose top quarter (neighbours of good networks,
     search picks) can be much closer together."""
     from scipy.stats import kendalltau
 
-    from tsenas_pymoo.bench.noise import SeedNoise
-
     nets = table.networks()
-    model = SeedNoise([n["val"] for n in nets.values()])
     measured = np.array([np.mean(nets[k]["val"]) for k in held_keys])
     noise = np.array([model.sd(m) for m in measured]) / np.sqrt([len(nets[k]["val"]) for k in held_keys])
     share = max(0.0, 1.0 - float(np.mean(noise**2)) / float(np.var(measured, ddof=1)))
@@ -300,14 +297,15 @@ def main(argv=None) -> dict:
     if args.held_out >= len(keys) - 10:
         raise SystemExit(f"--held-out {args.held_out}: rule: leave at least 10 of the {len(keys)} networks to fit")
     train_keys, held_keys = split(keys, args.held_out)
+    noise = seed_noise(table)
     result = {
         "splits": SPLITS,
         "table": {"networks": len(keys), "rows": len(table), "meta": table.meta},
         "fitted_on": len(train_keys),
         "held_out": len(held_keys),
         "noise_ceiling": noise_ceiling(table),
-        "noise_model": noise_model(table),
-        "attainable_on_held_out": attainable(table, held_keys),
+        "noise_model": noise_model(noise),
+        "attainable_on_held_out": attainable(table, held_keys, noise),
         "selection": select(table, train_keys),
         "models": {kind: evaluate(table, train_keys, held_keys, kind) for kind in (*MODELS, *BASELINES)},
     }

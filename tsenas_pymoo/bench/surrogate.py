@@ -62,7 +62,7 @@ MODELS = {
 MODEL = "forest"  # the cross-validation's choice (results/surrogate_fit.json: selection)
 
 
-def _model(random_state: int, name: str = MODEL):
+def _model(random_state: int, name: str = MODEL, **overrides):
     """One of :data:`MODELS` in LightGBM. Why LightGBM, not scikit-learn: a query. Its
     booster answers in C++ in about 0.1 ms, where scikit-learn walks a 400-tree ensemble
     one Python call a tree (9 ms a query on one thread, measured), and a search of the
@@ -74,8 +74,9 @@ def _model(random_state: int, name: str = MODEL):
 
     if name not in MODELS:
         raise ValueError(f"model={name!r}; rule: one of {', '.join(MODELS)}")
+    settings = dict(MODELS[name], **overrides)  # overrides: a variant a benchmark scores beside it
     return LGBMRegressor(
-        **MODELS[name], random_state=random_state, n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1
+        **settings, random_state=random_state, n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1
     )
 
 
@@ -94,8 +95,12 @@ class Surrogate:
         self.val_model = _model(random_state, model).fit(x, [np.mean(nets[k]["val"]) for k in keys])
         self.test_model = _model(random_state, model).fit(x, [np.mean(nets[k]["test"]) for k in keys])
         self.seed_noise = SeedNoise([nets[k]["val"] for k in keys])  # a fitness draw's SD at its mean
-        self.noise_sd = self.seed_noise.pooled
         self._means: dict = {}
+
+    @property
+    def noise_sd(self) -> float:
+        """The pooled seed SD of the fitness (draws use ``seed_noise.sd`` at their mean)."""
+        return self.seed_noise.pooled
 
     def means(self, genomes) -> list[tuple[float, float]]:
         """(mean validation, mean test) of each genome, remembered: the models are called
