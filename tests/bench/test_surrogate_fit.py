@@ -53,21 +53,61 @@ def test_the_fit_benchmark_reports_held_out_ranking_beside_the_noise_ceiling(tab
     assert reach["top25_kendall_tau"]["median"] < reach["kendall_tau"]["median"]
 
 
-def test_edits_of_one_parent_are_ranked_within_their_group_only():
+def _edits_table(tmp_path):
+    """Two parents with six distinct stage-2 edits each, beside 40 Alg. 3 samples."""
     import numpy as np
 
     from tsenas_pymoo import NetworkGenome
     from tsenas_pymoo.operators.fine import mutate_fine
 
-    fit = load()
-    parent, other = NetworkGenome.from_cells([3, 7, 3]).expand(), NetworkGenome.from_cells([4, 8, 4]).expand()
-    edits = list(dict.fromkeys(mutate_fine(parent, np.random.default_rng(s)).key() for s in range(20)))[:3]
-    far = list(dict.fromkeys(mutate_fine(other, np.random.default_rng(s)).key() for s in range(20)))[:3]
-    assert len(edits) == 3 and len(far) == 3
-    # within each parent's group the order agrees; across the groups it would not
-    out = fit._edits(edits + far, [0.1, 0.2, 0.3, 0.01, 0.02, 0.03], [0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
-    assert out == {"kendall_tau_mean": pytest.approx(1.0), "parents": 2}
-    assert fit._edits(edits, [0.3, 0.2, 0.1], [0.5, 0.6, 0.7])["kendall_tau_mean"] == pytest.approx(-1.0)
+    rng, rows = np.random.default_rng(1), make_rows(n=40, repeated=10)
+    for i, parent in enumerate((NetworkGenome.from_cells([3, 7, 3]), NetworkGenome.from_cells([4, 8, 4]))):
+        edits = {}
+        while len(edits) < 6:
+            g = mutate_fine(parent.expand(), rng)
+            edits.setdefault(g.key(), g)
+        for j, key in enumerate(sorted(edits)):
+            acc = 0.5 + 0.05 * j + 0.2 * i
+            rows.append({**rows[-1], "key": key, "stage": 2, "seed": 0, "val_accuracy": acc, "test_accuracy": acc})
+    return fit_table(write_table(rows, META, tmp_path / "t.csv"))
+
+
+def fit_table(path):
+    from tsenas_pymoo.bench import load_table
+
+    return load_table(path)
+
+
+def test_edits_of_one_parent_are_ranked_with_their_parent_held_out(tmp_path, monkeypatch):
+    import numpy as np
+
+    import tsenas_pymoo.bench.surrogate as surrogate
+
+    fit, table = load(), _edits_table(tmp_path)
+    nets = table.networks()
+    groups = fit.parent_groups(list(nets))
+    assert sorted(len(g) for g in groups) == [6, 6]  # the samples' few edits form no group of 5
+    fitted_on = []
+
+    class Oracle:
+        """Predicts each network's measured mean, times ``sign``; records what it was fitted on."""
+
+        sign = 1.0
+
+        def __init__(self, table, keys=None, **kwargs):
+            fitted_on.append(set(keys))
+
+        def predict(self, genomes):
+            return {"val": [self.sign * np.mean(nets[g.key()]["val"]) for g in genomes]}
+
+    monkeypatch.setattr(surrogate, "Surrogate", Oracle)
+    noise = fit.seed_noise(table)
+    out = fit.edits_by_parent(table, list(nets), noise, sims=20)
+    assert out["parents"] == 2 and out["per_parent"] == pytest.approx([1.0, 1.0])
+    # each parent's edits were held out of its own fit, and only they
+    assert all(len(f) == len(nets) - 6 and not f & set(g) for f, g in zip(fitted_on, groups))
+    Oracle.sign = -1.0
+    assert fit.edits_by_parent(table, list(nets), noise, sims=20)["kendall_tau_median"] == pytest.approx(-1.0)
 
 
 def test_too_many_held_out_is_refused(tmp_path):
