@@ -349,9 +349,11 @@ def plot(rows: list[dict], path: Path) -> None:
                 continue
             x = np.array(checkpoints(BUDGETS[budget]), float)
             y = np.array([_on_grid(r["curve"], x) for r in runs])
-            line = ax.plot(x, np.nanmedian(y, axis=0), label=f"{LABELS[method]} ({len(runs)})")[0]
+            # TS-ENAS on top: its stage 1 is the stage-1-only run of the same seed, line for line
+            style = {"color": "black", "lw": 2, "zorder": 5} if method == "tsenas" else {"lw": 1}
+            line = ax.plot(x, np.nanmedian(y, axis=0), label=f"{LABELS[method]} ({len(runs)})", **style)[0]
             lo, hi = np.nanpercentile(y, 25, axis=0), np.nanpercentile(y, 75, axis=0)
-            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15)
+            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.08)
         ax.set_xscale("log")
         ax.set_xlabel("evaluations (networks a real search would train)")
         ax.set_ylabel("surrogate mean test accuracy of the best-so-far")
