@@ -119,3 +119,12 @@ def test_the_comparison_at_ts_enas_spend_reads_each_pick_from_its_steps(compare)
     assert at["methods"]["random"]["regret"]["median"] == pytest.approx(0.06)
     assert at["goal"]["lower_than"] == {"random": True} and not out["goal"]["lower_than"]["random"]
     assert compare.value_at([[4, 0, 0, 0.5]], 3) != compare.value_at([[4, 0, 0, 0.5]], 3)  # NaN before the first
+
+
+def test_the_campaign_cost_is_the_runs_seconds_over_the_workers(compare):
+    rows = [{"budget": "paper", "seconds": 1800.0}, {"budget": "paper", "seconds": 1200.0}]
+    rows += [{"budget": "tenth", "seconds": 600.0}]
+    out = compare.compute(rows, workers=2, goal_minutes=30)
+    assert out["run_seconds_by_budget"] == {"paper": 3000.0, "tenth": 600.0}
+    assert out["wall_minutes_lower_bound"] == 30.0 and out["met"]
+    assert not compare.compute(rows + [{"budget": "tenth", "seconds": 1.0}], workers=2)["met"]
