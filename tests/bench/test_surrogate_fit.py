@@ -104,6 +104,8 @@ def test_edits_of_one_parent_are_ranked_with_their_parent_held_out(tmp_path, mon
     noise = fit.seed_noise(table)
     out = fit.edits_by_parent(table, list(nets), noise, sims=20)
     assert out["parents"] == 2 and out["per_parent"] == pytest.approx([1.0, 1.0])
+    # edits 0.05 apart against seed noise of about 0.005: rankable
+    assert out["attainable_median"] > 0.5 and out["parents_spread_within_noise"] == 0
     # each parent's edits were held out of its own fit, and only they
     assert all(len(f) == len(nets) - 6 and not f & set(g) for f, g in zip(fitted_on, groups))
     Oracle.sign = -1.0
