@@ -137,6 +137,10 @@ def main(argv=None):
         "benchmark": "surrogate_check",
         "command": "python benchmarks/experiments/surrogate_check.py --summarize",
         "budget": BUDGET,
+        "splits": {
+            "selection": "each search's pick: the surrogate's validation model with the table's seed noise",
+            "report": "real training of each pick, scored on the 10,000 official test images (no selection saw them)",
+        },
         "protocol": "each method's median-seed pick (by regret) trained under the fidelity study's target "
         "protocol (10,000 images, 28 px, 10 epochs) with seeds 0, 1, 2; scored on the 10,000 official test images",
         **summarize(picks, known_trainings()),
