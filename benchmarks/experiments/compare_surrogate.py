@@ -293,10 +293,10 @@ def compute(rows: list[dict], workers: int = 2, goal_minutes: float = 30.0) -> d
     """What the campaign costs: the runs' own seconds summed, and that over ``workers``
     (a lower bound on the wall time: perfect packing, no start-up) against the issue's
     goal. Runs made while other work shared the cores count as they ran."""
-    total = float(sum(r["seconds"] for r in rows))
     by_budget = {
         b: float(sum(r["seconds"] for r in rows if r["budget"] == b)) for b in sorted({r["budget"] for r in rows})
     }
+    total = sum(by_budget.values())
     minutes = total / workers / 60
     return {
         "run_seconds_total": total,

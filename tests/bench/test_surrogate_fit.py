@@ -53,8 +53,8 @@ def test_the_fit_benchmark_reports_held_out_ranking_beside_the_noise_ceiling(tab
     assert reach["top25_kendall_tau"]["median"] < reach["kendall_tau"]["median"]
 
 
-def _edits_table(tmp_path):
-    """Two parents with six distinct stage-2 edits each, beside 40 Alg. 3 samples."""
+def _edits_table(tmp_path, step=0.05):
+    """Two parents with six distinct stage-2 edits each, ``step`` apart, beside 40 Alg. 3 samples."""
     import numpy as np
 
     from tsenas_pymoo import NetworkGenome
@@ -67,15 +67,11 @@ def _edits_table(tmp_path):
             g = mutate_fine(parent.expand(), rng)
             edits.setdefault(g.key(), g)
         for j, key in enumerate(sorted(edits)):
-            acc = 0.5 + 0.05 * j + 0.2 * i
+            acc = 0.5 + step * j + 0.2 * i
             rows.append({**rows[-1], "key": key, "stage": 2, "seed": 0, "val_accuracy": acc, "test_accuracy": acc})
-    return fit_table(write_table(rows, META, tmp_path / "t.csv"))
-
-
-def fit_table(path):
     from tsenas_pymoo.bench import load_table
 
-    return load_table(path)
+    return load_table(write_table(rows, META, tmp_path / "t.csv"))
 
 
 def test_edits_of_one_parent_are_ranked_with_their_parent_held_out(tmp_path, monkeypatch):
@@ -110,6 +106,15 @@ def test_edits_of_one_parent_are_ranked_with_their_parent_held_out(tmp_path, mon
     assert all(len(f) == len(nets) - 6 and not f & set(g) for f, g in zip(fitted_on, groups))
     Oracle.sign = -1.0
     assert fit.edits_by_parent(table, list(nets), noise, sims=20)["kendall_tau_median"] == pytest.approx(-1.0)
+
+
+def test_edits_that_spread_less_than_seed_noise_are_unrankable(tmp_path):
+    """Edits 0.0002 apart against seed noise of about 0.005: their true means are taken as
+    equal, so what a model can attain is 0 and both parents are counted as within noise."""
+    fit = load()
+    table = _edits_table(tmp_path, step=0.0002)
+    out = fit.edits_by_parent(table, list(table.networks()), fit.seed_noise(table), sims=20)
+    assert out["parents"] == 2 and out["parents_spread_within_noise"] == 2 and out["attainable_median"] == 0.0
 
 
 def test_too_many_held_out_is_refused(tmp_path):
