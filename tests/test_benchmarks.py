@@ -67,6 +67,21 @@ def test_baselines_resume_skips_what_a_cut_off_campaign_measured(digits_small, t
     assert [r["test_errors"] for r in again] == [r["test_errors"] for r in first]
 
 
+def test_baselines_take_a_recorded_search_with_the_package_final_recipe(tmp_path):
+    baselines = load("baselines")
+    records = tmp_path / "records.jsonl"
+    settings = {"preset": "cpu", "final_epochs": 1, "threads": 1, "pop_size": 10}
+    pick = "0:6,0:8,1:4[0.1.11.14;0.1.5.1;0.0.12.6]"
+    record = {"method": "tsenas", "seed": 300, "pick": pick, "settings": settings, "seconds": 9.5}
+    records.write_text(json.dumps(record))
+    genome, config, seconds = baselines.record_source("tsenas:300", records)
+    assert genome.key() == pick and seconds == 9.5
+    assert config["init_channels"] == 8 and config["train_subset"] == 2400 and config["seed"] == 300
+    assert baselines.recipe(config, None)["epochs"] == 20  # not the campaign's final_epochs=1
+    with pytest.raises(SystemExit, match="--record tsenas:301: no such search"):
+        baselines.record_source("tsenas:301", records)
+
+
 TINY = {
     "dataset": "digits",
     "train_subset": None,

@@ -14,6 +14,10 @@ searched network's (Table III compares at similar size); without it all share on
 Each model is trained for every ``--seeds``; the report gives each seed and the median, a
 one-sided Mann-Whitney U p-value of the searched network against each baseline, params,
 FLOPs and the run's search cost (0 for the hand-designed ones).
+``--record METHOD:SEED`` takes the network instead from a search of the real comparison
+(``compare_real.py``'s records, whose run directories are not kept): its pick, its
+settings (the preset) and the package's final recipe (the campaign turned the runs' own
+final training off), its search seconds.
 Writes benchmarks/results/baselines[_<name>].json after every training: a cut-off
 invocation resumes where it stopped (same setup), and invocations on other ``--seeds``
 or ``--models`` (``--threads`` each) may run at once and share the file. An invocation
@@ -23,11 +27,14 @@ table.
 
     python benchmarks/experiments/baselines.py --run runs/search
     python benchmarks/experiments/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
+    python benchmarks/experiments/baselines.py --record tsenas:300 --full-data --epochs 10 --seeds 0 1 2 \\
+        --match-params --name table3
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -41,9 +48,12 @@ from tsenas_pymoo.baselines import SEARCHED, SHORT, matched_widths, models
 from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.final import fit_and_test
 from tsenas_pymoo.genotype import load_genotype
+from tsenas_pymoo.space.genome import genome_from_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, write_result
+from common import RESULTS, read_records, write_result
+
+COMPARE_REAL = RESULTS / "compare_real" / "records.jsonl"
 
 SPLITS = {
     "selection": "the searched network was selected on its search's validation images; the baselines are not selected",
@@ -124,6 +134,31 @@ def versus_searched(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def run_source(run: Path) -> tuple:
+    """(genome, config, search seconds) of a run directory written by ``tsenas search``."""
+    genome, meta = load_genotype(run / "best_genotype.json")
+    config = json.loads((run / "config.json").read_text())
+    with __import__("sqlite3").connect(run / "archive.sqlite") as conn:
+        search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
+    threads = ((config.get("thread_policy") or {}).get("driver") or {}).get("threads")
+    return genome, dict(config, threads=threads, init_channels=meta["init_channels"]), search_seconds
+
+
+def record_source(spec: str, path: Path = COMPARE_REAL) -> tuple:
+    """(genome, config, search seconds) of the real comparison's search ``METHOD:SEED``:
+    its pick, its settings with the package's final recipe, its seconds."""
+    from tsenas_pymoo.config import SearchConfig
+
+    method, _, seed = spec.partition(":")
+    found = [r for r in read_records(path) if r["method"] == method and str(r["seed"]) == seed]
+    if not found:
+        raise SystemExit(f"--record {spec}: no such search in {path}; rule: METHOD:SEED of a recorded search")
+    record = found[-1]
+    settings = {k: v for k, v in record["settings"].items() if k != "final_epochs"}
+    config = dataclasses.asdict(SearchConfig(**settings, algorithm=method, seed=record["seed"]))
+    return genome_from_key(record["pick"]), config, record["seconds"]
+
+
 def previous_runs(path: Path, setup: dict) -> dict:
     """The (model, seed) reports a cut-off invocation with the same setup wrote to ``path``."""
     if not path.exists():
@@ -136,7 +171,9 @@ def previous_runs(path: Path, setup: dict) -> dict:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", required=True, help="a run directory written by tsenas search")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="a run directory written by tsenas search")
+    source.add_argument("--record", help="METHOD:SEED, a search of compare_real.py (its records)")
     parser.add_argument("--epochs", type=int, default=None, help="default: the run's final epochs")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--width", type=int, default=None, help="default: the run's init_channels")
@@ -162,27 +199,23 @@ def main(argv=None):
     parser.add_argument("--device", default=None)
     parser.add_argument("--name", default="")
     args = parser.parse_args(argv)
-    run = Path(args.run)
-    genome, meta = load_genotype(run / "best_genotype.json")
-    config = json.loads((run / "config.json").read_text())
+    genome, config, search_seconds = run_source(Path(args.run)) if args.run else record_source(args.record)
     proxy = (
         {} if args.full_data else {"train_subset": config.get("train_subset"), "resolution": config.get("resolution")}
     )
     data = load_dataset(config["dataset"], config.get("root"), seed=config["seed"], **proxy)
-    width = args.width or meta["init_channels"]
+    width = args.width or config["init_channels"]
     if args.match_params:
         width = matched_widths(genome, data.input_shape, data.num_classes, width)
-    with __import__("sqlite3").connect(run / "archive.sqlite") as conn:
-        search_seconds = conn.execute("SELECT SUM(seconds) FROM evaluations").fetchone()[0] or 0.0
     settings = recipe(config, args.epochs)
     # the run's own torch thread count: CPU float sums, hence the trained weights, depend on it
-    threads = args.threads or ((config.get("thread_policy") or {}).get("driver") or {}).get("threads")
+    threads = args.threads or config.get("threads")
     if threads:
         torch.set_num_threads(int(threads))
     setup = {
         "dataset": data.name,
         "data": {k: v for k, v in data.settings().items() if k not in ("mean", "std")},
-        "run": str(run),
+        "run": args.run or f"compare_real {args.record}",
         "genome": genome.key(),
         "init_channels": width,
         "recipe": settings,
