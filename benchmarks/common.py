@@ -9,6 +9,7 @@ Result files: ``benchmarks/results/<benchmark>[_<dataset>][_<variant>].json``, w
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
@@ -106,18 +107,30 @@ def spread(values) -> dict | None:
     return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
 
 
-def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str = "tasks") -> None:
+def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str = "tasks", follow_up=None) -> None:
     """``function(*task)`` for every task, in order of priority, each result handed to
     ``on_result(result, bar)`` as it ends (so a campaign writes as it goes). ``workers``:
     Dask worker processes with one thread each (as the search's workers run); 0 or 1: in
-    this process."""
+    this process. ``follow_up(result)``: the tasks ``(function, *args)`` a result makes
+    possible, run in the same pool after those already queued (a campaign's next stage
+    starts as its input lands, so no core waits for a stage's last task)."""
     from tqdm.auto import tqdm
 
-    with tqdm(total=len(tasks), desc=desc, unit="task") as bar:
+    queue = [(function, *t) for t in tasks]
+    with tqdm(total=len(queue), desc=desc, unit="task") as bar:
+
+        def finished(result) -> list[tuple]:
+            on_result(result, bar)
+            bar.update(1)
+            more = list(follow_up(result)) if follow_up else []
+            bar.total += len(more)
+            bar.refresh()
+            return more
+
         if workers <= 1:
-            for task in tasks:
-                on_result(function(*task), bar)
-                bar.update(1)
+            while queue:
+                fn, *args = queue.pop(0)
+                queue += finished(fn(*args))
             return
         from distributed import Client, LocalCluster, as_completed
 
@@ -127,9 +140,12 @@ def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str =
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
             Client(cluster) as client,
         ):
-            futures = [
-                client.submit(keeping_freed_memory, function, *t, pure=False, priority=-i) for i, t in enumerate(tasks)
-            ]
-            for future in as_completed(futures):
-                on_result(future.result(), bar)
-                bar.update(1)
+            order = itertools.count()
+
+            def submit(fn, *args):
+                return client.submit(keeping_freed_memory, fn, *args, pure=False, priority=-next(order))
+
+            pending = as_completed([submit(*t) for t in queue])
+            for future in pending:
+                for task in finished(future.result()):
+                    pending.add(submit(*task))

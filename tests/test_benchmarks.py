@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -662,7 +663,22 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
     assert (tmp_path / "plots" / "inheritance_digits_tiny.png").exists()
     # a rerun trains nothing more
     inheritance.main(args)
-    assert len(inheritance.read_rows(tmp_path / "results" / "inheritance_digits_tiny" / "records.jsonl")) == len(rows)
+    records = tmp_path / "results" / "inheritance_digits_tiny" / "records.jsonl"
+    assert len(inheritance.read_rows(records)) == len(rows)
+    # a fresh machine (no run directories) with a row missing: the search is re-made, its
+    # snapshots match the recorded ones, and only the missing child trains again
+    lines = records.read_text().splitlines()
+    records.write_text("\n".join(lines[:-1]) + "\n")
+    shutil.rmtree(tmp_path / "runs")
+    inheritance.main(args)
+    again = inheritance.read_rows(records)
+    assert len(again) == len(rows) and {r["child"] for r in again} == {r["child"] for r in rows}
+    # a re-made search whose children differ from the record stops before training
+    kept = tmp_path / "results" / "inheritance_digits_tiny" / "snapshots" / "seed0_gen2.json"
+    kept.write_text(json.dumps(dict(json.loads(kept.read_text()), search_network_epochs=-1)))
+    work = tmp_path / "runs" / "inheritance_digits_tiny" / "seed0"
+    with pytest.raises(SystemExit, match=r"seed0_gen2\.json: the re-made snapshot of seed 0, generation 2 differs"):
+        inheritance.keep_snapshots(kept.parents[1], 0, work, (0, 2))
 
 
 def _square(x):
@@ -679,6 +695,14 @@ def test_run_tasks_hands_every_result_over_as_it_ends(workers):
     seen = []
     run_tasks(_square, [(i,) for i in range(6)], workers, lambda r, bar: seen.append(r))
     assert sorted(seen) == [0, 1, 4, 9, 16, 25]
+    # follow-up tasks a result makes possible run in the same pool, and theirs too
+    seen = []
+
+    def more(r):
+        return [(_square, r)] if 1 < r < 10 else []
+
+    run_tasks(_square, [(i,) for i in range(4)], workers, lambda r, bar: seen.append(r), follow_up=more)
+    assert sorted(seen) == [0, 1, 4, 9, 16, 81]
 
 
 def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_then_search_picks(tmp_path, monkeypatch):

@@ -31,9 +31,14 @@ against the longest scratch training (8 epochs) on test (mean over seeds); the m
 network-epochs to that generation.
 
 Resumes: rows go to ``results/inheritance_<dataset>_<preset>/records.jsonl`` as children
-finish; searches resume from their run directory (``runs/<study>/seedS``);
-snapshots are kept. The settings (every search setting, the package version, the arms)
-are written once to ``settings.json``; a run with other settings is refused.
+finish; searches resume from their run directory (``runs/<study>/seedS``), where the
+snapshots are kept. Run directories are not committed: a later session re-runs a seed's
+search (one thread, so the same children on any machine) and its snapshot must match the
+record of it in ``snapshots/`` (committed; the summary's search network-epochs come from
+there), else it stops rather than mix children of two searches. One pool runs it all: two
+seeds' searches first, then each seed's children as its snapshots land, the next seed's
+search queued behind them. The settings (every search setting, the package version, the
+arms) are written once to ``settings.json``; a run with other settings is refused.
 
     python benchmarks/experiments/inheritance.py --preset cpu --workers 2     # the campaign
     python benchmarks/experiments/inheritance.py --preset cpu --summarize     # results + plot only
@@ -74,6 +79,7 @@ def search_config(args, seed: int):
         stage1_gens=max(args.generations) - 1,  # generation 1 is the Alg. 3 population
         stage2_gens=0,
         final_epochs=1,
+        threads=1,  # CPU float sums depend on it: the same children on any machine, in any process
         device=args.device,
     )
 
@@ -167,10 +173,46 @@ def run_search(args, seed: int, work: Path) -> None:
         return
     run_dir = work / "search"
     hook = SnapshotHook(run_dir, args.generations)
+    progress = args.workers <= 1  # a worker's bars would interleave with the pool's
     if (run_dir / "config.json").exists():
-        SearchRun.resume(run_dir, progress=True, after_generation=hook).run()
+        SearchRun.resume(run_dir, progress=progress, after_generation=hook).run()
     else:
-        SearchRun(run_dir, search_config(args, seed), progress=True, after_generation=hook).run()
+        SearchRun(run_dir, search_config(args, seed), progress=progress, after_generation=hook).run()
+
+
+def prepare(args, seed: int, work: Path) -> int:
+    """A seed's snapshots: its search to the last measured generation, then generation 0."""
+    run_search(args, seed, work)
+    supernet_snapshot(args, seed, work)
+    return seed
+
+
+def keep_snapshots(folder: Path, seed: int, work: Path, generations) -> dict[int, dict]:
+    """Each snapshot's ``children.json``, checked against its record in ``folder/snapshots``
+    (written the first time): a search re-run in a later session must make the same
+    children, or rows of two searches would mix."""
+    out = {}
+    for g in generations:
+        info = json.loads((work / f"gen{g}" / "children.json").read_text())
+        kept = folder / "snapshots" / f"seed{seed}_gen{g}.json"
+        if kept.exists() and json.loads(kept.read_text()) != info:
+            raise SystemExit(
+                f"{kept}: the re-made snapshot of seed {seed}, generation {g} differs from the recorded one; "
+                f"rule: a seed's search makes the same children every time (settings, threads, package version)"
+            )
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(info, indent=1))
+        out[g] = info
+    return out
+
+
+def recorded_snapshots(folder: Path) -> dict[tuple[int, int], dict]:
+    """(seed, generation) -> the recorded ``children.json`` of every snapshot so far."""
+    out = {}
+    for path in sorted((folder / "snapshots").glob("seed*_gen*.json")):
+        seed, gen = path.stem.removeprefix("seed").split("_gen")
+        out[int(seed), int(gen)] = json.loads(path.read_text())
+    return out
 
 
 def supernet_snapshot(args, seed: int, work: Path) -> None:
@@ -274,23 +316,46 @@ def _scores(result: dict) -> dict:
     }
 
 
-def measure(args, seed: int, work: Path, records: Path, done: set) -> None:
-    jobs = []
-    for g in (0, *args.generations):
-        snap = work / f"gen{g}"
-        info = json.loads((snap / "children.json").read_text())
-        ancestors = info["ancestor_epochs"]
-        jobs += [(str(snap), c, ancestors[c["key"]]) for c in info["children"] if (seed, g, c["key"]) not in done]
-    if not jobs:
-        return
-    print(f"seed {seed}: {len(jobs)} children to train", flush=True)
+def campaign(args, folder: Path, work_of, records: Path) -> None:
+    """Every seed's search and snapshots, then its children's trainings, in one pool (see
+    the module docstring); a seed whose recorded snapshots' children all have rows is done."""
+    done = {(r["seed"], r["generation"], r["child"]) for r in read_rows(records)}
+    generations = (0, *args.generations)
+    kept = recorded_snapshots(folder)
 
-    def keep(row, bar):
-        with open(records, "a") as handle:
-            handle.write(json.dumps(row) + "\n")
-        done.add((row["seed"], row["generation"], row["child"]))
+    def finished(seed):
+        snaps = [kept.get((seed, g)) for g in generations]
+        if None in snaps:
+            return False
+        return all((seed, s["generation"], c["key"]) in done for s in snaps for c in s["children"])
 
-    run_tasks(train_child, [(args, seed, *job) for job in jobs], args.workers, keep, desc=f"seed {seed}")
+    waiting = [s for s in args.seeds if not finished(s)]
+    first, waiting = waiting[: max(1, args.workers)], waiting[max(1, args.workers) :]
+
+    def keep(result, bar):
+        if isinstance(result, dict):  # a child's row; an int is a prepared seed
+            with open(records, "a") as handle:
+                handle.write(json.dumps(result) + "\n")
+            done.add((result["seed"], result["generation"], result["child"]))
+
+    def follow_up(result):
+        if isinstance(result, dict):
+            return []
+        seed, work = result, work_of(result)
+        snaps = keep_snapshots(folder, seed, work, generations)
+        jobs = [
+            (train_child, args, seed, str(work / f"gen{g}"), c, info["ancestor_epochs"][c["key"]])
+            for g, info in snaps.items()
+            for c in info["children"]
+            if (seed, g, c["key"]) not in done
+        ]
+        print(f"seed {seed}: {len(jobs)} children to train", flush=True)
+        if waiting:
+            later = waiting.pop(0)
+            jobs.append((prepare, args, later, work_of(later)))
+        return jobs
+
+    run_tasks(prepare, [(args, s, work_of(s)) for s in first], args.workers, keep, "inheritance", follow_up)
 
 
 # -- the summary ------------------------------------------------------------------------
@@ -462,19 +527,8 @@ def main(argv=None):
     settings = study_settings(args)
     check_settings(folder, settings)
     if not args.summarize:
-        done = {(r["seed"], r["generation"], r["child"]) for r in read_rows(records)}
-        for seed in args.seeds:
-            work = ROOT / "runs" / study / f"seed{seed}"
-            run_search(args, seed, work)
-            supernet_snapshot(args, seed, work)
-            measure(args, seed, work, records, done)
-    snapshots = {}
-    for seed in args.seeds:
-        work = ROOT / "runs" / study / f"seed{seed}"
-        for g in (0, *args.generations):
-            path = work / f"gen{g}" / "children.json"
-            if path.exists():
-                snapshots[seed, g] = json.loads(path.read_text())
+        campaign(args, folder, lambda seed: ROOT / "runs" / study / f"seed{seed}", records)
+    snapshots = {key: info for key, info in recorded_snapshots(folder).items() if key[0] in args.seeds}
     rows = read_rows(records)
     if not rows:
         print("no rows yet")
