@@ -825,6 +825,34 @@ def test_supernet_start_summary_finds_a_known_deficit():
     assert warm["better_share"] == 0 and warm["median"] == pytest.approx(-0.03, abs=0.003)
 
 
+def test_compare_real_campaign_trains_each_new_pick_once_as_its_search_lands(tmp_path, monkeypatch):
+    compare = load("compare_real")
+    monkeypatch.setattr(compare, "RUNS", tmp_path / "records.jsonl")
+    monkeypatch.setattr(compare, "POST", tmp_path / "post.jsonl")
+    monkeypatch.setattr(compare, "post_results", lambda: {("0:1", 0): 0.9})  # known: not trained again
+    compare._append(compare.RUNS, {"method": "ga", "seed": 300, "pick": "0:2"})  # searched before the cut
+    picks = {("tsenas", 300): "0:1", ("ga", 301): "0:3", ("tsenas", 301): "0:3"}
+    order = []
+
+    def search(method, seed, settings):
+        order.append(("search", method, seed))
+        return {"method": method, "seed": seed, "pick": picks[method, seed]}
+
+    def post(key, seed):
+        order.append(("post", key, seed))
+        return {"key": key, "seed": seed, "setting": "target", "accuracy": {"test": 0.8}}
+
+    monkeypatch.setattr(compare, "search_task", search)
+    monkeypatch.setattr(compare, "post_task", post)
+    settings = {"networks": 20, "pop_size": 10, "budget": 5}
+    compare.campaign(["tsenas", "ga"], [300, 301], settings, workers=1)
+    searched = [o[1:] for o in order if o[0] == "search"]
+    trained = sorted(o[1:] for o in order if o[0] == "post")
+    assert searched == [("tsenas", 300), ("tsenas", 301), ("ga", 301)]
+    assert trained == sorted([("0:1", 1), ("0:1", 2), *[(k, s) for k in ("0:2", "0:3") for s in (0, 1, 2)]])
+    assert len(compare.read_records(compare.RUNS)) == 4 and len(compare.read_records(compare.POST)) == 8
+
+
 def test_compare_real_plan_counts_each_run_and_the_seeds_the_hours_afford(tmp_path):
     compare = load("compare_real")
     study = {

@@ -147,19 +147,40 @@ def _append(path: Path, record: dict) -> None:
         f.write(json.dumps(record) + "\n")
 
 
+def _call(function, *args):
+    return function(*args)
+
+
 def campaign(methods, seeds, settings: dict, workers: int) -> None:
-    """The searches, then the target trainings of their picks (each part resumes)."""
-    done = {(r["method"], r["seed"]) for r in read_records(RUNS)}
+    """The searches, and the target trainings of each pick as its search lands (queued
+    behind the searches, so they fill the cores the last searches leave); both resume."""
+    runs = read_records(RUNS)
+    done = {(r["method"], r["seed"]) for r in runs}
     networks, pop_size = settings.pop("networks"), settings.pop("pop_size")
     todo = [
-        (m, s, dict(settings, **schedule(m, networks, pop_size))) for s in seeds for m in methods if (m, s) not in done
+        (search_task, m, s, dict(settings, **schedule(m, networks, pop_size)))
+        for s in seeds
+        for m in methods
+        if (m, s) not in done
     ]
-    run_tasks(search_task, todo, workers, lambda rec, bar: _append(RUNS, rec), desc="searches")
     sys.path.insert(0, str(HERE))
-    known = post_results()
-    picks = dict.fromkeys(r["pick"] for r in read_records(RUNS) if r["method"] in methods and r["seed"] in seeds)
-    post = [(k, s) for k in picks for s in POST_SEEDS if (k, s) not in known]
-    run_tasks(post_task, post, workers, lambda rec, bar: _append(POST, rec), desc="target trainings")
+    queued = set(post_results())
+
+    def trainings(pick: str) -> list[tuple]:
+        new = [(pick, s) for s in POST_SEEDS if (pick, s) not in queued]
+        queued.update(new)
+        return [(post_task, *task) for task in new]
+
+    picks = dict.fromkeys(r["pick"] for r in runs if r["method"] in methods and r["seed"] in seeds)
+    todo += [task for pick in picks for task in trainings(pick)]
+
+    def keep(record, bar):
+        _append(RUNS if "method" in record else POST, record)
+
+    def follow_up(record):
+        return trainings(record["pick"]) if "method" in record else []
+
+    run_tasks(_call, todo, workers, keep, desc="searches and target trainings", follow_up=follow_up)
 
 
 # -- summary ----------------------------------------------------------------------------
