@@ -658,8 +658,13 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
             assert 0.0 < r["scratch"][e]["test"] <= 1.0 and 0.0 < r["scratch"][e]["val"] <= 1.0
     first = [r for r in rows if r["generation"] == 0]
     assert len(first) == 2 and all(r["arms"]["supernet"]["1"]["sources"]["store"] > 0 for r in first)
+    for r in first:  # the SuperNet's units with the search's warm start, and on scratch's schedule
+        assert r["arms"]["supernet"]["1"]["sources"] == r["arms"]["supernet_cold"]["1"]["sources"]
+        assert r["arms"]["supernet_cold"]["1"]["lr"] == r["scratch"]["1"]["lr"]
+        assert r["arms"]["supernet"]["1"]["lr"] < r["scratch"]["1"]["lr"]
     result = json.loads((tmp_path / "results" / "inheritance_digits_tiny.json").read_text())
     assert set(result["summary"]) == {"0", "2"} and result["splits"]["report"].startswith("the 10,000")
+    assert "supernet_cold_minus_supernet" in result["summary"]["0"] and "lineage_minus_store" in result["summary"]["2"]
     assert (tmp_path / "plots" / "inheritance_digits_tiny.png").exists()
     # a rerun trains nothing more
     inheritance.main(args)

@@ -16,7 +16,9 @@ Protocol, per search seed (``--seeds``, default 0 1 2):
 * Every child is trained from scratch for 1, 2, 4 and 8 epochs (``scratch``) and for 1
   and 2 epochs in each inheritance arm: ``lineage`` (parents' units, then the store),
   ``store`` (the paper's cell store only); at generation 0 ``supernet`` (the store with
-  the SuperNet's units). The same per-genome seed, the warm start of the search.
+  the SuperNet's units, the search's warm start) and ``supernet_cold`` (the same on
+  scratch's schedule, as ``--inherit-warm-counts parents`` trains it: item 4 of the
+  SuperNet-start question). The same per-genome seed, the warm start of the search.
 * Each trained model is scored on the validation images (what a search selects on) and
   on the 10,000 test images (never seen by any selection). Headline numbers are test.
 
@@ -60,6 +62,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: com
 from common import PLOTS, RESULTS, ROOT, read_records, run_tasks, write_result
 
 GENERATIONS = (3, 6, 12)
+#: arm -> (inheritance mode, warm start's ``counts``; None: the search's). Generation 0:
+#: the SuperNet's units with the search's warm start (it counts them: the default) and on
+#: scratch's schedule (``--inherit-warm-counts parents`` counts only trained parents).
+FIRST_ARMS = {"supernet": ("store", None), "supernet_cold": ("store", "parents")}
+LATER_ARMS = {"lineage": ("lineage", None), "store": ("store", None)}
+PAIRED = (("lineage", "store"), ("supernet_cold", "supernet"))  # arm minus arm on the same children
 SCRATCH = (1, 2, 4, 8)
 INHERITED = (1, 2)
 SPLITS = {
@@ -89,13 +97,15 @@ def study_settings(args) -> dict:
 
     search = dataclasses.asdict(search_config(args, seed=0))
     search.pop("seed")
-    return {
+    settings = {
         "search": search,
         "generations": [0, *args.generations],
         "scratch_epochs": list(SCRATCH),
         "inherited_epochs": list(INHERITED),
+        "arms": {"0": FIRST_ARMS, "later": LATER_ARMS},
         "version": __version__,
     }
+    return json.loads(json.dumps(settings))  # as settings.json holds it: lists, not tuples
 
 
 def check_settings(folder: Path, settings: dict) -> None:
@@ -294,14 +304,15 @@ def train_child(args, seed: int, snap: str, child: dict, ancestor_epochs: int) -
     genome, parents = genome_from_key(child["key"]), [genome_from_key(k) for k in child["parents"]]
     store = read_only_store(Path(snap) / "store")
     generation = json.loads((Path(snap) / "children.json").read_text())["generation"]
-    arms = {"supernet": "store"} if generation == 0 else {"lineage": "lineage", "store": "store"}
+    arms = FIRST_ARMS if generation == 0 else LATER_ARMS
     row = {"seed": seed, "generation": generation, "child": child["key"], "n_parents": len(parents)}
     row["ancestor_epochs"] = ancestor_epochs
     scratch = TorchEvaluator(data, inheritance="none", **training_keywords(cfg, args.device))
     row["scratch"] = {str(e): _scores(scratch.train_genome(genome, epochs=e, parents=())) for e in SCRATCH}
     row["arms"] = {}
-    for name, mode in arms.items():
-        ev = TorchEvaluator(data, store=store, inheritance=mode, **training_keywords(cfg, args.device))
+    for name, (mode, counts) in arms.items():
+        warm = dataclasses.replace(cfg.warm_start(), counts=counts) if counts else None
+        ev = TorchEvaluator(data, store=store, inheritance=mode, **training_keywords(cfg, args.device, warm))
         row["arms"][name] = {str(e): _scores(ev.train_genome(genome, epochs=e, parents=parents)) for e in INHERITED}
     return row
 
@@ -313,6 +324,8 @@ def _scores(result: dict) -> dict:
         "sources": result["sources"],
         "seconds": result["seconds"],
         "status": result["status"],
+        "lr": result["lr"],
+        "warmup": result["warmup"],
     }
 
 
@@ -442,14 +455,16 @@ def summarize_generation(rows: list[dict], n_resamples: int = 2000, rng=0) -> di
             str(e): _mean_tau(groups, col(a, e), col("scratch", SCRATCH[-1])) for e in INHERITED
         }
         out["arms"][a] = entry
-    if "lineage" in arms and "store" in arms:
-        out["lineage_minus_store"] = {}
+    for a, b in PAIRED:
+        if a not in arms or b not in arms:
+            continue
+        out[f"{a}_minus_{b}"] = {}
         for e in INHERITED:
 
-            def diff(t, e=e):
-                return float((t[:, col("lineage", e)] - t[:, col("store", e)]).mean())
+            def diff(t, e=e, a=a, b=b):
+                return float((t[:, col(a, e)] - t[:, col(b, e)]).mean())
 
-            out["lineage_minus_store"][f"{e}ep"] = interval(
+            out[f"{a}_minus_{b}"][f"{e}ep"] = interval(
                 hierarchical_bootstrap(groups, diff, n_resamples, rng), diff(every)
             )
     out["scratch_kendall_tau_vs_longest_scratch"] = {
@@ -488,7 +503,7 @@ def plot(summary: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for arm, color in (("lineage", "C0"), ("store", "C1"), ("supernet", "C2")):
+    for arm, color in (("lineage", "C0"), ("store", "C1"), ("supernet", "C2"), ("supernet_cold", "C3")):
         points = [(int(g), s["arms"][arm]["equivalent_scratch_epochs"]) for g, s in summary.items() if arm in s["arms"]]
         if not points:
             continue
