@@ -190,8 +190,17 @@ def run_search(args, seed: int, work: Path) -> None:
         SearchRun(run_dir, search_config(args, seed), progress=progress, after_generation=hook).run()
 
 
+def _one_thread() -> None:
+    """Every training of the study on one torch thread, in a worker or in this process
+    (CPU float sums, hence weights and scores, depend on the thread count)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def prepare(args, seed: int, work: Path) -> int:
     """A seed's snapshots: its search to the last measured generation, then generation 0."""
+    _one_thread()
     run_search(args, seed, work)
     supernet_snapshot(args, seed, work)
     return seed
@@ -299,6 +308,7 @@ def train_child(args, seed: int, snap: str, child: dict, ancestor_epochs: int) -
     from tsenas_pymoo.evaluation import TorchEvaluator
     from tsenas_pymoo.space.genome import genome_from_key
 
+    _one_thread()
     cfg = search_config(args, seed)
     data = cfg.load_data()
     genome, parents = genome_from_key(child["key"]), [genome_from_key(k) for k in child["parents"]]
