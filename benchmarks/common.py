@@ -83,6 +83,13 @@ def tsenas(
     )
 
 
+def append_record(path: Path, record: dict) -> None:
+    """One record as a line of a resumable campaign's JSON-lines file (see ``read_records``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
 def read_records(path: Path) -> list[dict]:
     """The records of a resumable campaign's JSON-lines file (none when it does not exist);
     a line cut by a kill is skipped, so its task runs again."""

@@ -835,7 +835,7 @@ def test_compare_real_campaign_trains_each_new_pick_once_as_its_search_lands(tmp
     monkeypatch.setattr(compare, "RUNS", tmp_path / "records.jsonl")
     monkeypatch.setattr(compare, "POST", tmp_path / "post.jsonl")
     monkeypatch.setattr(compare, "post_results", lambda: {("0:1", 0): 0.9})  # known: not trained again
-    compare._append(compare.RUNS, {"method": "ga", "seed": 300, "pick": "0:2"})  # searched before the cut
+    compare.append_record(compare.RUNS, {"method": "ga", "seed": 300, "pick": "0:2"})  # searched before the cut
     picks = {("tsenas", 300): "0:1", ("ga", 301): "0:3", ("tsenas", 301): "0:3"}
     order = []
 

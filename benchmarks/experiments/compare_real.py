@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, read_records, run_tasks, spread, write_result
+from common import PLOTS, RESULTS, append_record, read_records, run_tasks, spread, write_result
 
 HERE = Path(__file__).resolve().parent
 
@@ -141,12 +141,6 @@ def post_results() -> dict[tuple[str, int], float]:
     return {(r["key"], r["seed"]): r["accuracy"]["test"] for r in rows}
 
 
-def _append(path: Path, record: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        f.write(json.dumps(record) + "\n")
-
-
 def _call(function, *args):
     return function(*args)
 
@@ -175,7 +169,7 @@ def campaign(methods, seeds, settings: dict, workers: int) -> None:
     todo += [task for pick in picks for task in trainings(pick)]
 
     def keep(record, bar):
-        _append(RUNS if "method" in record else POST, record)
+        append_record(RUNS if "method" in record else POST, record)
 
     def follow_up(record):
         return trainings(record["pick"]) if "method" in record else []

@@ -40,7 +40,6 @@ so its schedule can end below the budget every other method spends).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -48,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, read_records, run_tasks, spread, write_result
+from common import PLOTS, RESULTS, append_record, read_records, run_tasks, spread, write_result
 
 RECORDS = RESULTS / "compare_surrogate" / "records.jsonl"
 METHODS = ("tsenas", "tsenas-stage1", "ga-tsenas-ops", "ga", "de", "re", "random", "nsga2")
@@ -239,8 +238,7 @@ def campaign(table, budgets, methods, seeds, workers: int, records: Path = RECOR
     print(f"{len(done)} runs done, {len(todo)} to run", flush=True)
 
     def save(record, bar):
-        with records.open("a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_record(records, record)
         bar.set_postfix(last=f"{record['method']} {record['seconds']:.0f}s")
 
     run_tasks(run_one, todo, workers, save, desc="compare")

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, read_records, run_tasks, write_result
+from common import RESULTS, ROOT, append_record, read_records, run_tasks, write_result
 
 RESULTS = RESULTS
 RECORDS = RESULTS / "fidelity" / "records.jsonl"
@@ -368,8 +368,7 @@ def campaign(workers: int, limit: int | None = None) -> None:
 
 def _run(todo: list[tuple[str, str, int]], workers: int) -> None:
     def save(record, bar):
-        with RECORDS.open("a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_record(RECORDS, record)
         bar.set_postfix(last=f"{record['setting']} {record['train_s'] + record['score_s']:.0f}s")
 
     run_tasks(run_task, todo, workers, save, desc="fidelity")

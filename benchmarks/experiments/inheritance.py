@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, ROOT, read_records, run_tasks, write_result
+from common import PLOTS, RESULTS, ROOT, append_record, read_records, run_tasks, write_result
 
 GENERATIONS = (3, 6, 12)
 #: arm -> (inheritance mode, warm start's ``counts``; None: the search's). Generation 0:
@@ -357,8 +357,7 @@ def campaign(args, folder: Path, work_of, records: Path) -> None:
 
     def keep(result, bar):
         if isinstance(result, dict):  # a child's row; an int is a prepared seed
-            with open(records, "a") as handle:
-                handle.write(json.dumps(result) + "\n")
+            append_record(records, result)
             done.add((result["seed"], result["generation"], result["child"]))
 
     def follow_up(result):

@@ -43,7 +43,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve()
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # inheritance.py beside it; benchmarks/common.py
-from common import RESULTS, ROOT, read_records, run_tasks, write_result  # noqa: E402
+from common import RESULTS, ROOT, append_record, read_records, run_tasks, write_result  # noqa: E402
 from inheritance import first_networks, read_only_store, training_keywords  # noqa: E402
 
 SPLITS = {
@@ -224,8 +224,7 @@ def main(argv=None):
                     ]
 
         def keep(row, bar):
-            with open(records, "a") as handle:
-                handle.write(json.dumps(row) + "\n")
+            append_record(records, row)
 
         run_tasks(train_arm, tasks, args.workers, keep, desc="supernet start")
     rows = read_records(records)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, read_records, run_tasks, write_result
+from common import RESULTS, append_record, read_records, run_tasks, write_result
 
 HERE = Path(__file__).resolve().parent
 SURROGATE_RUNS = RESULTS / "compare_surrogate" / "records.jsonl"
@@ -67,9 +67,9 @@ def campaign(workers: int) -> None:
     known = known_trainings()
     todo = [(k, s) for k in picks for s in POST_SEEDS if (k, s) not in known]
     print(f"{len(picks)} distinct picks; {len(todo)} target trainings to run")
-    from compare_real import _append, post_task  # the same target training, written to this check's file
+    from compare_real import post_task  # the same target training, written to this check's file
 
-    run_tasks(post_task, todo, workers, lambda record, bar: _append(POST, record), desc="target trainings")
+    run_tasks(post_task, todo, workers, lambda record, bar: append_record(POST, record), desc="target trainings")
 
 
 def summarize(picks: dict[str, dict], real: dict[tuple[str, int], float], control: str = "tsenas") -> dict:

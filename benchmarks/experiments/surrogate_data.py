@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, read_records, run_tasks
+from common import RESULTS, append_record, read_records, run_tasks
 
 N_ALG3, N_REPEATED, N_TOP = 750, 100, 75
 SEARCH_SEEDS = {"tenth": tuple(range(10)), "paper": (0, 1)}  # development seeds only
@@ -235,8 +235,7 @@ def main(argv=None) -> None:
             return
 
         def save(record, bar):
-            with records_path.open("a") as handle:
-                handle.write(json.dumps(record) + "\n")
+            append_record(records_path, record)
 
         run_tasks(train, [(args.preset, *t) for t in todo], args.workers, save, desc="surrogate data")
         if args.limit is not None:
