@@ -678,6 +678,7 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
     inheritance.main(args)
     again = inheritance.read_rows(records)
     assert len(again) == len(rows) and {r["child"] for r in again} == {r["child"] for r in rows}
+    assert len(inheritance.read_records(records)) == len(rows)  # raw lines: no child trained twice
     # a re-made search whose children differ from the record stops before training
     kept = tmp_path / "results" / "inheritance_digits_tiny" / "snapshots" / "seed0_gen2.json"
     kept.write_text(json.dumps(dict(json.loads(kept.read_text()), search_network_epochs=-1)))
