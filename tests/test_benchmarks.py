@@ -872,7 +872,12 @@ def test_compare_real_plan_counts_each_run_and_the_seeds_the_hours_afford(tmp_pa
     assert out["cost"]["cpu_s_per_run"] == 2260.0 and out["cost"]["seeds_affordable"] == 3
     low, high = out["sd_range"]
     assert low == pytest.approx(0.006 / 3**0.5) and high == pytest.approx((0.006**2 / 3 + 0.008**2) ** 0.5)
-    assert out["cost"]["detectable_with_affordable"][0] > out["detectable_with_10_seeds"][0]
+    # 3 seeds: the exact test's smallest p is 0.1, no shift detectable; 5 chosen instead
+    assert out["cost"]["detectable_with_affordable"] == [None, None] and out["fewest_seeds_exact_test"] == 5
+    assert out["cost"]["seeds_chosen"] == 5 and out["cost"]["hours_chosen"] == pytest.approx(5 * 5 * 2260 / 2 / 3600)
+    longer = compare.plan(settings, tmp_path / "fidelity.json", hours=10.0, cores=2)["cost"]
+    assert longer["seeds_chosen"] == longer["seeds_affordable"] == 6
+    assert longer["detectable_with_affordable"][0] > out["detectable_with_10_seeds"][0]
     assert compare.plan(settings, tmp_path / "fidelity.json", hours=1.0)["cost"]["detectable_with_affordable"] is None
 
 

@@ -10,6 +10,7 @@ from tsenas_pymoo.comparison import (
     hodges_lehmann,
     holm,
     seeds_needed,
+    smallest_p,
 )
 
 
@@ -75,3 +76,15 @@ def test_detectable_shift_inverts_seeds_needed():
     assert detectable_shift(10, 0.01, comparisons=4) > detectable_shift(10, 0.01)
     with pytest.raises(ValueError, match="seeds >= 2"):
         detectable_shift(1, 0.01)
+
+
+def test_the_exact_tests_floor_bounds_what_few_seeds_can_detect():
+    from scipy.stats import mannwhitneyu
+
+    for n in (3, 4, 5):  # complete separation gives exactly the floor
+        assert mannwhitneyu(range(n), range(n, 2 * n)).pvalue == pytest.approx(smallest_p(n, n))
+    assert smallest_p(3, 3) == pytest.approx(0.1)
+    assert detectable_shift(3, 0.001) == float("inf")  # no shift gives p < 0.05 with 3 seeds
+    assert detectable_shift(4, 0.001, comparisons=4) == float("inf") > detectable_shift(5, 0.001, comparisons=4)
+    assert seeds_needed(1.0, 0.001, comparisons=4) == 5  # a huge shift still needs the floor below 0.0125
+    assert seeds_needed(1.0, 0.001) == 4

@@ -7,7 +7,9 @@ pairs; beside each p-value the effect in the data's units (the Hodges-Lehmann sh
 median of all cross-group differences) and as Cliff's delta (the probability that a
 draw of one method beats a draw of the other, minus the reverse), each with a bootstrap
 95 % interval. :func:`seeds_needed` sizes a campaign: the seeds per method for a
-Mann-Whitney test to detect a shift with the given power.
+Mann-Whitney test to detect a shift with the given power, never fewer than the exact
+test needs to reach the level at all (:func:`smallest_p`: with 3 seeds per method no
+two-sided p falls below 0.1, whatever the shift).
 
 All of it is scipy.stats and NumPy on plain lists of per-seed results.
 """
@@ -97,6 +99,15 @@ def compare_groups(
     return {"omnibus": omnibus, "pairs": rows, "n": {n: len(groups[n]) for n in names}}
 
 
+def smallest_p(n_a: int, n_b: int) -> float:
+    """The smallest p-value the exact two-sided Mann-Whitney test (scipy's for small samples
+    without ties) can give two groups of ``n_a`` and ``n_b``: complete separation, one
+    ordering out of C(n_a + n_b, n_a), counted on both sides."""
+    from math import comb
+
+    return min(1.0, 2 / comb(n_a + n_b, n_a))
+
+
 def _z(alpha: float, power: float, comparisons: int) -> float:
     """The two-sided z of level ``alpha / comparisons`` plus the z of ``power``."""
     from scipy.stats import norm
@@ -108,21 +119,26 @@ def seeds_needed(shift: float, sd: float, alpha: float = 0.05, power: float = 0.
     """Seeds per method for a two-sided Mann-Whitney test at level ``alpha`` (divided by
     ``comparisons``, Bonferroni's bound on Holm) to detect a shift of ``shift`` between two
     normal populations of SD ``sd`` with ``power``: the two-sample z formula divided by
-    the test's asymptotic relative efficiency, 3/pi."""
+    the test's asymptotic relative efficiency, 3/pi; at least the fewest seeds whose
+    :func:`smallest_p` reaches the level."""
     if shift <= 0 or sd <= 0:
         raise ValueError(f"shift={shift}, sd={sd}; rule: both positive")
     z = _z(alpha, power, comparisons)
-    return int(np.ceil(2 * (z * sd / shift) ** 2 / (3 / np.pi)))
+    fewest = next(n for n in itertools.count(2) if smallest_p(n, n) <= alpha / comparisons)
+    return max(fewest, int(np.ceil(2 * (z * sd / shift) ** 2 / (3 / np.pi))))
 
 
 def detectable_shift(seeds: int, sd: float, alpha: float = 0.05, power: float = 0.8, comparisons: int = 1) -> float:
     """The smallest shift a campaign of ``seeds`` per method detects with ``power`` (the
     inverse of :func:`seeds_needed`, same assumptions): what a comparison that found no
-    difference could have found."""
+    difference could have found; infinite when the exact test cannot reach the level with
+    ``seeds`` per method (:func:`smallest_p`), however large the shift."""
     if seeds < 2 or sd <= 0:
         raise ValueError(f"seeds={seeds}, sd={sd}; rule: seeds >= 2 and sd > 0")
+    if smallest_p(seeds, seeds) > alpha / comparisons:
+        return float("inf")  # the exact test cannot reach the level with so few seeds
     z = _z(alpha, power, comparisons)
     return float(z * sd * np.sqrt(2 / (seeds * 3 / np.pi)))
 
 
-__all__ = ["cliffs_delta", "compare_groups", "detectable_shift", "hodges_lehmann", "holm", "seeds_needed"]
+__all__ = ["cliffs_delta", "compare_groups", "detectable_shift", "hodges_lehmann", "holm", "seeds_needed", "smallest_p"]

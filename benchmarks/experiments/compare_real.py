@@ -212,11 +212,11 @@ def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
         n = min(len(v) for v in groups.values())
         out["tests"] = tests
         out["detectable_shift"] = {
-            "shift": detectable_shift(n, sd, comparisons=len(methods) - 1) if sd > 0 else None,
+            "shift": _finite(detectable_shift(n, sd, comparisons=len(methods) - 1)) if sd > 0 else None,
             "seeds": n,
             "sd": sd,
             "rule": "two-sided Mann-Whitney, alpha 0.05 over the comparisons (Bonferroni), power 0.8, "
-            "the median per-method SD",
+            "the median per-method SD; null: the exact test cannot reach that level with these seeds",
         }
         if "tsenas" in methods:
             out["goal"] = goal(out["methods"], tests)
@@ -237,6 +237,11 @@ def goal(per_method: dict, tests: dict) -> dict:
     }
 
 
+def _finite(shift: float) -> float | None:
+    """A detectable shift for JSON: None where no shift is detectable (the exact test's floor)."""
+    return shift if np.isfinite(shift) else None
+
+
 def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2) -> dict:
     """Seeds per method a power analysis asks for, from the fidelity study's noise, and the
     seeds ``hours`` of a ``cores``-core machine afford. A run's result is the mean of 3
@@ -254,6 +259,8 @@ def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2
     trainings = settings["networks"] + settings["rescore_top"] * settings["rescore_seeds"]
     run_s = trainings * study["choice"]["seconds"] + len(POST_SEEDS) * study["target"]["seconds_median"]
     affordable = int(hours * cores * 3600 // (len(METHODS) * run_s))
+    fewest = seeds_needed(1.0, low, comparisons=comparisons)  # the exact test's floor, whatever the shift
+    chosen = max(affordable, fewest)
     return {
         "sd_range": [float(low), high],
         "seeds_needed": {
@@ -261,14 +268,19 @@ def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2
             for shift in (0.002, 0.005, 0.01)
         },
         "detectable_with_10_seeds": [detectable_shift(10, sd, comparisons=comparisons) for sd in (low, high)],
+        "fewest_seeds_exact_test": fewest,
         "cost": {
             "cpu_s_per_run": run_s,
             "search_share": trainings * study["choice"]["seconds"] / run_s,
             "hours": hours,
             "cores": cores,
             "seeds_affordable": affordable,
+            "seeds_chosen": chosen,
+            "hours_chosen": chosen * len(METHODS) * run_s / cores / 3600,
+            "rule": "the seeds the hours afford, but never fewer than the exact test needs to reach "
+            "alpha 0.05 over the comparisons at all",
             "detectable_with_affordable": (
-                [detectable_shift(affordable, sd, comparisons=comparisons) for sd in (low, high)]
+                [_finite(detectable_shift(affordable, sd, comparisons=comparisons)) for sd in (low, high)]
                 if affordable >= 2
                 else None
             ),
