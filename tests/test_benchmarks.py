@@ -785,6 +785,7 @@ def test_compare_real_tests_each_method_against_tsenas_on_the_mean_of_its_target
     out = compare.summarize(runs, post)
     assert out["methods"]["tsenas"]["runs"] == 8 and out["methods"]["tsenas"]["mmac_epochs"]["median"] == 105.0
     assert out["methods"]["random"]["rescore_changed_pick"] == 4
+    assert 0.0005 < out["methods"]["ga"]["target_seed_sd"] < 0.004  # the 0.002 seed noise put in
     assert out["tests"]["omnibus"]["p"] < 0.001 and out["goal"]["met"] and out["goal"]["highest_median"]
     assert 0 < out["detectable_shift"]["shift"] < 0.01 and out["detectable_shift"]["seeds"] == 8
     equal = {k: 0.88 + rng.normal(0, 0.002) for k in post}

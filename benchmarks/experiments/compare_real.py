@@ -195,6 +195,10 @@ def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
             m: {
                 "runs": len(groups[m]),
                 "test_accuracy": spread(groups[m]),
+                # the noise beside it: the SD of one pick's target trainings over seeds 0-2
+                "target_seed_sd": float(
+                    np.median([np.std(r["test_seeds"], ddof=1) for r in scored if r["method"] == m])
+                ),
                 "val_accuracy": spread([r["best_val_accuracy"] for r in scored if r["method"] == m]),
                 "mmac_epochs": spread(
                     [r["compute"]["mmac_epochs"] + r["rescore_mmac_epochs"] for r in scored if r["method"] == m]
