@@ -788,6 +788,10 @@ def test_compare_real_tests_each_method_against_tsenas_on_the_mean_of_its_target
     assert 0.0005 < out["methods"]["ga"]["target_seed_sd"] < 0.004  # the 0.002 seed noise put in
     assert out["tests"]["omnibus"]["p"] < 0.001 and out["goal"]["met"] and out["goal"]["highest_median"]
     assert 0 < out["detectable_shift"]["shift"] < 0.01 and out["detectable_shift"]["seeds"] == 8
+    rows = compare.table(out).splitlines()
+    assert len(rows) == 2 + 3 and rows[2].startswith("| TS-ENAS | 8 | 0.90")
+    shift = float(rows[4].split("|")[5].split()[0])
+    assert rows[4].startswith("| random search | 8 |") and shift == pytest.approx(0.02, abs=0.002)  # 0.90 - 0.88
     equal = {k: 0.88 + rng.normal(0, 0.002) for k in post}
     assert not compare.summarize(runs, equal)["goal"]["met"]
 

@@ -293,6 +293,39 @@ def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2
     }
 
 
+NAMES = {
+    "tsenas": "TS-ENAS",
+    "ga": "GA (pymoo mixed-variable)",
+    "de": "DE",
+    "re": "regularized evolution",
+    "random": "random search",
+}
+
+
+def table(summary: dict) -> str:
+    """The summary as the Markdown table docs/results.md shows (printed by --summarize)."""
+    pairs = {pair["b"]: pair for pair in summary.get("tests", {}).get("pairs", [])}
+    lines = [
+        "| method | runs | test accuracy, median [IQR] | seed SD | TS-ENAS minus it (HL) [95 % CI] "
+        "| Cliff's delta [95 % CI] | Holm p | million MAC-epochs |",
+        "| --- | ---: | --- | ---: | --- | --- | ---: | ---: |",
+    ]
+    for m, v in summary["methods"].items():
+        acc, pair = v["test_accuracy"], pairs.get(m)
+        versus = (
+            f"{pair['shift']:+.4f} [{pair['shift_ci95'][0]:+.4f}, {pair['shift_ci95'][1]:+.4f}] "
+            f"| {pair['cliffs_delta']:+.2f} [{pair['cliffs_delta_ci95'][0]:+.2f}, {pair['cliffs_delta_ci95'][1]:+.2f}] "
+            f"| {pair['p_holm']:.3f}"
+            if pair
+            else "- | - | -"
+        )
+        lines.append(
+            f"| {NAMES.get(m, m)} | {v['runs']} | {acc['median']:.4f} [{acc['q1']:.4f}, {acc['q3']:.4f}] "
+            f"| {v['target_seed_sd']:.4f} | {versus} | {v['mmac_epochs']['median']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def plot(summary: dict, runs: list[dict], post: dict, path: Path) -> None:
     import matplotlib
 
@@ -344,7 +377,8 @@ def main(argv=None):
         }
         write_result(RESULTS / "compare_real.json", summary)
         plot(summary, runs, post, PLOTS / "compare_real.png")
-        print(json.dumps({k: summary.get(k) for k in ("methods", "goal", "detectable_shift")}, indent=1))
+        print(json.dumps({k: summary.get(k) for k in ("goal", "detectable_shift")}, indent=1))
+        print(table(summary))
         return
     settings = {
         "preset": args.preset,
