@@ -342,7 +342,7 @@ def plot(summary: dict, runs: list[dict], post: dict, path: Path) -> None:
         ]
         ax.boxplot(values, positions=[i], widths=0.5, showfliers=False)
         ax.scatter(np.full(len(values), i) + np.linspace(-0.15, 0.15, len(values)), values, s=12, alpha=0.7)
-    ax.set_xticks(range(len(methods)), methods)
+    ax.set_xticks(range(len(methods)), [NAMES.get(m, m).split(" (")[0] for m in methods], fontsize=8)
     ax.set_ylabel("test accuracy of the pick (mean of 3 target trainings)")
     ax.set_title("Searches at equal compute (million MAC-epochs), real training")
     fig.tight_layout()
