@@ -7,6 +7,7 @@ from tsenas_pymoo.comparison import (
     cliffs_delta,
     compare_groups,
     detectable_shift,
+    fewest_seeds,
     hodges_lehmann,
     holm,
     seeds_needed,
@@ -88,3 +89,4 @@ def test_the_exact_tests_floor_bounds_what_few_seeds_can_detect():
     assert detectable_shift(4, 0.001, comparisons=4) == float("inf") > detectable_shift(5, 0.001, comparisons=4)
     assert seeds_needed(1.0, 0.001, comparisons=4) == 5  # a huge shift still needs the floor below 0.0125
     assert seeds_needed(1.0, 0.001) == 4
+    assert fewest_seeds(comparisons=4) == 5 and fewest_seeds() == 4

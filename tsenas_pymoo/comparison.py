@@ -108,6 +108,12 @@ def smallest_p(n_a: int, n_b: int) -> float:
     return min(1.0, 2 / comb(n_a + n_b, n_a))
 
 
+def fewest_seeds(alpha: float = 0.05, comparisons: int = 1) -> int:
+    """The fewest seeds per method whose :func:`smallest_p` reaches ``alpha / comparisons``:
+    below them no shift, however large, is significant."""
+    return next(n for n in itertools.count(2) if smallest_p(n, n) <= alpha / comparisons)
+
+
 def _z(alpha: float, power: float, comparisons: int) -> float:
     """The two-sided z of level ``alpha / comparisons`` plus the z of ``power``."""
     from scipy.stats import norm
@@ -120,25 +126,33 @@ def seeds_needed(shift: float, sd: float, alpha: float = 0.05, power: float = 0.
     ``comparisons``, Bonferroni's bound on Holm) to detect a shift of ``shift`` between two
     normal populations of SD ``sd`` with ``power``: the two-sample z formula divided by
     the test's asymptotic relative efficiency, 3/pi; at least the fewest seeds whose
-    :func:`smallest_p` reaches the level."""
+    :func:`fewest_seeds`."""
     if shift <= 0 or sd <= 0:
         raise ValueError(f"shift={shift}, sd={sd}; rule: both positive")
     z = _z(alpha, power, comparisons)
-    fewest = next(n for n in itertools.count(2) if smallest_p(n, n) <= alpha / comparisons)
-    return max(fewest, int(np.ceil(2 * (z * sd / shift) ** 2 / (3 / np.pi))))
+    return max(fewest_seeds(alpha, comparisons), int(np.ceil(2 * (z * sd / shift) ** 2 / (3 / np.pi))))
 
 
 def detectable_shift(seeds: int, sd: float, alpha: float = 0.05, power: float = 0.8, comparisons: int = 1) -> float:
     """The smallest shift a campaign of ``seeds`` per method detects with ``power`` (the
     inverse of :func:`seeds_needed`, same assumptions): what a comparison that found no
     difference could have found; infinite when the exact test cannot reach the level with
-    ``seeds`` per method (:func:`smallest_p`), however large the shift."""
+    ``seeds`` per method (:func:`fewest_seeds`), however large the shift."""
     if seeds < 2 or sd <= 0:
         raise ValueError(f"seeds={seeds}, sd={sd}; rule: seeds >= 2 and sd > 0")
-    if smallest_p(seeds, seeds) > alpha / comparisons:
+    if seeds < fewest_seeds(alpha, comparisons):
         return float("inf")  # the exact test cannot reach the level with so few seeds
     z = _z(alpha, power, comparisons)
     return float(z * sd * np.sqrt(2 / (seeds * 3 / np.pi)))
 
 
-__all__ = ["cliffs_delta", "compare_groups", "detectable_shift", "hodges_lehmann", "holm", "seeds_needed", "smallest_p"]
+__all__ = [
+    "cliffs_delta",
+    "compare_groups",
+    "detectable_shift",
+    "fewest_seeds",
+    "hodges_lehmann",
+    "holm",
+    "seeds_needed",
+    "smallest_p",
+]

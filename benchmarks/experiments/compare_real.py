@@ -253,7 +253,7 @@ def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2
     and at most that plus the architecture SD. A run costs its search (``networks``
     trainings and the re-scoring's, at the CPU seconds of the study's chosen proxy, which
     the cpu preset is) and 3 target trainings (the study's median), one thread each."""
-    from tsenas_pymoo.comparison import detectable_shift, seeds_needed
+    from tsenas_pymoo.comparison import detectable_shift, fewest_seeds, seeds_needed
 
     study = json.loads(fidelity_path.read_text())
     target = study["target"]["repeatability"]
@@ -263,7 +263,7 @@ def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2
     trainings = settings["networks"] + settings["rescore_top"] * settings["rescore_seeds"]
     run_s = trainings * study["choice"]["seconds"] + len(POST_SEEDS) * study["target"]["seconds_median"]
     affordable = int(hours * cores * 3600 // (len(METHODS) * run_s))
-    fewest = seeds_needed(1.0, low, comparisons=comparisons)  # the exact test's floor, whatever the shift
+    fewest = fewest_seeds(comparisons=comparisons)  # the exact test's floor, whatever the shift
     chosen = max(affordable, fewest)
     return {
         "sd_range": [float(low), high],
