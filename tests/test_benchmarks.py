@@ -777,6 +777,8 @@ def test_compare_real_tests_each_method_against_tsenas_on_the_mean_of_its_target
                     "compute": {"networks": 40, "mmac_epochs": 100.0},
                     "rescore_mmac_epochs": 5.0,
                     "seconds": 60.0,
+                    # the re-score ranks picks backwards here, so tau must come out negative
+                    "rescore": [{"key": key, "mean": 0.9 - level, "sd": 0.0}, {"key": "other", "mean": 0.5, "sd": 0.0}],
                 }
             )
             for s in (0, 1, 2):
@@ -788,6 +790,9 @@ def test_compare_real_tests_each_method_against_tsenas_on_the_mean_of_its_target
     assert 0.0005 < out["methods"]["ga"]["target_seed_sd"] < 0.004  # the 0.002 seed noise put in
     assert out["tests"]["omnibus"]["p"] < 0.001 and out["goal"]["met"] and out["goal"]["highest_median"]
     assert 0 < out["detectable_shift"]["shift"] < 0.01 and out["detectable_shift"]["seeds"] == 8
+    fidelity = out["pick_fidelity"]
+    assert fidelity["picks"] == 24 and fidelity["tau_rescore_mean"]["tau"] < -0.5
+    assert fidelity["tau_rescore_mean"]["p"] < 0.001 and np.isnan(fidelity["tau_search_best_val"]["tau"])
     rows = compare.table(out).splitlines()
     assert len(rows) == 2 + 3 and rows[2].startswith("| TS-ENAS | 8 | 0.90")
     shift = float(rows[4].split("|")[5].split()[0])

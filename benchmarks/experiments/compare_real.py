@@ -210,6 +210,7 @@ def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
             for m in methods
         }
     }
+    out["pick_fidelity"] = pick_fidelity(scored)
     if len(methods) > 1 and all(len(v) >= 2 for v in groups.values()):
         tests = compare_groups(groups, control="tsenas" if "tsenas" in methods else None)
         sd = float(np.median([np.std(v, ddof=1) for v in groups.values()]))
@@ -225,6 +226,29 @@ def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
         if "tsenas" in methods:
             out["goal"] = goal(out["methods"], tests)
     return out
+
+
+def pick_fidelity(scored: list[dict]) -> dict | None:
+    """How well what chose each pick ranks the picks on the target: Kendall tau (scipy) of
+    the pick's re-score mean, and of the search's best validation accuracy, against its
+    target test accuracy, over every scored run (all methods pooled)."""
+    from scipy.stats import kendalltau
+
+    rows = [
+        (c["mean"], r["best_val_accuracy"], r["test"])
+        for r in scored
+        for c in r.get("rescore", [])
+        if c["key"] == r["pick"]
+    ]
+    if len(rows) < 4:
+        return None
+    rescore, val, test = map(list, zip(*rows))
+    taus = {name: kendalltau(x, test) for name, x in (("rescore_mean", rescore), ("search_best_val", val))}
+    return {
+        "picks": len(rows),
+        **{f"tau_{name}": {"tau": float(t.statistic), "p": float(t.pvalue)} for name, t in taus.items()},
+        "test_sd_over_picks": float(np.std(test, ddof=1)),
+    }
 
 
 def goal(per_method: dict, tests: dict) -> dict:
@@ -377,7 +401,7 @@ def main(argv=None):
         }
         write_result(RESULTS / "compare_real.json", summary)
         plot(summary, runs, post, PLOTS / "compare_real.png")
-        print(json.dumps({k: summary.get(k) for k in ("goal", "detectable_shift")}, indent=1))
+        print(json.dumps({k: summary.get(k) for k in ("goal", "detectable_shift", "pick_fidelity")}, indent=1))
         print(table(summary))
         return
     settings = {
