@@ -644,10 +644,10 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
     monkeypatch.setattr(inheritance, "PLOTS", tmp_path / "plots")
     monkeypatch.setattr(inheritance, "SCRATCH", (1, 2))
     monkeypatch.setattr(inheritance, "INHERITED", (1,))
-    args = ["--preset", "tiny", "--seeds", "0", "--generations", "2", "--pop", "2", "--workers", "1"]
+    args = ["--preset", "tiny", "--seeds", "0", "--generations", "1", "2", "--pop", "2", "--workers", "1"]
     inheritance.main(args)
     rows = inheritance.read_rows(tmp_path / "results" / "inheritance_digits_tiny" / "records.jsonl")
-    assert {r["generation"] for r in rows} == {0, 2}
+    assert {r["generation"] for r in rows} == {0, 1, 2}
     later = [r for r in rows if r["generation"] == 2]
     assert later and all(r["n_parents"] >= 1 for r in later)
     for r in later:
@@ -663,7 +663,7 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
         assert r["arms"]["supernet_cold"]["1"]["lr"] == r["scratch"]["1"]["lr"]
         assert r["arms"]["supernet"]["1"]["lr"] < r["scratch"]["1"]["lr"]
     result = json.loads((tmp_path / "results" / "inheritance_digits_tiny.json").read_text())
-    assert set(result["summary"]) == {"0", "2"} and result["splits"]["report"].startswith("the 10,000")
+    assert set(result["summary"]) == {"0", "1", "2"} and result["splits"]["report"].startswith("the 10,000")
     assert "supernet_cold_minus_supernet" in result["summary"]["0"] and "lineage_minus_store" in result["summary"]["2"]
     assert (tmp_path / "plots" / "inheritance_digits_tiny.png").exists()
     # a rerun trains nothing more
@@ -679,12 +679,34 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
     again = inheritance.read_rows(records)
     assert len(again) == len(rows) and {r["child"] for r in again} == {r["child"] for r in rows}
     assert len(inheritance.read_records(records)) == len(rows)  # raw lines: no child trained twice
+    # only a generation-1 row missing: the re-made search stops at generation 1
+    lines = records.read_text().splitlines()
+    gone = next(i for i, line in enumerate(lines) if json.loads(line)["generation"] == 1)
+    records.write_text("\n".join(lines[:gone] + lines[gone + 1 :]) + "\n")
+    shutil.rmtree(tmp_path / "runs")
+    inheritance.main(args)
+    log = tmp_path / "runs" / "inheritance_digits_tiny" / "seed0" / "search" / "log.jsonl"
+    assert len(log.read_text().splitlines()) == 1
+    assert len(inheritance.read_rows(records)) == len(rows)
     # a re-made search whose children differ from the record stops before training
-    kept = tmp_path / "results" / "inheritance_digits_tiny" / "snapshots" / "seed0_gen2.json"
+    kept = tmp_path / "results" / "inheritance_digits_tiny" / "snapshots" / "seed0_gen1.json"
     kept.write_text(json.dumps(dict(json.loads(kept.read_text()), search_network_epochs=-1)))
     work = tmp_path / "runs" / "inheritance_digits_tiny" / "seed0"
-    with pytest.raises(SystemExit, match=r"seed0_gen2\.json: the re-made snapshot of seed 0, generation 2 differs"):
-        inheritance.keep_snapshots(kept.parents[1], 0, work, (0, 2))
+    with pytest.raises(SystemExit, match=r"seed0_gen1\.json: the re-made snapshot of seed 0, generation 1 differs"):
+        inheritance.keep_snapshots(kept.parents[1], 0, work, (1,))
+
+
+def test_inheritance_stages_left_resume_the_search_only_as_far_as_missing_rows_need():
+    inheritance = load("inheritance")
+    snap = {"children": [{"key": "a"}, {"key": "b"}]}
+    kept = {(0, g): snap for g in (0, 3, 6, 12)}
+    every = {(0, g, k) for g in (0, 3, 6, 12) for k in "ab"}
+    gens = (3, 6, 12)
+    assert inheritance.stages_left(gens, kept, every, 0) == []
+    assert inheritance.stages_left(gens, kept, every - {(0, 6, "b")}, 0) == [3, 6]  # paused at 3 too
+    assert inheritance.stages_left(gens, kept, every - {(0, 0, "a")}, 0) == [0]
+    assert inheritance.stages_left(gens, {}, set(), 0) == [0, 3, 6, 12]  # nothing recorded
+    assert inheritance.stages_left(gens, {k: v for k, v in kept.items() if k != (0, 12)}, every, 0) == [3, 6, 12]
 
 
 def _square(x):

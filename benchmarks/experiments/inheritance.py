@@ -37,9 +37,12 @@ finish; searches resume from their run directory (``runs/<study>/seedS``), where
 snapshots are kept. Run directories are not committed: a later session re-runs a seed's
 search (one thread, so the same children on any machine) and its snapshot must match the
 record of it in ``snapshots/`` (committed; the summary's search network-epochs come from
-there), else it stops rather than mix children of two searches. One pool runs it all: two
-seeds' searches first, then each seed's children as its snapshots land, the next seed's
-search queued behind them. The settings (every search setting, the package version, the
+there), else it stops rather than mix children of two searches. One pool runs it all, a seed in
+stages: the SuperNet start, then the search paused (checkpointed) at each measured
+generation; a stage's children are queued as its snapshot lands, the seed's next stage
+behind them, the next seed once a seed's stages are done. A later session re-runs a
+seed's search only as far as its last generation with children still to train.
+The settings (every search setting, the package version, the
 arms) are written once to ``settings.json``; a run with other settings is refused.
 
     python benchmarks/experiments/inheritance.py --preset cpu --workers 2     # the campaign
@@ -49,6 +52,7 @@ arms) are written once to ``settings.json``; a run with other settings is refuse
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import dataclasses
 import json
@@ -127,18 +131,27 @@ def check_settings(folder: Path, settings: dict) -> None:
 
 
 # -- the search and its snapshots -------------------------------------------------------
+class SearchPaused(Exception):
+    """Raised by the hook once a stage's generation is snapshotted: the search stops there
+    (checkpointed) and the next stage resumes it."""
+
+
 class SnapshotHook:
     """``SearchRun(after_generation=...)``: at each measured generation, the offspring the
     search makes next (from a copy of the algorithm), their parents and the weight store."""
 
-    def __init__(self, run_dir: Path, generations):
-        self.run_dir, self.generations = run_dir, set(generations)
+    def __init__(self, run_dir: Path, generations, stop_after: int | None = None):
+        self.run_dir, self.generations, self.stop_after = run_dir, set(generations), stop_after
 
     def __call__(self, algorithm, evaluator) -> None:
         generation = len(algorithm.data["generations"])
         snap = self.run_dir.parent / f"gen{generation}"
-        if generation not in self.generations or (snap / "children.json").exists():
-            return
+        if generation in self.generations and not (snap / "children.json").exists():
+            self.take(algorithm, evaluator, generation, snap)
+        if generation == self.stop_after:
+            raise SearchPaused(generation)  # after the checkpoint: a later stage resumes from it
+
+    def take(self, algorithm, evaluator, generation: int, snap: Path) -> None:
         twin = copy.deepcopy(algorithm)
         twin.problem.evaluator = evaluator  # a copy leaves the evaluator out (exclude_from_serialization)
         twin.stage1_end = max(twin.stage1_end, twin.n_iter)  # the twin makes stage-1 offspring
@@ -176,18 +189,22 @@ def _ancestor_epochs(parents, history: dict, memo: dict | None = None) -> int:
     return max((depth(p) for p in parents), default=0)
 
 
-def run_search(args, seed: int, work: Path) -> None:
+def run_search(args, seed: int, work: Path, upto: int) -> None:
+    """The seed's search, (re)started or resumed, until generation ``upto`` is snapshotted."""
     from tsenas_pymoo.runner import SearchRun
 
-    if all((work / f"gen{g}" / "children.json").exists() for g in args.generations):
+    if (work / f"gen{upto}" / "children.json").exists():
         return
     run_dir = work / "search"
-    hook = SnapshotHook(run_dir, args.generations)
+    hook = SnapshotHook(run_dir, args.generations, stop_after=upto)
     progress = args.workers <= 1  # a worker's bars would interleave with the pool's
-    if (run_dir / "config.json").exists():
-        SearchRun.resume(run_dir, progress=progress, after_generation=hook).run()
-    else:
-        SearchRun(run_dir, search_config(args, seed), progress=progress, after_generation=hook).run()
+    run = (
+        SearchRun.resume(run_dir, progress=progress, after_generation=hook)
+        if (run_dir / "config.json").exists()
+        else SearchRun(run_dir, search_config(args, seed), progress=progress, after_generation=hook)
+    )
+    with contextlib.suppress(SearchPaused):
+        run.run()
 
 
 def _one_thread() -> None:
@@ -198,12 +215,15 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def prepare(args, seed: int, work: Path) -> int:
-    """A seed's snapshots: its search to the last measured generation, then generation 0."""
+def prepare(args, seed: int, work: Path, generation: int) -> tuple[int, int]:
+    """One stage of a seed: the snapshot of ``generation`` (0: the SuperNet start; else the
+    search, resumed, up to that generation)."""
     _one_thread()
-    run_search(args, seed, work)
-    supernet_snapshot(args, seed, work)
-    return seed
+    if generation == 0:
+        supernet_snapshot(args, seed, work)
+    else:
+        run_search(args, seed, work, generation)
+    return seed, generation
 
 
 def keep_snapshots(folder: Path, seed: int, work: Path, generations) -> dict[int, dict]:
@@ -340,44 +360,56 @@ def _scores(result: dict) -> dict:
 
 
 def campaign(args, folder: Path, work_of, records: Path) -> None:
-    """Every seed's search and snapshots, then its children's trainings, in one pool (see
-    the module docstring); a seed whose recorded snapshots' children all have rows is done."""
+    """Every seed's stages (see ``stages_left``) and its children's trainings, in one pool:
+    a stage's children are queued as its snapshot lands, then the seed's next stage, so rows
+    land from the first minutes on and a session cut short loses only the search."""
     done = {(r["seed"], r["generation"], r["child"]) for r in read_rows(records)}
-    generations = (0, *args.generations)
-    kept = recorded_snapshots(folder)
-
-    def finished(seed):
-        snaps = [kept.get((seed, g)) for g in generations]
-        if None in snaps:
-            return False
-        return all((seed, s["generation"], c["key"]) in done for s in snaps for c in s["children"])
-
-    waiting = [s for s in args.seeds if not finished(s)]
+    plan = {s: stages_left(args.generations, recorded_snapshots(folder), done, s) for s in args.seeds}
+    waiting = [s for s in args.seeds if plan[s]]
     first, waiting = waiting[: max(1, args.workers)], waiting[max(1, args.workers) :]
 
     def keep(result, bar):
-        if isinstance(result, dict):  # a child's row; an int is a prepared seed
+        if isinstance(result, dict):  # a child's row; a tuple is a stage's snapshot
             append_record(records, result)
             done.add((result["seed"], result["generation"], result["child"]))
 
     def follow_up(result):
         if isinstance(result, dict):
             return []
-        seed, work = result, work_of(result)
-        snaps = keep_snapshots(folder, seed, work, generations)
+        seed, g = result
+        work = work_of(seed)
+        info = keep_snapshots(folder, seed, work, [g])[g]
         jobs = [
             (train_child, args, seed, str(work / f"gen{g}"), c, info["ancestor_epochs"][c["key"]])
-            for g, info in snaps.items()
             for c in info["children"]
             if (seed, g, c["key"]) not in done
         ]
-        print(f"seed {seed}: {len(jobs)} children to train", flush=True)
-        if waiting:
+        print(f"seed {seed}, generation {g}: {len(jobs)} children to train", flush=True)
+        plan[seed].remove(g)
+        if plan[seed]:
+            jobs.append((prepare, args, seed, work, plan[seed][0]))
+        elif waiting:
             later = waiting.pop(0)
-            jobs.append((prepare, args, later, work_of(later)))
+            jobs.append((prepare, args, later, work_of(later), plan[later][0]))
         return jobs
 
-    run_tasks(prepare, [(args, s, work_of(s)) for s in first], args.workers, keep, "inheritance", follow_up)
+    run_tasks(prepare, [(args, s, work_of(s), plan[s][0]) for s in first], args.workers, keep, "inheritance", follow_up)
+
+
+def stages_left(generations, kept: dict, done: set, seed: int) -> list[int]:
+    """A seed's stages still to run, in order: 0 (the SuperNet start) while it has children
+    without rows; then every measured generation of the search up to the last one with
+    children without rows (or no recorded snapshot). The search pauses at each of them
+    whether or not it still has work, so it makes the same children however a session
+    stages it."""
+
+    def needed(g):
+        snap = kept.get((seed, g))
+        return snap is None or any((seed, g, c["key"]) not in done for c in snap["children"])
+
+    later = [g for g in generations if needed(g)]
+    search = [g for g in generations if later and g <= max(later)]
+    return ([0] if needed(0) else []) + search
 
 
 # -- the summary ------------------------------------------------------------------------
