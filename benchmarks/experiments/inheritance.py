@@ -37,13 +37,13 @@ finish; searches resume from their run directory (``runs/<study>/seedS``), where
 snapshots are kept. Run directories are not committed: a later session re-runs a seed's
 search (one thread, so the same children on any machine) and its snapshot must match the
 record of it in ``snapshots/`` (committed; the summary's search network-epochs come from
-there), else it stops rather than mix children of two searches. One pool runs it all, a seed in
-stages: the SuperNet start, then the search paused (checkpointed) at each measured
-generation; a stage's children are queued as its snapshot lands, the seed's next stage
-behind them, the next seed once a seed's stages are done. A later session re-runs a
-seed's search only as far as its last generation with children still to train.
-The settings (every search setting, the package version, the
-arms) are written once to ``settings.json``; a run with other settings is refused.
+there), else it stops rather than mix children of two searches. One pool runs it all, a
+seed in stages: the SuperNet start, then the search paused (checkpointed) at each
+measured generation; a stage's children are queued as its snapshot lands, the seed's
+next stage behind them, the next seed once a seed's stages are done. A later session
+re-runs a seed's search only as far as its last generation with children still to train.
+The settings (every search setting, the package version, the arms) are written once to
+``settings.json``; a run with other settings is refused.
 
     python benchmarks/experiments/inheritance.py --preset cpu --workers 2     # the campaign
     python benchmarks/experiments/inheritance.py --preset cpu --summarize     # results + plot only
