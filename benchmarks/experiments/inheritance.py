@@ -191,20 +191,16 @@ def _ancestor_epochs(parents, history: dict, memo: dict | None = None) -> int:
 
 def run_search(args, seed: int, work: Path, upto: int) -> None:
     """The seed's search, (re)started or resumed, until generation ``upto`` is snapshotted."""
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.runner import run_search as search
 
     if (work / f"gen{upto}" / "children.json").exists():
         return
     run_dir = work / "search"
     hook = SnapshotHook(run_dir, args.generations, stop_after=upto)
     progress = args.workers <= 1  # a worker's bars would interleave with the pool's
-    run = (
-        SearchRun.resume(run_dir, progress=progress, after_generation=hook)
-        if (run_dir / "config.json").exists()
-        else SearchRun(run_dir, search_config(args, seed), progress=progress, after_generation=hook)
-    )
+    resume = (run_dir / "config.json").exists()
     with contextlib.suppress(SearchPaused):
-        run.run()
+        search(run_dir, search_config(args, seed), resume=resume, progress=progress, after_generation=hook)
 
 
 def _one_thread() -> None:
