@@ -14,11 +14,11 @@
 #
 # and copy the returned device_*.json into benchmarks/results/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."  # the repository root
 WHEELS="pymoo==0.6.2 alive-progress==3.3.0 about-time==4.2.1 graphemeu==0.7.2 autograd==1.9.1 cma==4.5.0
 Deprecated==1.3.1 moocore==0.3.2 cffi==2.0.0 pycparser==3.0 platformdirs dask==2026.8.0 partd==1.4.2
 locket==1.0.0 importlib_metadata==10.2.0 lazy-importer distributed==2026.8.0 tblib==3.2.2 tornado==6.6.1
-zict==3.0.0"
+zict==3.0.0 dill"
 mkdir -p .whl
 for spec in $WHEELS; do
   ok=0
