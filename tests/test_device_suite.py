@@ -59,3 +59,26 @@ def test_tiny_or_cpu_runs_write_outside_the_results_folder():
     for device, tiny in (("cpu", True), ("cpu", False), ("cuda", True), ("cuda:1", True)):
         out = module.default_out_dir(device, tiny)
         assert out != results and results not in out.parents, (device, tiny)
+
+
+def test_a_failed_cuda_case_keeps_its_reason():
+    """A GPU run is rare: what failed and why must come back in the results file, not
+    only in a log tail that other output can fill."""
+    import importlib.util
+    import xml.etree.ElementTree as ET
+
+    spec = importlib.util.spec_from_file_location("device_suite", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    report = ET.fromstring(
+        '<testsuite><testcase name="bad" time="1.5"><failure message="assert 0.4 &gt; 0.5">'
+        + "x" * 2000
+        + "AssertionError</failure></testcase>"
+        '<testcase name="off" time="0.1"><skipped message="no GPU"/></testcase>'
+        '<testcase name="good" time="0.2"/></testsuite>'
+    )
+    bad, off, good = (module._case(c) for c in report.iter("testcase"))
+    assert bad["outcome"] == "failed" and bad["message"] == "assert 0.4 > 0.5"
+    assert bad["traceback_tail"].endswith("AssertionError") and len(bad["traceback_tail"]) == 1500
+    assert off == {"name": "off", "seconds": 0.1, "outcome": "skipped"}
+    assert good["outcome"] == "passed" and "message" not in good

@@ -150,6 +150,19 @@ def cuda_test_files() -> list[str]:
     return sorted(str(p) for p in (ROOT / "tests").rglob("test_*.py") if "mark.cuda" in p.read_text())
 
 
+def _case(case: ET.Element) -> dict:
+    """One JUnit test case: its outcome and, when it failed, pytest's one-line reason and
+    the traceback's end (the first GPU run kept only the log's tail, which Dask's
+    shutdown lines filled, so its three failures came back without their reasons)."""
+    fault = case.find("failure") if case.find("failure") is not None else case.find("error")
+    outcome = "failed" if fault is not None else "skipped" if case.find("skipped") is not None else "passed"
+    row = {"name": case.get("name"), "seconds": float(case.get("time", 0)), "outcome": outcome}
+    if fault is not None:
+        row["message"] = (fault.get("message") or "")[:500]
+        row["traceback_tail"] = (fault.text or "")[-1500:]
+    return row
+
+
 def cuda_tests(device: str, settings: dict, out_dir: Path) -> dict:
     """``pytest -m cuda``; counts from its JUnit report (all skipped without a GPU)."""
     start = time.perf_counter()
@@ -181,18 +194,7 @@ def cuda_tests(device: str, settings: dict, out_dir: Path) -> dict:
         suite = ET.parse(junit).getroot()
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
     counts = {k: int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")}
-    cases = [
-        {
-            "name": c.get("name"),
-            "seconds": float(c.get("time", 0)),
-            "outcome": "failed"
-            if c.find("failure") is not None or c.find("error") is not None
-            else "skipped"
-            if c.find("skipped") is not None
-            else "passed",
-        }
-        for c in suite.iter("testcase")
-    ]
+    cases = [_case(c) for c in suite.iter("testcase")]
     return {
         "returncode": proc.returncode,
         **counts,
