@@ -51,7 +51,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "perf")]  # common.py; throughput, workers_per_device
-from common import RESULTS, ROOT  # noqa: E402
+from common import NO_SELECTION, RESULTS, ROOT, write_result  # noqa: E402
 
 #: The paper's CIFAR-10 search (Sec. V-C) and what one individual costs there.
 PAPER = {
@@ -71,6 +71,13 @@ PAPER = {
     "gpu_days": 0.9,
 }
 TARGET_GPU_DAYS = 0.45
+
+#: The images the ``search`` section selects on and reports on; every other section
+#: selects no network (``NO_SELECTION``).
+SEARCH_SPLITS = {
+    "selection": "the search's validation pool, split off its Fashion-MNIST training subset",
+    "report": "the 10,000 Fashion-MNIST test images (the best network's test accuracy after the final training)",
+}
 
 SETTINGS = {
     "full": {
@@ -409,7 +416,8 @@ def main(argv=None):
             result, status = {"error": f"{type(err).__name__}: {err}"}, "error"
         result = dict(result, device=args.device, tiny=args.tiny, seconds=time.perf_counter() - t0)
         done[name] = result
-        (out_dir / f"device_{name}.json").write_text(json.dumps(result, indent=1, default=str))
+        result["splits"] = SEARCH_SPLITS if name == "search" else NO_SELECTION
+        write_result(out_dir / f"device_{name}.json", json.loads(json.dumps(result, default=str)))
         summary["sections"][name] = {"status": status, "seconds": result["seconds"]}
         print(
             f"[{time.perf_counter() - start:6.1f} s] {name}: {status}"
@@ -417,7 +425,7 @@ def main(argv=None):
             flush=True,
         )
     summary["seconds"] = time.perf_counter() - start
-    (out_dir / "device_suite.json").write_text(json.dumps(summary, indent=1))
+    write_result(out_dir / "device_suite.json", {**summary, "splits": NO_SELECTION})
     print(json.dumps(summary["sections"]))
     return summary
 
