@@ -71,14 +71,14 @@ def test_real_out_of_memory_halves_the_batch():
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_evaluator_and_supernet_on_cuda(digits_small, tmp_path, device):
-    """The SuperNet start and a network's training, end to end on the device. The bound
-    asks for learning (chance is 0.1), not quality: 5 epochs from the SuperNet reach
-    0.59-0.64 on the CPU over seeds 0-1 (3 epochs: 0.47-0.49)."""
+    """The SuperNet start and a network's training, end to end on the device, to the
+    test's original bound of 0.5: 5 epochs from the SuperNet reach 0.59-0.64 on the CPU
+    over seeds 0-1 (the 3 it trained before reached 0.47-0.49)."""
     ev = TorchEvaluator(digits_small, epochs=5, init_channels=8, device=device, store=tmp_path / "store")
     info = ev.train_supernet(epochs=1)
     assert info["status"] == "ok" and info["units"] > 0
     result = ev.train_genome(NetworkGenome.from_cells([3, 7, 3]))
-    assert result["status"] == "ok" and result["accuracy"] > 0.4
+    assert result["status"] == "ok" and result["accuracy"] > 0.5
     assert result["sources"]["store"] > 0  # started from the SuperNet's units
 
 
