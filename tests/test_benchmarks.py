@@ -947,3 +947,37 @@ def test_compare_real_runs_a_search_as_the_cli_does_and_records_its_compute(tmp_
     rows = Archive(tmp_path / "random-seed300" / "archive.sqlite").records()
     best = sorted((r for r in rows if "#" not in r["key"]), key=lambda r: -r["accuracy"])
     assert [c["key"] for c in record["rescore"]] == [r["key"] for r in best[:2]]
+
+
+def test_inheritance_goal_reads_the_deepest_generation_and_the_pooled_store_difference():
+    inheritance = load("inheritance")
+    scratch = {1: 0.70, 2: 0.75, 4: 0.80, 8: 0.85}
+
+    def rows(lineage_at_12, store_behind):
+        out = []
+        for seed in range(3):
+            for i in range(4):
+                wobble = 0.002 * (i - 1.5)  # children differ, so the bootstrap has spread
+                for g, lineage in ((3, 0.74), (12, lineage_at_12)):
+                    one = lineage + wobble
+                    arms = {"lineage": {1: one, 2: 0.84}, "store": {1: one - store_behind, 2: 0.8}}
+                    out.append(_inheritance_row(seed, f"c{seed}{i}", scratch, arms, generation=g))
+        return out
+
+    def verdict(data):
+        return inheritance.goal(
+            inheritance.summarize(data, n_resamples=300), inheritance.lineage_vs_store(data, 1, 300)
+        )
+
+    met = verdict(rows(lineage_at_12=0.81, store_behind=0.05))  # worth about 4.6 scratch epochs at 12
+    assert met["saving"]["generation"] == 12 and met["saving"]["estimate"] > 3
+    assert met["saving_met"] and met["lineage_vs_store_met"] and met["met"]
+    assert met["lineage_vs_store"]["generations"] == [3, 12] and met["lineage_vs_store"]["children"] == 24
+    short = verdict(rows(lineage_at_12=0.78, store_behind=0.05))  # worth 3 epochs: a saving of 2
+    assert short["saving_met"] is False and short["met"] is False
+    tied = verdict(rows(lineage_at_12=0.81, store_behind=0.0))  # the store as good as the lineage
+    assert tied["saving_met"] and tied["lineage_vs_store_met"] is False and tied["met"] is False
+    shallow = inheritance.goal(
+        inheritance.summarize([r for r in rows(0.81, 0.05) if r["generation"] == 3], n_resamples=50), {}
+    )
+    assert shallow["saving"] is None and shallow["met"] is False

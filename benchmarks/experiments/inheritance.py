@@ -533,6 +533,49 @@ def summarize(rows: list[dict], snapshots: dict | None = None, n_resamples: int 
     return out
 
 
+#: Issue 24's goal: at generation >= 12 one inherited (lineage) epoch is worth >= 4 scratch
+#: epochs (saving >= 3) with the 95 % interval's low end above 2, and lineage beats the
+#: store on test accuracy with p < 0.05.
+GOAL = {"generation": 12, "saving": 3.0, "saving_ci_low": 2.0, "p_lineage_vs_store": 0.05}
+
+
+def lineage_vs_store(rows: list[dict], epochs: int = 1, n_resamples: int = 2000, rng=0) -> dict:
+    """Lineage minus store on test accuracy at ``epochs``, every later generation pooled
+    (paired on the same children; bootstrap over search seeds, then their children)."""
+    from tsenas_pymoo.evaluation.savings import hierarchical_bootstrap, interval
+
+    later = [r for r in rows if "lineage" in r["arms"] and "store" in r["arms"]]
+    if not later:
+        return {}
+    seeds = sorted({r["seed"] for r in later})
+    by_seed = [[r for r in later if r["seed"] == s] for s in seeds]
+    groups = [_columns(g, "lineage", (epochs,)) - _columns(g, "store", (epochs,)) for g in by_seed]
+    every = np.vstack(groups)
+    out = interval(hierarchical_bootstrap(groups, lambda t: float(t.mean()), n_resamples, rng), float(every.mean()))
+    return dict(out, generations=sorted({r["generation"] for r in later}), children=len(later), epochs=epochs)
+
+
+def goal(summary: dict, pooled: dict) -> dict:
+    """Whether issue 24's goal (``GOAL``) is met, read from ``summarize`` and
+    ``lineage_vs_store``; the numbers it was read from beside the verdict."""
+    late = [g for g in summary if int(g) >= GOAL["generation"] and "lineage" in summary[g]["arms"]]
+    out = {"rule": GOAL}
+    if late:
+        g = max(late, key=int)
+        saving = summary[g]["arms"]["lineage"]["saving_epochs"]
+        out["saving"] = {"generation": int(g), **saving}
+        out["saving_met"] = saving["estimate"] >= GOAL["saving"] and saving["ci95"][0] > GOAL["saving_ci_low"]
+    else:
+        out["saving"], out["saving_met"] = None, None  # no generation that deep yet
+    if pooled:
+        out["lineage_vs_store"] = pooled
+        out["lineage_vs_store_met"] = pooled["estimate"] > 0 and pooled["p"] < GOAL["p_lineage_vs_store"]
+    else:
+        out["lineage_vs_store"], out["lineage_vs_store_met"] = None, None
+    out["met"] = bool(out["saving_met"] and out["lineage_vs_store_met"])
+    return out
+
+
 def plot(summary: dict, path: Path) -> None:
     import matplotlib
 
@@ -585,15 +628,19 @@ def main(argv=None):
     if not rows:
         print("no rows yet")
         return
+    summary, pooled = summarize(rows, snapshots), lineage_vs_store(rows)
     out = {
         "splits": SPLITS,
         "settings": settings,
         "rows": len(rows),
-        "summary": summarize(rows, snapshots),
+        "summary": summary,
+        "lineage_minus_store_pooled_1ep": pooled,
+        "goal": goal(summary, pooled),
     }
     path = write_result(RESULTS / f"{study}.json", out)
     plot(out["summary"], PLOTS / f"{study}.png")
     print(json.dumps({g: s["arms"] for g, s in out["summary"].items()}, indent=1)[:3000])
+    print(json.dumps(out["goal"], indent=1))
     print(f"wrote {path}")
 
 
