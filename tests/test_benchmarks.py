@@ -981,3 +981,19 @@ def test_inheritance_goal_reads_the_deepest_generation_and_the_pooled_store_diff
         inheritance.summarize([r for r in rows(0.81, 0.05) if r["generation"] == 3], n_resamples=50), {}
     )
     assert shallow["saving"] is None and shallow["met"] is False
+
+
+def test_inheritance_seed_power_treats_each_search_seed_as_one_unit():
+    inheritance = load("inheritance")
+    scratch = {1: 0.70, 2: 0.75, 4: 0.80, 8: 0.85}
+    rows = [
+        _inheritance_row(seed, f"c{seed}{i}", scratch, {"lineage": {1: 0.75 + gap, 2: 0.8}, "store": {1: 0.75, 2: 0.8}})
+        for seed, gap in ((0, 0.01), (1, 0.02), (2, 0.03))
+        for i in range(5)
+    ]
+    out = inheritance.seed_power(rows)
+    assert out["seed_means"] == pytest.approx([0.01, 0.02, 0.03]) and out["seed_sd"] == pytest.approx(0.01)
+    # t(0.975, 2) + t(0.8, 2) = 4.303 + 1.061: the detectable difference with 3 seeds
+    assert out["detectable"] == pytest.approx(5.364 * 0.01 / 3**0.5, rel=1e-3)
+    assert out["seeds_needed"] == 5  # a mean of 0.02 with seed SD 0.01 needs 5 seeds
+    assert inheritance.seed_power(rows[:5])["detectable"] is None  # one seed: nothing to size
