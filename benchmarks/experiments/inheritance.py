@@ -549,13 +549,18 @@ def lineage_vs_store(rows: list[dict], epochs: int = 1, n_resamples: int = 2000,
         return {}
     every = np.vstack(groups)
     out = interval(hierarchical_bootstrap(groups, lambda t: float(t.mean()), n_resamples, rng), float(every.mean()))
-    later = {r["generation"] for r in rows if "lineage" in r["arms"]}
-    return dict(out, generations=sorted(later), children=len(every), epochs=epochs)
+    generations = sorted({r["generation"] for r in _with_lineage_and_store(rows)})
+    return dict(out, generations=generations, children=len(every), epochs=epochs)
+
+
+def _with_lineage_and_store(rows: list[dict]) -> list[dict]:
+    """The later generations' children: those trained in both the lineage and store arms."""
+    return [r for r in rows if "lineage" in r["arms"] and "store" in r["arms"]]
 
 
 def _paired_by_seed(rows: list[dict], epochs: int) -> list[np.ndarray]:
     """Per search seed, each later-generation child's lineage minus store test accuracy."""
-    later = [r for r in rows if "lineage" in r["arms"] and "store" in r["arms"]]
+    later = _with_lineage_and_store(rows)
     by_seed = [[r for r in later if r["seed"] == s] for s in sorted({r["seed"] for r in later})]
     return [_columns(g, "lineage", (epochs,)) - _columns(g, "store", (epochs,)) for g in by_seed]
 
