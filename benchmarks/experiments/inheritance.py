@@ -615,28 +615,44 @@ def goal(summary: dict, pooled: dict) -> dict:
     return out
 
 
+ARM_COLORS = {"lineage": "C0", "store": "C1", "supernet": "C2", "supernet_cold": "C3"}
+
+
+def _arm_points(summary: dict, arm: str, measure: str) -> tuple[list, list, list]:
+    """(generation, estimate, [low, high] error) of one arm's ``measure``, by generation."""
+    points = [(int(g), s["arms"][arm][measure]) for g, s in summary.items() if arm in s["arms"]]
+    offset = 0.12 * (list(ARM_COLORS).index(arm) - 1.5)  # arms side by side, not on top
+    x = [g + offset for g, _ in points]
+    y = [e["estimate"] for _, e in points]
+    err = [[e["estimate"] - e["ci95"][0] for _, e in points], [e["ci95"][1] - e["estimate"] for _, e in points]]
+    return x, y, err
+
+
 def plot(summary: dict, path: Path) -> None:
+    """Left: the scratch-epochs equivalent of one inherited epoch (goal line at 4); right:
+    test accuracy minus scratch's at 1 epoch, which shows a start that hurts (below 0)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for arm, color in (("lineage", "C0"), ("store", "C1"), ("supernet", "C2"), ("supernet_cold", "C3")):
-        points = [(int(g), s["arms"][arm]["equivalent_scratch_epochs"]) for g, s in summary.items() if arm in s["arms"]]
-        if not points:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for arm, color in ARM_COLORS.items():
+        if not any(arm in s["arms"] for s in summary.values()):
             continue
-        x = [g for g, _ in points]
-        y = [e["estimate"] for _, e in points]
-        err = [[e["estimate"] - e["ci95"][0] for _, e in points], [e["ci95"][1] - e["estimate"] for _, e in points]]
-        ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color=color, label=arm)
-    ax.axhline(1, color="grey", lw=0.8, ls="--")
-    ax.axhline(4, color="grey", lw=0.8, ls=":")
-    ax.set_yscale("log", base=2)
-    ax.set_xlabel("generation (0: first networks, SuperNet start)")
-    ax.set_ylabel("scratch epochs one inherited epoch is worth")
-    ax.set_title("held-out test accuracy; 95 % interval over seeds, then children")
-    ax.legend()
+        for ax, measure in ((left, "equivalent_scratch_epochs"), (right, "minus_scratch_1ep")):
+            x, y, err = _arm_points(summary, arm, measure)
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color=color, label=arm)
+    left.axhline(1, color="grey", lw=0.8, ls="--", label="no saving")
+    left.axhline(4, color="grey", lw=0.8, ls=":", label="goal (4)")
+    left.set_yscale("log", base=2)
+    left.set_ylabel("scratch epochs one inherited epoch is worth")
+    right.axhline(0, color="grey", lw=0.8, ls="--")
+    right.set_ylabel("test accuracy minus scratch, 1 epoch each")
+    for ax in (left, right):
+        ax.set_xlabel("generation (0: first networks, SuperNet start)")
+    left.legend(fontsize=8)
+    fig.suptitle("held-out test accuracy; 95 % interval over search seeds, then children")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
