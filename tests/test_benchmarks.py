@@ -1002,4 +1002,6 @@ def test_inheritance_seed_power_treats_each_search_seed_as_one_unit():
     # t(0.975, 2) + t(0.8, 2) = 4.303 + 1.061: the detectable difference with 3 seeds
     assert out["detectable"] == pytest.approx(5.364 * 0.01 / 3**0.5, rel=1e-3)
     assert out["seeds_needed"] == 5  # a mean of 0.02 with seed SD 0.01 needs 5 seeds
+    # t = 0.02 / (0.01 / sqrt(3)) = 3.464 on 2 degrees of freedom: two-sided p 0.0742
+    assert out["t_test_p"] == pytest.approx(0.0742, abs=5e-4)
     assert inheritance.seed_power(rows[:5])["detectable"] is None  # one seed: nothing to size

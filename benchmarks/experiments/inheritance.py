@@ -568,10 +568,12 @@ def _paired_by_seed(rows: list[dict], epochs: int) -> list[np.ndarray]:
 def seed_power(rows: list[dict], epochs: int = 1, alpha: float = 0.05, power: float = 0.8) -> dict:
     """What the seeds run can detect of lineage minus store (test, later generations
     pooled), with each search seed as one unit: the per-seed means, their SD, the
-    difference a one-sample t-test on them detects (two-sided ``alpha``, ``power``) and the
-    seeds it needs for the observed difference. The issue fixed 3 seeds; this states
-    what they can show (sized after the fact, from the rows)."""
+    difference a one-sample t-test on them detects (two-sided ``alpha``, ``power``), the
+    seeds it needs for the observed difference and that test's p-value on the seeds run
+    (``t_test_p``: the seed-level counterpart of the bootstrap's p). The issue fixed 3
+    seeds; this states what they can show (sized after the fact, from the rows)."""
     from scipy.stats import t as student
+    from scipy.stats import ttest_1samp
 
     means = [float(g.mean()) for g in _paired_by_seed(rows, epochs)]
     if len(means) < 2:
@@ -588,6 +590,7 @@ def seed_power(rows: list[dict], epochs: int = 1, alpha: float = 0.05, power: fl
         "seed_sd": sd,
         "detectable": detectable(len(means)),
         "seeds_needed": needed,
+        "t_test_p": float(ttest_1samp(means, 0.0).pvalue),
         "alpha": alpha,
         "power": power,
         "epochs": epochs,
