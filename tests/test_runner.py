@@ -190,6 +190,10 @@ def test_a_config_written_before_a_default_changed_resumes_as_it_ran(tmp_path):
     assert SearchConfig.from_json(tmp_path / "config.json").mutate_offspring is False
     (tmp_path / "config.json").write_text(json.dumps(dict(old, mutate_offspring=True)))
     assert SearchConfig.from_json(tmp_path / "config.json").mutate_offspring is True
+    assert SearchConfig().inherit_warm_counts == "auto"  # 0.6.0 (docs/inheritance.md)
+    older = {k: v for k, v in old.items() if k != "inherit_warm_counts"}
+    (tmp_path / "config.json").write_text(json.dumps(older))
+    assert SearchConfig.from_json(tmp_path / "config.json").warm_start().counts == "inherited"
 
 
 def test_after_generation_sees_every_checkpointed_generation_and_is_not_checkpointed(tmp_path):

@@ -131,10 +131,11 @@ class SearchConfig:
         0.2, "warm start: linear warm-up over this fraction of an inherited network's steps", "float"
     )
     inherit_warm_counts: str = _option(
-        "inherited",
+        "auto",
         "warm start: the inherited weights that count toward its half-the-parameters threshold: "
-        "all (inherited: parents and cell store, SuperNet included) or the parents' only (parents)",
-        choices=("inherited", "parents"),
+        "all (inherited: parents and cell store, SuperNet included), the parents' only (parents), "
+        "or by --inheritance (auto: parents under lineage, inherited under store)",
+        choices=("auto", "inherited", "parents"),
     )
     rescore_top: int = _option(
         0,
@@ -239,12 +240,13 @@ class SearchConfig:
 
     def warm_start(self):
         """The :class:`~tsenas_pymoo.evaluation.lineage.WarmStart` of these settings."""
-        from .evaluation.lineage import WarmStart
+        from .evaluation.lineage import WarmStart, default_warm_counts
 
+        counts = self.inherit_warm_counts
+        if counts == "auto":
+            counts = default_warm_counts(self.inheritance)
         try:
-            return WarmStart(
-                lr_scale=self.inherit_lr_scale, warmup=self.inherit_warmup, counts=self.inherit_warm_counts
-            )
+            return WarmStart(lr_scale=self.inherit_lr_scale, warmup=self.inherit_warmup, counts=counts)
         except ValueError as err:
             raise ValueError(f"inherit_{err}") from None
 
@@ -332,7 +334,7 @@ def _check_type(f: dataclasses.Field, value, where) -> None:
 
 #: Settings whose default changed after they were added: a config.json written before
 #: the field existed ran with this value, and resumes with it.
-BEFORE_FIELD = {"mutate_offspring": False}
+BEFORE_FIELD = {"mutate_offspring": False, "inherit_warm_counts": "inherited"}
 
 
 __all__ = ["SearchConfig"]

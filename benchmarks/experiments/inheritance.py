@@ -66,11 +66,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: com
 from common import PLOTS, RESULTS, ROOT, append_record, read_records, run_tasks, write_result
 
 GENERATIONS = (3, 6, 12)
-#: arm -> (inheritance mode, warm start's ``counts``; None: the search's). Generation 0:
-#: the SuperNet's units with the search's warm start (it counts them: the default) and on
-#: scratch's schedule (``--inherit-warm-counts parents`` counts only trained parents).
-FIRST_ARMS = {"supernet": ("store", None), "supernet_cold": ("store", "parents")}
-LATER_ARMS = {"lineage": ("lineage", None), "store": ("store", None)}
+#: arm -> (inheritance mode, warm start's ``counts``). Generation 0: the SuperNet's units
+#: with the warm start (it counts them: 0.5.0's default) and on scratch's schedule
+#: (``parents`` counts only trained parents: 0.6.0's default under lineage). Later
+#: generations as 0.5.0 searched: every inherited weight counts.
+FIRST_ARMS = {"supernet": ("store", "inherited"), "supernet_cold": ("store", "parents")}
+LATER_ARMS = {"lineage": ("lineage", "inherited"), "store": ("store", "inherited")}
 PAIRED = (("lineage", "store"), ("supernet_cold", "supernet"))  # arm minus arm on the same children
 SCRATCH = (1, 2, 4, 8)
 INHERITED = (1, 2)
@@ -678,8 +679,10 @@ def main(argv=None):
     study = "_".join(p for p in ("inheritance", dataset, args.preset, args.name) if p)
     folder, records = RESULTS / study, RESULTS / study / "records.jsonl"
     settings = study_settings(args)
-    check_settings(folder, settings)
-    if not args.summarize:
+    if args.summarize and (folder / "settings.json").exists():
+        settings = json.loads((folder / "settings.json").read_text())  # the rows' own (another version may summarize)
+    else:
+        check_settings(folder, settings)
         campaign(args, folder, lambda seed: ROOT / "runs" / study / f"seed{seed}", records)
     snapshots = {key: info for key, info in recorded_snapshots(folder).items() if key[0] in args.seeds}
     rows = read_rows(records)

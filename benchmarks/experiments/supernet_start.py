@@ -33,6 +33,7 @@ in results/fidelity.json, recorded with whether the study was complete).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import shutil
@@ -100,8 +101,12 @@ def evaluator(settings_json: str, seed: int, store, warm: bool):
     from tsenas_pymoo.evaluation.lineage import WarmStart
 
     cfg = config(settings_json, seed)
-    cold = WarmStart(lr_scale=1.0, warmup=0.0)
-    keywords = training_keywords(cfg, "cpu", warm_start=None if warm else cold)
+    # warm: the search's schedule, counting the SuperNet's units (0.6.0's default under
+    # lineage counts parents only, which would train these first networks cold)
+    warm_start = (
+        dataclasses.replace(cfg.warm_start(), counts="inherited") if warm else WarmStart(lr_scale=1.0, warmup=0.0)
+    )
+    keywords = training_keywords(cfg, "cpu", warm_start=warm_start)
     return TorchEvaluator(
         data_for(settings_json, seed), store=store, inheritance="store" if store else "none", **keywords
     )

@@ -7,8 +7,9 @@ import torch
 from pymoo.optimize import minimize
 
 from tsenas_pymoo import TSENAS, NetworkGenome, TSENASProblem
+from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.evaluation import TorchEvaluator
-from tsenas_pymoo.evaluation.lineage import WarmStart
+from tsenas_pymoo.evaluation.lineage import WarmStart, default_warm_counts
 from tsenas_pymoo.operators.crossover import cross_cells
 from tsenas_pymoo.operators.fine import mutate_fine, prune_fine
 from tsenas_pymoo.operators.mutation import mutate_cells, mutate_connections
@@ -164,6 +165,21 @@ def test_warm_start_counting_parents_only_leaves_a_supernet_start_on_the_full_sc
         assert with_parent["lr"] == pytest.approx(0.03) and with_parent["sources"]["parent"] >= 0.5
     with pytest.raises(ValueError, match="counts"):
         WarmStart(counts="store")
+
+
+def test_default_warm_start_counts_parents_under_lineage_and_everything_under_store(digits, tmp_path):
+    """0.6.0: a SuperNet start trains on scratch's schedule under lineage (the search's
+    default); the store keeps 0.5.0's counting. Both entry points choose alike."""
+    first = NetworkGenome.from_cells([1, 5, 3])
+    lrs = {}
+    for mode in ("lineage", "store"):
+        ev = evaluator(digits, tmp_path / mode, inheritance=mode)
+        assert ev.warm_start.counts == default_warm_counts(mode) == SearchConfig(inheritance=mode).warm_start().counts
+        ev.train_supernet(epochs=1)
+        lrs[mode] = ev.train_genome(first, parents=())["lr"]
+    assert lrs == {"lineage": pytest.approx(0.1), "store": pytest.approx(0.03)}
+    assert SearchConfig().warm_start().counts == "parents"
+    assert SearchConfig(inherit_warm_counts="inherited").warm_start().counts == "inherited"
 
 
 def test_store_of_trained_states_stays_bounded_by_the_population(digits_small, tmp_path):

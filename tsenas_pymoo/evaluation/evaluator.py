@@ -26,7 +26,7 @@ from ..space.network import build_network, count_flops, count_params
 from .archive import Archive
 from .augment import Augment, make_augment
 from .data import Dataset, load_dataset
-from .lineage import MODES, Lineage, WarmStart, inherit_from_parents
+from .lineage import MODES, Lineage, WarmStart, default_warm_counts, inherit_from_parents
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
 from .weights import WeightStore, n_params, update_from_ranked
@@ -76,7 +76,8 @@ class TorchEvaluator:
     ``inheritance``: "lineage" (default: parents' trained units first, then the store),
     "store" (the paper's cell store only) or "none" (every network from scratch; the
     store is not used). ``warm_start``: the schedule of inherited networks
-    (:class:`~tsenas_pymoo.evaluation.lineage.WarmStart`). ``score_test``: each result also
+    (:class:`~tsenas_pymoo.evaluation.lineage.WarmStart`; None: the defaults, with ``counts``
+    by mode, :func:`~tsenas_pymoo.evaluation.lineage.default_warm_counts`). ``score_test``: each result also
     carries ``test_accuracy`` on the test images (for studies that report on images no
     selection saw; a search never reads it, and the archive does not keep it).
     """
@@ -102,7 +103,7 @@ class TorchEvaluator:
         if inheritance not in MODES:
             raise ValueError(f"inheritance={inheritance!r}; rule: one of {', '.join(MODES)}")
         self.inheritance = inheritance
-        self.warm_start = WarmStart() if warm_start is None else warm_start
+        self.warm_start = WarmStart(counts=default_warm_counts(inheritance)) if warm_start is None else warm_start
         self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
         self.augment = make_augment(augment, self.dataset.name, self.dataset.input_shape)
         if epochs < 1:
