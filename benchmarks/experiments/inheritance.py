@@ -35,7 +35,8 @@ network-epochs to that generation.
 Resumes: rows go to ``results/inheritance_<dataset>_<preset>/records.jsonl`` as children
 finish; searches resume from their run directory (``runs/<study>/seedS``), where the
 snapshots are kept. Run directories are not committed: a later session re-runs a seed's
-search (one thread, so the same children on any machine) and its snapshot must match the
+search (one thread: the same children on the same CPU model and torch build; another CPU
+sums floats otherwise, and the search diverges) and its snapshot must match the
 record of it in ``snapshots/`` (committed; the summary's search network-epochs come from
 there), else it stops rather than mix children of two searches. One pool runs it all, a
 seed in stages: the SuperNet start, then the search paused (checkpointed) at each
@@ -92,7 +93,7 @@ def search_config(args, seed: int):
         stage1_gens=max(args.generations) - 1,  # generation 1 is the Alg. 3 population
         stage2_gens=0,
         final_epochs=1,
-        threads=1,  # CPU float sums depend on it: the same children on any machine, in any process
+        threads=1,  # CPU float sums depend on it: the same children in any process (on one CPU model)
         device=args.device,
     )
 
@@ -234,7 +235,8 @@ def keep_snapshots(folder: Path, seed: int, work: Path, generations) -> dict[int
         if kept.exists() and json.loads(kept.read_text()) != info:
             raise SystemExit(
                 f"{kept}: the re-made snapshot of seed {seed}, generation {g} differs from the recorded one; "
-                f"rule: a seed's search makes the same children every time (settings, threads, package version)"
+                f"rule: a seed's search makes the same children every time (settings, threads, package version, "
+                f"CPU model and torch build); its rows stay, and its missing children cannot be made on this machine"
             )
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(json.dumps(info, indent=1))
