@@ -1005,3 +1005,27 @@ def test_inheritance_seed_power_treats_each_search_seed_as_one_unit():
     # t = 0.02 / (0.01 / sqrt(3)) = 3.464 on 2 degrees of freedom: two-sided p 0.0742
     assert out["t_test_p"] == pytest.approx(0.0742, abs=5e-4)
     assert inheritance.seed_power(rows[:5])["detectable"] is None  # one seed: nothing to size
+
+
+def test_inheritance_names_a_partial_seed_and_summarizes_its_generation_without_it():
+    """A stage with fewer rows than its snapshot's children is listed, and its generation
+    summarized on the complete seeds; lineage children below half from parents are counted."""
+    inheritance = load("inheritance")
+    scratch = {1: 0.70, 2: 0.75, 4: 0.80, 8: 0.85}
+    rows = []
+    for seed in range(3):
+        for i in range(4 if seed < 2 else 1):
+            lineage = 0.80 if seed < 2 else 0.70  # the partial seed's child: no better than scratch
+            row = _inheritance_row(seed, f"c{seed}{i}", scratch, {"lineage": {1: lineage + 0.001 * i, 2: 0.8}})
+            row["arms"]["lineage"]["1"]["sources"] = {"parent": 0.4 if (seed, i) == (0, 0) else 0.9}
+            rows.append(row)
+    snapshots = {(seed, 3): {"children": [{"key": f"c{seed}{i}"} for i in range(4)]} for seed in range(3)}
+    out = inheritance.incomplete(rows, snapshots, n_resamples=100)
+    assert out["stages"] == [{"seed": 2, "generation": 3, "rows": 1, "children": 4}]
+    alone = out["generation_without_them"]["3"]
+    assert alone["seeds"] == [0, 1] and alone["children"] == 8
+    assert alone["test_mean"]["lineage"]["1"] == pytest.approx(0.8015)  # the partial seed's 0.70 is left out
+    assert inheritance.incomplete(rows[:8], {k: v for k, v in snapshots.items() if k[0] < 2})["stages"] == []
+    shares = inheritance.parent_shares(rows)
+    assert shares["children"] == 9 and shares["below_threshold"] == 1
+    assert shares["mean_by_generation"]["3"] == pytest.approx((0.4 + 8 * 0.9) / 9)

@@ -600,6 +600,42 @@ def seed_power(rows: list[dict], epochs: int = 1, alpha: float = 0.05, power: fl
     }
 
 
+def incomplete(rows: list[dict], snapshots: dict, n_resamples: int = 2000) -> dict:
+    """The stages with fewer rows than their snapshot has children, and each affected
+    generation summarized without them (does the partial seed move the estimate?)."""
+    counts = {}
+    for r in rows:
+        counts[(r["seed"], r["generation"])] = counts.get((r["seed"], r["generation"]), 0) + 1
+    short = [
+        {"seed": seed, "generation": g, "rows": counts.get((seed, g), 0), "children": len(info["children"])}
+        for (seed, g), info in sorted(snapshots.items())
+        if counts.get((seed, g), 0) < len(info["children"])
+    ]
+    without = {}
+    for g in sorted({s["generation"] for s in short}):
+        gone = {s["seed"] for s in short if s["generation"] == g}
+        kept = [r for r in rows if r["generation"] == g and r["seed"] not in gone]
+        if kept:
+            without[str(g)] = summarize_generation(kept, n_resamples)
+    return {"stages": short, "generation_without_them": without}
+
+
+def parent_shares(rows: list[dict], arm: str = "lineage", threshold: float = 0.5) -> dict:
+    """The share of a lineage child's parameters taken from its parents, by generation, and
+    how many children take less than ``threshold`` (the warm start's): those 0.6.0's
+    default (only parents count) trains on scratch's schedule."""
+    shares = {}
+    for r in rows:
+        if arm in r["arms"]:
+            shares.setdefault(str(r["generation"]), []).append(r["arms"][arm]["1"]["sources"]["parent"])
+    return {
+        "mean_by_generation": {g: float(np.mean(v)) for g, v in shares.items()},
+        "children": sum(len(v) for v in shares.values()),
+        "below_threshold": sum(x < threshold for v in shares.values() for x in v),
+        "threshold": threshold,
+    }
+
+
 def goal(summary: dict, pooled: dict) -> dict:
     """Whether issue 24's goal (``GOAL``) is met, read from ``summarize`` and
     ``lineage_vs_store``; the numbers it was read from beside the verdict."""
@@ -700,6 +736,8 @@ def main(argv=None):
         "lineage_minus_store_pooled_1ep": pooled,
         "lineage_minus_store_power": seed_power(rows),
         "goal": goal(summary, pooled),
+        "incomplete": incomplete(rows, snapshots),
+        "lineage_parent_shares": parent_shares(rows),
     }
     path = write_result(RESULTS / f"{study}.json", out)
     plot(out["summary"], PLOTS / f"{study}.png")
