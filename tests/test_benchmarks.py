@@ -690,10 +690,22 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
     assert len(inheritance.read_rows(records)) == len(rows)
     # a re-made search whose children differ from the record stops before training
     kept = tmp_path / "results" / "inheritance_digits_tiny" / "snapshots" / "seed0_gen1.json"
-    kept.write_text(json.dumps(dict(json.loads(kept.read_text()), search_network_epochs=-1)))
+    recorded = kept.read_text()
+    kept.write_text(json.dumps(dict(json.loads(recorded), search_network_epochs=-1)))
     work = tmp_path / "runs" / "inheritance_digits_tiny" / "seed0"
     with pytest.raises(SystemExit, match=r"seed0_gen1\.json: the re-made snapshot of seed 0, generation 1 differs"):
         inheritance.keep_snapshots(kept.parents[1], 0, work, (1,))
+    kept.write_text(recorded)
+    inherited = [r for r in rows if r["generation"] > 0]
+    assert result["incomplete"]["stages"] == [] and result["lineage_parent_shares"]["children"] == len(inherited)
+    # rows recorded by another package version: summarized under their own settings, never added to
+    settings = tmp_path / "results" / "inheritance_digits_tiny" / "settings.json"
+    settings.write_text(json.dumps(dict(json.loads(settings.read_text()), version="0.1")))
+    inheritance.main([*args, "--summarize"])
+    summary = json.loads((tmp_path / "results" / "inheritance_digits_tiny.json").read_text())
+    assert summary["settings"]["version"] == "0.1" and summary["rows"] == len(rows)
+    with pytest.raises(SystemExit, match="version"):
+        inheritance.main(args)
 
 
 def test_inheritance_stages_left_resume_the_search_only_as_far_as_missing_rows_need():

@@ -580,7 +580,7 @@ def seed_power(rows: list[dict], epochs: int = 1, alpha: float = 0.05, power: fl
 
     means = [float(g.mean()) for g in _paired_by_seed(rows, epochs)]
     if len(means) < 2:
-        return {"seed_means": means, "detectable": None, "seeds_needed": None}
+        return {"seed_means": means, "detectable": None, "seeds_needed": None, "t_test_p": None}
     sd = float(np.std(means, ddof=1))
 
     def detectable(n):
