@@ -708,6 +708,19 @@ def test_inheritance_campaign_end_to_end_scores_test_images_and_inherits_from_pa
         inheritance.main(args)
 
 
+def test_inheritance_summarize_never_trains(tmp_path, monkeypatch, capsys):
+    """--summarize on a study with no rows yet reports that and starts no campaign."""
+    inheritance = load("inheritance")
+    monkeypatch.setattr(inheritance, "RESULTS", tmp_path / "results")
+
+    def campaign(*_):
+        raise AssertionError("--summarize started the campaign")
+
+    monkeypatch.setattr(inheritance, "campaign", campaign)
+    inheritance.main(["--preset", "cpu", "--summarize"])
+    assert "no rows yet" in capsys.readouterr().out
+
+
 def test_inheritance_stages_left_resume_the_search_only_as_far_as_missing_rows_need():
     inheritance = load("inheritance")
     snap = {"children": [{"key": "a"}, {"key": "b"}]}

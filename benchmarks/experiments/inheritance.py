@@ -721,6 +721,7 @@ def main(argv=None):
         settings = json.loads((folder / "settings.json").read_text())  # the rows' own (another version may summarize)
     else:
         check_settings(folder, settings)
+    if not args.summarize:
         campaign(args, folder, lambda seed: ROOT / "runs" / study / f"seed{seed}", records)
     snapshots = {key: info for key, info in recorded_snapshots(folder).items() if key[0] in args.seeds}
     rows = read_rows(records)
