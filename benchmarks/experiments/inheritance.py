@@ -59,6 +59,7 @@ import dataclasses
 import json
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -340,7 +341,7 @@ def train_child(args, seed: int, snap: str, child: dict, ancestor_epochs: int) -
     row["scratch"] = {str(e): _scores(scratch.train_genome(genome, epochs=e, parents=())) for e in SCRATCH}
     row["arms"] = {}
     for name, (mode, counts) in arms.items():
-        warm = dataclasses.replace(cfg.warm_start(), counts=counts) if counts else None
+        warm = dataclasses.replace(cfg.warm_start(), counts=counts)
         ev = TorchEvaluator(data, store=store, inheritance=mode, **training_keywords(cfg, args.device, warm))
         row["arms"][name] = {str(e): _scores(ev.train_genome(genome, epochs=e, parents=parents)) for e in INHERITED}
     return row
@@ -603,13 +604,11 @@ def seed_power(rows: list[dict], epochs: int = 1, alpha: float = 0.05, power: fl
 def incomplete(rows: list[dict], snapshots: dict, n_resamples: int = 2000) -> dict:
     """The stages with fewer rows than their snapshot has children, and each affected
     generation summarized without them (does the partial seed move the estimate?)."""
-    counts = {}
-    for r in rows:
-        counts[(r["seed"], r["generation"])] = counts.get((r["seed"], r["generation"]), 0) + 1
+    counts = Counter((r["seed"], r["generation"]) for r in rows)
     short = [
-        {"seed": seed, "generation": g, "rows": counts.get((seed, g), 0), "children": len(info["children"])}
+        {"seed": seed, "generation": g, "rows": counts[seed, g], "children": len(info["children"])}
         for (seed, g), info in sorted(snapshots.items())
-        if counts.get((seed, g), 0) < len(info["children"])
+        if counts[seed, g] < len(info["children"])
     ]
     without = {}
     for g in sorted({s["generation"] for s in short}):
