@@ -48,9 +48,27 @@ def write_result(path: Path, data: dict[str, Any]) -> Path:
     if not (isinstance(splits, dict) and splits.get("selection") and splits.get("report")):
         raise ValueError(f"{path.name}: splits={splits!r}; rule: name the selection and report images")
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {**data, "machine": data.get("machine") or machine()}
+    data = {**data, "machine": data.get("machine") or machine(), "provenance": provenance()}
     path.write_text(json.dumps(data, indent=1))
     return path
+
+
+def provenance() -> dict[str, Any]:
+    """What made a results file: the command line, the commit (with ``+dirty`` when the
+    work tree had changes) and the package version."""
+    from tsenas_pymoo import __version__
+
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "HEAD") or None
+    if commit and git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+dirty"
+    command = " ".join([Path(sys.argv[0]).as_posix().removeprefix(ROOT.as_posix() + "/"), *sys.argv[1:]])
+    return {"command": f"python {command}", "commit": commit, "version": __version__}
 
 
 def machine() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from torch import nn
 from .genome import AnyGenome, CellGenome
 from .network import adapter, count_params
 from .ops import make_op
+from .width import resolve_width, stage_channels
 
 
 def _count(module: nn.Module, *inputs: tuple[int, ...]) -> tuple[int, int, tuple[int, ...]]:
@@ -88,18 +89,21 @@ def _classifier(channels: int, num_classes: int) -> tuple[int, int]:
 
 
 def cost_by_parts(
-    genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10, init_channels: int = 16
+    genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10, init_channels=16
 ) -> dict[str, int]:
-    """``{"params", "macs", "flops"}`` of ``build_network(genome, ...)``, counted by parts."""
+    """``{"params", "macs", "flops"}`` of ``build_network(genome, ...)``, counted by parts
+    (``init_channels``: a width or a width rule, as :func:`~.network.build_network` takes)."""
     fine = genome.expand().validate(input_shape=input_shape)
+    init_channels = resolve_width(init_channels, genome)
     in_channels, height, width = (int(v) for v in input_shape)
     sizes = [(height, width)]  # the map size after each halving level
-    params, flops = _stem(in_channels, init_channels, sizes[0])
-    shapes = [(init_channels, 0)]
+    stem_channels = stage_channels(init_channels, 0)
+    params, flops = _stem(in_channels, stem_channels, sizes[0])
+    shapes = [(stem_channels, 0)]
     for j, (cell, free) in enumerate(zip(fine.cells, fine.free_inputs), start=1):
         c_prev, level_prev = shapes[j - 1]
         c_free, level_free = shapes[free]
-        channels = 2 * c_prev if cell.reduction else c_prev
+        channels = stage_channels(init_channels, level_prev + int(cell.reduction))
         while len(sizes) <= level_prev:
             h, w = sizes[-1]
             sizes.append((math.ceil(h / 2), math.ceil(w / 2)))

@@ -10,13 +10,17 @@ and the cell (or ReLU-conv1x1-BN when there is none).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from .genome import AnyGenome, CellGenome, input_reduction_cap
 from .ops import FactorizedReduce, ReLUConvBN, make_op
+from .width import resolve_width, stage_channels
+
+#: A width: the stem's channel count, or a rule ``genome -> width`` (``width.BudgetWidth``).
+Width = float | Callable[[AnyGenome], float]
 
 
 def adapter(c_in: int, c_out: int, halvings: int) -> nn.Module:
@@ -72,21 +76,23 @@ def edge_name(node_id: int, slot: int) -> str:
 class TSENASNetwork(nn.Module):
     """The decoded network of a stage-1 or stage-2 genome."""
 
-    def __init__(self, genome: AnyGenome, input_shape: Sequence[int], num_classes: int, init_channels: int):
+    def __init__(self, genome: AnyGenome, input_shape: Sequence[int], num_classes: int, init_channels: float):
         super().__init__()
         fine = genome.expand().validate(input_shape=input_shape)
         self.genome = fine
+        self.width = init_channels
         in_channels = input_shape[0]
+        stem_channels = stage_channels(init_channels, 0)
         self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, init_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(init_channels),
+            nn.Conv2d(in_channels, stem_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(stem_channels),
         )
-        shapes = [(init_channels, 0)]  # (channels, halvings) of the stem and each cell output
+        shapes = [(stem_channels, 0)]  # (channels, halvings) of the stem and each cell output
         self.cells = nn.ModuleList()
         for j, (cell, free) in enumerate(zip(fine.cells, fine.free_inputs), start=1):
             c_prev, level_prev = shapes[j - 1]
             c_free, level_free = shapes[free]
-            channels = 2 * c_prev if cell.reduction else c_prev
+            channels = stage_channels(init_channels, level_prev + int(cell.reduction))
             self.cells.append(CellModule(cell, channels, c_free, level_prev - level_free, c_prev))
             shapes.append((channels, level_prev + int(cell.reduction)))
         self.free_inputs = fine.free_inputs
@@ -102,9 +108,12 @@ class TSENASNetwork(nn.Module):
 
 
 def build_network(
-    genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10, init_channels: int = 16
+    genome: AnyGenome, input_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10, init_channels: Width = 16
 ) -> TSENASNetwork:
     """Decode ``genome`` (stage 1 or 2) into a ``torch.nn.Module`` for (C, H, W) inputs.
+
+    ``init_channels``: the stem's width (cells at halving level k get ``round(w * 2**k)``
+    channels), or a width rule such as :class:`~.width.BudgetWidth` (``genome -> width``).
 
     Raises ``ValueError`` if the genome is invalid or holds more reduction cells than the
     input size allows (floor(log2(min(H, W)))).
@@ -113,7 +122,8 @@ def build_network(
         raise ValueError(f"input_shape {tuple(input_shape)}: rule: (channels, height, width)")
     if num_classes < 2:
         raise ValueError(f"num_classes={num_classes}; rule: at least 2 classes")
-    if init_channels < 2:
+    init_channels = resolve_width(init_channels, genome)
+    if not init_channels >= 2:
         raise ValueError(f"init_channels={init_channels}; rule: at least 2")
     return TSENASNetwork(genome, input_shape, num_classes, init_channels)
 
@@ -149,7 +159,7 @@ def network_cost(
     genome: AnyGenome,
     input_shape: Sequence[int] = (1, 8, 8),
     num_classes: int = 10,
-    init_channels: int = 16,
+    init_channels: Width = 16,
     flops: bool = True,
 ) -> dict[str, int]:
     """``{"params": ..., "macs": ..., "flops": ...}`` of the decoded network of
