@@ -26,6 +26,7 @@ class FineSearchProblem(ProblemView):
         super().__init__(
             n_var=STAGE2_CELL_LEN * base.n_max,
             n_obj=base.n_obj,
+            n_ieq_constr=base.n_ieq_constr,
             xl=np.array(xl),
             xu=np.array(xu),
             vtype=int,

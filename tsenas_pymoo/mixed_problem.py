@@ -14,7 +14,9 @@ offered the way pymoo models such spaces:
 Genes of cells past ``n_cells`` are inactive. A chain with more reduction cells than
 N and the input size allow (``max_reductions``) is infeasible: one inequality
 constraint (G = surplus reductions, feasible when <= 0); it is not trained and gets the
-worst error, so pymoo's constraint handling, not a repair, steers away from it.
+worst error, so pymoo's constraint handling, not a repair, steers away from it. A budget
+(``max_params``, ``max_macs``) adds the base problem's constraints after it; a skeleton
+limits each ``cellJ`` to its position's type.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from pymoo.core.variable import Choice, Integer
 
 from .problem import ProblemView, TSENASProblem
-from .space.cells import CELLS
+from .space.cells import CELLS, NORMAL_CODES, REDUCTION_CODES
 from .space.genome import NetworkGenome, max_free_input, max_reductions
 
 
@@ -46,16 +48,25 @@ class TSENASMixedProblem(ProblemView):
         num_classes: int | None = None,
         init_channels: int | None = None,
         objectives: Sequence[str] = ("error",),
+        max_params: int | None = None,
+        max_macs: int | None = None,
+        skeleton=None,
         **kwargs,
     ):
-        self.base = TSENASProblem(evaluator, n_min, n_max, input_shape, num_classes, init_channels, objectives)
+        self.base = TSENASProblem(
+            evaluator, n_min, n_max, input_shape, num_classes, init_channels, objectives, max_params, max_macs, skeleton
+        )
         variables: dict[str, Any] = {"n_cells": Integer(bounds=(self.base.n_min, self.base.n_max))}
         for j in range(1, self.base.n_max + 1):
-            variables[f"cell{j}"] = Choice(options=tuple(CELLS))
+            options = tuple(CELLS)
+            if self.base.skeleton is not None:
+                options = REDUCTION_CODES if self.base.skeleton.is_reduction(j) else NORMAL_CODES
+            variables[f"cell{j}"] = Choice(options=tuple(options))
             if max_free_input(j) > 0:
                 variables[f"free{j}"] = Integer(bounds=(0, max_free_input(j)))
         kwargs.setdefault("requires_kwargs", True)
-        super().__init__(vars=variables, n_obj=self.base.n_obj, n_ieq_constr=1, **kwargs)
+        n_constr = 1 + self.base.n_ieq_constr
+        super().__init__(vars=variables, n_obj=self.base.n_obj, n_ieq_constr=n_constr, **kwargs)
 
     def chain(self, x: dict) -> NetworkGenome:
         """The chain a variable dict names (not checked against the reduction cap)."""
@@ -77,19 +88,29 @@ class TSENASMixedProblem(ProblemView):
         genome = genome.validate(self.base.n_min, self.base.n_max, self.base.input_shape)
         x: dict[str, Any] = {"n_cells": genome.n_cells}
         for j in range(1, self.base.n_max + 1):
-            x[f"cell{j}"] = genome.codes[j - 1] if j <= genome.n_cells else 1
+            x[f"cell{j}"] = genome.codes[j - 1] if j <= genome.n_cells else self.vars[f"cell{j}"].options[0]
             if max_free_input(j) > 0:
                 x[f"free{j}"] = genome.free_inputs[j - 1] if j <= genome.n_cells else 0
         return x
 
+    def over_budget(self, genome: NetworkGenome) -> dict | None:
+        """The base's answer for a genome over budget, its G led by the (zero) surplus."""
+        out = self.base.over_budget(genome)
+        return None if out is None else {**out, "G": [0.0] + out["G"]}
+
+    def outputs(self, result, genome: NetworkGenome | None = None) -> dict:
+        """The base's outputs of a trained genome, with this problem's G (surplus 0 first)."""
+        out = self.base.outputs(result, genome)
+        return {**out, "G": [0.0] + list(out.get("G", []))}
+
     def _evaluate(self, x, out, *args, **kwargs):
         genome = self.chain(x)
         surplus = self.surplus(genome)
-        if surplus > 0:  # infeasible: not trained, the worst error and no cost
+        if surplus > 0:  # infeasible: not trained, the worst error and no cost (the budget's G: unknown, 0)
             out.update(
                 {
                     "F": [1.0] + [0.0] * (self.base.n_obj - 1),
-                    "G": [float(surplus)],
+                    "G": [float(surplus)] + [0.0] * self.base.n_ieq_constr,
                     "accuracy": 0.0,
                     "params": float("nan"),
                     "macs": float("nan"),
@@ -97,8 +118,9 @@ class TSENASMixedProblem(ProblemView):
                 }
             )
             return
-        out.update(self.base.outputs(self.base.evaluate_genome(self.decode(x))))
-        out["G"] = [float(surplus)]
+        result = self.base.evaluate_checked(self.decode(x))
+        out.update(result)
+        out["G"] = [float(surplus)] + list(result.get("G", []))
 
 
 __all__ = ["TSENASMixedProblem"]

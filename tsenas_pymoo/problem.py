@@ -19,7 +19,9 @@ from .space.genome import (
     input_reduction_cap,
     max_free_input,
 )
+from .space.cost import cost_by_parts
 from .space.network import network_cost
+from .space.width import Budget, Skeleton
 
 OBJECTIVES = ("error", "params", "macs", "flops")
 Evaluator = Callable[[AnyGenome], Mapping[str, Any]]
@@ -91,6 +93,13 @@ def _setting(evaluator, name: str, value, default):
     return value
 
 
+def _budget(max_params, max_macs, width) -> Budget:
+    """The problem's budget: the limits given, else a width rule's own."""
+    if max_params is None and max_macs is None:
+        return getattr(width, "budget", None) or Budget()
+    return Budget(max_params, max_macs)
+
+
 def _decode(x, n_min: int, n_max: int, input_shape: tuple) -> AnyGenome:
     cls = FineGenome if np.shape(x)[-1] == STAGE2_CELL_LEN * n_max else NetworkGenome
     return cls.from_vector(x, n_min=n_min, n_max=n_max, input_shape=input_shape)
@@ -117,6 +126,14 @@ class TSENASProblem(BatchProblem):
     (a ``TorchEvaluator``'s dataset and width), else to 1x8x8, 10 and 16.
     Each evaluation also sets the individual's ``accuracy``, ``params`` and ``flops``.
     Evaluation is element-wise: pass ``elementwise_runner=`` for a parallel runner.
+
+    Budgets: ``max_params`` and ``max_macs`` become pymoo inequality constraints
+    ``G = cost / limit - 1`` (feasible when <= 0), counted from the genome at the width
+    it is built with (``init_channels``, or a width rule such as ``BudgetWidth``, whose
+    budget is then the default). A genome over budget is never trained: it gets the worst
+    error and its cost. ``skeleton`` (a :class:`~tsenas_pymoo.space.width.Skeleton` or
+    ``"8:3,6"``) fixes N and the reduction positions: the bounds then keep each cell code
+    in its type's range (1-4 normal, 5-8 reduction).
     """
 
     def __init__(
@@ -128,6 +145,9 @@ class TSENASProblem(BatchProblem):
         num_classes: int | None = None,
         init_channels: int | None = None,
         objectives: Sequence[str] = ("error",),
+        max_params: int | None = None,
+        max_macs: int | None = None,
+        skeleton: Skeleton | str | None = None,
         **kwargs,
     ):
         if not callable(evaluator):
@@ -160,19 +180,57 @@ class TSENASProblem(BatchProblem):
         self.num_classes, self.init_channels = num_classes, init_channels
         self.objectives = objectives
         self.reduction_cap = input_reduction_cap(self.input_shape)
+        self.budget = _budget(max_params, max_macs, init_channels)
+        self.skeleton = self._skeleton(skeleton)
         xl, xu = [], []
         for j in range(1, self.n_max + 1):
             xl += [0, 0, 1 if j <= self.n_min else 0]
             xu += [max_free_input(j), j - 1, 8]
+            if self.skeleton is not None:  # the code's range is its position's type
+                xl[-1], xu[-1] = (5, 8) if self.skeleton.is_reduction(j) else (1, 4)
         kwargs.setdefault("requires_kwargs", True)  # to read the generation from the running algorithm
         super().__init__(
             n_var=STAGE1_CELL_LEN * self.n_max,
             n_obj=len(objectives),
+            n_ieq_constr=len(self.budget.names),
             xl=np.array(xl),
             xu=np.array(xu),
             vtype=int,
             **kwargs,
         )
+
+    def _skeleton(self, skeleton) -> Skeleton | None:
+        if skeleton is None:
+            return None
+        skeleton = Skeleton.parse(skeleton) if isinstance(skeleton, str) else skeleton
+        if not self.n_min == self.n_max == skeleton.n_cells:
+            raise ValueError(
+                f"skeleton={skeleton}; rule: n_min = n_max = its N ({skeleton.n_cells}), got "
+                f"{self.n_min}..{self.n_max}"
+            )
+        skeleton.check_capacity(self.input_shape)
+        return skeleton
+
+    def cost(self, genome: AnyGenome) -> dict[str, int]:
+        """Parameters, MACs and FLOPs of ``genome``'s network at the width it is built with."""
+        return cost_by_parts(genome, self.input_shape, self.num_classes, self.init_channels)
+
+    def constraint_values(self, genome: AnyGenome) -> list[float]:
+        """pymoo's G of ``genome``: ``cost / limit - 1`` per budget (empty: no budget)."""
+        return self.budget.violations(self.cost(genome)) if self.budget else []
+
+    def over_budget(self, genome: AnyGenome) -> dict[str, Any] | None:
+        """What an evaluation sets on a genome over budget (never trained: the worst error,
+        its cost and G); None for a genome within budget."""
+        if not self.budget:
+            return None
+        cost = self.cost(genome)
+        G = self.budget.violations(cost)
+        if max(G) <= 0:
+            return None
+        costs = {k: float(cost[k]) for k in ("params", "macs", "flops")}
+        F = [1.0] + [costs[k] for k in self.objectives[1:]]
+        return {"F": F, "G": G, "accuracy": 0.0, **costs}
 
     def decode(self, x) -> AnyGenome:
         """The genome of a stage-1 vector (``3 * n_max``) or stage-2 vector (``23 * n_max``).
@@ -210,19 +268,29 @@ class TSENASProblem(BatchProblem):
         """F of one evaluation result."""
         return [1.0 - float(result["accuracy"])] + [float(result[k]) for k in self.objectives[1:]]
 
-    def outputs(self, result: Mapping[str, Any]) -> dict[str, Any]:
-        """What one evaluation sets on its individual: F, accuracy, params, macs, flops."""
+    def outputs(self, result: Mapping[str, Any], genome: AnyGenome | None = None) -> dict[str, Any]:
+        """What one evaluation sets on its individual: F, accuracy, params, macs, flops
+        (and G, from ``genome``, under a budget)."""
 
         def number(name):
             return float(result.get(name, np.nan) or np.nan)
 
-        return {
+        out = {
             "F": self.objective_values(result),
             "accuracy": float(result["accuracy"]),
             "params": number("params"),
             "macs": number("macs"),
             "flops": number("flops"),
         }
+        if self.budget:
+            if genome is None:
+                raise ValueError("outputs under a budget need the genome (its constraint values)")
+            out["G"] = self.constraint_values(genome)
+        return out
+
+    def evaluate_checked(self, genome: AnyGenome) -> dict[str, Any]:
+        """The outputs of one genome: over budget without training, else trained."""
+        return self.over_budget(genome) or self.outputs(self.evaluate_genome(genome), genome)
 
     def _evaluate(self, x, out, *args, **kwargs):
-        out.update(self.outputs(self.evaluate_genome(self.decode(x))))
+        out.update(self.evaluate_checked(self.decode(x)))

@@ -161,3 +161,21 @@ def test_fronts_replace_alpha_levels_and_density_splits_the_overflow():
     survivors = AlphaLevelSurvival(alpha=0.01).do(problem, pop, n_survive=3)
     # front 1 = {0 (N=2), 4 (N=4), 2 (N=2), 1 (N=3)}: depth density picks 0, then 4 and 1
     assert [problem.decode(x).n_cells for x in survivors.get("X")] == [2, 4, 3]
+
+
+def test_feasible_first_then_the_least_violation():
+    """pymoo's feasibility rule inside alpha-level survival: an infeasible individual never
+    displaces a feasible one, and infeasible ones survive by their constraint violation,
+    whatever their error."""
+
+    class Problem:
+        def decode(self, x):
+            return NetworkGenome.from_cells([1] * int(x[0]))
+
+    X = np.array([[3], [4], [5], [6], [3]])
+    F = np.array([[0.2], [0.0], [0.1], [0.3], [0.05]])
+    CV = np.array([[0.0], [0.5], [0.0], [0.1], [0.9]])
+    pop = Population.new("X", X, "F", F, "CV", CV)
+    survivors = AlphaLevelSurvival(alpha=0.01)._do(Problem(), pop, n_survive=3)
+    assert survivors.get("F")[:, 0].tolist() == [0.1, 0.2, 0.3]
+    assert survivors.get("CV")[:, 0].tolist() == [0.0, 0.0, 0.1]

@@ -128,11 +128,18 @@ class DaskRunner:
 
             futures = [self.client.submit(keeping_freed_memory, f, x, pure=False) for x in X]
             return [future.result() for future in futures]
-        genomes = [problem.decode(x) for x in X]
-        records = [evaluator.lookup(g) for g in genomes]
+        genomes, over = [], []
+        for x in X:  # what the problem answers without training: an invalid or over-budget genome
+            try:
+                genomes.append(problem.decode(x))
+                over.append(problem.over_budget(genomes[-1]))
+            except ValueError:
+                genomes.append(None)
+                over.append(f(x))
+        records = [None if over[i] else evaluator.lookup(g) for i, g in enumerate(genomes)]
         remote = self._remote(evaluator)
         # the largest networks first (by FLOPs), so that no worker is left with a big one at the end
-        costs = {i: _cost(g) for i, g in enumerate(genomes) if records[i] is None}
+        costs = {i: _cost(g) for i, g in enumerate(genomes) if records[i] is None and not over[i]}
         futures = {
             i: self.client.submit(
                 _train_on_worker,
@@ -151,7 +158,9 @@ class DaskRunner:
             except Exception as err:
                 result = self._retry(evaluator, genomes[i], err)
             records[i] = evaluator.record(genomes[i], result)
-        return [problem.outputs(problem.check_result(g, r)) for g, r in zip(genomes, records)]
+        return [
+            over[i] or problem.outputs(problem.check_result(g, records[i]), g) for i, g in enumerate(genomes)
+        ]
 
 
 def local_client(n_workers: int, policy=None):

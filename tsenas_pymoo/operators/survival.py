@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from pymoo.core.population import Population
 from pymoo.core.survival import Survival
 from pymoo.util import default_random_state
 
@@ -110,6 +111,14 @@ class AlphaLevelSurvival(Survival):
 
     def _do(self, problem, pop, *args, n_survive=None, random_state=None, **kwargs):
         n_survive = len(pop) if n_survive is None else n_survive
+        cv = pop.get("CV")
+        infeasible = np.zeros(len(pop), bool) if cv is None or not np.size(cv) else cv[:, 0] > 0
+        if infeasible.any():  # pymoo's feasibility rule: feasible first, then the least violation
+            feasible = pop[~infeasible]
+            kept = self._do(problem, feasible, n_survive=min(n_survive, len(feasible))) if len(feasible) else feasible
+            worst = pop[infeasible][np.argsort(cv[infeasible, 0], kind="stable")][: n_survive - len(kept)]
+            worst.set("rank", np.full(len(worst), np.iinfo(np.int64).max), "density", np.full(len(worst), np.inf))
+            return Population.merge(kept, worst)
         accuracy = 1.0 - pop.get("F")[:, 0]
         depth = np.array([problem.decode(x).n_cells for x in pop.get("X")])
         F = pop.get("F")
