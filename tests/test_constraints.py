@@ -66,7 +66,7 @@ def test_every_algorithm_picks_within_budget_and_never_trains_over_it(algorithm)
         method, termination = TSENAS(pop_size=8, fine_size=2, stage1_gens=3, stage2_gens=2), None
     res = minimize(problem, method, termination, seed=1)
     assert res.X is not None and res.CV is not None and res.CV[0] <= 0
-    pick = problem.decode(res.X) if algorithm != "mixed-ga" else problem.decode(res.X)
+    pick = problem.decode(res.X)
     assert not over(pick)
     assert evaluator.trained and not any(over(g) for g in evaluator.trained)
     # over-budget individuals were seen and marked, not trained

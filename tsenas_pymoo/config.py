@@ -103,6 +103,25 @@ class SearchConfig:
     )
     epochs: int = _option(2, "short training per individual (paper: 10)", "positive")
     init_channels: int = _option(8, "width of the stem and first stage", "positive")
+    max_params: int | None = _option(
+        None,
+        "budget: at most this many parameters per network (a pymoo constraint; over it: never trained)",
+        "positive",
+    )
+    max_macs: int | None = _option(
+        None, "budget: at most this many multiply-adds per image (the paper's FLOPs), a pymoo constraint", "positive"
+    )
+    width_rule: str = _option(
+        "auto",
+        "fixed: every network at --init-channels; budget: each network at the widest width within "
+        "--max-params/--max-macs (iso-budget evaluation); auto: budget when a budget is given",
+        choices=("auto", "fixed", "budget"),
+    )
+    skeleton: str | None = _option(
+        None,
+        "fix the macro skeleton: N:positions of the reduction cells (8:3,6 is the baselines' three "
+        "stages); the search picks the cells and connections (sets --n-min and --n-max to N)",
+    )
     batch_size: int = _option(128, "training batch", "positive")
     lr: float = _option(0.1, "peak learning rate of the short trainings (cosine)", "float")
     supernet_epochs: int = _option(2, "SuperNet training (Alg. 2 lines 2-3; 0: none)", "count")
@@ -204,6 +223,15 @@ class SearchConfig:
                 f"workers_per_device={self.workers_per_device}; rule: give one of workers, "
                 f"workers_per_device or scheduler"
             )
+        if self.skeleton is not None:
+            from .space.width import Skeleton
+
+            self.n_min = self.n_max = Skeleton.parse(self.skeleton).n_cells
+        for name in ("max_params", "max_macs"):
+            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
+                raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for no limit")
+        if self.width_rule == "budget" and self.max_params is None and self.max_macs is None:
+            raise ValueError("width_rule='budget'; rule: give --max-params and/or --max-macs")
         if self.n_max < self.n_min:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
         if self.alpha != "noise" and not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
@@ -249,6 +277,20 @@ class SearchConfig:
             return WarmStart(lr_scale=self.inherit_lr_scale, warmup=self.inherit_warmup, counts=counts)
         except ValueError as err:
             raise ValueError(f"inherit_{err}") from None
+
+    def budget_kwargs(self) -> dict:
+        """The problem's budget and skeleton (``TSENASProblem(..., **these)``)."""
+        return {"max_params": self.max_params, "max_macs": self.max_macs, "skeleton": self.skeleton}
+
+    def width(self, input_shape, num_classes: int):
+        """The networks' width: ``init_channels``, or under a budget (``width_rule`` budget,
+        or auto with a budget) a :class:`~tsenas_pymoo.space.width.BudgetWidth`."""
+        budgeted = self.max_params is not None or self.max_macs is not None
+        if self.width_rule == "fixed" or (self.width_rule == "auto" and not budgeted):
+            return self.init_channels
+        from .space.width import Budget, BudgetWidth
+
+        return BudgetWidth(Budget(self.max_params, self.max_macs), tuple(input_shape), num_classes)
 
     def load_data(self, data_seed: int | None = None):
         """The :class:`~tsenas_pymoo.evaluation.data.Dataset` these settings search on

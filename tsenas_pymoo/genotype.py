@@ -150,12 +150,15 @@ def _check_settings(data: dict, path: Path) -> None:
         and all(whole(v, 1, 4096) for v in shape[1:])
     ):
         raise ValueError(f"genotype file {path}: input_shape={shape!r}; rule: [channels 1-64, height, width 1-4096]")
-    for name, hi in (("num_classes", 100_000), ("init_channels", 4096)):
-        if not whole(data[name], 1 if name == "num_classes" else 2, hi):
-            raise ValueError(
-                f"genotype file {path}: {name}={data[name]!r}; rule: an integer from "
-                f"{1 if name == 'num_classes' else 2} to {hi}"
-            )
+    if not whole(data["num_classes"], 1, 100_000):
+        raise ValueError(
+            f"genotype file {path}: num_classes={data['num_classes']!r}; rule: an integer from 1 to 100000"
+        )
+    width = data["init_channels"]
+    if not (finite_number(width) and 2 <= width <= 4096 and float(width * 8).is_integer()):
+        raise ValueError(
+            f"genotype file {path}: init_channels={width!r}; rule: a number from 2 to 4096, a multiple of 1/8"
+        )
     stats = data.get("normalization")
     if stats is not None and not (
         isinstance(stats, dict)

@@ -10,6 +10,7 @@ import numpy as np
 from pymoo.core.problem import ElementwiseProblem
 
 from .evaluation.protocol import notes_for
+from .space.cost import cost_by_parts
 from .space.genome import (
     STAGE1_CELL_LEN,
     STAGE2_CELL_LEN,
@@ -19,7 +20,6 @@ from .space.genome import (
     input_reduction_cap,
     max_free_input,
 )
-from .space.cost import cost_by_parts
 from .space.network import network_cost
 from .space.width import Budget, Skeleton
 
@@ -205,8 +205,7 @@ class TSENASProblem(BatchProblem):
         skeleton = Skeleton.parse(skeleton) if isinstance(skeleton, str) else skeleton
         if not self.n_min == self.n_max == skeleton.n_cells:
             raise ValueError(
-                f"skeleton={skeleton}; rule: n_min = n_max = its N ({skeleton.n_cells}), got "
-                f"{self.n_min}..{self.n_max}"
+                f"skeleton={skeleton}; rule: n_min = n_max = its N ({skeleton.n_cells}), got {self.n_min}..{self.n_max}"
             )
         skeleton.check_capacity(self.input_shape)
         return skeleton

@@ -37,6 +37,7 @@ from .evaluation.evaluator import TorchEvaluator
 from .final import train_final
 from .genotype import normalization, save_genotype
 from .problem import TSENASProblem
+from .space.width import resolve_width
 from .stock import budget_termination
 from .threads import apply_policy, choose_policy, recorded_threads
 from .trust import seal, verify
@@ -186,10 +187,11 @@ class SearchRun:
                     f"N {evaluator.n_min}-{evaluator.n_max} (--n-min, --n-max)"
                 )
             return evaluator
+        data = c.load_data()
         return TorchEvaluator(
-            c.load_data(),
+            data,
             epochs=c.epochs,
-            init_channels=c.init_channels,
+            init_channels=c.width(data.input_shape, data.num_classes),
             batch_size=c.batch_size,
             lr=c.lr,
             store=self.dir / "store",
@@ -274,7 +276,13 @@ class SearchRun:
             from .stock import GenerationLog, make_algorithm, make_problem
 
             problem = make_problem(
-                c.algorithm, evaluator, n_min=c.n_min, n_max=c.n_max, objectives=tuple(c.objectives.split(",")), **extra
+                c.algorithm,
+                evaluator,
+                n_min=c.n_min,
+                n_max=c.n_max,
+                objectives=tuple(c.objectives.split(",")),
+                **c.budget_kwargs(),
+                **extra,
             )
             _problem_core(problem).exclude_from_serialization = ["evaluator"]
             algorithm = make_algorithm(c.algorithm, c.pop_size)
@@ -292,6 +300,7 @@ class SearchRun:
             n_max=c.n_max,
             exclude_from_serialization=["evaluator"],
             objectives=tuple(c.objectives.split(",")),
+            **c.budget_kwargs(),
             **extra,
         )
         algorithm = TSENAS(
@@ -376,6 +385,7 @@ class SearchRun:
         marker = supernet_record(self.dir)
         if (
             self.config.supernet_epochs
+            and not callable(getattr(evaluator, "init_channels", None))  # one SuperNet width cannot serve a width rule
             and evaluator.store is not None
             and not marker.exists()
             and self.config.algorithm == "tsenas"
@@ -490,7 +500,7 @@ class SearchRun:
                 best,
                 evaluator.dataset,
                 epochs=c.final_epochs,
-                init_channels=c.init_channels,
+                init_channels=resolve_width(getattr(evaluator, "init_channels", c.init_channels), best),
                 batch_size=c.batch_size,
                 lr=c.lr,
                 seed=c.seed,
@@ -510,7 +520,7 @@ class SearchRun:
             best,
             evaluator.input_shape,
             evaluator.num_classes,
-            c.init_channels,
+            resolve_width(getattr(evaluator, "init_channels", c.init_channels), best),
             val_accuracy=summary["best_val_accuracy"],
             final=report,
             **(

@@ -30,7 +30,11 @@ def test_a_width_rule_builds_the_network_it_counts():
     width = rule(darts)
     assert width == 20.625  # width 21 has 35.24 M MACs, over the 35 M budget
     model = build_network(darts, SHAPE, 10, rule)
-    assert count_params(model) == cost_by_parts(darts, SHAPE, 10, width)["params"] == network_cost(darts, SHAPE, 10, rule)["params"]
+    assert (
+        count_params(model)
+        == cost_by_parts(darts, SHAPE, 10, width)["params"]
+        == network_cost(darts, SHAPE, 10, rule)["params"]
+    )
 
 
 @settings(max_examples=40, deadline=None)

@@ -158,9 +158,7 @@ class DaskRunner:
             except Exception as err:
                 result = self._retry(evaluator, genomes[i], err)
             records[i] = evaluator.record(genomes[i], result)
-        return [
-            over[i] or problem.outputs(problem.check_result(g, records[i]), g) for i, g in enumerate(genomes)
-        ]
+        return [over[i] or problem.outputs(problem.check_result(g, records[i]), g) for i, g in enumerate(genomes)]
 
 
 def local_client(n_workers: int, policy=None):

@@ -108,8 +108,8 @@ class TorchEvaluator:
         self.augment = make_augment(augment, self.dataset.name, self.dataset.input_shape)
         if epochs < 1:
             raise ValueError(f"epochs={epochs}; rule: at least 1")
-        if init_channels < 2:
-            raise ValueError(f"init_channels={init_channels}; rule: at least 2")
+        if not callable(init_channels) and not init_channels >= 2:
+            raise ValueError(f"init_channels={init_channels}; rule: at least 2, or a width rule (genome -> width)")
         self.epochs, self.init_channels, self.batch_size, self.lr = epochs, init_channels, batch_size, lr
         self.store = WeightStore(store) if isinstance(store, (str, Path)) else store
         if inheritance == "none":
