@@ -97,3 +97,36 @@ def test_paired_kendall_tells_a_better_proxy_apart_and_not_an_equal_one():
     twin = good + rng.normal(0, 1e-6, 200)  # the same ranking up to ties
     same = paired_kendall(good, twin, truth, draws=300)
     assert same["low"] <= 0 <= same["high"] and same["p"] > 0.5
+
+
+def test_kendall_interval_holds_the_estimate_and_narrows_with_more_networks():
+    from tsenas_pymoo.evaluation.fidelity import kendall_interval
+
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=400)
+    small = kendall_interval(truth[:20] + rng.normal(size=20), truth[:20])
+    large = kendall_interval(truth + rng.normal(size=400), truth)
+    assert small["low"] <= small["kendall"] <= small["high"] and large["low"] <= large["kendall"] <= large["high"]
+    assert large["high"] - large["low"] < small["high"] - small["low"]
+
+
+def test_simulated_ceiling_falls_with_seed_noise_and_rises_with_seeds():
+    from tsenas_pymoo.evaluation.fidelity import simulated_ceiling
+
+    means = np.linspace(0.88, 0.92, 30)
+    assert simulated_ceiling(means, 0.0, [1] * 30)["kendall"] == pytest.approx(1.0)
+    noisy, averaged = simulated_ceiling(means, 0.01, [1] * 30), simulated_ceiling(means, 0.01, [4] * 30)
+    assert noisy["kendall"] < averaged["kendall"] < 1.0
+
+
+def test_finalist_gain_follows_the_rung_it_promotes_to():
+    from tsenas_pymoo.evaluation.fidelity import finalist_gain
+
+    rng = np.random.default_rng(1)
+    target = rng.normal(size=60)
+    fitness = target + rng.normal(scale=2.0, size=60)
+    perfect = finalist_gain(fitness, target, target, n=20, top=5)
+    useless = finalist_gain(fitness, rng.normal(size=60), target, n=20, top=5)
+    assert perfect["gain"] > 0 and perfect["worse_share"] == 0.0
+    assert useless["gain"] < perfect["gain"]
+    assert finalist_gain(fitness, target, target, n=20, top=1)["gain"] == 0.0

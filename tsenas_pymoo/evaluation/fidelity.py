@@ -17,6 +17,11 @@ orders networks like an expensive target:
   target that carries seed noise (no proxy can rank a noisy target better).
 * :func:`paired_kendall`: the difference in Kendall tau of two proxies against one
   target, with a bootstrap interval over networks (are two proxies told apart?).
+* :func:`kendall_interval`: a proxy's Kendall tau with a bootstrap interval over networks.
+* :func:`simulated_ceiling`: the ceiling simulated on the networks measured (their target
+  means as the truth, the measured seed noise added).
+* :func:`finalist_gain`: a finalist round (the top K by the search's fitness promoted to a
+  higher fidelity, the pick made there) against the pick by the fitness alone.
 
 All take plain arrays; scipy.stats does the rank statistics.
 """
@@ -201,4 +206,86 @@ def paired_kendall(proxy_a, proxy_b, target, draws: int = 1000, seed: int = 0) -
     }
 
 
-__all__ = ["icc1", "kendall_ceiling", "paired_kendall", "rank_fidelity", "rescore_gain", "winners_curse"]
+def kendall_interval(proxy, target, draws: int = 2000, seed: int = 0) -> dict[str, float]:
+    """Kendall tau of ``proxy`` against ``target`` with a 95 % percentile interval from
+    resampling networks."""
+    from scipy import stats
+
+    a, t = np.asarray(proxy, dtype=float), np.asarray(target, dtype=float)
+    if a.shape != t.shape or a.ndim != 1 or len(a) < 5:
+        raise ValueError(f"proxy {a.shape}, target {t.shape}; rule: two 1-d arrays of one length >= 5")
+    rng = np.random.default_rng(seed)
+    taus = [stats.kendalltau(a[i], t[i]).statistic for i in (rng.integers(0, len(a), len(a)) for _ in range(draws))]
+    taus = np.array(taus)[np.isfinite(taus)]
+    low, high = np.percentile(taus, [2.5, 97.5])
+    return {
+        "kendall": float(stats.kendalltau(a, t).statistic),
+        "low": float(low),
+        "high": float(high),
+        "networks": len(a),
+    }
+
+
+def simulated_ceiling(target_means, seed_sd: float, seeds_per_network, draws: int = 2000, seed: int = 0) -> dict:
+    """The Kendall tau a noise-free proxy reaches against a target measured with this
+    noise, simulated on the networks themselves: their target means stand for the truth
+    and each draw adds the seed noise of the mean of ``seeds_per_network[i]`` trainings
+    (normal, SD ``seed_sd``). Mean and SD over draws. The means already carry noise, so
+    the truth's spread is slightly overstated and the ceiling slightly optimistic."""
+    from scipy import stats
+
+    truth, k = np.asarray(target_means, dtype=float), np.asarray(seeds_per_network, dtype=float)
+    if truth.ndim != 1 or truth.shape != k.shape or len(truth) < 5 or not seed_sd >= 0:
+        raise ValueError(
+            f"target_means {truth.shape}, seeds {k.shape}, seed_sd={seed_sd}; rule: >= 5 networks, sd >= 0"
+        )
+    rng = np.random.default_rng(seed)
+    taus = [stats.kendalltau(truth, truth + rng.normal(0, seed_sd / np.sqrt(k))).statistic for _ in range(draws)]
+    return {"kendall": float(np.mean(taus)), "sd": float(np.std(taus)), "networks": len(truth), "draws": draws}
+
+
+def finalist_gain(fitness, rung, target, n: int = 20, top: int = 3, draws: int = 2000, seed: int = 0) -> dict:
+    """A finalist round against the search's own pick, over random groups of ``n`` networks:
+    the search picks the best ``fitness``; the round promotes the ``top`` best by ``fitness``
+    and picks the best ``rung`` (a higher fidelity) among them. Mean ``target`` of both
+    picks, their mean difference (``gain``) with a 95 % interval over draws, the share of
+    draws where the round picks better or worse, and the rung trainings it adds."""
+    f, r, t = (np.asarray(a, dtype=float) for a in (fitness, rung, target))
+    if not f.shape == r.shape == t.shape or f.ndim != 1 or len(f) < n or not 1 <= top <= n:
+        raise ValueError(
+            f"fitness {f.shape}, rung {r.shape}, target {t.shape}; rule: one length >= n={n}, 1 <= top <= n"
+        )
+    rng = np.random.default_rng(seed)
+    groups = np.array([rng.choice(len(f), size=n, replace=False) for _ in range(draws)])
+    order = np.argsort(-f[groups], axis=1, kind="stable")
+    searched = groups[np.arange(draws), order[:, 0]]
+    finalists = np.take_along_axis(groups, order[:, :top], axis=1)
+    promoted = finalists[np.arange(draws), np.argmax(r[finalists], axis=1)]
+    diff = t[promoted] - t[searched]
+    low, high = np.percentile(diff, [2.5, 97.5])
+    return {
+        "search_pick_target": float(t[searched].mean()),
+        "finalist_pick_target": float(t[promoted].mean()),
+        "gain": float(diff.mean()),
+        "low": float(low),
+        "high": float(high),
+        "better_share": float((diff > 0).mean()),
+        "worse_share": float((diff < 0).mean()),
+        "added_trainings": top,
+        "n": n,
+        "top": top,
+        "draws": draws,
+    }
+
+
+__all__ = [
+    "finalist_gain",
+    "icc1",
+    "kendall_ceiling",
+    "kendall_interval",
+    "paired_kendall",
+    "rank_fidelity",
+    "rescore_gain",
+    "simulated_ceiling",
+    "winners_curse",
+]
