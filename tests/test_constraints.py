@@ -113,3 +113,14 @@ def test_tsenas_inside_a_skeleton_keeps_it():
     problem = TSENASProblem(evaluator, n_min=8, n_max=8, input_shape=(1, 28, 28), skeleton="8:3,6")
     minimize(problem, TSENAS(pop_size=6, fine_size=2, stage1_gens=3, stage2_gens=1), seed=3)
     assert seen and all([j for j, c in enumerate(g.codes, 1) if c >= 5] == [3, 6] for g in seen)
+
+
+def test_min_budget_use_makes_a_network_far_under_budget_infeasible_untrained():
+    evaluator = BiggerIsBetter()
+    problem = TSENASProblem(
+        evaluator, n_min=3, n_max=8, input_shape=SHAPE, init_channels=16, max_params=MAX_PARAMS, min_budget_use=0.9
+    )
+    assert problem.n_ieq_constr == 2
+    small = problem.decode(np.array([0, 0, 1, 0, 1, 1, 0, 2, 1] + [0] * 15))
+    out = problem.evaluate_checked(small)
+    assert out["G"][1] > 0 and out["F"] == [1.0] and evaluator.trained == []

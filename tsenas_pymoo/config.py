@@ -111,6 +111,12 @@ class SearchConfig:
     max_macs: int | None = _option(
         None, "budget: at most this many multiply-adds per image (the paper's FLOPs), a pymoo constraint", "positive"
     )
+    min_budget_use: float | None = _option(
+        None,
+        "budget: each limit must also be used to at least this share (0.9: within a tenth of both, for "
+        "comparisons at equal parameters and MACs), a pymoo constraint",
+        "float",
+    )
     width_rule: str = _option(
         "auto",
         "fixed: every network at --init-channels; budget: each network at the widest width within "
@@ -230,6 +236,10 @@ class SearchConfig:
         for name in ("max_params", "max_macs"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}; rule: at least 1, or None for no limit")
+        if self.min_budget_use is not None:
+            from .space.width import Budget
+
+            Budget(self.max_params, self.max_macs, self.min_budget_use)  # one line naming the rule
         if self.width_rule == "budget" and self.max_params is None and self.max_macs is None:
             raise ValueError("width_rule='budget'; rule: give --max-params and/or --max-macs")
         if self.n_max < self.n_min:
@@ -280,7 +290,12 @@ class SearchConfig:
 
     def budget_kwargs(self) -> dict:
         """The problem's budget and skeleton (``TSENASProblem(..., **these)``)."""
-        return {"max_params": self.max_params, "max_macs": self.max_macs, "skeleton": self.skeleton}
+        return {
+            "max_params": self.max_params,
+            "max_macs": self.max_macs,
+            "skeleton": self.skeleton,
+            "min_budget_use": self.min_budget_use,
+        }
 
     def width(self, input_shape, num_classes: int):
         """The networks' width: ``init_channels``, or under a budget (``width_rule`` budget,

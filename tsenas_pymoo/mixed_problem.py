@@ -51,10 +51,21 @@ class TSENASMixedProblem(ProblemView):
         max_params: int | None = None,
         max_macs: int | None = None,
         skeleton=None,
+        min_budget_use: float | None = None,
         **kwargs,
     ):
         self.base = TSENASProblem(
-            evaluator, n_min, n_max, input_shape, num_classes, init_channels, objectives, max_params, max_macs, skeleton
+            evaluator,
+            n_min,
+            n_max,
+            input_shape,
+            num_classes,
+            init_channels,
+            objectives,
+            max_params,
+            max_macs,
+            skeleton,
+            min_budget_use,
         )
         variables: dict[str, Any] = {"n_cells": Integer(bounds=(self.base.n_min, self.base.n_max))}
         for j in range(1, self.base.n_max + 1):

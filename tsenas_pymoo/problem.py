@@ -93,11 +93,12 @@ def _setting(evaluator, name: str, value, default):
     return value
 
 
-def _budget(max_params, max_macs, width) -> Budget:
+def _budget(max_params, max_macs, width, min_use) -> Budget:
     """The problem's budget: the limits given, else a width rule's own."""
     if max_params is None and max_macs is None:
-        return getattr(width, "budget", None) or Budget()
-    return Budget(max_params, max_macs)
+        budget = getattr(width, "budget", None) or Budget()
+        max_params, max_macs = budget.max_params, budget.max_macs
+    return Budget(max_params, max_macs, min_use)
 
 
 def _decode(x, n_min: int, n_max: int, input_shape: tuple) -> AnyGenome:
@@ -131,7 +132,8 @@ class TSENASProblem(BatchProblem):
     ``G = cost / limit - 1`` (feasible when <= 0), counted from the genome at the width
     it is built with (``init_channels``, or a width rule such as ``BudgetWidth``, whose
     budget is then the default). A genome over budget is never trained: it gets the worst
-    error and its cost. ``skeleton`` (a :class:`~tsenas_pymoo.space.width.Skeleton` or
+    error and its cost. ``min_budget_use`` (a share, e.g. 0.9) adds a constraint per limit:
+    the network must use at least that share of it. ``skeleton`` (a :class:`~tsenas_pymoo.space.width.Skeleton` or
     ``"8:3,6"``) fixes N and the reduction positions: the bounds then keep each cell code
     in its type's range (1-4 normal, 5-8 reduction).
     """
@@ -148,6 +150,7 @@ class TSENASProblem(BatchProblem):
         max_params: int | None = None,
         max_macs: int | None = None,
         skeleton: Skeleton | str | None = None,
+        min_budget_use: float | None = None,
         **kwargs,
     ):
         if not callable(evaluator):
@@ -180,7 +183,7 @@ class TSENASProblem(BatchProblem):
         self.num_classes, self.init_channels = num_classes, init_channels
         self.objectives = objectives
         self.reduction_cap = input_reduction_cap(self.input_shape)
-        self.budget = _budget(max_params, max_macs, init_channels)
+        self.budget = _budget(max_params, max_macs, init_channels, min_budget_use)
         self.skeleton = self._skeleton(skeleton)
         xl, xu = [], []
         for j in range(1, self.n_max + 1):
@@ -192,7 +195,7 @@ class TSENASProblem(BatchProblem):
         super().__init__(
             n_var=STAGE1_CELL_LEN * self.n_max,
             n_obj=len(objectives),
-            n_ieq_constr=len(self.budget.names),
+            n_ieq_constr=self.budget.n_constraints,
             xl=np.array(xl),
             xu=np.array(xu),
             vtype=int,

@@ -89,3 +89,15 @@ def test_alg3_inside_a_skeleton_puts_each_type_at_its_position(seed):
     assert genome.n_cells == 8
     assert [j for j, c in enumerate(genome.codes, start=1) if c >= 5] == [3, 6]
     genome.validate(8, 8, SHAPE)
+
+
+def test_min_use_adds_a_lower_constraint_per_limit_and_the_width_rule_ignores_it():
+    budget = Budget(100, 1000, min_use=0.9)
+    assert budget.violations({"params": 95, "macs": 500}) == pytest.approx([-0.05, -0.5, -0.05, 0.4])
+    assert budget.n_constraints == 4 and not budget.fits({"params": 95, "macs": 500})
+    assert budget.within_limits({"params": 95, "macs": 500})
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="^min_use=.*rule: a share in"):
+            Budget(100, min_use=bad)
+    rule = BudgetWidth(Budget(300_000, 35_000_000, min_use=0.9), SHAPE)
+    assert rule(NetworkGenome.from_cells(DARTS_STACK)) == BudgetWidth(BUDGET, SHAPE)(NetworkGenome.from_cells(DARTS_STACK))

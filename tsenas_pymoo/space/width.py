@@ -43,32 +43,57 @@ def _positive(name: str, value) -> int | None:
 @dataclass(frozen=True)
 class Budget:
     """Upper limits on a network's parameters and MACs (multiply-adds per image); None:
-    no limit. Its constraint values are pymoo's ``G`` (feasible when <= 0)."""
+    no limit. Its constraint values are pymoo's ``G`` (feasible when <= 0).
+
+    ``min_use`` (optional, in (0, 1]): each limit must also be used to at least this share
+    (``min_use - cost / limit <= 0``), for comparisons at equal cost (Table III at equal
+    parameters and MACs within 10 %: ``min_use=0.9``)."""
 
     max_params: int | None = None
     max_macs: int | None = None
+    min_use: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "max_params", _positive("max_params", self.max_params))
         object.__setattr__(self, "max_macs", _positive("max_macs", self.max_macs))
+        if self.min_use is not None and not (
+            isinstance(self.min_use, (int, float)) and not isinstance(self.min_use, bool) and 0 < self.min_use <= 1
+        ):
+            raise ValueError(f"min_use={self.min_use!r}; rule: a share in (0, 1], or None")
+        if self.min_use is not None and not self.names:
+            raise ValueError("min_use: rule: a budget (max_params and/or max_macs) to use")
 
     @property
     def names(self) -> tuple[str, ...]:
         """The limited costs, in the order of the constraint values."""
         return tuple(name for name in ("params", "macs") if getattr(self, f"max_{name}") is not None)
 
+    @property
+    def n_constraints(self) -> int:
+        return len(self.names) * (2 if self.min_use is not None else 1)
+
     def __bool__(self) -> bool:
         return bool(self.names)
 
+    def use(self, cost: dict) -> list[float]:
+        """``cost / limit`` for each limit."""
+        return [cost[name] / getattr(self, f"max_{name}") for name in self.names]
+
     def violations(self, cost: dict) -> list[float]:
-        """``cost / limit - 1`` for each limit: pymoo's G (<= 0 inside the budget)."""
-        return [cost[name] / getattr(self, f"max_{name}") - 1.0 for name in self.names]
+        """pymoo's G (<= 0 inside the budget): ``cost / limit - 1`` for each limit, then
+        ``min_use - cost / limit`` for each when ``min_use`` is set."""
+        use = self.use(cost)
+        return [u - 1.0 for u in use] + ([self.min_use - u for u in use] if self.min_use is not None else [])
+
+    def within_limits(self, cost: dict) -> bool:
+        """Every limit kept (``min_use`` aside): what a width rule widens up to."""
+        return all(u <= 1.0 for u in self.use(cost))
 
     def fits(self, cost: dict) -> bool:
         return all(v <= 0 for v in self.violations(cost))
 
     def to_dict(self) -> dict:
-        return {"max_params": self.max_params, "max_macs": self.max_macs}
+        return {"max_params": self.max_params, "max_macs": self.max_macs, "min_use": self.min_use}
 
 
 @dataclass(frozen=True)
@@ -108,7 +133,7 @@ def _budget_width(rule: BudgetWidth, key: str) -> float:
 
     def fits(k: int) -> bool:
         width = rule.min_width + k * WIDTH_STEP
-        return rule.budget.fits(cost_by_parts(genome, rule.input_shape, rule.num_classes, width))
+        return rule.budget.within_limits(cost_by_parts(genome, rule.input_shape, rule.num_classes, width))
 
     lo, hi = 0, int((rule.max_width - rule.min_width) / WIDTH_STEP)
     if not fits(lo):
