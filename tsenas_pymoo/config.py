@@ -170,6 +170,15 @@ class SearchConfig:
         "count",
     )
     rescore_seeds: int = _option(3, "final pick: trainings per re-scored candidate", "positive")
+    rescore_subset: int | None = _option(
+        None,
+        "finalist round: re-score on this many training images (a higher rung; default: the search's "
+        "subset), scored on the search's validation pool",
+        "positive",
+    )
+    rescore_epochs: int | None = _option(
+        None, "finalist round: epochs of each re-scoring training (default: the search's)", "positive"
+    )
     final_epochs: int = _option(20, "post-training epochs at the end of the search", "positive")
     augment: str = _option("none", "augmentation of the short trainings: none, auto, crop, flip or crop,flip")
     final_augment: str = _option(
@@ -249,7 +258,16 @@ class SearchConfig:
         from .stock import check_choice
 
         check_choice(self.algorithm, tuple(self.objectives.split(",")))
-        for name in ("train_subset", "resolution", "val_size", "threads", "fine_cells", "budget"):
+        for name in (
+            "train_subset",
+            "resolution",
+            "val_size",
+            "threads",
+            "fine_cells",
+            "budget",
+            "rescore_subset",
+            "rescore_epochs",
+        ):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(
                     f"{name}={getattr(self, name)}; rule: at least 1, or None for the default "
@@ -306,6 +324,13 @@ class SearchConfig:
         from .space.width import Budget, BudgetWidth
 
         return BudgetWidth(Budget(self.max_params, self.max_macs), tuple(input_shape), num_classes)
+
+    def rung_data(self):
+        """The finalist round's data (``rescore_subset`` training images, the search's
+        validation pool and resolution), or None for the search's own."""
+        if self.rescore_subset is None:
+            return None
+        return dataclasses.replace(self, train_subset=self.rescore_subset).load_data()
 
     def load_data(self, data_seed: int | None = None):
         """The :class:`~tsenas_pymoo.evaluation.data.Dataset` these settings search on

@@ -442,7 +442,10 @@ class SearchRun:
         else:
             ordered = archive_best(evaluator.archive)
         genomes = list({g.key(): g for g in ordered}.values())[: self.config.rescore_top]
-        result = rescore(genomes, evaluator, self.config.rescore_seeds, self.dir / "rescore.sqlite")
+        c = self.config
+        result = rescore(
+            genomes, evaluator, c.rescore_seeds, self.dir / "rescore.sqlite", c.rung_data(), c.rescore_epochs
+        )
         return genomes[result["pick_index"]], result
 
     def _compute(self) -> dict[str, float] | None:

@@ -18,7 +18,9 @@ batch-norm recalibrated before scoring, one torch thread, at the network's iso w
 * ``cpu``: the ``cpu`` preset's fitness: 2,400 images, 1 epoch, scored on the first 1,000
   images of the validation pool (and on 2,500, reported beside it); seeds 0 and 1;
 * ``rung``: a finalist round's higher fidelity: 4,800 images, 2 epochs (4x the ``cpu``
-  image-passes), scored on the first 2,500 pool images; seeds 0 and 1;
+  image-passes), scored on the first 1,000 pool images as the search's finalist round
+  scores on the search's own pool (``--rescore-subset 4800 --rescore-epochs 2``), and on
+  2,500 (reported beside it); seeds 0 and 1;
 * ``params``, ``macs``: counted, no training.
 
 The validation pool is 10,000 training images that no training subset uses (drawn once with
@@ -34,6 +36,7 @@ accuracy than the ``cpu`` fitness's pick; otherwise the search's own pick stays 
 One record per (network, setting, seed) is appended to
 ``results/budget_fidelity/records.jsonl`` as it ends; a rerun skips what is there.
 
+    python benchmarks/experiments/budget_fidelity.py --plan          # results/budget_fidelity_plan.json
     python benchmarks/experiments/budget_fidelity.py --workers 2     # the campaign (resumes)
     python benchmarks/experiments/budget_fidelity.py --summarize     # results/budget_fidelity.json + plot
 """
@@ -206,6 +209,8 @@ def write_plan() -> None:
             "target_repeats": TARGET_REPEATS,
             "finalists": FINALISTS,
             "rule": RULE,
+            "amended": "before the first rung record: the rung's decision score is its 1,000 pool images "
+            "(the finalist round scores on the search's own pool), not 2,500",
             "multiple_tests": "Holm over {rung vs cpu, cpu vs params, cpu vs macs} (paired bootstrap of Kendall tau)",
             "splits": {
                 "selection": "fitness settings score 1,000 or 2,500 images of a 10,000-image validation pool",
@@ -241,7 +246,11 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None, help="run at most this many tasks")
     parser.add_argument("--summarize", action="store_true")
+    parser.add_argument("--plan", action="store_true", help="write the plan (networks, settings, rule) only")
     args = parser.parse_args(argv)
+    if args.plan:
+        write_plan()
+        return
     if args.summarize:
         from budget_fidelity_summary import summarize_to_files
 

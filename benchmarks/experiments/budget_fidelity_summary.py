@@ -2,7 +2,8 @@
 ``results/budget_fidelity.json`` and ``plots/budget_fidelity.png`` from its records.
 
 What a search sees of a network is one training: the fitnesses are seed 0's scores
-(``cpu`` on 1,000 pool images, as the preset scores; ``rung`` on 2,500), and the counted
+(``cpu`` and ``rung`` on 1,000 pool images, as the preset and the finalist round score;
+on 2,500 beside them), and the counted
 ``params`` and ``macs``. The target is the mean of a network's target seeds. Every Kendall
 tau has a bootstrap interval over networks; the ceiling is the target's own noise,
 simulated on these networks (and in closed form from its ICC(1)).
@@ -15,7 +16,12 @@ from budget_fidelity import FINALISTS, RULE, SETTINGS
 from common import PLOTS, RESULTS, write_result
 
 OUT = RESULTS / "budget_fidelity.json"
-FITNESSES = {"cpu": ("cpu", "1000"), "cpu_2500": ("cpu", "2500"), "rung": ("rung", "2500")}
+FITNESSES = {
+    "cpu": ("cpu", "1000"),
+    "cpu_2500": ("cpu", "2500"),
+    "rung": ("rung", "1000"),
+    "rung_2500": ("rung", "2500"),
+}
 FAMILY = (("rung", "cpu"), ("cpu", "params"), ("cpu", "macs"))
 
 
@@ -71,7 +77,7 @@ def summarize(records: list[dict], nets: list[dict]) -> dict:
     out["repeatability"] = {
         "target": repeatability(target),
         "cpu": repeatability(scores(records, "cpu", "1000")),
-        "rung": repeatability(scores(records, "rung", "2500")),
+        "rung": repeatability(scores(records, "rung", "1000")),
     }
     if len(keys) < 5:
         out["verdict"] = f"too few networks with every score ({len(keys)}); rule: at least 5"

@@ -57,3 +57,33 @@ def test_a_search_records_its_own_pick_and_the_rescored_pick(tmp_path):
     assert summary["search_pick"] == rescored["candidates"][0]["key"]  # the search's own best comes first
     again = SearchRun.resume(tmp_path / "run", progress=False).run()
     assert again["rescore"]["trainings"] == 0 and again["best_genome"] == summary["best_genome"]
+
+
+def test_a_finalist_round_trains_at_its_rung_on_the_searchs_pool_under_its_own_keys(tmp_path):
+    from tests.tiny_search import search_settings
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.runner import SearchRun
+
+    config = SearchConfig(
+        **search_settings(stage1_gens=1, stage2_gens=0, supernet_epochs=0, val_size=200),
+        device="cpu",
+        rescore_top=2,
+        rescore_seeds=1,
+        rescore_subset=800,
+        rescore_epochs=2,
+    )
+    summary = SearchRun(tmp_path / "run", config, progress=False).run()
+    rescored = summary["rescore"]
+    assert rescored["rung"] == "n800e2" and "2 epochs on 800 training images" in rescored["protocol"]
+    rung, search = config.rung_data(), config.load_data()
+
+    def raw(data):  # the images before each training subset's own normalization
+        return data.val_x * torch.tensor(data.std)[None, :, None, None] + torch.tensor(data.mean)[None, :, None, None]
+
+    assert len(rung.train_y) == 800 and rung.val_y.equal(search.val_y)  # the search's validation pool
+    assert torch.allclose(raw(rung), raw(search), atol=1e-4)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "run" / "rescore.sqlite") as conn:
+        keys = [row[0] for row in conn.execute("SELECT key FROM evaluations")]
+    assert len(keys) == 2 and all(key.endswith("@n800e2") for key in keys)

@@ -100,4 +100,6 @@ def test_min_use_adds_a_lower_constraint_per_limit_and_the_width_rule_ignores_it
         with pytest.raises(ValueError, match="^min_use=.*rule: a share in"):
             Budget(100, min_use=bad)
     rule = BudgetWidth(Budget(300_000, 35_000_000, min_use=0.9), SHAPE)
-    assert rule(NetworkGenome.from_cells(DARTS_STACK)) == BudgetWidth(BUDGET, SHAPE)(NetworkGenome.from_cells(DARTS_STACK))
+    assert rule(NetworkGenome.from_cells(DARTS_STACK)) == BudgetWidth(BUDGET, SHAPE)(
+        NetworkGenome.from_cells(DARTS_STACK)
+    )

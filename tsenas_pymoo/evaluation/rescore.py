@@ -4,7 +4,8 @@ A search's own pick is whichever network scored best once: often the luckiest se
 the stage-2 parent s that was trained longest through its lineage. Re-scoring retrains
 each final candidate from scratch with R seeds under the search's own settings (data,
 epochs, width, batch, lr; no inheritance) and scores it on the validation images; the
-best mean wins. Every training is archived in its own SQLite file (a killed run resumes
+best mean wins. A finalist round at a higher fidelity (a rung: more training images
+and/or epochs, the same validation pool) passes ``dataset`` and ``epochs``. Every training is archived in its own SQLite file (a killed run resumes
 without retraining) and counted, so a budget can charge it.
 """
 
@@ -21,17 +22,21 @@ from .archive import Archive
 from .evaluator import RETRIED, TorchEvaluator
 
 
-def rescore_key(genome: AnyGenome, seed_index: int) -> str:
-    """The archive key (and the seed) of re-scoring training ``seed_index``."""
-    return f"{genome.key()}#rescore{seed_index}"
+def rescore_key(genome: AnyGenome, seed_index: int, rung: str = "") -> str:
+    """The archive key (and the seed) of re-scoring training ``seed_index`` (``rung``: a
+    finalist round's fidelity, so that another rung never reads these trainings)."""
+    return f"{genome.key()}#rescore{seed_index}{'@' + rung if rung else ''}"
 
 
-def scratch_copy(evaluator: TorchEvaluator, archive: Archive | None = None) -> TorchEvaluator:
-    """An evaluator with ``evaluator``'s data and training settings that trains every
-    network from fresh weights (no store, no lineage)."""
+def scratch_copy(
+    evaluator: TorchEvaluator, archive: Archive | None = None, dataset=None, epochs: int | None = None
+) -> TorchEvaluator:
+    """An evaluator with ``evaluator``'s data and training settings (or ``dataset`` and
+    ``epochs``: a higher rung) that trains every network from fresh weights (no store, no
+    lineage)."""
     return TorchEvaluator(
-        evaluator.dataset,
-        epochs=evaluator.epochs,
+        evaluator.dataset if dataset is None else dataset,
+        epochs=evaluator.epochs if epochs is None else epochs,
         init_channels=evaluator.init_channels,
         batch_size=evaluator.batch_size,
         lr=evaluator.lr,
@@ -50,9 +55,13 @@ def rescore(
     evaluator: TorchEvaluator,
     seeds: int = 3,
     archive: Archive | str | Path | None = None,
+    dataset=None,
+    epochs: int | None = None,
 ) -> dict[str, Any]:
     """Retrain each candidate ``seeds`` times from scratch; the best mean validation
-    accuracy wins (ties: the earlier candidate, i.e. the search's order).
+    accuracy wins (ties: the earlier candidate, i.e. the search's order). ``dataset`` and
+    ``epochs``: train at this rung instead of the search's settings (its validation pool
+    must be the search's: the same ``val_size`` and data seed).
 
     Returns ``{"pick": key, "candidates": [{key, accuracies, mean, sd}], "network_epochs":
     the epochs trained now (archived ones are free), "trainings": their number,
@@ -64,12 +73,13 @@ def rescore(
     if not candidates:
         raise ValueError("candidates: none given; rule: at least one genome")
     archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
-    scratch = scratch_copy(evaluator)
+    scratch = scratch_copy(evaluator, dataset=dataset, epochs=epochs)
+    rung = "" if dataset is None and epochs is None else f"n{len(scratch.dataset.train_y)}e{scratch.epochs}"
     rows, epochs, trainings, work = [], 0, 0, 0.0
     for genome in candidates:
         accuracies = []
         for r in range(seeds):
-            key = rescore_key(genome, r)
+            key = rescore_key(genome, r, rung)
             record = archive.get(key) if archive is not None else None
             if record is None or record["status"] in RETRIED:
                 record = scratch.train_genome(genome, parents=(), key=key)
@@ -95,8 +105,10 @@ def rescore(
         "network_epochs": epochs,
         "trainings": trainings,
         "mmac_epochs": work,
-        "protocol": f"each candidate trained from scratch {seeds}x ({evaluator.epochs} epochs, the search's "
-        f"data and settings), scored on the {evaluator.n_val} validation images; best mean wins",
+        "rung": rung or None,
+        "protocol": f"each candidate trained from scratch {seeds}x ({scratch.epochs} epochs on "
+        f"{len(scratch.dataset.train_y)} training images, the search's other settings), scored on the "
+        f"{evaluator.n_val} validation images; best mean wins",
     }
 
 
