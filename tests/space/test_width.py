@@ -62,7 +62,7 @@ def test_a_genome_over_budget_at_the_narrowest_width_gets_the_narrowest():
     [({"max_params": 0}, "max_params"), ({"max_macs": float("nan")}, "max_macs"), ({"max_params": "3"}, "max_params")],
 )
 def test_bad_budgets_name_the_field(kwargs, field):
-    with pytest.raises(ValueError, match=f"^{field}=.*rule: a positive number"):
+    with pytest.raises(ValueError, match=rf"^{field}=.*rule: a positive number"):
         Budget(**kwargs)
 
 
@@ -97,7 +97,7 @@ def test_min_use_adds_a_lower_constraint_per_limit_and_the_width_rule_ignores_it
     assert budget.n_constraints == 4 and not budget.fits({"params": 95, "macs": 500})
     assert budget.within_limits({"params": 95, "macs": 500})
     for bad in (0, 1.5, True):
-        with pytest.raises(ValueError, match="^min_use=.*rule: a share in"):
+        with pytest.raises(ValueError, match=r"^min_use=.*rule: a share in"):
             Budget(100, min_use=bad)
     rule = BudgetWidth(Budget(300_000, 35_000_000, min_use=0.9), SHAPE)
     assert rule(NetworkGenome.from_cells(DARTS_STACK)) == BudgetWidth(BUDGET, SHAPE)(

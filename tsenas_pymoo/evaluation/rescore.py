@@ -5,8 +5,9 @@ the stage-2 parent s that was trained longest through its lineage. Re-scoring re
 each final candidate from scratch with R seeds under the search's own settings (data,
 epochs, width, batch, lr; no inheritance) and scores it on the validation images; the
 best mean wins. A finalist round at a higher fidelity (a rung: more training images
-and/or epochs, the same validation pool) passes ``dataset`` and ``epochs``. Every training is archived in its own SQLite file (a killed run resumes
-without retraining) and counted, so a budget can charge it.
+and/or epochs, the same validation pool) passes ``dataset`` and ``epochs``. Every
+training is archived in its own SQLite file (a killed run resumes without retraining)
+and counted, so a budget can charge it.
 """
 
 from __future__ import annotations
