@@ -1,0 +1,239 @@
+"""Table III at equal parameters and MACs (issue 49): a budget search's pick against the
+hand-designed baselines, all within 10 % of the same budget.
+
+1. ``--search``: one TS-ENAS search under the chosen design (docs/budget.md): the ``cpu``
+   preset, the baselines' budget (300,000 parameters, 35 M MACs) with each limit used to at
+   least 90 % (``--min-budget-use 0.9``), iso-budget widths, the baselines' skeleton
+   (N = 8, reductions at 3 and 6), 100 networks (the real comparison's TS-ENAS budget, seed
+   300), and a finalist round: the top 3 retrained at the rung (4,800 images, 2 epochs) on
+   the search's validation pool. Its run directory is ``runs/table3_budget``; what the
+   table needs from it (both picks, the archive's scores and costs) is copied to
+   ``results/table3_budget/search.json``, so later sessions do not need the folder.
+2. ``--train``: the pick (the finalist round's when the in-box fidelity study adopts it
+   (``results/budget_fidelity.json`` ``decision``), else the search's own) trained with
+   the previous Table III's recipe (``results/baselines_table3.json``: the full training
+   data, 10 epochs, batch 128, lr 0.1, no augmentation, one torch thread), seeds 0-2,
+   scored on the 10,000 test images; one record per training in ``records.jsonl``.
+   The baselines' rows are those of ``baselines_table3.json`` (the small ResNet and the
+   DARTS stack at width 21: 300,625 parameters / 34.7 M MACs and 283,531 / 35.2 M, both
+   within 10 % of the budget), trained by the same ``fit_and_test`` with the same recipe,
+   data and thread count; ``--retrain-baselines`` trains them again here instead.
+   Also each baseline scored with the search's own fitness (from scratch, the search's
+   data and pool, seed 0), and its rank among the search's archive.
+3. ``--summarize``: ``results/table3_budget.json``.
+
+    python benchmarks/experiments/table3_budget.py --search
+    python benchmarks/experiments/table3_budget.py --train [--seeds 0 1 2]
+    python benchmarks/experiments/table3_budget.py --summarize
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import RESULTS, ROOT, append_record, read_records, tsenas, write_result
+
+RUN = ROOT / "runs" / "table3_budget"
+OUT = RESULTS / "table3_budget"
+SEARCH = OUT / "search.json"
+RECORDS = OUT / "records.jsonl"
+BASELINES = RESULTS / "baselines_table3.json"
+BUDGET = {"params": 300_000, "macs": 35_000_000}
+SEARCH_ARGS = [
+    "--preset", "cpu",
+    "--max-params", str(BUDGET["params"]),
+    "--max-macs", str(BUDGET["macs"]),
+    "--min-budget-use", "0.9",
+    "--skeleton", "8:3,6",
+    "--seed", "300",
+    "--pop-size", "10",
+    "--stage1-gens", "5",
+    "--stage2-gens", "1000000",
+    "--budget", "100",
+    "--rescore-top", "3",
+    "--rescore-seeds", "1",
+    "--rescore-subset", "4800",
+    "--rescore-epochs", "2",
+    "--final-epochs", "1",
+    "--workers", "2",
+    "--threads", "1",
+]  # fmt: skip
+RECIPE = {"epochs": 10, "batch_size": 128, "lr": 0.1, "augment": "none", "cutout": 0, "label_smoothing": 0.0}
+SPLITS = {
+    "selection": "the searched network was selected on its search's validation pool (and the finalist round's, "
+    "the same pool); the baselines are not selected",
+    "report": "the 10,000 official Fashion-MNIST test images",
+}
+
+
+def search() -> dict:
+    """Run (or resume) the search, then keep what the table needs in ``search.json``."""
+    args = ["search", "--resume", str(RUN)] if (RUN / "config.json").exists() else ["search", *SEARCH_ARGS]
+    if args[1] != "--resume":
+        args += ["--out", str(RUN)]
+    result = tsenas(*args, capture=False)
+    if result.returncode != 0:
+        raise SystemExit(f"the search stopped with exit code {result.returncode}; rerun --search to resume it")
+    summary = json.loads((RUN / "summary.json").read_text())
+    with sqlite3.connect(RUN / "archive.sqlite") as conn:
+        conn.row_factory = sqlite3.Row
+        archive = [
+            {k: row[k] for k in ("key", "accuracy", "params", "macs", "generation", "status")}
+            for row in conn.execute("SELECT * FROM evaluations")
+        ]
+    kept = {
+        "command": "tsenas " + " ".join([*SEARCH_ARGS, "--out", "runs/table3_budget"]),
+        "summary": {k: summary[k] for k in ("best_genome", "search_pick", "best_val_accuracy", "compute", "rescore")},
+        "best_genotype": json.loads((RUN / "best_genotype.json").read_text()),
+        "archive": archive,
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    SEARCH.write_text(json.dumps(kept, indent=1))
+    return kept
+
+
+def chosen_pick(kept: dict) -> tuple[str, str]:
+    """(genome key, which rule chose it): the finalist round's pick when the in-box study
+    adopted the round, else the search's own."""
+    decision_file = RESULTS / "budget_fidelity.json"
+    decision = json.loads(decision_file.read_text()).get("decision") if decision_file.exists() else None
+    if decision is None:
+        raise SystemExit(f"{decision_file} has no decision yet; rule: finish the in-box fidelity study first")
+    if decision["finalist_round_default"]:
+        return kept["summary"]["best_genome"], "finalist round (adopted by the in-box study)"
+    return kept["summary"]["search_pick"], "the search's own pick (the in-box study kept it)"
+
+
+def pick_width(key: str) -> float:
+    from tsenas_pymoo.space.genome import genome_from_key
+    from tsenas_pymoo.space.width import Budget, BudgetWidth
+
+    rule = BudgetWidth(Budget(BUDGET["params"], BUDGET["macs"]), (1, 28, 28), 10)
+    return rule(genome_from_key(key))
+
+
+def train(seeds: list[int], retrain_baselines: bool) -> None:
+    import torch
+
+    from tsenas_pymoo.baselines import BASELINES as NAMES
+    from tsenas_pymoo.baselines import DARTS_STACK, SmallResNet
+    from tsenas_pymoo.evaluation import load_dataset
+    from tsenas_pymoo.final import fit_and_test
+    from tsenas_pymoo.space.genome import NetworkGenome, genome_from_key
+    from tsenas_pymoo.space.network import build_network
+
+    kept = json.loads(SEARCH.read_text())
+    key, _ = chosen_pick(kept)
+    torch.set_num_threads(1)
+    data = load_dataset("fashion-mnist", seed=300)
+    builders = {"searched": lambda: build_network(genome_from_key(key), data.input_shape, 10, pick_width(key))}
+    if retrain_baselines:
+        builders[NAMES[0]] = lambda: SmallResNet(1, 10, 21)
+        builders[NAMES[1]] = lambda: build_network(NetworkGenome.from_cells(DARTS_STACK), data.input_shape, 10, 21)
+    done = {(r["model"], r["key"], r["seed"]) for r in read_records(RECORDS)}
+    for model, build in builders.items():
+        for seed in seeds:
+            if (model, key if model == "searched" else "", seed) in done:
+                continue
+            torch.manual_seed(seed)
+            report = fit_and_test(build(), data, seed=seed, **RECIPE)
+            append_record(RECORDS, {"model": model, "key": key if model == "searched" else "", "seed": seed, **report})
+            print(f"{model}: seed {seed} test error {report['test_error']:.4f} ({report['seconds']:.0f} s)", flush=True)
+
+
+def baseline_rows() -> dict[str, dict]:
+    """name -> {params, macs, test_errors, seeds} of ``baselines_table3.json``'s baselines."""
+    from tsenas_pymoo.baselines import BASELINES as NAMES
+
+    old = json.loads(BASELINES.read_text())
+    rows = {}
+    for name in NAMES:
+        runs = sorted((r for r in old["runs"] if r["model"] == name), key=lambda r: r["seed"])
+        rows[name] = {
+            "params": runs[0]["report"]["params"],
+            "macs": runs[0]["report"]["macs"],
+            "test_errors": [r["report"]["test_error"] for r in runs],
+            "seeds": [r["seed"] for r in runs],
+            "width": old["init_channels"][name],
+            "source": "baselines_table3.json (same recipe, data and thread count)",
+        }
+    return rows
+
+
+def summarize() -> dict:
+    from scipy.stats import mannwhitneyu
+
+    kept = json.loads(SEARCH.read_text())
+    key, rule = chosen_pick(kept)
+    records = read_records(RECORDS)
+    searched = sorted((r for r in records if r["model"] == "searched" and r["key"] == key), key=lambda r: r["seed"])
+    rows = [
+        {
+            "model": f"TS-ENAS pick ({rule})",
+            "key": key,
+            "width": pick_width(key),
+            "params": searched[0]["params"] if searched else None,
+            "macs": searched[0]["macs"] if searched else None,
+            "test_errors": [r["test_error"] for r in searched],
+            "seeds": [r["seed"] for r in searched],
+        }
+    ]
+    retrained = {r["model"] for r in records if r["model"] != "searched"}
+    for name, row in baseline_rows().items():
+        if name in retrained:
+            runs = sorted((r for r in records if r["model"] == name), key=lambda r: r["seed"])
+            row = {**row, "test_errors": [r["test_error"] for r in runs], "seeds": [r["seed"] for r in runs]}
+            row["source"] = "retrained here"
+        rows.append({"model": name, **row})
+    for row in rows:
+        row["test_error_median"] = statistics.median(row["test_errors"]) if row["test_errors"] else None
+        row["within_10pct"] = bool(row["params"] and all(0.9 <= row[k] / BUDGET[k] <= 1.1 for k in ("params", "macs")))
+    mine = rows[0]["test_errors"]
+    for row in rows[1:]:
+        if len(mine) >= 3:
+            row["p_searched_lower"] = float(mannwhitneyu(mine, row["test_errors"], alternative="less").pvalue)
+    complete = len(mine) >= 3
+    medians = [r["test_error_median"] for r in rows]
+    out = {
+        "budget": BUDGET,
+        "search": {"command": kept["command"], "pick_rule": rule, **kept["summary"]},
+        "recipe": RECIPE,
+        "rows": rows,
+        "complete": complete,
+        "splits": SPLITS,
+    }
+    if complete:
+        out["goal"] = {
+            "met": medians[0] <= min(medians[1:]),
+            "stretch_met": medians[0] <= medians[2] - 0.003,
+            "rule": "the pick's median test error at or below both baselines'; stretch: 0.3 points below DARTS",
+        }
+    write_result(RESULTS / "table3_budget.json", out)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    stage = parser.add_mutually_exclusive_group(required=True)
+    stage.add_argument("--search", action="store_true")
+    stage.add_argument("--train", action="store_true")
+    stage.add_argument("--summarize", action="store_true")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--retrain-baselines", action="store_true")
+    args = parser.parse_args(argv)
+    if args.search:
+        search()
+    elif args.train:
+        train(args.seeds, args.retrain_baselines)
+    else:
+        print(json.dumps(summarize().get("goal"), indent=1))
+
+
+if __name__ == "__main__":
+    main()
