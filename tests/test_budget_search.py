@@ -10,6 +10,7 @@ from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.genotype import load_genotype
 from tsenas_pymoo.runner import run_search
 from tsenas_pymoo.space.cost import cost_by_parts
+from tsenas_pymoo.trust import sign_manifest
 
 MAX_PARAMS = 12_000
 
@@ -41,6 +42,7 @@ def test_a_budget_search_trains_within_budget_picks_at_it_and_resumes_with_it(tm
     config = json.loads((run_dir / "config.json").read_text())
     config["stage2_gens"] = 2
     (run_dir / "config.json").write_text(json.dumps(config))
+    sign_manifest(run_dir)  # the owner's edit, signed as `tsenas trust` would
     (run_dir / "summary.json").unlink()
     run_search(run_dir, resume=True, progress=False)
     assert max(trained_params(run_dir)) <= MAX_PARAMS

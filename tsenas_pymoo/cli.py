@@ -251,43 +251,73 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def trust(args) -> None:
-    """Show what a checkpoint is and who signed it; sign it once the user says so."""
+    """Show what a run directory will do on resume (its settings that matter, its
+    checkpoint and who signed it) and sign it once the user says so, holding the run lock."""
     from pathlib import Path
 
-    from .trust import describe, seal, unseal
+    from filelock import FileLock, Timeout
+
+    from .rundir import refuse_links
 
     run_dir = Path(args.run_dir)
-    path = run_dir / "checkpoint.pkl"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; rule: trust a run directory that holds a checkpoint")
-    data = path.read_bytes()
-    for line in describe(data, path):
-        print(line)
     config = run_dir / "config.json"
-    if config.is_file():
-        try:
-            saved = json.loads(config.read_text())
-            print(
-                f"search      {saved.get('dataset')}, seed {saved.get('seed')}, written by tsenas "
-                f"{saved.get('tsenas_version', '?')}"
-            )
-        except ValueError:
-            print(f"search      {config} is not JSON")
+    if not config.is_file():
+        raise FileNotFoundError(f"{config} does not exist; rule: trust a run directory that tsenas search made")
+    refuse_links(run_dir)
+    lock = FileLock(str(run_dir / ".run.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ValueError(
+            f"run directory {run_dir} is in use by a tsenas search; rule: trust it once it stopped"
+        ) from None
+    try:
+        signed = _trust_locked(args, run_dir, config)
+    finally:
+        lock.release()
+    if signed:
+        print(f"signed      {run_dir}; resume with: tsenas search --resume {run_dir}")
+
+
+#: The settings ``tsenas trust`` shows: where a resume connects, what it reads and runs on.
+TRUST_FIELDS = ("dataset", "root", "download", "scheduler", "workers", "device", "algorithm", "seed", "tsenas_version")
+
+
+def _trust_locked(args, run_dir, config) -> bool:
+    """The screen and the question; signs the checkpoint (if any) and the manifest."""
+    from .rundir import atomic_write, read_bytes, read_text
+    from .trust import clean, describe, seal, sign_manifest, unseal
+
+    path = run_dir / "checkpoint.pkl"
+    data = read_bytes(path) if path.is_file() else None
+    for line in describe(data, path) if data is not None else ["checkpoint  none yet"]:
+        print(line)
+    try:
+        saved = json.loads(read_text(config))
+        if not isinstance(saved, dict):
+            raise ValueError("not an object")
+        print("settings    (what a resume reads, connects to and runs on)")
+        for name in TRUST_FIELDS:
+            print(f"  {name:14s} {clean(json.dumps(saved.get(name)))}")
+    except (ValueError, UnicodeDecodeError):
+        print(f"settings    {config} is not a JSON object")
     log_path = run_dir / "log.jsonl"
-    done = sum(1 for line in log_path.read_text().splitlines() if line.strip()) if log_path.is_file() else 0
+    done = sum(1 for line in read_text(log_path).splitlines() if line.strip()) if log_path.is_file() else 0
     print(f"progress    {done} generations logged")
-    print("Signing lets `tsenas search --resume` unpickle this file, which can run any code it names.")
+    print(
+        "Signing lets `tsenas search --resume` use these settings (a scheduler runs code as you and "
+        "sees your data) and unpickle the checkpoint, which can run any code it names."
+    )
     if not args.yes:
         if not sys.stdin.isatty():
             raise ValueError("not signed: no terminal to ask; rule: pass --yes to sign without asking")
         if input("Trust it and sign it with your key? [y/N] ").strip().lower() not in ("y", "yes"):
             print("not signed")
-            return
-    _, payload = unseal(data)
-    from .runner import _atomic_write
-
-    _atomic_write(path, seal(payload))
-    print(f"signed      {path}; resume with: tsenas search --resume {run_dir}")
+            return False
+    if data is not None:
+        atomic_write(path, seal(unseal(data)[1]), mode=0o600)
+    sign_manifest(run_dir)
+    return True
 
 
 def describe(args) -> None:
@@ -551,11 +581,21 @@ def set_threads(args) -> dict | None:
 
     if args.command not in ("search", "train"):
         return None
+    from .config import RANGES
+    from .rundir import read_text
+    from .trust import UntrustedCheckpoint, verify_manifest
+
     threads, wait = args.threads, args.wait_policy
+    low, high = RANGES["threads"]
+    if threads is not None and not low <= threads <= high:
+        raise ValueError(f"threads={threads}; rule: from {low} to {high}")
     if getattr(args, "resume", None):
         path = Path(args.resume) / "config.json"
         try:
-            saved = json.loads(path.read_text()) if path.is_file() else {}
+            verify_manifest(path.parent)  # its recorded threads are read only once signed
+            saved = json.loads(read_text(path)) if path.is_file() else {}
+        except UntrustedCheckpoint:
+            return None  # the resume itself refuses it, in one line naming `tsenas trust`
         except ValueError as err:
             raise ValueError(f"{path}: not JSON ({err})") from err
         threads, wait = recorded_threads(saved), saved.get("wait_policy", wait)

@@ -214,6 +214,12 @@ class SearchConfig:
     )
 
     def validate(self) -> SearchConfig:
+        for f in dataclasses.fields(self):  # each value of its type: one line naming the field
+            _check_type(f, getattr(self, f.name), "settings")
+        for name, (low, high) in RANGES.items():
+            value = getattr(self, name)
+            if value is not None and not low <= value <= high:
+                raise ValueError(f"{name}={value!r}; rule: from {low} to {high}")
         for name in (
             "pop_size",
             "fine_size",
@@ -412,6 +418,40 @@ def _check_type(f: dataclasses.Field, value, where) -> None:
             "str": f"one of {', '.join(f.metadata['choices'])}" if f.metadata["choices"] else "a string",
         }.get(kind, "an integer")
         raise ValueError(f"{where}: {f.name}={value!r}; rule: {want}" + (" or null" if f.default is None else ""))
+
+
+#: Ranges every setting is held to where it enters (CLI, ``SearchConfig``, config.json), so
+#: that a run that starts can also resume: (lowest, highest), None values aside.
+RANGES = {
+    "seed": (0, 2**32 - 1),
+    "lr": (1e-8, 10.0),
+    "batch_size": (1, 65_536),
+    "epochs": (1, 100_000),
+    "final_epochs": (1, 100_000),
+    "supernet_epochs": (0, 100_000),
+    "pop_size": (1, 100_000),
+    "fine_size": (1, 100_000),
+    "stage1_gens": (1, 1_000_000),
+    "stage2_gens": (0, 1_000_000_000),
+    "n_min": (1, 64),
+    "n_max": (1, 64),
+    "init_channels": (2, 4096),
+    "threads": (1, 4096),
+    "workers": (0, 4096),
+    "workers_per_device": (0, 4096),
+    "rescore_top": (0, 100_000),
+    "rescore_seeds": (1, 1000),
+    "rescore_epochs": (1, 100_000),
+    "inherit_lr_scale": (1e-6, 10.0),
+    "inherit_warmup": (0.0, 1.0),
+    "label_smoothing": (0.0, 0.999),
+    "cutout": (0, 4096),
+    "max_params": (1, 10**12),
+    "max_macs": (1, 10**15),
+    "min_budget_use": (1e-6, 1.0),
+    "update_every": (1, 1_000_000),
+    "budget": (1, 10**12),
+}
 
 
 #: Settings whose default changed after they were added: a config.json written before

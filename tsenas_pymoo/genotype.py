@@ -59,7 +59,11 @@ def genotype_dict(
 def save_genotype(path: str | Path, genome: AnyGenome, input_shape, num_classes, init_channels, **extra) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(genotype_dict(genome, input_shape, num_classes, init_channels, **extra), indent=1))
+    from .rundir import atomic_write
+
+    atomic_write(
+        path, json.dumps(genotype_dict(genome, input_shape, num_classes, init_channels, **extra), indent=1).encode()
+    )
     return path
 
 

@@ -252,6 +252,18 @@ def plot_trajectory(source: Any, blocks: int = 5, ax=None):
     return fig
 
 
+def _save(fig, path: Path, dpi: int) -> None:
+    """A figure into a run directory: rendered in memory, then written by a rename (never
+    through a link at ``path``)."""
+    import io
+
+    from .rundir import atomic_write
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    atomic_write(path, buffer.getvalue())
+
+
 def save_plots(run_dir: str | Path, cells: bool = False) -> list[Path]:
     """Write convergence.png and trajectory.png into a run directory (two objectives:
     also pareto.png and hypervolume.png; ``cells``: also cells.png, the cells of the best
@@ -261,9 +273,11 @@ def save_plots(run_dir: str | Path, cells: bool = False) -> list[Path]:
     plots = [("convergence.png", plot_convergence), ("trajectory.png", plot_trajectory)]
     if "front" in generation_records(run_dir)[-1]:
         plots += [("pareto.png", plot_pareto), ("hypervolume.png", plot_hypervolume)]
+    from .rundir import refuse_links
+
+    refuse_links(run_dir)
     for name, func in plots:
-        fig = func(run_dir)
-        fig.savefig(run_dir / name, dpi=120)
+        _save(func(run_dir), run_dir / name, dpi=120)
         paths.append(run_dir / name)
     if cells:
         from .genotype import load_genotype
@@ -273,7 +287,7 @@ def save_plots(run_dir: str | Path, cells: bool = False) -> list[Path]:
             raise FileNotFoundError(
                 f"run directory {run_dir}: no best_genotype.json yet; rule: --cells needs a finished search"
             )
-        plot_cells(load_genotype(genotype)[0]).savefig(run_dir / "cells.png", dpi=110)
+        _save(plot_cells(load_genotype(genotype)[0]), run_dir / "cells.png", dpi=110)
         paths.append(run_dir / "cells.png")
     return paths
 

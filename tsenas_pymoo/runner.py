@@ -37,10 +37,11 @@ from .evaluation.evaluator import TorchEvaluator
 from .final import train_final
 from .genotype import normalization, save_genotype
 from .problem import TSENASProblem
+from .rundir import atomic_write, clean_temporaries, read_text, refuse_links
 from .space.width import resolve_width
 from .stock import budget_termination
 from .threads import apply_policy, choose_policy, recorded_threads
-from .trust import seal, verify
+from .trust import seal, sign_manifest, verify, verify_manifest
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ RUN_DIR_FORMAT = 2
 
 def _check_run_dir_format(config_path: Path) -> None:
     try:
-        data = json.loads(config_path.read_text())
+        data = json.loads(read_text(config_path))
     except ValueError as err:
         raise ValueError(f"{config_path}: not JSON ({err}); rule: a config.json written by tsenas search") from None
     _refuse_newer(config_path.parent, data.get("format", 1), data.get("tsenas_version"))
@@ -96,18 +97,7 @@ def _tidy_output(bar):
     return contextlib.redirect_stdout(DummyTqdmFile(sys.stdout))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file, fsync it, rename it over ``path``; a failure (a full
-    disk) leaves ``path`` as it was and no temporary file behind."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+_atomic_write = atomic_write  # the name earlier versions' callers import
 
 
 def archive_best(archive) -> list:
@@ -141,12 +131,14 @@ class SearchRun:
         self.progress, self.verbose = progress, verbose
         self.thread_policy = thread_policy  # as applied by the CLI before torch loaded; else set in run()
         config_path = self.dir / "config.json"
+        refuse_links(self.dir)  # before any entry is read
         self.resuming = config is None
         if config is None:
             if not config_path.is_file():
                 raise FileNotFoundError(
                     f"run directory {self.dir}: no config.json; rule: resume a folder that `tsenas search --out` made"
                 )
+            verify_manifest(self.dir)  # before a setting is read: they steer data, devices, clusters
             _check_run_dir_format(config_path)
             config = SearchConfig.from_json(config_path)
         elif self.checkpoint_path.exists():
@@ -229,7 +221,7 @@ class SearchRun:
 
     def _saved_config(self) -> dict:
         path = self.dir / "config.json"
-        return json.loads(path.read_text()) if path.is_file() else dataclasses.asdict(self.config)
+        return json.loads(read_text(path)) if path.is_file() else dataclasses.asdict(self.config)
 
     def _record_threads(self, **policies) -> None:
         """The thread policies in force, written into config.json beside the settings
@@ -239,6 +231,7 @@ class SearchRun:
         before = data.get("thread_policy")
         data["thread_policy"] = dict(before if isinstance(before, dict) else {}, **policies)
         _atomic_write(path, json.dumps(data, indent=1).encode())
+        sign_manifest(self.dir)
 
     def _load_checkpoint(self) -> Algorithm:
         payload = verify(self.checkpoint_path.read_bytes(), self.checkpoint_path, self.dir)  # before unpickling
@@ -341,6 +334,8 @@ class SearchRun:
                 f"with free space for the archive, weight store and checkpoints"
             ) from None
         try:
+            refuse_links(self.dir)  # again, now that no other tsenas search can change it
+            clean_temporaries(self.dir)  # what a kill between a write and its rename left
             _atomic_write(self.dir / ".run.pid", str(os.getpid()).encode())  # also proves the folder writable
             return self._run()
         except (OSError, sqlite3.OperationalError) as err:
@@ -393,6 +388,7 @@ class SearchRun:
             info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
             log.info("SuperNet: %d epochs, status %s, %d units exported", info["epochs"], info["status"], info["units"])
             _atomic_write(marker, json.dumps(dict(info.items())).encode())
+            sign_manifest(self.dir)
         algorithm = self._algorithm(evaluator, loaded)
         log_path = self.dir / "log.jsonl"
         done = algorithm.n_iter - 1 if algorithm.is_initialized else 0
@@ -484,7 +480,7 @@ class SearchRun:
         final_dir = self.dir / "final"
         report_path = final_dir / "report.json"
         if report_path.exists():
-            report = json.loads(report_path.read_text())
+            report = json.loads(read_text(report_path))
         elif c.evaluator == "surrogate":  # no training: the surrogate's test accuracy, said so
             final_dir.mkdir(parents=True, exist_ok=True)
             answer = evaluator.predict(best)
@@ -498,6 +494,7 @@ class SearchRun:
                 "table": evaluator.table.meta["settings"],
             }
             _atomic_write(report_path, json.dumps(report, indent=1).encode())
+            sign_manifest(self.dir)
         else:
             report = train_final(
                 best,
@@ -516,6 +513,7 @@ class SearchRun:
             )
             faults.point("final")
             _atomic_write(report_path, json.dumps(report, indent=1).encode())
+            sign_manifest(self.dir)
             faults.point("report")
         summary["final"] = report
         save_genotype(

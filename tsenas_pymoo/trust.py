@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -87,16 +88,29 @@ def signature(payload: bytes, key: bytes) -> str:
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
+def _covered(header: dict, payload: bytes) -> bytes:
+    """What a format-2 envelope's HMAC covers: its header fields and the payload."""
+    return _canonical(header) + b"\n" + payload
+
+
 def seal(payload: bytes) -> bytes:
-    """The signed envelope of ``payload`` (the pickled algorithm)."""
+    """The signed envelope of ``payload`` (the pickled algorithm); the HMAC covers the
+    header's fields too (who signed, when, which key), so none can be swapped."""
     key = user_key()
     header = {
-        "hmac_sha256": signature(payload, key),
+        "envelope": 2,
         "key_id": key_id(key),
         "user": getpass.getuser(),
         "signed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    header["hmac_sha256"] = signature(_covered(header, payload), key)
     return MAGIC + json.dumps(header).encode() + b"\n" + payload
+
+
+def _valid(header: dict, payload: bytes, key: bytes) -> bool:
+    """Whether ``header``'s HMAC holds for ``key`` (format 1: over the payload only)."""
+    covered = _covered(header, payload) if header.get("envelope") == 2 else payload
+    return hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(covered, key))
 
 
 def unseal(data: bytes) -> tuple[dict | None, bytes]:
@@ -122,18 +136,9 @@ def verify(data: bytes, path: Path, run_dir: Path) -> bytes:
     )
     if header is None:
         raise UntrustedCheckpoint(f"{path} is not signed (written by tsenas before 0.4, or by someone else); {remedy}")
-    key = user_key()
-    expected = signature(payload, key)
-    if not hmac.compare_digest(str(header.get("hmac_sha256", "")), expected):
-        whose = (
-            "another key"
-            if header.get("key_id") not in (None, key_id(key))
-            else "your key, but its contents changed since"
-        )
-        raise UntrustedCheckpoint(
-            f"{path}: its signature does not match: signed with {whose} (user "
-            f"{header.get('user', '?')}, {header.get('signed', '?')}); {remedy}"
-        )
+    if not _valid(header, payload, user_key()):
+        # the header's own claims (key, user, time) are not believed: they are what failed
+        raise UntrustedCheckpoint(f"{path}: its signature does not hold for your key; {remedy}")
     return payload
 
 
@@ -143,15 +148,98 @@ def describe(data: bytes, path: Path) -> list[str]:
     lines = [f"checkpoint  {path} ({len(data):,} bytes, sha256 {hashlib.sha256(payload).hexdigest()[:16]}...)"]
     if header is None:
         lines.append("signature   none (unsigned)")
-    else:
-        ok = hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(payload, user_key()))
-        verdict = "valid: yours" if ok else "NOT valid for your key"
+    elif _valid(header, payload, user_key()):
         lines.append(
-            f"signature   {verdict} (key {header.get('key_id', '?')}, user {header.get('user', '?')}, "
-            f"{header.get('signed', '?')})"
+            f"signature   valid: yours (key {clean(header.get('key_id', '?'))}, user "
+            f"{clean(header.get('user', '?'))}, {clean(header.get('signed', '?'))})"
         )
+    else:  # what an invalid header claims (its user, its key) is not shown: it proves nothing
+        lines.append("signature   NOT valid for your key (its claimed signer is not shown: unverified)")
     lines.append(f"modified    {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(path.stat().st_mtime))}")
     return lines
 
 
-__all__ = ["KEY_ENV", "UntrustedCheckpoint", "describe", "key_path", "seal", "unseal", "user_key", "verify"]
+#: The run-directory files whose contents steer a resume (settings, where it connects,
+#: what it skips): a resume reads none of them before the signed manifest vouches for it.
+STEERING = ("config.json", "store/supernet.json", "final/report.json")
+MANIFEST = "manifest.json"
+_PRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
+def clean(value) -> str:
+    """A field of an untrusted file as it may be printed: no control or escape codes, no
+    non-ASCII look-alikes, at most 80 characters."""
+    text = _PRINTABLE.sub("?", str(value))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _canonical(header: dict) -> bytes:
+    return json.dumps({k: v for k, v in header.items() if k != "hmac_sha256"}, sort_keys=True).encode()
+
+
+def _digest(run_dir: Path, name: str) -> str | None:
+    from .rundir import read_bytes
+
+    path = Path(run_dir) / name
+    return hashlib.sha256(read_bytes(path)).hexdigest() if path.is_file() or path.is_symlink() else None
+
+
+def sign_manifest(run_dir: str | Path) -> None:
+    """Sign the hashes of the :data:`STEERING` files ``run_dir`` holds, with this user's key;
+    the HMAC covers every field of the manifest (who signed, when, which key)."""
+    from .rundir import atomic_write
+
+    key = user_key()
+    files = {name: digest for name in STEERING if (digest := _digest(Path(run_dir), name)) is not None}
+    header = {
+        "format": 1,
+        "files": files,
+        "key_id": key_id(key),
+        "user": getpass.getuser(),
+        "signed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    header["hmac_sha256"] = signature(_canonical(header), key)
+    atomic_write(Path(run_dir) / MANIFEST, json.dumps(header, indent=1).encode())
+
+
+def verify_manifest(run_dir: str | Path) -> None:
+    """Nothing when this user's signed manifest vouches for every :data:`STEERING` file
+    ``run_dir`` holds; else one line naming ``tsenas trust RUN_DIR``."""
+    from .rundir import read_bytes
+
+    run_dir = Path(run_dir)
+    remedy = (
+        f"rule: a resume reads only settings you signed; if you trust this run directory, "
+        f"`tsenas trust {run_dir}` shows its settings and signs them"
+    )
+    path = run_dir / MANIFEST
+    if not (path.is_file() or path.is_symlink()):
+        raise UntrustedCheckpoint(f"{path} does not exist (a run of tsenas before 0.7, or not yours); {remedy}")
+    try:
+        header = json.loads(read_bytes(path))
+        ok = isinstance(header, dict) and isinstance(header.get("files"), dict)
+    except (ValueError, UnicodeDecodeError):
+        ok = False
+    if not ok or not hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(_canonical(header), user_key())):
+        raise UntrustedCheckpoint(f"{path}: its signature does not hold for your key; {remedy}")
+    for name in STEERING:
+        digest = _digest(run_dir, name)
+        if digest is not None and header["files"].get(name) != digest:
+            raise UntrustedCheckpoint(f"{run_dir / name} changed since you signed the run directory; {remedy}")
+
+
+__all__ = [
+    "KEY_ENV",
+    "MANIFEST",
+    "STEERING",
+    "UntrustedCheckpoint",
+    "clean",
+    "describe",
+    "key_path",
+    "seal",
+    "sign_manifest",
+    "unseal",
+    "user_key",
+    "verify",
+    "verify_manifest",
+]

@@ -72,6 +72,15 @@ def genome_to_json(genome: AnyGenome) -> str:
     )
 
 
+def _defensive(conn: sqlite3.Connection) -> None:
+    """An archive from an untrusted run directory runs nothing: no schema-named functions
+    (``trusted_schema=OFF``) and SQLite's defensive mode (no writes to its own schema)."""
+    conn.execute("PRAGMA trusted_schema=OFF")
+    flag = getattr(sqlite3, "SQLITE_DBCONFIG_DEFENSIVE", None)
+    if flag is not None and hasattr(conn, "setconfig"):
+        conn.setconfig(flag, True)
+
+
 class Archive:
     """``Archive(path)``: get / put evaluation records by genome key."""
 
@@ -83,7 +92,12 @@ class Archive:
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
+            if self.path.is_symlink():
+                from ..rundir import LinkedEntry
+
+                raise LinkedEntry(f"{self.path} is a symbolic link; rule: the archive is a plain file")
             conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            _defensive(conn)
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -129,6 +143,9 @@ class Archive:
         return None if row is None else self._decode(dict(zip(COLUMNS, row)))
 
     def put(self, key: str, genome: AnyGenome, record: dict[str, Any]) -> None:
+        accuracy = record.get("accuracy")
+        if not (isinstance(accuracy, (int, float)) and 0.0 <= accuracy <= 1.0):  # NaN fails too
+            raise ValueError(f"evaluation of {key}: accuracy={accuracy!r}; rule: a number in [0, 1]")
         values = [
             json.dumps(record.get(c)) if c in JSON_COLUMNS and record.get(c) is not None else record.get(c)
             for c in COLUMNS

@@ -163,17 +163,29 @@ class DaskRunner:
 
 def local_client(n_workers: int, policy=None):
     """A local Dask cluster of ``n_workers`` worker processes, each running one task at a
-    time. ``policy`` (a :class:`~tsenas_pymoo.threads.ThreadPolicy`) goes into each
-    worker's environment at spawn, before torch loads there (torch threads and OpenMP
-    wait policy); without it, Dask's default of one OpenMP thread per worker holds. On a
-    multi-GPU machine worker k trains on ``cuda:k`` (modulo the GPU count), so
-    ``n_workers = K x GPUs`` puts K workers on each GPU (``--workers-per-device K``). The scheduler
-    gives up on a task after its worker died once; the runner retries it once more.
-    The client owns its cluster: ``client.close()`` ends the worker processes too."""
+    time, that only this process can talk to (TLS with temporary credentials, on loopback;
+    Dask's status page on loopback too, at a free port). ``policy`` (a
+    :class:`~tsenas_pymoo.threads.ThreadPolicy`) goes into each worker's environment at
+    spawn, before torch loads there (torch threads and OpenMP wait policy); without it,
+    Dask's default of one OpenMP thread per worker holds. On a multi-GPU machine worker k
+    trains on ``cuda:k`` (modulo the GPU count), so ``n_workers = K x GPUs`` puts K
+    workers on each GPU (``--workers-per-device K``). The scheduler gives up on a task
+    after its worker died once; the runner retries it once more. The client owns its
+    cluster: ``client.close()`` ends the worker processes too."""
     from distributed import Client
 
     extra = {} if policy is None else {"env": policy.env()}
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         # built by the Client (no address): closing it closes the cluster; Client(LocalCluster(...)) would leave
-        # the workers running until the process ends
-        return Client(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0", **extra)
+        # the workers running until the process ends. security=True: the scheduler and workers talk TLS with
+        # temporary credentials only this process holds, so another local user cannot connect and run code in a
+        # worker; everything, the HTTP status server included, on loopback only (Dask starts that server always)
+        return Client(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            security=True,
+            **extra,
+        )

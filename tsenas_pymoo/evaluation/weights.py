@@ -29,6 +29,7 @@ from safetensors.torch import load, save_file
 from torch import nn
 
 from .. import faults
+from ..rundir import LinkedEntry, inside, read_bytes
 from ..space.network import CellModule, TSENASNetwork
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,11 @@ class WeightStore:
         self.root = Path(path)
         self.units_dir = self.root / "units"
         self.trained_dir = self.root / "trained"
+        for folder in (self.root, self.units_dir, self.trained_dir):
+            if folder.is_symlink():  # its files would be read, written and deleted elsewhere
+                from ..rundir import LinkedEntry
+
+                raise LinkedEntry(f"weight store: {folder} is a symbolic link; rule: the store is a plain folder")
         self.units_dir.mkdir(parents=True, exist_ok=True)
         self.trained_dir.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.root / ".lock"), timeout=600)
@@ -157,8 +163,8 @@ class WeightStore:
         its metadata and its tensors); a corrupt file is deleted only if it is still the
         file that was read."""
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+            raw = read_bytes(path)  # never through a link
+        except (FileNotFoundError, LinkedEntry):
             return None
         try:
             expected = _metadata(raw).get("sha256")
@@ -244,7 +250,7 @@ class WeightStore:
         deleted = 0
         with self._locked():
             for path in self.trained_dir.glob("*.safetensors"):
-                if path.name not in keep:
+                if path.name not in keep and inside(path, self.root):
                     path.unlink(missing_ok=True)
                     deleted += 1
         return deleted
