@@ -58,13 +58,17 @@ def test_docs_pages_python_examples_run(tmp_path, monkeypatch):
         if page.name == "data.md":
             assert ns["full"].input_shape == (1, 28, 28) and len(ns["full"].test_y) == 10000
             assert ns["proxy"].input_shape == (1, 14, 14) and len(ns["proxy"].train_y) == 4500
+        if page.name == "budget.md":  # the pick within 10 % of both limits, at its iso-budget width
+            cost = ns["problem"].cost(ns["best"])
+            assert ns["res"].CV[0] <= 0 and 270_000 <= cost["params"] <= 300_000
+            assert 31_500_000 <= cost["macs"] <= 35_000_000
         if page.name == "surrogate.md":  # a whole two-stage search at the paper's settings
             assert [r["stage"] for r in ns["result"].algorithm.data["generations"]] == [1] * 101 + [2] * 50
             assert type(ns["problem"].decode(ns["result"].X)).__name__ == "FineGenome"
             nets = ns["evaluator"].table.networks().values()
             sampled = [np.mean(n["val"]) for n in nets if n["origin"] == "alg3"]
             assert 1 - ns["result"].F[0] > np.quantile(sampled, 0.9)  # above 9 in 10 Alg. 3 samples
-    assert {"evaluation.md", "surrogate.md"} <= ran
+    assert {"evaluation.md", "surrogate.md", "budget.md"} <= ran
 
 
 def test_readme_links_every_docs_page_and_stays_short():
