@@ -62,6 +62,8 @@ def _check_run_dir_format(config_path: Path) -> None:
 
 def _refuse_newer(what, fmt, version) -> None:
     """A run directory or checkpoint of a newer format is refused, both versions named."""
+    if isinstance(fmt, bool) or not isinstance(fmt, int):
+        raise ValueError(f"{what}: format={fmt!r}; rule: a whole number, as tsenas writes it")
     if int(fmt) > RUN_DIR_FORMAT:
         raise ValueError(
             f"{what} was written by tsenas {version or '?'} (run-directory format {fmt}); this is "
@@ -127,6 +129,10 @@ class SearchRun:
         after_generation=None,
     ):
         self.dir = Path(run_dir)
+        try:  # matplotlib, SQLite and JSON need the path as text: refused now, not after the training
+            str(self.dir.resolve()).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"run directory {self.dir!r}: not valid UTF-8; rule: a path of UTF-8 text") from None
         self.after_generation = after_generation
         self.progress, self.verbose = progress, verbose
         self.thread_policy = thread_policy  # as applied by the CLI before torch loaded; else set in run()

@@ -88,6 +88,12 @@ def signature(payload: bytes, key: bytes) -> str:
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
+def _same(claimed, expected: str) -> bool:
+    """A constant-time comparison of a file's claimed HMAC (any JSON value, any text) with
+    the expected hex digest."""
+    return hmac.compare_digest(str(claimed).encode("utf-8", "replace"), expected.encode())
+
+
 def _covered(header: dict, payload: bytes) -> bytes:
     """What a format-2 envelope's HMAC covers: its header fields and the payload."""
     return _canonical(header) + b"\n" + payload
@@ -110,7 +116,7 @@ def seal(payload: bytes) -> bytes:
 def _valid(header: dict, payload: bytes, key: bytes) -> bool:
     """Whether ``header``'s HMAC holds for ``key`` (format 1: over the payload only)."""
     covered = _covered(header, payload) if header.get("envelope") == 2 else payload
-    return hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(covered, key))
+    return _same(header.get("hmac_sha256"), signature(covered, key))
 
 
 def unseal(data: bytes) -> tuple[dict | None, bytes]:
@@ -220,7 +226,7 @@ def verify_manifest(run_dir: str | Path) -> None:
         ok = isinstance(header, dict) and isinstance(header.get("files"), dict)
     except (ValueError, UnicodeDecodeError):
         ok = False
-    if not ok or not hmac.compare_digest(str(header.get("hmac_sha256", "")), signature(_canonical(header), user_key())):
+    if not ok or not _same(header.get("hmac_sha256"), signature(_canonical(header), user_key())):
         raise UntrustedCheckpoint(f"{path}: its signature does not hold for your key; {remedy}")
     for name in STEERING:
         digest = _digest(run_dir, name)

@@ -203,3 +203,41 @@ def test_the_local_cluster_refuses_a_client_without_its_credentials():
                 Client(attempt, timeout=3)
     finally:
         client.close()
+
+
+def test_a_non_ascii_hmac_is_refused_not_a_type_error(tmp_path):
+    sealed = seal(b"payload")
+    magic, header, payload = sealed[: len(trust.MAGIC)], *sealed[len(trust.MAGIC) :].split(b"\n", 1)
+    odd = json.dumps(dict(json.loads(header), hmac_sha256="\u00e9" * 64)).encode()
+    with pytest.raises(UntrustedCheckpoint, match="does not hold"):
+        trust.verify(magic + odd + b"\n" + payload, tmp_path / "c", tmp_path)
+
+
+@pytest.mark.parametrize("fmt", [None, float("inf"), "2", True])
+def test_a_signed_config_json_with_a_bad_format_is_one_line(tmp_path, fmt):
+    from tsenas_pymoo.runner import SearchRun
+
+    (tmp_path / "config.json").write_text(json.dumps({"format": fmt}))
+    sign_manifest(tmp_path)
+    with pytest.raises(ValueError, match=r"format=.*rule: a whole number"):
+        SearchRun.resume(tmp_path)
+
+
+def test_a_run_directory_path_that_is_not_utf8_is_refused_before_training(tmp_path):
+    from tsenas_pymoo.config import SearchConfig
+    from tsenas_pymoo.runner import SearchRun
+
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        SearchRun(os.fsdecode(bytes(tmp_path) + b"/run\xff"), SearchConfig())
+
+
+def test_an_image_pil_refuses_is_one_line_naming_it():
+    from PIL import Image
+
+    from tsenas_pymoo.evaluation.data import _image
+
+    def bomb(path):
+        raise Image.DecompressionBombError("too many pixels")
+
+    with pytest.raises(ValueError, match=r"dataset image big\.png: cannot be read \(DecompressionBombError\)"):
+        _image(bomb, "big.png")

@@ -339,6 +339,20 @@ def _idx(name: str, root, download: bool, **kwargs) -> Dataset:
     )
 
 
+def _image(loader, path: str) -> np.ndarray:
+    """One image of a folder; a file that is not an image, or one PIL refuses as a
+    decompression bomb (a 20000x20000 picture), is one line naming it."""
+    from PIL import Image
+
+    try:
+        return np.asarray(loader(path))
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ValueError(
+            f"dataset image {path}: cannot be read ({type(err).__name__}); rule: an image file "
+            f"of at most {Image.MAX_IMAGE_PIXELS:,} pixels"
+        ) from None
+
+
 def _image_folder(path: Path, **kwargs) -> Dataset:
     from torchvision.datasets import ImageFolder
 
@@ -346,7 +360,7 @@ def _image_folder(path: Path, **kwargs) -> Dataset:
         data = ImageFolder(str(folder))
         if not data.samples:
             raise ValueError(f"dataset folder {folder}: no images in its class sub-folders")
-        images = [np.asarray(data.loader(p)) for p, _ in data.samples]
+        images = [_image(data.loader, p) for p, _ in data.samples]
         shapes = {im.shape for im in images}
         if len(shapes) > 1:
             raise ValueError(
