@@ -91,16 +91,23 @@ def search() -> dict:
         "command": "tsenas " + " ".join([*SEARCH_ARGS, "--out", "runs/table3_budget"]),
         "summary": {k: summary[k] for k in ("best_genome", "search_pick", "best_val_accuracy", "compute", "rescore")},
         "best_genotype": json.loads((RUN / "best_genotype.json").read_text()),
+        "generations": [json.loads(line) for line in (RUN / "log.jsonl").read_text().splitlines() if line.strip()],
         "archive": archive,
+        "splits": {
+            "selection": "the search's validation pool (1,000 images), the finalist round's the same pool",
+            "report": "none here: the picks' test errors come from --train",
+        },
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    SEARCH.write_text(json.dumps(kept, indent=1))
+    write_result(SEARCH, kept)
     return kept
 
 
 def chosen_pick(kept: dict) -> tuple[str, str]:
     """(genome key, which rule chose it): the finalist round's pick when the in-box study
-    adopted the round, else the search's own."""
+    adopted the round, else the search's own (when both are one network, no decision is
+    needed)."""
+    if kept["summary"]["best_genome"] == kept["summary"]["search_pick"]:
+        return kept["summary"]["search_pick"], "the search's own pick (the finalist round kept it too)"
     decision_file = RESULTS / "budget_fidelity.json"
     decision = json.loads(decision_file.read_text()).get("decision") if decision_file.exists() else None
     if decision is None:
