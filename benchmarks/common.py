@@ -101,6 +101,31 @@ def tsenas(
     )
 
 
+def train_timed(model, x, y, epochs: int, batch_size: int, lr: float, seed: int):
+    """Train on the CPU as the evaluator does (the package's trainer, batch norm
+    recalibrated after); returns (the trainer's result, wall seconds, CPU seconds)."""
+    import time
+
+    from tsenas_pymoo.evaluation.trainer import recalibrate_batchnorm, train_model
+
+    start, cpu_start = time.perf_counter(), time.process_time()
+    result = train_model(model, x, y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device="cpu")
+    recalibrate_batchnorm(model, x, batch_size=batch_size, device="cpu")
+    return result, time.perf_counter() - start, time.process_time() - cpu_start
+
+
+def correct(model, x, y, batch: int = 1000):
+    """Per image, 1.0 where ``model`` (in eval mode) names the label, else 0.0."""
+    import numpy as np
+    import torch
+
+    model.eval()
+    x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        hits = [(model(x[i : i + batch]).argmax(1) == y[i : i + batch]).numpy() for i in range(0, len(y), batch)]
+    return np.concatenate(hits).astype(float)
+
+
 def append_record(path: Path, record: dict) -> None:
     """One record as a line of a resumable campaign's JSON-lines file (see ``read_records``)."""
     path.parent.mkdir(parents=True, exist_ok=True)

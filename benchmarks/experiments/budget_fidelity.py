@@ -52,7 +52,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, append_record, read_records, run_tasks, write_result
+from common import RESULTS, append_record, read_records, run_tasks, train_timed, write_result
+from common import correct as score
 
 RECORDS = RESULTS / "budget_fidelity" / "records.jsonl"
 PLAN = RESULTS / "budget_fidelity_plan.json"
@@ -128,7 +129,6 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
     from tsenas_pymoo import __version__
     from tsenas_pymoo.evaluation.allocator import keep_freed_memory
     from tsenas_pymoo.evaluation.evaluator import genome_seed
-    from tsenas_pymoo.evaluation.trainer import recalibrate_batchnorm, train_model
     from tsenas_pymoo.space.cost import cost_by_parts
     from tsenas_pymoo.space.genome import genome_from_key
     from tsenas_pymoo.space.network import build_network
@@ -142,25 +142,15 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
     train_seed = genome_seed(seed, key)
     torch.manual_seed(train_seed)
     model = build_network(genome, data.input_shape, data.num_classes, width)
-    start, cpu_start = time.perf_counter(), time.process_time()
-    result = train_model(
-        model,
-        data.train_x,
-        data.train_y,
-        epochs=setting["epochs"],
-        batch_size=COMMON["batch_size"],
-        lr=COMMON["lr"],
-        seed=train_seed,
-        device="cpu",
+    result, train_s, train_cpu_s = train_timed(
+        model, data.train_x, data.train_y, setting["epochs"], COMMON["batch_size"], COMMON["lr"], train_seed
     )
-    recalibrate_batchnorm(model, data.train_x, batch_size=COMMON["batch_size"], device="cpu")
-    train_s, train_cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
     if setting["score"] == "test":
         x, y = data.test_x, data.test_y
     else:
         x, y = data.val_x[: max(setting["prefixes"])], data.val_y[: max(setting["prefixes"])]
     start = time.perf_counter()
-    correct = _correct(model, x, y)
+    correct = score(model, x, y, batch=500)
     cost = cost_by_parts(genome, data.input_shape, data.num_classes, width)
     record = {
         "key": key,
@@ -181,16 +171,6 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
     else:
         record["accuracy"] = {str(k): float(correct[:k].mean()) for k in setting["prefixes"]}
     return record
-
-
-def _correct(model, x, y, batch: int = 500) -> np.ndarray:
-    import torch
-
-    model.eval()
-    x = x.contiguous(memory_format=torch.channels_last)
-    with torch.no_grad():
-        hits = [(model(x[i : i + batch]).argmax(1) == y[i : i + batch]).numpy() for i in range(0, len(y), batch)]
-    return np.concatenate(hits).astype(float)
 
 
 def write_plan() -> None:

@@ -41,7 +41,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, append_record, read_records, run_tasks, write_result
+from common import RESULTS, ROOT, append_record, read_records, run_tasks, train_timed, write_result
+from common import correct as _correct
 
 RESULTS = RESULTS
 RECORDS = RESULTS / "fidelity" / "records.jsonl"
@@ -276,7 +277,6 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
     from tsenas_pymoo import __version__
     from tsenas_pymoo.evaluation.allocator import keep_freed_memory
     from tsenas_pymoo.evaluation.evaluator import genome_seed
-    from tsenas_pymoo.evaluation.trainer import recalibrate_batchnorm, train_model
     from tsenas_pymoo.space.genome import genome_from_key
     from tsenas_pymoo.space.network import build_network, count_flops, count_params
 
@@ -288,19 +288,9 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
     train_seed = genome_seed(seed, key)
     torch.manual_seed(train_seed)
     model = build_network(genome, data.input_shape, data.num_classes, COMMON["width"])
-    start, cpu_start = time.perf_counter(), time.process_time()
-    result = train_model(
-        model,
-        data.train_x,
-        data.train_y,
-        epochs=setting["epochs"],
-        batch_size=COMMON["batch_size"],
-        lr=COMMON["lr"],
-        seed=train_seed,
-        device="cpu",
+    result, train_s, train_cpu_s = train_timed(
+        model, data.train_x, data.train_y, setting["epochs"], COMMON["batch_size"], COMMON["lr"], train_seed
     )
-    recalibrate_batchnorm(model, data.train_x, batch_size=COMMON["batch_size"], device="cpu")
-    train_s, train_cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
     x, y = (data.test_x, data.test_y) if setting["score"] == "test" else (data.val_x, data.val_y)
     if setting["score"] == "pool" and setting["resolution"] == 28:
         x, y = x[:POOL_28], y[:POOL_28]
@@ -331,16 +321,6 @@ def run_task(key: str, setting_name: str, seed: int, threads: int = 1) -> dict:
         prefixes = {str(k): k for k in PREFIXES if k <= len(y)} | {"split": round(setting["train"] / 9)}
         record["accuracy"] = {name: float(correct[:k].mean()) for name, k in prefixes.items()}
     return record
-
-
-def _correct(model, x, y, batch: int = 1000) -> np.ndarray:
-    import torch
-
-    model.eval()
-    x = x.contiguous(memory_format=torch.channels_last)
-    with torch.no_grad():
-        hits = [(model(x[i : i + batch]).argmax(1) == y[i : i + batch]).numpy() for i in range(0, len(y), batch)]
-    return np.concatenate(hits).astype(float)
 
 
 # -- the campaign -----------------------------------------------------------------------

@@ -3,29 +3,12 @@ one line, runs no code, writes nothing outside the run directory and follows no 
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
+from tests.test_trust import cli, one_line
 from tsenas_pymoo import rundir, trust
 from tsenas_pymoo.trust import UntrustedCheckpoint, seal, sign_manifest, verify_manifest
-
-
-def cli(*args, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", "tsenas_pymoo.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-        **kw,
-    )
-
-
-def one_line(proc, text, code=2):
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert proc.returncode == code and len(lines) == 1 and text in lines[0], proc.stderr[-2000:]
 
 
 def edit_config(run, **changes):
