@@ -20,7 +20,11 @@ def fuzz(tmp_path_factory, tiny_reference):
     spec = importlib.util.spec_from_file_location("fuzz", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.RUN = Path(shutil.copytree(tiny_reference, tmp_path_factory.mktemp("fuzz") / "run"))
+    module.RUN = Path(
+        shutil.copytree(
+            tiny_reference, tmp_path_factory.mktemp("fuzz") / "run", ignore=shutil.ignore_patterns("*-shm", "*-wal")
+        )
+    )
     return module
 
 
