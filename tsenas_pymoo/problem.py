@@ -20,7 +20,6 @@ from .space.genome import (
     input_reduction_cap,
     max_free_input,
 )
-from .space.network import network_cost
 from .space.width import Budget, Skeleton
 
 OBJECTIVES = ("error", "params", "macs", "flops")
@@ -256,13 +255,7 @@ class TSENASProblem(BatchProblem):
             raise ValueError(f"evaluator returned accuracy={accuracy!r} for {genome}; rule: a number in [0, 1]")
         missing = [k for k in self.objectives[1:] if result.get(k) is None]
         if missing:
-            cost = network_cost(
-                genome,
-                self.input_shape,
-                self.num_classes,
-                self.init_channels,
-                flops="flops" in missing or "macs" in missing,
-            )
+            cost = self.cost(genome)  # counted by parts, exactly network_cost's numbers
             result.update({k: cost[k] for k in missing})
         return result
 
