@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,6 +245,11 @@ class SearchConfig:
                 f"workers_per_device={self.workers_per_device}; rule: give one of workers, "
                 f"workers_per_device or scheduler"
             )
+        if self.scheduler is not None and not SCHEDULER_ADDRESS.match(self.scheduler):
+            raise ValueError(
+                f"scheduler={self.scheduler[:80]!r}; rule: a Dask scheduler address, PROTOCOL://HOST:PORT "
+                f"or HOST:PORT (tcp://10.0.0.5:8786)"
+            )
         if self.skeleton is not None:
             from .space.width import Skeleton
 
@@ -419,6 +425,9 @@ def _check_type(f: dataclasses.Field, value, where) -> None:
         }.get(kind, "an integer")
         raise ValueError(f"{where}: {f.name}={value!r}; rule: {want}" + (" or null" if f.default is None else ""))
 
+
+#: What ``scheduler`` may hold: a Dask address (``tls://[::1]:8786``, ``10.0.0.5:8786``).
+SCHEDULER_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?[A-Za-z0-9._~%\[\]:-]+:[0-9]{1,5}$")
 
 #: Ranges every setting is held to where it enters (CLI, ``SearchConfig``, config.json), so
 #: that a run that starts can also resume: (lowest, highest), None values aside.

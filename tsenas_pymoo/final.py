@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import save
 
+from . import faults
 from .evaluation.augment import Augment, make_augment
 from .evaluation.data import Dataset, load_dataset
 from .evaluation.trainer import evaluate_accuracy, recalibrate_batchnorm, train_model
 from .genotype import normalization, save_genotype
+from .rundir import atomic_write
 from .space.genome import AnyGenome
 from .space.network import build_network, count_flops, count_params
 
@@ -71,11 +73,10 @@ def train_final(
             normalization=normalization(data),
             report={k: v for k, v in report.items() if k != "genome"},
         )
-        save_file(
-            {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-            str(out / "weights.safetensors"),
-            metadata={"genome": genome.key(), "normalization": json.dumps(normalization(data))},
-        )
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        metadata = {"genome": genome.key(), "normalization": json.dumps(normalization(data))}
+        with faults.span("weights_write"):
+            atomic_write(out / "weights.safetensors", save(state, metadata=metadata))
         report["out_dir"] = str(out)
     return report
 

@@ -58,10 +58,11 @@ def refuse_links(run_dir: str | Path) -> None:
                 _refuse(path, root)
 
 
-def atomic_write(path: str | Path, data: bytes, mode: int = 0o644) -> None:
+def atomic_write(path: str | Path, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a private temporary file and a rename; a failure
     (a full disk) leaves ``path`` as it was and no temporary file behind. A link at
-    ``path`` is refused."""
+    ``path`` is refused. ``durable``: fsync before the rename (off for files a checksum
+    guards and a later run rebuilds)."""
     path = Path(path)
     if path.is_symlink():
         _refuse(path)
@@ -71,7 +72,8 @@ def atomic_write(path: str | Path, data: bytes, mode: int = 0o644) -> None:
             handle.write(data)
             handle.flush()
             os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -99,6 +99,31 @@ def _tidy_output(bar):
     return contextlib.redirect_stdout(DummyTqdmFile(sys.stdout))
 
 
+#: Settings a resume may change: where and how the search runs, not what it computes.
+RESUME_FREE = ("threads", "wait_policy", "workers", "workers_per_device", "scheduler", "device", "root", "download")
+
+
+def search_settings(config: SearchConfig) -> dict:
+    """The settings that decide what a search computes (all but RESUME_FREE), as JSON has them."""
+    return json.loads(json.dumps({k: v for k, v in dataclasses.asdict(config).items() if k not in RESUME_FREE}))
+
+
+def _refuse_changed(config_path: Path, ran: dict | None, config: SearchConfig) -> None:
+    """One line when config.json gives a setting other than the one the checkpointed search
+    ran with (checkpoints before 0.7.1 record none; a field one side lacks is not compared)."""
+    if not isinstance(ran, dict):
+        return
+    now = search_settings(config)
+    changed = sorted(k for k in set(ran) & set(now) if ran[k] != now[k])
+    if changed:
+        k = changed[0]
+        raise ValueError(
+            f"{config_path}: {k}={repr(now[k])[:80]}, but the checkpointed search ran with {k}={repr(ran[k])[:80]}; "
+            f"rule: a resume keeps the settings its search ran with (only {', '.join(RESUME_FREE)} may change): "
+            f"start a new --out to change them"
+        )
+
+
 _atomic_write = atomic_write  # the name earlier versions' callers import
 
 
@@ -256,6 +281,7 @@ class SearchRun:
             )
         stamp = algorithm.data.get("tsenas") or {}
         _refuse_newer(self.checkpoint_path, stamp.get("format", 1), stamp.get("version"))
+        _refuse_changed(self.dir / "config.json", stamp.get("settings"), self.config)
         return algorithm
 
     def _algorithm(self, evaluator: TorchEvaluator, loaded: Algorithm | None = None) -> Algorithm:
@@ -382,6 +408,7 @@ class SearchRun:
         loaded = self._load_checkpoint() if self.resuming and self.checkpoint_path.exists() else None
         evaluator = self._evaluator()
         self._record_threads(driver=self.thread_policy)  # writes config.json on a new run
+        faults.mark("work")
         evaluator.progress = self.progress
         marker = supernet_record(self.dir)
         if (
@@ -391,7 +418,8 @@ class SearchRun:
             and not marker.exists()
             and self.config.algorithm == "tsenas"
         ):
-            info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
+            with faults.span("supernet"):
+                info = evaluator.train_supernet(epochs=self.config.supernet_epochs)
             log.info("SuperNet: %d epochs, status %s, %d units exported", info["epochs"], info["status"], info["units"])
             _atomic_write(marker, json.dumps(dict(info.items())).encode())
             sign_manifest(self.dir)
@@ -411,14 +439,20 @@ class SearchRun:
 
             bar = tqdm(total=total, initial=done, desc="generations", unit="gen")
         while algorithm.has_next():
-            with _tidy_output(bar):
+            with _tidy_output(bar), faults.span("generation"):
                 algorithm.next()
             record = algorithm.data["generations"][-1]
             with open(log_path, "a") as handle:
                 handle.write(json.dumps(record) + "\n")
             faults.point("log")
-            algorithm.data["tsenas"] = {"version": __version__, "format": RUN_DIR_FORMAT}
-            _atomic_write(self.checkpoint_path, seal(dill.dumps(algorithm)))  # signed, fsync'd, then renamed
+            algorithm.data["tsenas"] = {
+                "version": __version__,
+                "format": RUN_DIR_FORMAT,
+                "settings": search_settings(self.config),
+            }
+            payload = seal(dill.dumps(algorithm))
+            with faults.span("checkpoint_write"):
+                _atomic_write(self.checkpoint_path, payload)  # signed, fsync'd, then renamed
             faults.point("checkpoint")
             if self.after_generation is not None:
                 self.after_generation(algorithm, evaluator)
@@ -502,21 +536,22 @@ class SearchRun:
             _atomic_write(report_path, json.dumps(report, indent=1).encode())
             sign_manifest(self.dir)
         else:
-            report = train_final(
-                best,
-                evaluator.dataset,
-                epochs=c.final_epochs,
-                init_channels=resolve_width(getattr(evaluator, "init_channels", c.init_channels), best),
-                batch_size=c.batch_size,
-                lr=c.lr,
-                seed=c.seed,
-                device=c.device,
-                out_dir=final_dir,
-                progress=self.progress,
-                augment=c.final_augment,
-                cutout=c.cutout,
-                label_smoothing=c.label_smoothing,
-            )
+            with faults.span("final"):
+                report = train_final(
+                    best,
+                    evaluator.dataset,
+                    epochs=c.final_epochs,
+                    init_channels=resolve_width(getattr(evaluator, "init_channels", c.init_channels), best),
+                    batch_size=c.batch_size,
+                    lr=c.lr,
+                    seed=c.seed,
+                    device=c.device,
+                    out_dir=final_dir,
+                    progress=self.progress,
+                    augment=c.final_augment,
+                    cutout=c.cutout,
+                    label_smoothing=c.label_smoothing,
+                )
             faults.point("final")
             _atomic_write(report_path, json.dumps(report, indent=1).encode())
             sign_manifest(self.dir)

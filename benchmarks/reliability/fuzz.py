@@ -8,7 +8,16 @@ command that reads the file runs in-process (``tsenas_pymoo.cli.main``). Each ca
 end with exit 0 (the corruption left a valid file) or exit 2 with exactly one line on
 stderr, never a traceback, and on exit 2 no file in the run directory may change.
 
-    python benchmarks/reliability/fuzz.py --examples 200      # 6 files x 200 cases -> results/fuzz.json
+config.json is also fuzzed field by field (``fuzz_config``): every key it holds gets values
+of each kind (a wrong type, NaN, an infinity, a huge number, a negative number, a string
+in a wrong format, the key missing), drawn from the seed; the file is then signed by this
+user (as ``tsenas trust`` would), so the case reaches the parser instead of stopping at
+the signature, and resumed from a run that still has work to do (killed after its first
+checkpoint). A case ends in one line with exit 2 and no file changed, or in exit 0 with
+the expected result: the uninterrupted run's end when the settings read are those it ran
+with (thread settings aside), else a finished run that kept every row and log line it had.
+
+    python benchmarks/reliability/fuzz.py --examples 40 --per-kind 3   # -> results/fuzz.json
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import hashlib
 import io
 import json
 import math
+import shutil
 import sqlite3
 import struct
 import sys
@@ -59,6 +69,74 @@ def make_run(workdir: Path) -> Path:
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
     return run
+
+
+def make_unfinished(workdir: Path) -> Path:
+    """The same search killed after its first checkpoint: a resume target with work left
+    (stage 2 and the final training)."""
+    import os
+    import subprocess
+
+    run = workdir / "unfinished"
+    env = dict(os.environ, TSENAS_FAULT="checkpoint:1")
+    subprocess.run(
+        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *TINY],
+        env=env,
+        capture_output=True,
+        timeout=900,
+    )
+    if not (run / "checkpoint.pkl").exists():
+        raise RuntimeError(f"{run}: no checkpoint after the kill")
+    return run
+
+
+def restore(run: Path, pristine: Path) -> None:
+    shutil.rmtree(run, ignore_errors=True)
+    shutil.copytree(pristine, run)
+
+
+# -- a resumed case's expected end ----------------------------------------------------------
+#: Settings a resume may change without changing its result.
+NEUTRAL = ("threads", "wait_policy", "thread_policy")
+
+
+def settings_read(run: Path) -> dict | None:
+    """The settings ``run``'s config.json gives (NEUTRAL aside), or None if refused."""
+    from tsenas_pymoo.config import SearchConfig
+
+    try:
+        config = SearchConfig.from_json(run / "config.json").validate()
+    except (ValueError, TypeError, OSError):
+        return None
+    return {k: v for k, v in vars(config).items() if k not in NEUTRAL}
+
+
+def rows_and_log(run: Path) -> dict:
+    """``run``'s archive rows (key, accuracy, status) and log lines (less the counters)."""
+    with sqlite3.connect(run / "archive.sqlite") as conn:
+        rows = {k: (a, s) for k, a, s in conn.execute("SELECT key, accuracy, status FROM evaluations")}
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    return {"rows": rows, "log": [{k: v for k, v in r.items() if k not in ("archive_hits", "trained")} for r in log]}
+
+
+def resumed_as_expected(run: Path, before: dict, expected: dict, same_settings: bool) -> str | None:
+    """None when a resume that exited 0 ended as expected, else what differs: with the
+    settings the run was made with, the uninterrupted run's end (``expected``: harness
+    ``state``); with others, a finished run that kept every row and log line it had
+    (``before``: its rows and log before the resume)."""
+    from tests.reliability.harness import same_end, state
+
+    try:
+        got = state(run)
+    except (OSError, ValueError, KeyError, sqlite3.Error) as err:
+        return f"no finished run ({type(err).__name__}: {err})"
+    if same_settings:
+        differs = [k for k, same in same_end(got, expected).items() if not same]
+        return f"differs from the uninterrupted run in {differs}" if differs else None
+    lost = [k for k, v in before["rows"].items() if got["rows"].get(k) != v]
+    if lost or got["log"][: len(before["log"])] != before["log"] or not got["files"]:
+        return f"lost rows {lost[:3]} or log lines, or no end files"
+    return None
 
 
 def snapshot(run: Path) -> dict[str, str]:
@@ -209,11 +287,115 @@ def corrupt(name: str, original: bytes, draw, run: Path) -> bytes | None:
     return draw(json_corruption(original, lines=name.endswith(".jsonl")))
 
 
+# -- config.json, field by field -----------------------------------------------------------
+MISSING = object()
+#: Per kind of case, the values a field's cases are drawn from.
+FIELD_KINDS = {
+    "type": [None, True, False, [], {}, [1, 2], {"a": 1}, "4", 4, 0.25],
+    "nan": [math.nan],
+    "infinity": [math.inf, -math.inf],
+    "huge": [10**30, -(10**30), 2**63, 2**64 + 1, 1e300, 1e19],
+    "negative": [-1, -2, -(10**9), -0.5, -1e-9],
+    "format": [
+        "",
+        "text",
+        "1e999",
+        "NaN",
+        "-1",
+        "\u00e9\u00e8",
+        "\x1b[2Jsigned: yours",
+        "4 ",
+        "0x10",
+        "../../x",
+        "a" * 5000,
+    ],
+    "missing": [MISSING],
+}
+
+
+def field_cases(config: dict, per_kind: int, seed: int) -> list[tuple[str, str, object]]:
+    """(field, kind, value) cases: for every key of ``config``, ``per_kind`` values of each
+    kind drawn without replacement (all of a kind with fewer)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return [
+        (field, kind, pool[int(i)])
+        for field in sorted(config)
+        for kind, pool in FIELD_KINDS.items()
+        for i in rng.permutation(len(pool))[:per_kind]
+    ]
+
+
+def config_case(run: Path, pristine: Path, field: str, value, expected: dict, before: dict) -> dict:
+    """One case: set (or drop) ``field``, sign, resume; the outcome and, on a failure, why."""
+    from tsenas_pymoo.trust import sign_manifest
+
+    restore(run, pristine)
+    data = json.loads((run / "config.json").read_text())
+    if value is MISSING:
+        data.pop(field, None)
+    else:
+        data[field] = value
+    (run / "config.json").write_text(json.dumps(data))
+    sign_manifest(run)  # as `tsenas trust --yes` would: the case reaches the parser
+    settings_now = settings_read(run)
+    same_settings = settings_now is not None and settings_now == settings_read(pristine)
+    files = snapshot(run)
+    code, err = invoke(["search", "--resume", str(run), "-q"])
+    lines = [line for line in err.splitlines() if line.strip()]
+    gc.collect()
+    if code == 0:
+        why = resumed_as_expected(run, before, expected, same_settings)
+        return {"outcome": "resumed" if why is None else "failure", "why": why, "same_settings": same_settings}
+    if code == 2 and len(lines) == 1 and "Traceback" not in err and snapshot(run) == files:
+        return {"outcome": "one_line", "line": lines[0][:200]}
+    changed = sorted(k for k, v in snapshot(run).items() if files.get(k) != v)
+    return {"outcome": "failure", "why": f"exit {code}, {len(lines)} lines, changed {changed}", "stderr": err[-1500:]}
+
+
+def fuzz_config(workdir: Path, pristine: Path, reference: Path, per_kind: int, seed: int = 0, limit=None) -> dict:
+    """Every field of ``pristine``'s config.json through :func:`field_cases`; counts per
+    field and kind, and the failures (the first 30 in full)."""
+    from tests.reliability.harness import state
+
+    expected = state(reference)
+    before = rows_and_log(pristine)
+    cases = field_cases(json.loads((pristine / "config.json").read_text()), per_kind, seed)[:limit]
+    run = workdir / "config_case"
+    per_field: dict[str, dict[str, int]] = {}
+    per_kind_counts: dict[str, dict[str, int]] = {}
+    failures = []
+    from tqdm.auto import tqdm
+
+    for field, kind, value in tqdm(cases, desc="config.json fields", unit="case", mininterval=5):
+        result = config_case(run, pristine, field, value, expected, before)
+        for table, name in ((per_field, field), (per_kind_counts, kind)):
+            row = table.setdefault(name, {"cases": 0, "one_line": 0, "resumed": 0, "failure": 0})
+            row["cases"] += 1
+            row[result["outcome"]] += 1
+        if result["outcome"] == "failure":
+            failures.append({"field": field, "kind": kind, "value": repr(value)[:80], **result})
+    return {
+        "cases": len(cases),
+        "one_line": sum(r["one_line"] for r in per_field.values()),
+        "resumed": sum(r["resumed"] for r in per_field.values()),
+        "failures": len(failures),
+        "tracebacks": sum("Traceback" in f.get("stderr", "") for f in failures),
+        "per_kind": per_kind_counts,
+        "per_field": per_field,
+        "failed": failures[:30],
+    }
+
+
 # -- the harness --------------------------------------------------------------------------
-def fuzz_file(run: Path, name: str, examples: int, seed: int = 0) -> dict:
-    """Run ``examples`` corruptions of one file; returns counts and the failures."""
+def fuzz_file(run: Path, name: str, examples: int, seed: int = 0, pristine: Path | None = None) -> dict:
+    """Run ``examples`` corruptions of one file; returns counts and the failures.
+    ``pristine``: ``run`` is a resume target with work left, restored from this copy after
+    each case; a case that resumes must finish keeping every row and log line it had."""
     path = run / name
     original = path.read_bytes()
+    had = None if pristine is None else rows_and_log(pristine)
     counts = {"cases": 0, "valid": 0, "one_line": 0, "failures": []}
 
     @settings(
@@ -235,7 +417,8 @@ def fuzz_file(run: Path, name: str, examples: int, seed: int = 0) -> dict:
             code, err = invoke(TARGETS[name](run))
             lines = [line for line in err.splitlines() if line.strip()]
             counts["cases"] += 1
-            if code == 0:
+            why = None if code or had is None else resumed_as_expected(run, had, {}, same_settings=False)
+            if code == 0 and why is None:
                 counts["valid"] += 1
             elif code == 2 and len(lines) == 1 and "Traceback" not in err and snapshot(run) == expected:
                 counts["one_line"] += 1
@@ -243,41 +426,59 @@ def fuzz_file(run: Path, name: str, examples: int, seed: int = 0) -> dict:
                 counts["failures"].append(
                     {
                         "code": code,
+                        "why": why,
                         "stderr": err[-1500:],
                         "changed": sorted(k for k, v in snapshot(run).items() if expected.get(k) != v),
                     }
                 )
         finally:
             gc.collect()  # no archive connection of the command may outlive its case
-            for extra in ("archive.sqlite-wal", "archive.sqlite-shm"):
-                (run / extra).unlink(missing_ok=True)
-            path.write_bytes(original)
-            for stray in set(snapshot(run)) - set(before):
-                (run / stray).unlink(missing_ok=True)
+            if pristine is not None:
+                restore(run, pristine)
+            else:
+                for extra in ("archive.sqlite-wal", "archive.sqlite-shm"):
+                    (run / extra).unlink(missing_ok=True)
+                path.write_bytes(original)
+                for stray in set(snapshot(run)) - set(before):
+                    (run / stray).unlink(missing_ok=True)
 
     case()
     return counts
 
 
+#: The files read by a resume, fuzzed in a run that still has work to do.
+RESUMED = ("config.json", "checkpoint.pkl")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=200, help="cases per file")
+    parser.add_argument("--examples", type=int, default=40, help="corruptions per file")
+    parser.add_argument("--per-kind", type=int, default=3, help="config.json: values per field and kind of case")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        run = make_run(Path(tmp))
+        finished, unfinished = make_run(Path(tmp)), make_unfinished(Path(tmp))
+        pristine = Path(shutil.copytree(unfinished, Path(tmp) / "pristine"))
         files = {}
         for name in TARGETS:
             print(f"fuzzing {name}", flush=True)
-            files[name] = fuzz_file(run, name, args.examples)
-    total = sum(f["cases"] for f in files.values())
-    failures = sum(len(f["failures"]) for f in files.values())
+            resumed = name in RESUMED
+            files[name] = fuzz_file(
+                unfinished if resumed else finished, name, args.examples, pristine=pristine if resumed else None
+            )
+        print("fuzzing config.json field by field", flush=True)
+        fields = fuzz_config(Path(tmp), pristine, finished, args.per_kind, args.seed)
+    total = sum(f["cases"] for f in files.values()) + fields["cases"]
+    failures = sum(len(f["failures"]) for f in files.values()) + fields["failures"]
+    tracebacks = sum("Traceback" in x.get("stderr", "") for f in files.values() for x in f["failures"])
     out = {
         "splits": NO_SELECTION,
-        "command": f"python benchmarks/reliability/fuzz.py --examples {args.examples}",
         "cases": total,
         "failures": failures,
+        "tracebacks": tracebacks + fields["tracebacks"],
         "files": files,
+        "config_fields": fields,
         "wall_seconds": time.perf_counter() - start,
     }
     write_result(RESULTS / "fuzz.json", out)
@@ -286,6 +487,10 @@ def main(argv=None):
             f"{name:28s} {f['cases']:5d} cases: {f['one_line']:5d} one line, {f['valid']:4d} still valid, "
             f"{len(f['failures'])} failures"
         )
+    print(
+        f"{'config.json by field':28s} {fields['cases']:5d} cases: {fields['one_line']:5d} one line, "
+        f"{fields['resumed']:4d} resumed as expected, {fields['failures']} failures"
+    )
 
 
 if __name__ == "__main__":

@@ -40,6 +40,20 @@ def test_inherited_units_land_in_the_right_modules(tmp_path):
     assert same(child.cells[2], fresh.cells[2])  # nothing stored for NASNet normal: untouched
 
 
+def test_trained_weights_of_other_shapes_are_treated_as_absent_and_reported_once(tmp_path, caplog):
+    store = WeightStore(tmp_path)
+    narrow = net([3, 7, 3], seed=1)
+    state = narrow.state_dict()
+    wide = build_network(NetworkGenome.from_cells([3, 7, 3]), SHAPE, 10, 8)
+    before = {k: v.clone() for k, v in wide.state_dict().items()}
+    with caplog.at_level(logging.WARNING):
+        assert not store.load_into("g", wide, state) and not store.load_into("g", wide, state)
+    assert all(torch.equal(before[k], v) for k, v in wide.state_dict().items())
+    assert sum("do not fit" in r.message for r in caplog.records) == 1
+    other = net([3, 7, 3], seed=2)
+    assert store.load_into("g", other, state) and same(other, narrow)
+
+
 def test_corrupt_store_file_is_detected_reported_once_and_rebuilt(tmp_path, caplog):
     store = WeightStore(tmp_path)
     donor = net([3, 7, 3], seed=1)

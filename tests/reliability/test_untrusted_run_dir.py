@@ -159,6 +159,36 @@ def test_a_signed_config_json_with_a_bad_value_is_one_line(tiny_run, value):
     one_line(cli("search", "--resume", str(tiny_run)), "epochs=")
 
 
+def test_a_signed_config_json_that_changes_what_the_search_computes_is_one_line(tiny_run):
+    """Found by the config.json fuzzer: a width the checkpointed search did not run with
+    (here, a signed edit) loaded stored weights of other shapes (a traceback)."""
+    edit_config(tiny_run, init_channels=8)
+    sign_manifest(tiny_run)
+    (tiny_run / "summary.json").unlink()
+    one_line(
+        cli("search", "--resume", str(tiny_run)),
+        "init_channels=8, but the checkpointed search ran with init_channels=4",
+    )
+
+
+def test_a_signed_config_json_may_change_where_and_how_the_search_runs(tiny_run):
+    edit_config(tiny_run, threads=2, wait_policy="passive")
+    sign_manifest(tiny_run)
+    (tiny_run / "summary.json").unlink()
+    proc = cli("search", "--resume", str(tiny_run), "-q")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("address", ["\x1b[2Jsigned: yours", "tcp://host", "host:port", "tcp://a b:1"])
+def test_a_scheduler_that_is_not_an_address_is_one_line_before_anything_is_written(tiny_run, address):
+    """Found by the fuzzer: such a value reached Dask (``int(' yours')``) after config.json was rewritten."""
+    edit_config(tiny_run, scheduler=address)
+    sign_manifest(tiny_run)
+    before = (tiny_run / "config.json").read_bytes()
+    one_line(cli("search", "--resume", str(tiny_run)), "scheduler=")
+    assert (tiny_run / "config.json").read_bytes() == before
+
+
 def test_an_evaluation_of_nan_is_refused_by_the_archive_in_one_line(tmp_path):
     from tsenas_pymoo import NetworkGenome
     from tsenas_pymoo.evaluation.archive import Archive

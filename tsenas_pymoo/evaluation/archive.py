@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, faults
 from ..space.genome import AnyGenome
 
 COLUMNS = (
@@ -150,11 +150,13 @@ class Archive:
             json.dumps(record.get(c)) if c in JSON_COLUMNS and record.get(c) is not None else record.get(c)
             for c in COLUMNS
         ]
-        self._connect().execute(
-            f"INSERT OR REPLACE INTO evaluations (key, genome, {', '.join(COLUMNS)}, created) "
-            f"VALUES (?, ?, {', '.join('?' * len(COLUMNS))}, ?)",
-            [key, genome_to_json(genome), *values, time.time()],
-        )
+        conn = self._connect()
+        with faults.span("archive_write"):
+            conn.execute(
+                f"INSERT OR REPLACE INTO evaluations (key, genome, {', '.join(COLUMNS)}, created) "
+                f"VALUES (?, ?, {', '.join('?' * len(COLUMNS))}, ?)",
+                [key, genome_to_json(genome), *values, time.time()],
+            )
 
     def records(self) -> list[dict[str, Any]]:
         rows = (

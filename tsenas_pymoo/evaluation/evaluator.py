@@ -358,8 +358,8 @@ class TorchEvaluator:
                 if state is None:
                     continue
                 model = build_network(genome, self.input_shape, self.num_classes, self.init_channels)
-                model.load_state_dict(state)
-                yield model
+                if self.store.load_into(genome.key(), model, state):
+                    yield model
 
         return update_from_ranked(self.store, models())
 

@@ -145,8 +145,8 @@ class Lineage:
                 continue
             with torch.random.fork_rng(devices=[]):
                 model = build(genome)
-            model.load_state_dict(state)
-            models.append(model)
+            if self.store.load_into(genome.key(), model, state):
+                models.append(model)
         return models
 
 

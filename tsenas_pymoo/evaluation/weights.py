@@ -18,18 +18,17 @@ import hashlib
 import json
 import logging
 import os
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 import torch
 from filelock import FileLock, Timeout
 from safetensors import SafetensorError
-from safetensors.torch import load, save_file
+from safetensors.torch import load, save
 from torch import nn
 
 from .. import faults
-from ..rundir import LinkedEntry, inside, read_bytes
+from ..rundir import LinkedEntry, atomic_write, inside, read_bytes
 from ..space.network import CellModule, TSENASNetwork
 
 log = logging.getLogger(__name__)
@@ -150,13 +149,8 @@ class WeightStore:
     def _write(self, path: Path, state: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
         state = {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
         metadata = dict(metadata, sha256=_digest(state))
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        with self._locked():
-            try:
-                save_file(state, str(tmp), metadata=metadata)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
+        with self._locked(), faults.span("weights_write"):
+            atomic_write(path, save(state, metadata=metadata), durable=False)  # checksummed: a lost write is rebuilt
 
     def _read(self, path: Path, what: str) -> dict[str, torch.Tensor] | None:
         """One read of the whole file (a replace by another process cannot fall between
@@ -231,6 +225,19 @@ class WeightStore:
 
     def load_trained(self, genome_key: str) -> dict[str, torch.Tensor] | None:
         return self._read(self.trained_path(genome_key), f"trained weights of {genome_key}")
+
+    def load_into(self, genome_key: str, model: nn.Module, state: dict[str, torch.Tensor]) -> bool:
+        """Load ``state`` (the trained state of ``genome_key``) into ``model``; False when it
+        does not fit (tensors of other names or shapes: written under other settings), which
+        is then treated as absent."""
+        own = model.state_dict()
+        if set(own) != set(state) or any(own[k].shape != state[k].shape for k in own):
+            if genome_key not in self._reported:
+                self._reported.add(genome_key)
+                log.warning("weight store: trained weights of %s do not fit its network; not used", genome_key)
+            return False
+        model.load_state_dict(state)
+        return True
 
     def promote_trained(self, source_key: str, genome_key: str) -> bool:
         """Make the state saved under ``source_key`` (a re-evaluation) the state of
