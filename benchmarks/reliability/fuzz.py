@@ -15,7 +15,7 @@ user (as ``tsenas trust`` would), so the case reaches the parser instead of stop
 the signature, and resumed from a run that still has work to do (killed after its first
 checkpoint). A case ends in one line with exit 2 and no file changed, or in exit 0 with
 the expected result: the uninterrupted run's end when the settings read are those it ran
-with (thread settings aside), else a finished run that kept every row and log line it had.
+with, else a finished run that kept every row and log line it had.
 
     python benchmarks/reliability/fuzz.py --examples 40 --per-kind 3   # -> results/fuzz.json
 """
@@ -71,16 +71,16 @@ def make_run(workdir: Path) -> Path:
     return run
 
 
-def make_unfinished(workdir: Path) -> Path:
-    """The same search killed after its first checkpoint: a resume target with work left
-    (stage 2 and the final training)."""
+def make_unfinished(workdir: Path, options: list[str] = TINY) -> Path:
+    """The search of ``options`` killed after its first checkpoint: a resume target with
+    work left (for TINY: stage 2 and the final training)."""
     import os
     import subprocess
 
     run = workdir / "unfinished"
     env = dict(os.environ, TSENAS_FAULT="checkpoint:1")
     subprocess.run(
-        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *TINY],
+        [sys.executable, "-m", "tsenas_pymoo.cli", "search", "--out", str(run), *options],
         env=env,
         capture_output=True,
         timeout=900,
@@ -96,24 +96,22 @@ def restore(run: Path, pristine: Path) -> None:
 
 
 # -- a resumed case's expected end ----------------------------------------------------------
-#: Settings a resume may change without changing its result.
-NEUTRAL = ("threads", "wait_policy", "thread_policy")
-
-
 def settings_read(run: Path) -> dict | None:
-    """The settings ``run``'s config.json gives (NEUTRAL aside), or None if refused."""
+    """The settings ``run``'s config.json gives (every ``SearchConfig`` field), or None if
+    refused. A case whose settings equal the pristine run's must end as the uninterrupted
+    run did; any other (threads too: sums over other thread counts may round otherwise)
+    must finish keeping what it had."""
     from tsenas_pymoo.config import SearchConfig
 
     try:
-        config = SearchConfig.from_json(run / "config.json").validate()
+        return vars(SearchConfig.from_json(run / "config.json").validate())
     except (ValueError, TypeError, OSError):
         return None
-    return {k: v for k, v in vars(config).items() if k not in NEUTRAL}
 
 
 def rows_and_log(run: Path) -> dict:
     """``run``'s archive rows (key, accuracy, status) and log lines (less the counters)."""
-    with sqlite3.connect(run / "archive.sqlite") as conn:
+    with contextlib.closing(sqlite3.connect(run / "archive.sqlite")) as conn:  # closed: no -shm left to race a copy
         rows = {k: (a, s) for k, a, s in conn.execute("SELECT key, accuracy, status FROM evaluations")}
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     return {"rows": rows, "log": [{k: v for k, v in r.items() if k not in ("archive_hits", "trained")} for r in log]}
@@ -351,17 +349,26 @@ def config_case(run: Path, pristine: Path, field: str, value, expected: dict, be
     if code == 2 and len(lines) == 1 and "Traceback" not in err and snapshot(run) == files:
         return {"outcome": "one_line", "line": lines[0][:200]}
     changed = sorted(k for k, v in snapshot(run).items() if files.get(k) != v)
-    return {"outcome": "failure", "why": f"exit {code}, {len(lines)} lines, changed {changed}", "stderr": err[-1500:]}
+    return {
+        "outcome": "failure",
+        "code": code,
+        "why": f"exit {code}, {len(lines)} lines, changed {changed}",
+        "stderr": err[-1500:],
+    }
 
 
-def fuzz_config(workdir: Path, pristine: Path, reference: Path, per_kind: int, seed: int = 0, limit=None) -> dict:
-    """Every field of ``pristine``'s config.json through :func:`field_cases`; counts per
-    field and kind, and the failures (the first 30 in full)."""
+def fuzz_config(
+    workdir: Path, pristine: Path, reference: Path, per_kind: int, seed: int = 0, fields: tuple[str, ...] = ()
+) -> dict:
+    """Every field of ``pristine``'s config.json (or those of ``fields``) through
+    :func:`field_cases`; counts per field and kind, and the failures (the first 30 in full).
+    ``reference``: the uninterrupted run of the same settings."""
     from tests.reliability.harness import state
 
     expected = state(reference)
     before = rows_and_log(pristine)
-    cases = field_cases(json.loads((pristine / "config.json").read_text()), per_kind, seed)[:limit]
+    config = json.loads((pristine / "config.json").read_text())
+    cases = field_cases({k: v for k, v in config.items() if not fields or k in fields}, per_kind, seed)
     run = workdir / "config_case"
     per_field: dict[str, dict[str, int]] = {}
     per_kind_counts: dict[str, dict[str, int]] = {}
@@ -381,7 +388,7 @@ def fuzz_config(workdir: Path, pristine: Path, reference: Path, per_kind: int, s
         "one_line": sum(r["one_line"] for r in per_field.values()),
         "resumed": sum(r["resumed"] for r in per_field.values()),
         "failures": len(failures),
-        "tracebacks": sum("Traceback" in f.get("stderr", "") for f in failures),
+        "tracebacks": sum(f.get("code") == -1 for f in failures),  # an exception escaped the CLI
         "per_kind": per_kind_counts,
         "per_field": per_field,
         "failed": failures[:30],
@@ -396,7 +403,7 @@ def fuzz_file(run: Path, name: str, examples: int, seed: int = 0, pristine: Path
     path = run / name
     original = path.read_bytes()
     had = None if pristine is None else rows_and_log(pristine)
-    counts = {"cases": 0, "valid": 0, "one_line": 0, "failures": []}
+    counts = {"cases": 0, "valid": 0, "one_line": 0, "failed": 0, "tracebacks": 0, "failures": []}
 
     @settings(
         max_examples=examples,
@@ -422,7 +429,10 @@ def fuzz_file(run: Path, name: str, examples: int, seed: int = 0, pristine: Path
                 counts["valid"] += 1
             elif code == 2 and len(lines) == 1 and "Traceback" not in err and snapshot(run) == expected:
                 counts["one_line"] += 1
-            elif len(counts["failures"]) < 20:
+            else:
+                counts["failed"] += 1
+                counts["tracebacks"] += code == -1  # an exception escaped the CLI
+            if counts["failed"] > len(counts["failures"]) and len(counts["failures"]) < 20:  # the first 20 in full
                 counts["failures"].append(
                     {
                         "code": code,
@@ -470,8 +480,8 @@ def main(argv=None):
         print("fuzzing config.json field by field", flush=True)
         fields = fuzz_config(Path(tmp), pristine, finished, args.per_kind, args.seed)
     total = sum(f["cases"] for f in files.values()) + fields["cases"]
-    failures = sum(len(f["failures"]) for f in files.values()) + fields["failures"]
-    tracebacks = sum("Traceback" in x.get("stderr", "") for f in files.values() for x in f["failures"])
+    failures = sum(f["failed"] for f in files.values()) + fields["failures"]
+    tracebacks = sum(f["tracebacks"] for f in files.values())
     out = {
         "splits": NO_SELECTION,
         "cases": total,
@@ -485,7 +495,7 @@ def main(argv=None):
     for name, f in files.items():
         print(
             f"{name:28s} {f['cases']:5d} cases: {f['one_line']:5d} one line, {f['valid']:4d} still valid, "
-            f"{len(f['failures'])} failures"
+            f"{f['failed']} failures"
         )
     print(
         f"{'config.json by field':28s} {fields['cases']:5d} cases: {fields['one_line']:5d} one line, "

@@ -10,6 +10,7 @@ of them (``fault_injection.py``) and the random-kill soak (``soak.py``) with it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -56,12 +57,12 @@ def cli(*args, fault: str | None = None) -> subprocess.CompletedProcess:
 
 def created(run: Path) -> dict[str, str]:
     """When each archived network was written: a row rewritten (retrained) changes it."""
-    with sqlite3.connect(run / "archive.sqlite") as conn:
+    with contextlib.closing(sqlite3.connect(run / "archive.sqlite")) as conn:
         return dict(conn.execute("SELECT key, created FROM evaluations"))
 
 
 def state(run: Path) -> dict:
-    with sqlite3.connect(run / "archive.sqlite") as conn:
+    with contextlib.closing(sqlite3.connect(run / "archive.sqlite")) as conn:
         rows = {k: (a, s) for k, a, s in conn.execute("SELECT key, accuracy, status FROM evaluations")}
     log = [
         {k: v for k, v in json.loads(line).items() if k not in COUNTERS}
@@ -107,7 +108,7 @@ def run_all(workdir: Path, quick: bool = False, reference: Path | None = None) -
     """The scenarios against ``reference`` (a finished TINY search; run here when None)."""
     reference = reference or reference_run(workdir / "reference")
     expected = state(reference)
-    with sqlite3.connect(reference / "archive.sqlite") as conn:
+    with contextlib.closing(sqlite3.connect(reference / "archive.sqlite")) as conn:
         stage1_rows = conn.execute("SELECT COUNT(*) FROM evaluations WHERE generation <= 3").fetchone()[0]
     chosen = [(phase, fault) for phase, fault in scenarios(stage1_rows) if not quick or phase in QUICK]
     # the scenarios are independent (a run directory each, one thread a search): two at a time

@@ -1,7 +1,8 @@
 """Fuzzed inputs, short: every file the CLI reads, corrupted by hypothesis (truncations,
 bit flips, missing, extra and wrongly typed fields, NaN, huge numbers, wrong shapes in
-weight headers), ends in exit 0 (still valid) or one line with exit 2, never a
-traceback, and a refused file changes nothing in the run directory
+weight headers), ends in exit 0 (still valid, or resumed as expected) or one line with
+exit 2, never a traceback, and a refused file changes nothing in the run directory; a
+signed config.json, fuzzed field by field, on a run with work left
 (benchmarks/reliability/fuzz.py runs over 1,000 cases)."""
 
 import importlib.util
@@ -10,21 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.reliability.harness import TINY
+
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability" / "fuzz.py"
 
 
 @pytest.fixture(scope="module")
 def fuzz(tmp_path_factory, tiny_reference):
-    """The script, with a copy of the tests' shared finished search as its run (the
-    benchmark makes its own, ``make_run``)."""
+    """The script, with a copy of the tests' shared finished search as its run and the
+    same search killed after its first checkpoint (the benchmark makes its own)."""
     spec = importlib.util.spec_from_file_location("fuzz", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.RUN = Path(
-        shutil.copytree(
-            tiny_reference, tmp_path_factory.mktemp("fuzz") / "run", ignore=shutil.ignore_patterns("*-shm", "*-wal")
-        )
-    )
+    work = tmp_path_factory.mktemp("fuzz")
+    module.RUN = Path(shutil.copytree(tiny_reference, work / "run", ignore=shutil.ignore_patterns("*-shm", "*-wal")))
+    module.UNFINISHED = module.make_unfinished(work, options=TINY)
+    module.PRISTINE = Path(shutil.copytree(module.UNFINISHED, work / "pristine"))
+    module.REFERENCE = tiny_reference
     return module
 
 
@@ -40,6 +43,18 @@ def fuzz(tmp_path_factory, tiny_reference):
     ],
 )
 def test_corrupted_file_ends_in_one_line_or_is_still_valid(fuzz, name, cases):
-    counts = fuzz.fuzz_file(fuzz.RUN, name, examples=cases)
-    assert counts["cases"] == cases and not counts["failures"], counts["failures"][:3]
+    resumed = name in fuzz.RESUMED
+    counts = fuzz.fuzz_file(
+        fuzz.UNFINISHED if resumed else fuzz.RUN, name, examples=cases, pristine=fuzz.PRISTINE if resumed else None
+    )
+    assert counts["cases"] == cases and not counts["failed"], counts["failures"][:3]
     assert counts["one_line"] >= cases // 4  # the corruptions do reach the error paths
+
+
+def test_config_json_fuzzed_by_field_reaches_the_parser_and_ends_as_expected(fuzz, tmp_path):
+    fields = ("lr", "init_channels", "scheduler")
+    result = fuzz.fuzz_config(tmp_path, fuzz.PRISTINE, fuzz.REFERENCE, per_kind=1, seed=3, fields=fields)
+    assert result["cases"] == len(fields) * len(fuzz.FIELD_KINDS)
+    assert result["failures"] == 0, result["failed"][:3]
+    assert set(result["per_field"]) == set(fields) and set(result["per_kind"]) == set(fuzz.FIELD_KINDS)
+    assert result["one_line"] >= 12 and result["resumed"] >= 1  # refusals by the parser, and a resume that ran
