@@ -9,7 +9,7 @@ import numpy as np
 from pymoo.core.mutation import Mutation
 
 from ..space.genome import EMPTY_NODE, STAGE2_CELL_LEN, CellGenome, FineGenome
-from ..space.ops import MUTABLE_OPS
+from ..space.primitives import MUTABLE_OPS
 
 
 def _replace_node(cell: CellGenome, node_id: int, node) -> CellGenome:

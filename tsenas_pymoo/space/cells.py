@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .ops import OP_CODES
+from .primitives import OP_CODES
 
 #: At most 5 intermediate nodes per cell (NASNet and AmoebaNet have 5).
 MAX_NODES = 5

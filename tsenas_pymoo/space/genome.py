@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells import CELLS, MAX_NODES, is_reduction
-from .ops import OPS
+from .primitives import PRIMITIVES
 
 Node = tuple[int, int, int, int]
 EMPTY_NODE: Node = (0, 0, 0, 0)
@@ -170,7 +170,7 @@ class CellGenome:
                     raise ValueError(
                         f"{where}, node {k}, input {slot}: points to pruned node {x}; rule: inputs are live nodes"
                     )
-                if o not in OPS:
+                if o not in PRIMITIVES:
                     raise ValueError(
                         f"{where}, node {k}, input {slot}: operation {o} is out of range; "
                         f"rule: Table I codes 1-13 (14 = CARS-H's dil_conv_5x5)"

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .primitives import MUTABLE_OPS, OP_CODES, PRIMITIVES  # noqa: F401 - the first two re-exported
+
 
 class ReLUConvBN(nn.Module):
     """ReLU -> conv -> BN, the DARTS building block."""
@@ -120,29 +122,27 @@ def _identity(channels: int, stride: int) -> nn.Module:
 
 OpFactory = Callable[[int, int], nn.Module]
 
-#: Table I (plus code 14): code -> (name, factory(channels, stride)).
+#: Table I (plus code 14): code -> (name, factory(channels, stride)); the names are
+#: :data:`~tsenas_pymoo.space.primitives.PRIMITIVES`.
 OPS: dict[int, tuple[str, OpFactory]] = {
-    1: ("identity", _identity),
-    2: ("conv_1x3_3x1", lambda c, s: FactorizedConv(c, 3, s)),
-    3: ("conv_1x7_7x1", lambda c, s: FactorizedConv(c, 7, s)),
-    4: ("dil_conv_3x3", lambda c, s: DilConv(c, 3, s, 2)),
-    5: ("avg_pool_3x3", lambda c, s: _pool("avg", 3, s)),
-    6: ("max_pool_3x3", lambda c, s: _pool("max", 3, s)),
-    7: ("max_pool_5x5", lambda c, s: _pool("max", 5, s)),
-    8: ("max_pool_7x7", lambda c, s: _pool("max", 7, s)),
-    9: ("conv_1x1", lambda c, s: ReLUConvBN(c, c, 1, s, 0)),
-    10: ("conv_3x3", lambda c, s: ReLUConvBN(c, c, 3, s, 1)),
-    11: ("sep_conv_3x3", lambda c, s: SepConv(c, 3, s)),
-    12: ("sep_conv_5x5", lambda c, s: SepConv(c, 5, s)),
-    13: ("sep_conv_7x7", lambda c, s: SepConv(c, 7, s)),
-    14: ("dil_conv_5x5", lambda c, s: DilConv(c, 5, s, 2)),
+    code: (PRIMITIVES[code], factory)
+    for code, factory in {
+        1: _identity,
+        2: lambda c, s: FactorizedConv(c, 3, s),
+        3: lambda c, s: FactorizedConv(c, 7, s),
+        4: lambda c, s: DilConv(c, 3, s, 2),
+        5: lambda c, s: _pool("avg", 3, s),
+        6: lambda c, s: _pool("max", 3, s),
+        7: lambda c, s: _pool("max", 5, s),
+        8: lambda c, s: _pool("max", 7, s),
+        9: lambda c, s: ReLUConvBN(c, c, 1, s, 0),
+        10: lambda c, s: ReLUConvBN(c, c, 3, s, 1),
+        11: lambda c, s: SepConv(c, 3, s),
+        12: lambda c, s: SepConv(c, 5, s),
+        13: lambda c, s: SepConv(c, 7, s),
+        14: lambda c, s: DilConv(c, 5, s, 2),
+    }.items()
 }
-
-#: The mutation alphabet of the fine search: Table I's 13 codes.
-MUTABLE_OPS: tuple[int, ...] = tuple(range(1, 14))
-
-#: Name -> code, for reading genotypes written with op names.
-OP_CODES: dict[str, int] = {name: code for code, (name, _) in OPS.items()}
 
 
 def make_op(code: int, channels: int, stride: int) -> nn.Module:

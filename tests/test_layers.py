@@ -1,0 +1,111 @@
+"""The layers stay as drawn (docs/development.md): a torch-free ``space/`` and
+``operators/``, ``evaluation/`` beside the search and below the run, imports pointing one
+way, no import cycle among module-level imports."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "tsenas_pymoo"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def imports(name: str, everywhere: bool) -> set[str]:
+    """The package modules ``name`` imports: at module level, or anywhere (``everywhere``:
+    function-local imports too)."""
+    path = MODULES[name]
+    tree = ast.parse(path.read_text())
+    nodes = ast.walk(tree) if everywhere else tree.body
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+            if node.level:
+                base = base[: len(base) - node.level + 1]
+                prefix = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                prefix = node.module or ""
+            targets = [prefix, *(f"{prefix}.{a.name}" for a in node.names)]
+        else:
+            continue
+        found |= {t for t in targets if t in MODULES and t != name}
+    return found
+
+
+def layer(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ("space", "operators", "evaluation") else "top"
+
+
+#: Which layers each layer may import (anywhere in its files); "top" is the package's own
+#: modules (only the torch-free helpers are allowed below).
+ALLOWED = {
+    "space": {"space"},
+    "operators": {"space", "operators"},
+    "evaluation": {"space", "evaluation"},
+}
+#: Top-level modules the lower layers may use: the version, fault points, run-directory IO.
+SHARED = {"tsenas_pymoo", "tsenas_pymoo.faults", "tsenas_pymoo.rundir"}
+#: Modules of ``space/`` that build torch modules (everything else there is torch-free).
+TORCH_SPACE = {"tsenas_pymoo.space.network", "tsenas_pymoo.space.ops", "tsenas_pymoo.space.cost"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n) in ALLOWED))
+def test_each_lower_layer_imports_only_the_layers_below_it(name):
+    wrong = {m for m in imports(name, everywhere=True) if m not in SHARED and layer(m) not in ALLOWED[layer(name)]}
+    assert not wrong, f"{name} imports {sorted(wrong)}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n) == "operators"))
+def test_operators_use_only_the_torch_free_space(name):
+    assert not imports(name, everywhere=True) & TORCH_SPACE
+
+
+def test_importing_space_and_operators_loads_no_torch():
+    code = "import sys, tsenas_pymoo.space, tsenas_pymoo.operators; print('torch' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of ``graph`` (module -> modules it imports), or None."""
+    seen, path = set(), []
+
+    def visit(node):
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in seen:
+            return None
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if cycle := visit(target):
+                return cycle
+        path.pop()
+        seen.add(node)
+        return None
+
+    return next((c for c in map(visit, sorted(graph)) if c), None)
+
+
+def test_module_level_imports_have_no_cycle():
+    cycle = find_cycle({name: imports(name, everywhere=False) for name in MODULES})
+    assert cycle is None, " -> ".join(cycle)
+
+
+def test_the_walker_sees_relative_imports_and_finds_a_planted_cycle():
+    assert "tsenas_pymoo.space.primitives" in imports("tsenas_pymoo.space.cells", everywhere=False)
+    assert "tsenas_pymoo.space.genome" in imports("tsenas_pymoo.operators.crossover", everywhere=False)
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set(), "c": {"b"}}) is None
