@@ -318,6 +318,25 @@ class SearchConfig:
         except ValueError as err:
             raise ValueError(f"inherit_{err}") from None
 
+    def recipe(self):
+        """The short trainings' :class:`~tsenas_pymoo.evaluation.recipe.TrainRecipe` (Sec.
+        IV-B2): ``epochs``, ``batch_size``, ``lr``, ``augment``, ``device``."""
+        from .evaluation.recipe import TrainRecipe
+
+        return TrainRecipe(
+            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, augment=self.augment, device=self.device
+        )
+
+    def final_recipe(self):
+        """The final training's recipe (Sec. V-C): the short one with ``final_epochs``,
+        ``final_augment``, ``cutout`` and ``label_smoothing``."""
+        return self.recipe().replace(
+            epochs=self.final_epochs,
+            augment=self.final_augment,
+            cutout=self.cutout,
+            label_smoothing=self.label_smoothing,
+        )
+
     def budget_kwargs(self) -> dict:
         """The problem's budget and skeleton (``TSENASProblem(..., **these)``)."""
         return {

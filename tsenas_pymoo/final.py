@@ -12,54 +12,41 @@ import torch
 from safetensors.torch import save
 
 from . import faults
-from .evaluation.augment import Augment, make_augment
 from .evaluation.data import Dataset, load_dataset
+from .evaluation.recipe import TrainRecipe
 from .evaluation.trainer import evaluate_accuracy, recalibrate_batchnorm, train_model
 from .genotype import normalization, save_genotype
 from .rundir import atomic_write
 from .space.genome import AnyGenome
 from .space.network import build_network, count_flops, count_params
 
+#: The final training's defaults (Sec. V-C): 50 epochs at lr 0.1, augmented where it is right.
+FINAL = TrainRecipe(epochs=50, lr=0.1, augment="auto")
+
 
 def train_final(
     genome: AnyGenome,
     dataset: Dataset | str = "digits",
-    epochs: int = 50,
+    recipe: TrainRecipe | None = None,
     init_channels: int = 16,
-    batch_size: int = 128,
-    lr: float = 0.1,
     seed: int = 0,
-    device: str | None = None,
     out_dir: str | Path | None = None,
     progress: bool = False,
-    augment: Augment | str | None = "auto",
-    cutout: int = 0,
-    label_smoothing: float = 0.0,
+    **recipe_fields: Any,
 ) -> dict[str, Any]:
     """Train the network of ``genome`` on train + validation and report the test set.
 
-    The paper's recipe (Sec. V-C): ``augment="auto"`` crops with padding and, where it is
-    right, flips, for Fashion-MNIST and CIFAR (nothing for digits-like data; see
-    :func:`~tsenas_pymoo.evaluation.augment.make_augment`), ``cutout`` pixels (0: off),
-    ``label_smoothing`` (0: off). All on the device, seeded by ``seed``.
-    With ``out_dir``, writes ``genotype.json`` and ``weights.safetensors`` there.
+    The paper's recipe (Sec. V-C), :data:`FINAL` unless ``recipe`` (or its fields as
+    keywords, ``epochs=20, cutout=16``) says otherwise: ``augment="auto"`` crops with
+    padding and, where it is right, flips, for Fashion-MNIST and CIFAR (nothing for
+    digits-like data; see :func:`~tsenas_pymoo.evaluation.augment.make_augment`),
+    ``cutout`` pixels (0: off), ``label_smoothing`` (0: off). All on the device, seeded by
+    ``seed``. With ``out_dir``, writes ``genotype.json`` and ``weights.safetensors`` there.
     """
     data = load_dataset(dataset) if isinstance(dataset, str) else dataset
     torch.manual_seed(seed)
     model = build_network(genome, data.input_shape, data.num_classes, init_channels)
-    report = fit_and_test(
-        model,
-        data,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        device=device,
-        progress=progress,
-        augment=augment,
-        cutout=cutout,
-        label_smoothing=label_smoothing,
-    )
+    report = fit_and_test(model, data, (recipe or FINAL).replace(**recipe_fields), seed=seed, progress=progress)
     report = {"genome": genome.key(), **report}
     if out_dir is not None:
         out = Path(out_dir)
@@ -84,46 +71,37 @@ def train_final(
 def fit_and_test(
     model: torch.nn.Module,
     data: Dataset,
-    epochs: int = 50,
-    batch_size: int = 128,
-    lr: float = 0.1,
+    recipe: TrainRecipe | None = None,
     seed: int = 0,
-    device: str | None = None,
     progress: bool = False,
-    augment: Augment | str | None = "auto",
-    cutout: int = 0,
-    label_smoothing: float = 0.0,
+    **recipe_fields: Any,
 ) -> dict[str, Any]:
-    """The final recipe on any model (the searched network or a hand-designed baseline):
-    train on train + validation, recalibrate batch norm, test. Returns the report."""
-    augmentation = make_augment(augment, data.name, data.input_shape, cutout)
+    """The final recipe (:data:`FINAL`, or ``recipe`` and its fields as keywords) on any
+    model (the searched network or a hand-designed baseline): train on train +
+    validation, recalibrate batch norm, test. Returns the report."""
+    recipe = (recipe or FINAL).replace(**recipe_fields).for_data(data.name, data.input_shape)
     params, flops = count_params(model), count_flops(model, data.input_shape)
     x, y = data.full_train()
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs, desc="final training", unit="epoch")
+        bar = tqdm(total=recipe.epochs, desc="final training", unit="epoch")
     start = time.perf_counter()
     result = train_model(
         model,
         x,
         y,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
+        recipe,
         seed=seed,
-        device=device,
-        augment=augmentation,
-        label_smoothing=label_smoothing,
         on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}"))) if bar else None,
     )
     if bar is not None:
         bar.close()
     accuracy = 0.0
     if result.ok:
-        recalibrate_batchnorm(model, x, batch_size=batch_size, device=device)
-        accuracy = evaluate_accuracy(model, data.test_x, data.test_y, device=device)
+        recalibrate_batchnorm(model, x, batch_size=recipe.batch_size, device=recipe.device)
+        accuracy = evaluate_accuracy(model, data.test_x, data.test_y, device=recipe.device)
     return {
         "dataset": data.name,
         "test_accuracy": accuracy,
@@ -134,11 +112,11 @@ def fit_and_test(
         "epochs": result.epochs,
         "status": result.status,
         "seconds": time.perf_counter() - start,
-        "augment": augmentation.describe(),
-        "lr": lr,
-        "batch_size": batch_size,
+        "augment": recipe.augment.describe(),
+        "lr": recipe.lr,
+        "batch_size": recipe.batch_size,
         "seed": seed,
-        "label_smoothing": label_smoothing,
+        "label_smoothing": recipe.label_smoothing,
         "data": data.settings(),
     }
 

@@ -213,15 +213,11 @@ class SearchRun:
         data = c.load_data()
         return TorchEvaluator(
             data,
-            epochs=c.epochs,
+            c.recipe(),
             init_channels=c.width(data.input_shape, data.num_classes),
-            batch_size=c.batch_size,
-            lr=c.lr,
             store=self.dir / "store",
             archive=self.dir / "archive.sqlite",
-            device=c.device,
             seed=c.seed,
-            augment=c.augment,
             # a stock algorithm trains every network from scratch: it has no lineage
             inheritance=c.inheritance if c.algorithm == "tsenas" else "none",
             warm_start=c.warm_start(),
@@ -540,17 +536,11 @@ class SearchRun:
                 report = train_final(
                     best,
                     evaluator.dataset,
-                    epochs=c.final_epochs,
+                    c.final_recipe(),
                     init_channels=resolve_width(getattr(evaluator, "init_channels", c.init_channels), best),
-                    batch_size=c.batch_size,
-                    lr=c.lr,
                     seed=c.seed,
-                    device=c.device,
                     out_dir=final_dir,
                     progress=self.progress,
-                    augment=c.final_augment,
-                    cutout=c.cutout,
-                    label_smoothing=c.label_smoothing,
                 )
             faults.point("final")
             _atomic_write(report_path, json.dumps(report, indent=1).encode())

@@ -72,11 +72,11 @@ def test_out_of_memory_halves_the_batch_down_to_the_floor(digits, monkeypatch, f
 
     real, tried = trainer._fit, []
 
-    def fit(model, x, y, epochs, batch_size, *args):
-        tried.append(batch_size)
-        if batch_size > fits_at:
+    def fit(model, x, y, recipe, *args):
+        tried.append(recipe.batch_size)
+        if recipe.batch_size > fits_at:
             raise torch.cuda.OutOfMemoryError("injected")
-        return real(model, x, y, epochs, batch_size, *args)
+        return real(model, x, y, recipe, *args)
 
     monkeypatch.setattr(trainer, "_fit", fit)
     torch.manual_seed(0)

@@ -24,9 +24,10 @@ from .. import faults
 from ..space.genome import AnyGenome
 from ..space.network import build_network, count_flops, count_params
 from .archive import Archive
-from .augment import Augment, make_augment
+from .augment import Augment
 from .data import Dataset, load_dataset
 from .lineage import MODES, Lineage, WarmStart, default_warm_counts, inherit_from_parents
+from .recipe import TrainRecipe
 from .supernet import SuperNet
 from .trainer import evaluate_accuracy, pick_device, recalibrate_batchnorm, train_model
 from .weights import WeightStore, n_params, update_from_ranked
@@ -66,13 +67,14 @@ class TorchEvaluator:
     """The real evaluator for ``TSENASProblem``.
 
     ``dataset``: a :class:`Dataset` or a name for :func:`load_dataset` (default digits).
+    ``recipe``: how each network trains (a :class:`~tsenas_pymoo.evaluation.recipe.TrainRecipe`;
+    default 10 epochs, the paper's, at lr 0.1), or its fields as keywords over it
+    (``epochs=2, batch_size=64, device="cpu"``); its ``device`` None picks CUDA when
+    present. Its ``augment`` stays off for the short trainings unless given (an
+    :class:`~tsenas_pymoo.evaluation.augment.Augment` or a spec, "auto", "crop,flip", ...).
     ``store``: a :class:`WeightStore` or a folder (None: no inheritance).
     ``archive``: an :class:`Archive` or an ``.sqlite`` path (None: no archive).
-    ``device``: None picks CUDA when present. ``epochs`` (paper: 10), ``batch_size`` and
-    ``lr`` set the short training; ``seed`` seeds every network and batch order.
-    ``augment``: the short trainings stay without augmentation (None, the default) unless
-    given an :class:`~tsenas_pymoo.evaluation.augment.Augment` or a spec for
-    :func:`~tsenas_pymoo.evaluation.augment.make_augment` ("auto", "crop,flip", ...).
+    ``seed`` seeds every network and batch order.
     ``inheritance``: "lineage" (default: parents' trained units first, then the store),
     "store" (the paper's cell store only) or "none" (every network from scratch; the
     store is not used). ``warm_start``: the schedule of inherited networks
@@ -85,45 +87,56 @@ class TorchEvaluator:
     def __init__(
         self,
         dataset: Dataset | str = "digits",
-        epochs: int = 10,
+        recipe: TrainRecipe | None = None,
         init_channels: int = 16,
-        batch_size: int = 128,
-        lr: float = 0.1,
         store: WeightStore | str | Path | None = None,
         archive: Archive | str | Path | None = None,
-        device: str | None = None,
         seed: int = 0,
-        amp: bool = True,
-        channels_last: bool = True,
-        augment: Augment | str | None = None,
         inheritance: str = "lineage",
         warm_start: WarmStart | None = None,
         score_test: bool = False,
+        **recipe_fields: Any,
     ):
         if inheritance not in MODES:
             raise ValueError(f"inheritance={inheritance!r}; rule: one of {', '.join(MODES)}")
         self.inheritance = inheritance
         self.warm_start = WarmStart(counts=default_warm_counts(inheritance)) if warm_start is None else warm_start
         self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
-        self.augment = make_augment(augment, self.dataset.name, self.dataset.input_shape)
-        if epochs < 1:
-            raise ValueError(f"epochs={epochs}; rule: at least 1")
+        recipe = (recipe or TrainRecipe(epochs=10, lr=0.1)).replace(**recipe_fields)
+        device = str(pick_device(recipe.device))
+        self.recipe = recipe.replace(device=device).for_data(self.dataset.name, self.dataset.input_shape)
         if not callable(init_channels) and not init_channels >= 2:
             raise ValueError(f"init_channels={init_channels}; rule: at least 2, or a width rule (genome -> width)")
-        self.epochs, self.init_channels, self.batch_size, self.lr = epochs, init_channels, batch_size, lr
+        self.init_channels = init_channels
         self.store = WeightStore(store) if isinstance(store, (str, Path)) else store
         if inheritance == "none":
             self.store = None
         self.lineage = Lineage(self.store)
         self.archive = Archive(archive) if isinstance(archive, (str, Path)) else archive
-        self.device = str(pick_device(device))
-        self.seed, self.amp, self.channels_last = seed, amp, channels_last
+        self.seed = seed
         self.score_test = score_test
         self.generation: int | None = None  # set by TSENASProblem from the running algorithm
         self.progress = False  # a tqdm bar over each training's epochs
         self.archive_hits = 0
         self.trained = 0
         self._device_data: dict[str, torch.Tensor] | None = None
+
+    # the recipe's fields, read as the evaluator's own (``evaluator.epochs``)
+    epochs = property(lambda self: self.recipe.epochs)
+    batch_size = property(lambda self: self.recipe.batch_size)
+    lr = property(lambda self: self.recipe.lr)
+    amp = property(lambda self: self.recipe.amp)
+    channels_last = property(lambda self: self.recipe.channels_last)
+    augment = property(lambda self: self.recipe.augment)
+
+    @property
+    def device(self) -> str:
+        return self.recipe.device
+
+    @device.setter
+    def device(self, device: str) -> None:
+        """Pin this evaluator (a worker's copy) to ``device``; its data moves there anew."""
+        self.recipe, self._device_data = self.recipe.replace(device=device), None
 
     # pymoo deep-copies algorithms; the evaluator (data, store, archive) is shared, not copied
     def __deepcopy__(self, memo):
@@ -143,6 +156,14 @@ class TorchEvaluator:
             state["lineage"].parents = state.pop("parents", {})
             state["lineage"].repeats = state.pop("repeats", {})
         state.setdefault("score_test", False)  # pickled before 0.5.0
+        if "recipe" not in state:  # pickled before 0.7.1: the recipe's fields were attributes
+            state["recipe"] = TrainRecipe(
+                **{
+                    k: state.pop(k)
+                    for k in ("epochs", "batch_size", "lr", "device", "amp", "channels_last", "augment")
+                    if k in state
+                }
+            )
         self.__dict__.update(state)
 
     def worker_copy(self) -> TorchEvaluator:
@@ -293,15 +314,8 @@ class TorchEvaluator:
             model,
             data["train_x"],
             data["train_y"],
-            epochs=epochs,
-            batch_size=self.batch_size,
-            lr=lr,
-            warmup=warmup,
+            self.recipe.replace(epochs=epochs, lr=lr, warmup=warmup),
             seed=genome_seed(self.seed, key),
-            device=self.device,
-            amp=self.amp,
-            channels_last=self.channels_last,
-            augment=self.augment,
             on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
             if bar is not None
             else None,
@@ -313,9 +327,7 @@ class TorchEvaluator:
             log.warning("%s: training ended with status %s (%s); it scores 0", key, result.status, result.reason)
         else:
             recalibrate_batchnorm(model, data["train_x"], batch_size=self.batch_size, device=self.device)
-            accuracy = evaluate_accuracy(
-                model, data["val_x"], data["val_y"], device=self.device, amp=self.amp, channels_last=self.channels_last
-            )
+            accuracy = evaluate_accuracy(model, data["val_x"], data["val_y"], **self.recipe.scoring())
             if self.score_test:
                 test_accuracy = self.test_accuracy(model)
             if self.store is not None:
@@ -340,9 +352,7 @@ class TorchEvaluator:
     def test_accuracy(self, model: torch.nn.Module) -> float:
         """``model``'s accuracy on the test images (kept on the host: a study's extra pass)."""
         d = self.dataset
-        return evaluate_accuracy(
-            model, d.test_x, d.test_y, device=self.device, amp=self.amp, channels_last=self.channels_last
-        )
+        return evaluate_accuracy(model, d.test_x, d.test_y, **self.recipe.scoring())
 
     def update_store(self, population: Iterable[tuple[AnyGenome, float]]) -> list[str]:
         """Steps 1-4 of Sec. IV-B2: ``population`` is (genome, accuracy) pairs; walking
@@ -385,13 +395,8 @@ class TorchEvaluator:
             supernet,
             data["train_x"],
             data["train_y"],
-            epochs=epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
+            self.recipe.replace(epochs=epochs, augment=Augment(), warmup=0.0, label_smoothing=0.0),  # plain
             seed=self.seed,
-            device=self.device,
-            amp=self.amp,
-            channels_last=self.channels_last,
         )
         if not result.ok:
             raise ValueError(

@@ -37,16 +37,10 @@ def scratch_copy(
     lineage)."""
     return TorchEvaluator(
         evaluator.dataset if dataset is None else dataset,
-        epochs=evaluator.epochs if epochs is None else epochs,
+        evaluator.recipe.replace(epochs=evaluator.epochs if epochs is None else epochs),
         init_channels=evaluator.init_channels,
-        batch_size=evaluator.batch_size,
-        lr=evaluator.lr,
         archive=archive,
-        device=evaluator.device,
         seed=evaluator.seed,
-        amp=evaluator.amp,
-        channels_last=evaluator.channels_last,
-        augment=evaluator.augment,
         inheritance="none",
     )
 

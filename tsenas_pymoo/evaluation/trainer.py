@@ -17,11 +17,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
 
-from .augment import Augment
+from .recipe import TrainRecipe
 
 #: The smallest batch the out-of-memory retry goes down to.
 MIN_BATCH = 8
@@ -80,35 +81,30 @@ def _fit(
     model: nn.Module,
     x: torch.Tensor,
     y: torch.Tensor,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    momentum: float,
-    weight_decay: float,
+    recipe: TrainRecipe,
     generator: torch.Generator,
     device: torch.device,
-    amp: bool,
     on_epoch: Callable[[int, float], None] | None,
-    augment: Augment | None = None,
-    label_smoothing: float = 0.0,
-    warmup: float = 0.0,
 ) -> TrainResult:
+    batch_size = recipe.batch_size
     result = TrainResult(batch_size=batch_size)
     n = len(y)
     steps_per_epoch = max(1, n // batch_size if n % batch_size < 2 else n // batch_size + 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-    schedule = _schedule(optimizer, epochs * steps_per_epoch, warmup)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
-    augment = augment if augment is not None and augment.active else None
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay
+    )
+    schedule = _schedule(optimizer, recipe.epochs * steps_per_epoch, recipe.warmup)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
+    augment = recipe.augment if recipe.augment is not None and recipe.augment.active else None
     model.train()
     start = time.perf_counter()
-    for epoch in range(epochs):
+    for epoch in range(recipe.epochs):
         order = torch.randperm(n, generator=generator).to(device, non_blocking=True)
         total = torch.zeros((), device=device)
         for step in range(steps_per_epoch):
             idx = order[step * batch_size : (step + 1) * batch_size]
             batch = x[idx] if augment is None else augment(x[idx], generator)
-            with _autocast(device, amp):
+            with _autocast(device, recipe.amp):
                 loss = loss_fn(model(batch), y[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -132,41 +128,30 @@ def train_model(
     model: nn.Module,
     x: torch.Tensor,
     y: torch.Tensor,
+    recipe: TrainRecipe | None = None,
     *,
-    epochs: int = 10,
-    batch_size: int = 128,
-    lr: float = 0.05,
-    momentum: float = 0.9,
-    weight_decay: float = 3e-4,
     seed: int = 0,
-    device: str | torch.device | None = None,
-    amp: bool = True,
-    channels_last: bool = True,
     on_epoch: Callable[[int, float], None] | None = None,
-    augment: Augment | None = None,
-    label_smoothing: float = 0.0,
-    warmup: float = 0.0,
+    **fields: Any,
 ) -> TrainResult:
-    """Train ``model`` in place on ``(x, y)``; returns a :class:`TrainResult`.
+    """Train ``model`` in place on ``(x, y)`` by ``recipe`` (a
+    :class:`~tsenas_pymoo.evaluation.recipe.TrainRecipe`; ``fields``: any of its fields,
+    over it or over the defaults); returns a :class:`TrainResult`.
 
-    ``warmup``: the fraction of the steps over which the learning rate rises linearly to
-    ``lr`` before the cosine decay (0: none).
-    ``augment`` (an :class:`~tsenas_pymoo.evaluation.augment.Augment`) transforms each
-    batch on the device; ``label_smoothing`` is the cross-entropy's (0: none).
+    The recipe's augmentation must be resolved (an ``Augment`` or None:
+    ``recipe.for_data(name, input_shape)``); it transforms each batch on the device.
     ``x`` and ``y`` are moved to the device once (pass them already there to skip that).
     The batch order comes from a generator seeded with ``seed``: the same model, data and
     seed give the same weights on the same device.
     """
-    if epochs < 1:
-        raise ValueError(f"epochs={epochs}; rule: at least 1")
-    if batch_size < 2:
-        raise ValueError(f"batch_size={batch_size}; rule: at least 2 (batch norm)")
-    if not 0.0 <= warmup < 1.0:
-        raise ValueError(f"warmup={warmup}; rule: a fraction of the steps, 0 <= value < 1")
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"label_smoothing={label_smoothing}; rule: 0 <= value < 1")
-    dev = pick_device(device)
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    recipe = (recipe or TrainRecipe()).replace(**fields)
+    if isinstance(recipe.augment, str) or (recipe.augment is None and recipe.cutout):
+        raise ValueError(
+            f"augment={recipe.augment!r}, cutout={recipe.cutout}: a spec; rule: resolve it for the data "
+            f"first, recipe.for_data(dataset_name, input_shape)"
+        )
+    dev = pick_device(recipe.device)
+    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
     model.to(dev, memory_format=memory_format)
     x = x.to(dev, memory_format=memory_format)
     y = y.to(dev)
@@ -174,31 +159,15 @@ def train_model(
     while True:
         generator = torch.Generator().manual_seed(seed)
         try:
-            return _fit(
-                model,
-                x,
-                y,
-                epochs,
-                batch_size,
-                lr,
-                momentum,
-                weight_decay,
-                generator,
-                dev,
-                amp,
-                on_epoch,
-                augment,
-                label_smoothing,
-                warmup,
-            )
+            return _fit(model, x, y, recipe, generator, dev, on_epoch)
         except torch.cuda.OutOfMemoryError as err:
-            reason = f"CUDA out of memory at batch {batch_size}: {err}"[:300]
+            reason = f"CUDA out of memory at batch {recipe.batch_size}: {err}"[:300]
         # outside the except block, so the traceback no longer holds the activations
         torch.cuda.empty_cache()
-        if batch_size // 2 < MIN_BATCH:
-            return TrainResult(status="oom", reason=reason, batch_size=batch_size)
+        if recipe.batch_size // 2 < MIN_BATCH:
+            return TrainResult(status="oom", reason=reason, batch_size=recipe.batch_size)
         model.load_state_dict(initial)
-        batch_size //= 2
+        recipe = recipe.replace(batch_size=recipe.batch_size // 2)
 
 
 @torch.no_grad()
