@@ -267,8 +267,6 @@ class SearchConfig:
             raise ValueError(f"n_max={self.n_max}; rule: at least n_min={self.n_min}")
         if self.alpha != "noise" and not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
             raise ValueError(f"alpha={self.alpha!r}; rule: an accuracy difference >= 0, or 'noise'")
-        from .stock import check_choice
-
         check_choice(self.algorithm, tuple(self.objectives.split(",")))
         for name in (
             "train_subset",
@@ -412,6 +410,19 @@ def _init_with_preset(self, *args, **kwargs):
 
 
 SearchConfig.__init__ = _init_with_preset
+
+
+def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:
+    """One line naming the rule when an algorithm cannot run these objectives."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm={algorithm!r}; rule: one of {', '.join(ALGORITHMS)}")
+    if algorithm == "nsga2" and len(objectives) != 2:
+        raise ValueError("algorithm='nsga2'; rule: two objectives (--objectives error,params or error,macs)")
+    if algorithm in ("ga", "de", "random", "re") and len(objectives) != 1:
+        raise ValueError(
+            f"algorithm={algorithm!r} is single-objective; rule: --objectives error, or "
+            f"--algorithm nsga2 or tsenas for two"
+        )
 
 
 def finite_number(value) -> bool:

@@ -28,7 +28,7 @@ from pymoo.core.callback import Callback
 
 from .algorithm import generation_record
 from .budget import BudgetTermination, MacEpochs, TrainedNetworks, supernet_record
-from .config import ALGORITHMS, BUDGET_UNITS
+from .config import ALGORITHMS, BUDGET_UNITS, check_choice
 
 
 class GenerationLog(Callback):
@@ -78,19 +78,6 @@ def budget_termination(unit: str, budget, run_dir):
     if unit == "mmac-epochs":
         return ComputeBudget(run_dir / "archive.sqlite", budget, supernet_record(run_dir))
     raise ValueError(f"budget_unit={unit!r}; rule: one of {', '.join(BUDGET_UNITS)}")
-
-
-def check_choice(algorithm: str, objectives: tuple[str, ...]) -> None:
-    """One line naming the rule when an algorithm cannot run these objectives."""
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm={algorithm!r}; rule: one of {', '.join(ALGORITHMS)}")
-    if algorithm == "nsga2" and len(objectives) != 2:
-        raise ValueError("algorithm='nsga2'; rule: two objectives (--objectives error,params or error,macs)")
-    if algorithm in ("ga", "de", "random", "re") and len(objectives) != 1:
-        raise ValueError(
-            f"algorithm={algorithm!r} is single-objective; rule: --objectives error, or "
-            f"--algorithm nsga2 or tsenas for two"
-        )
 
 
 def make_problem(algorithm: str, evaluator, **kwargs):
