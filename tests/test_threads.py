@@ -128,3 +128,52 @@ def test_a_run_directory_pins_its_thread_count():
         == 2
     )
     assert recorded_threads({"threads": None}) is None
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS")}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_an_evaluator_built_in_a_script_applies_the_clis_policy():
+    code = (
+        "import json, torch\n"
+        "from tsenas_pymoo import TorchEvaluator, threads\n"
+        "TorchEvaluator('digits', device='cpu', init_channels=4)\n"
+        "print(json.dumps([threads._applied, torch.get_num_threads()]))"
+    )
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr
+    applied, now = json.loads(proc.stdout)
+    assert applied is not None and applied["threads"] == now and applied["reason"]
+
+
+@pytest.mark.skipif(threads.usable_cores() < 2, reason="one core: any thread count is the default")
+def test_threads_a_script_chose_itself_are_left_alone():
+    code = (
+        "import json, torch\n"
+        "torch.set_num_threads(1)\n"
+        "from tsenas_pymoo import TorchEvaluator, threads\n"
+        "TorchEvaluator('digits', device='cpu', init_channels=4)\n"
+        "print(json.dumps([threads._applied, torch.get_num_threads()]))"
+    )
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [None, 1]
+
+
+def test_set_threads_before_torch_makes_idle_threads_sleep_and_after_it_warns_once():
+    before = _python(
+        "import json, os, tsenas_pymoo\n"
+        "applied = tsenas_pymoo.set_threads(threads=2, wait_policy='passive')\n"
+        "print(json.dumps([applied['wait_in_effect'], os.environ['OMP_WAIT_POLICY']]))"
+    )
+    assert before.returncode == 0 and json.loads(before.stdout) == ["passive", "PASSIVE"], before.stderr
+    assert "spin" not in before.stderr
+    after = _python(
+        "import torch, tsenas_pymoo\n"
+        "print(tsenas_pymoo.set_threads(threads=2, wait_policy='passive')['wait_in_effect'])"
+    )
+    assert after.returncode == 0 and after.stdout.strip() == "default", after.stderr
+    warnings = [line for line in after.stderr.splitlines() if "torch was imported before" in line]
+    assert len(warnings) == 1 and "OMP_WAIT_POLICY=PASSIVE" in warnings[0]

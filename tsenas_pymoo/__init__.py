@@ -49,6 +49,7 @@ _SOURCES = {
     ".export": ("check_export", "export_model", "load_exported"),
     ".problem": ("TSENASProblem",),
     ".config": ("SearchConfig",),
+    ".threads": ("set_threads",),
     ".runner": ("SearchRun", "run_search"),
     ".space": ("CELLS", "OPS", "CellGenome", "FineGenome", "NetworkGenome", "build_network", "network_cost"),
 }

@@ -22,10 +22,13 @@ set at any time.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
 from dataclasses import asdict, dataclass
+
+log = logging.getLogger(__name__)
 
 #: Accepted values of ``wait_policy``: "auto" chooses; "default" leaves OpenMP's own.
 WAIT_POLICIES = ("auto", "default", "passive", "active")
@@ -141,20 +144,61 @@ def recorded_threads(config: dict, role: str = "driver") -> int | None:
     return threads
 
 
+#: The policy applied in this process (by the CLI, :func:`set_threads` or an evaluator), if any.
+_applied: dict | None = None
+
+
 def apply_policy(policy: ThreadPolicy) -> dict:
     """Set the policy in this process; returns it with ``before_torch``: whether the wait
-    policy could still take effect (torch not yet imported)."""
+    policy could still take effect (torch not yet imported). When it could not and the
+    policy wants idle threads to sleep, one warning line says so."""
+    global _applied
     before_torch = "torch" not in sys.modules
     if before_torch:
         os.environ.update(policy.env())
     import torch
 
     torch.set_num_threads(policy.threads)
-    return dict(
-        policy.to_dict(),
-        before_torch=before_torch,
-        wait_in_effect=policy.wait if before_torch else os.environ.get("OMP_WAIT_POLICY", "default").lower(),
+    in_effect = policy.wait if before_torch else os.environ.get("OMP_WAIT_POLICY", "default").lower()
+    if policy.wait == "passive" and in_effect != "passive" and policy.threads > 1:
+        log.warning(
+            "torch was imported before the thread policy was set, so its %d idle OpenMP threads spin "
+            "(%s); rule: call tsenas_pymoo.set_threads() before importing torch, or set OMP_WAIT_POLICY=PASSIVE",
+            policy.threads,
+            policy.reason,
+        )
+    _applied = dict(policy.to_dict(), before_torch=before_torch, wait_in_effect=in_effect)
+    return _applied
+
+
+def set_threads(threads: int | None = None, wait_policy: str = "auto") -> dict:
+    """The CLI's thread protection for Python scripts: choose (:func:`choose_policy`) and
+    apply this process's torch threads and OpenMP wait policy. Call it before importing
+    torch (the wait policy is read once, when torch loads); ``threads`` None takes the
+    cores free at the call, ``wait_policy`` one of :data:`WAIT_POLICIES`. Returns what was
+    applied, and why. A ``TorchEvaluator`` built without it applies the default itself."""
+    return apply_policy(choose_policy(threads, wait_policy))
+
+
+def protect_threads() -> dict | None:
+    """What an evaluator calls when built: the default policy, unless one was applied in
+    this process already or the threads were chosen some other way (``OMP_NUM_THREADS``,
+    or ``torch.set_num_threads`` to other than the cores); returns what it applied."""
+    if _applied is not None or "OMP_NUM_THREADS" in os.environ:
+        return None
+    if "torch" in sys.modules:
+        import torch
+
+        if torch.get_num_threads() != usable_cores():
+            return None  # set by the caller: theirs to keep
+    applied = set_threads()
+    log.info(
+        "torch threads: %d, idle threads wait: %s (%s)",
+        applied["threads"],
+        applied["wait_in_effect"],
+        applied["reason"],
     )
+    return applied
 
 
 __all__ = [
@@ -163,6 +207,8 @@ __all__ = [
     "apply_policy",
     "busy_cores",
     "choose_policy",
+    "protect_threads",
     "recorded_threads",
+    "set_threads",
     "usable_cores",
 ]

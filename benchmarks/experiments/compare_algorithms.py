@@ -198,7 +198,6 @@ def run_one(
     threads: int | None = None,
 ) -> dict:
     """One (method, seed) run: search within the budget, then the fixed post-training."""
-    import torch
     from pymoo.optimize import minimize
 
     from tsenas_pymoo import TorchEvaluator, TSENASProblem
@@ -208,7 +207,9 @@ def run_one(
     from tsenas_pymoo.operators.sampling import sample_genome
 
     if threads:
-        torch.set_num_threads(threads)
+        from tsenas_pymoo.threads import set_threads
+
+        set_threads(threads, wait_policy="default")  # as asked; the evaluator then leaves it
     settings = dict(options or {})  # recorded as given
     options = dict(settings)
     data = load_dataset(

@@ -23,6 +23,7 @@ import torch
 from .. import faults
 from ..space.genome import AnyGenome
 from ..space.network import build_network, count_flops, count_params
+from ..threads import protect_threads
 from .archive import Archive
 from .augment import Augment
 from .data import Dataset, load_dataset
@@ -105,6 +106,8 @@ class TorchEvaluator:
         recipe = (recipe or TrainRecipe(epochs=10, lr=0.1)).replace(**recipe_fields)
         device = str(pick_device(recipe.device))
         self.recipe = recipe.replace(device=device).for_data(self.dataset.name, self.dataset.input_shape)
+        if device == "cpu":
+            protect_threads()  # the CLI's thread policy, for scripts (a no-op once one is set)
         if not callable(init_channels) and not init_channels >= 2:
             raise ValueError(f"init_channels={init_channels}; rule: at least 2, or a width rule (genome -> width)")
         self.init_channels = init_channels
