@@ -27,6 +27,11 @@ def test_sources_and_overlay(runs, tmp_path):
         Image.open(tmp_path / name).verify()
 
 
+def test_trajectory_legend_names_one_generation_alone(runs):
+    labels = [t.get_text() for t in plot_trajectory(runs[0], blocks=7).axes[0].get_legend().get_texts()]
+    assert labels == [f"gen {g}" for g in range(1, 8)]  # not "gen 1-1"
+
+
 def test_bad_source_is_named(tmp_path):
     with pytest.raises(ValueError, match="cannot read generations"):
         plot_convergence(42)

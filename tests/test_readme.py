@@ -22,17 +22,32 @@ def run_page(path: Path) -> dict:
     return namespace
 
 
-def test_readme_python_examples_run(tmp_path, monkeypatch):
+def test_readme_python_examples_each_run_alone(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert len(python_blocks(README)) == 3
-    ns = run_page(README)
+    blocks = python_blocks(README)
+    assert len(blocks) == 3
+    first, stock, full = ({} for _ in blocks)
+    for block, ns in zip(blocks, (first, stock, full)):
+        exec(compile(block, str(README), "exec"), ns)  # each in a namespace of its own
     # the stand-in scores the share of cells 3, 4, 7, 8: ten GA generations find chains of them only
-    assert 1 - ns["res"].F[0] == pytest.approx(0.9)
-    assert set(ns["best"].codes) <= {3, 4, 7, 8}
-    assert ns["res_mo"].F.shape[1] == 2 and (ns["res_mo"].F[:, 1] > 1000).all()  # params, not a copy of the error
-    assert [r["stage"] for r in ns["res_ts"].algorithm.data["generations"]] == [1] * 5 + [2] * 5
-    assert type(ns["problem"].decode(ns["res_ts"].X)).__name__ == "FineGenome"
-    assert (tmp_path / "convergence.png").stat().st_size > 10_000 and (tmp_path / "trajectory.png").exists()
+    assert 1 - first["res"].F[0] == pytest.approx(0.9)
+    assert set(first["best"].codes) <= {3, 4, 7, 8}
+    assert stock["res_mo"].F.shape[1] == 2 and (stock["res_mo"].F[:, 1] > 1000).all()  # params, not the error
+    assert [r["stage"] for r in full["res_ts"].algorithm.data["generations"]] == [1] * 5 + [2] * 5
+    assert type(full["problem"].decode(full["res_ts"].X)).__name__ == "FineGenome"
+    assert (tmp_path / "convergence.png").stat().st_size > 10_000
+
+
+def test_the_readme_trajectory_has_points_the_stand_in_never_reported(tmp_path, monkeypatch):
+    """"Every evaluation stores params": counted from the genome when the evaluator reports none."""
+    from tsenas_pymoo.plotting import generation_records
+
+    monkeypatch.chdir(tmp_path)
+    ns: dict = {}
+    exec(compile(python_blocks(README)[2], str(README), "exec"), ns)
+    params = [p for r in generation_records(ns["res_ts"]) for _, p in r["population"]]
+    assert params and all(p and p > 1000 for p in params)
+    assert (ns["res_ts"].pop.get("macs") > 0).all()
 
 
 def test_docs_pages_python_examples_run(tmp_path, monkeypatch):

@@ -233,7 +233,8 @@ def plot_trajectory(source: Any, blocks: int = 5, ax=None):
             continue
         params, acc = zip(*pts)
         first, last = records[edges[b]]["n_gen"], records[edges[b + 1] - 1]["n_gen"]
-        ax.scatter(params, acc, s=14, alpha=0.7, color=cmap(b / max(1, len(edges) - 2)), label=f"gen {first}-{last}")
+        label = f"gen {first}" if first == last else f"gen {first}-{last}"
+        ax.scatter(params, acc, s=14, alpha=0.7, color=cmap(b / max(1, len(edges) - 2)), label=label)
     ax.set_xlabel("parameters")
     ax.set_ylabel("validation accuracy")
     ax.set_title("Population trajectory (Fig. 4b)")

@@ -265,7 +265,11 @@ class TSENASProblem(BatchProblem):
 
     def outputs(self, result: Mapping[str, Any], genome: AnyGenome | None = None) -> dict[str, Any]:
         """What one evaluation sets on its individual: F, accuracy, params, macs, flops
-        (and G, from ``genome``, under a budget)."""
+        (counted from ``genome`` where the evaluator reported none) and, under a budget, G."""
+        missing = [k for k in ("params", "macs", "flops") if not result.get(k)]
+        if genome is not None and missing:
+            cost = self.cost(genome)
+            result = {**result, **{k: cost[k] for k in missing}}
 
         def number(name):
             return float(result.get(name, np.nan) or np.nan)
