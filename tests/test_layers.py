@@ -121,8 +121,7 @@ def test_function_local_imports_close_no_cycle_across_subpackages():
         return name.rsplit(".", 1)[0] if name.count(".") > 1 else name
 
     graph = {
-        n: {m for m in imports(n, everywhere=True) if m != "tsenas_pymoo" and package(m) != package(n)}
-        for n in MODULES
+        n: {m for m in imports(n, everywhere=True) if m != "tsenas_pymoo" and package(m) != package(n)} for n in MODULES
     }
     cycle = find_cycle(graph)
     assert cycle is None, " -> ".join(cycle)

@@ -39,7 +39,7 @@ def test_readme_python_examples_each_run_alone(tmp_path, monkeypatch):
 
 
 def test_the_readme_trajectory_has_points_the_stand_in_never_reported(tmp_path, monkeypatch):
-    """"Every evaluation stores params": counted from the genome when the evaluator reports none."""
+    """The README says every evaluation stores params: counted from the genome when the evaluator reports none."""
     from tsenas_pymoo.plotting import generation_records
 
     monkeypatch.chdir(tmp_path)
