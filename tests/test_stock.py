@@ -98,3 +98,16 @@ def test_regularized_evolution_runs_as_many_evaluations_as_the_others_and_resume
     monkeypatch.undo()
     resumed = SearchRun.resume(tmp_path / "cut", progress=False).run()
     assert (resumed["best_genome"], resumed["evaluations"]) == (whole["best_genome"], 8)
+
+
+def test_a_stock_ga_without_repair_is_told_both_remedies():
+    from pymoo.algorithms.soo.nonconvex.ga import GA
+    from pymoo.optimize import minimize
+
+    from tsenas_pymoo import TSENASProblem
+
+    problem = TSENASProblem(lambda g: {"accuracy": 0.5}, n_min=3, n_max=6, input_shape=(1, 8, 8))
+    with pytest.raises(
+        ValueError, match=r"rule: every entry is an integer; .*repair=GenomeRepair\(\).*TSENASMixedProblem"
+    ):
+        minimize(problem, GA(pop_size=6), ("n_gen", 1), seed=0)

@@ -406,10 +406,13 @@ def show(args) -> None:
         raise FileNotFoundError(
             f"run directory {args.run_dir}: no archive.sqlite; rule: a folder written by tsenas search"
         )
+    archive = Archive(path)
     try:
-        rows = Archive(path).records()
+        rows = archive.records()
     except sqlite3.DatabaseError as err:
         raise ValueError(f"{path}: not a readable archive ({err})") from None
+    finally:
+        archive.close()  # the last connection closed: SQLite leaves no -wal or -shm file
     for r in rows:
         _check_row(r, path)
     rows.sort(key=lambda r: (-(r["accuracy"] or 0), r["params"] or 0))

@@ -292,4 +292,11 @@ class TSENASProblem(BatchProblem):
         return self.over_budget(genome) or self.outputs(self.evaluate_genome(genome), genome)
 
     def _evaluate(self, x, out, *args, **kwargs):
-        out.update(self.evaluate_checked(self.decode(x)))
+        try:
+            genome = self.decode(x)
+        except ValueError as err:  # TS-ENAS's operators make valid genomes: a stock algorithm's vector
+            raise ValueError(
+                f"{err}; a stock pymoo algorithm (GA, DE, ...) proposed it: pass it repair=GenomeRepair(), "
+                f"or search TSENASMixedProblem (docs/algorithms.md)"
+            ) from None
+        out.update(self.evaluate_checked(genome))
