@@ -121,3 +121,26 @@ def test_ctrl_c_exits_130_and_the_search_resumes(tmp_path):
     assert "Traceback" not in err and len((out / "log.jsonl").read_text().splitlines()) < 7  # cut: 1 + 5 + 1 lines
     resumed = run("search", "--resume", str(out), "-q")
     assert resumed.returncode == 0 and (out / "summary.json").exists()
+
+
+def test_the_resume_hint_after_ctrl_c_starts_its_own_line_below_a_bar(tmp_path, monkeypatch, capsys):
+    import sys as _sys
+
+    from tqdm.auto import tqdm
+
+    import tsenas_pymoo.cli as cli
+
+    def interrupted(args):
+        bar = tqdm(total=10, desc="generations", file=_sys.stderr)
+        bar.update(3)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "search", interrupted)
+    monkeypatch.setattr(cli, "set_threads", lambda args: None)
+    try:
+        main(["search", "--out", str(tmp_path / "run")])
+    except SystemExit as stop:
+        assert stop.code == 130
+    err = capsys.readouterr().err
+    hint = f"tsenas search: interrupted; continue with tsenas search --resume {tmp_path / 'run'}"
+    assert hint in err.replace("\r", "\n").split("\n"), err  # a line of its own, not glued to the bar's

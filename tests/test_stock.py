@@ -51,9 +51,12 @@ def test_a_stock_algorithm_runs_in_a_run_directory_and_resumes_to_the_same_end(a
     assert resumed["best_val_accuracy"] == whole["best_val_accuracy"]
 
 
-def test_a_training_budget_ends_any_algorithm(tmp_path):
-    summary = SearchRun(tmp_path / "run", _config("random", budget=6, stage1_gens=50), progress=False).run()
+def test_a_training_budget_ends_any_algorithm_and_its_bar_counts_the_budget(tmp_path, capsys):
+    summary = SearchRun(tmp_path / "run", _config("random", budget=6, stage1_gens=50), progress=True).run()
     assert 6 <= summary["evaluations"] < 6 + SMALL["pop_size"]  # stops at the first generation past the budget
+    bar = [line for line in capsys.readouterr().err.replace("\r", "\n").split("\n") if line.startswith("budget")]
+    assert bar and "6/6" in bar[-1] and "net" in bar[-1]  # a total, in networks, not generations
+    assert "gen=" in bar[-1] and "stage=" not in bar[-1]  # no TS-ENAS stage for random search
 
 
 def test_a_compute_budget_counts_macs_times_epochs_with_the_supernet_and_ends_at_the_first_generation_past_it(

@@ -641,6 +641,13 @@ def _terminated(signum, frame):
     raise Terminated()
 
 
+def _close_bars() -> None:
+    """Close every open progress bar (each ends its line), so what follows starts a line."""
+    std = sys.modules.get("tqdm.std")
+    for bar in list(getattr(getattr(std, "tqdm", None), "_instances", ())):
+        bar.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -661,12 +668,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as err:
         if args.debug:
             raise
+        _close_bars()  # the hint on a line of its own, not inside a bar's
         where = f"; continue with tsenas search --resume {args.resume or args.out}" if args.command == "search" else ""
         what, code = ("terminated (SIGTERM)", 143) if isinstance(err, Terminated) else ("interrupted", 130)
         parser.exit(code, f"tsenas {args.command}: {what}{where}\n")
     except (ValueError, OSError, ImportError) as err:  # FileNotFoundError and a full disk are OSErrors
         if args.debug:
             raise
+        _close_bars()
         parser.exit(2, f"tsenas {args.command}: error: {err}\n")
     return 0
 

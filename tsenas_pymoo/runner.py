@@ -99,6 +99,34 @@ def _tidy_output(bar):
     return contextlib.redirect_stdout(DummyTqdmFile(sys.stdout))
 
 
+class _SearchBar:
+    """The search's progress bar: over its generations, or, under ``--budget``, over the
+    budget (networks or MMAC-epochs), so that it has a total and an ETA either way."""
+
+    def __init__(self, algorithm: Algorithm, done: int, config: SearchConfig):
+        from tqdm.auto import tqdm
+
+        from .budget import BudgetTermination
+
+        term = algorithm.termination
+        self.used = term.used if isinstance(term, BudgetTermination) else None
+        self.tsenas = config.algorithm == "tsenas"
+        if self.used is None:
+            self.bar = tqdm(total=getattr(term, "n_max_gen", None), initial=done, desc="generations", unit="gen")
+        else:
+            unit = "net" if config.budget_unit == "networks" else "MMAC-ep"
+            total = int(term.budget) if float(term.budget).is_integer() else term.budget
+            self.bar = tqdm(total=total, initial=min(self.used(), total), desc="budget", unit=unit)
+
+    def step(self, record: dict) -> None:
+        if self.used is None:
+            self.bar.update(1)
+        else:
+            self.bar.update(min(self.used(), self.bar.total) - self.bar.n)
+        where = {"stage": record["stage"]} if self.tsenas else {"gen": record["n_gen"]}
+        self.bar.set_postfix(**where, best=f"{record['best_accuracy']:.3f}")
+
+
 #: Settings a resume may change: where and how the search runs, not what it computes.
 RESUME_FREE = ("threads", "wait_policy", "workers", "workers_per_device", "scheduler", "device", "root", "download")
 
@@ -428,12 +456,7 @@ class SearchRun:
         # line is lost and none is repeated
         records = algorithm.data.get("generations", []) if algorithm.is_initialized else []
         _atomic_write(log_path, "".join(json.dumps(r) + "\n" for r in records).encode())
-        total = getattr(algorithm.termination, "n_max_gen", None)  # None: a bar without a total
-        bar = None
-        if self.progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=total, initial=done, desc="generations", unit="gen")
+        bar = _SearchBar(algorithm, done, self.config) if self.progress else None
         while algorithm.has_next():
             with _tidy_output(bar), faults.span("generation"):
                 algorithm.next()
@@ -453,10 +476,9 @@ class SearchRun:
             if self.after_generation is not None:
                 self.after_generation(algorithm, evaluator)
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix(stage=record["stage"], best=f"{record['best_accuracy']:.3f}")
+                bar.step(record)
         if bar is not None:
-            bar.close()
+            bar.bar.close()
         self._close_client()
         return self._finish(algorithm, evaluator)
 
