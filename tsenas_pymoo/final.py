@@ -82,22 +82,8 @@ def fit_and_test(
     recipe = (recipe or FINAL).replace(**recipe_fields).for_data(data.name, data.input_shape)
     params, flops = count_params(model), count_flops(model, data.input_shape)
     x, y = data.full_train()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=recipe.epochs, desc="final training", unit="epoch")
     start = time.perf_counter()
-    result = train_model(
-        model,
-        x,
-        y,
-        recipe,
-        seed=seed,
-        on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}"))) if bar else None,
-    )
-    if bar is not None:
-        bar.close()
+    result = train_model(model, x, y, recipe, seed=seed, progress="final training" if progress else None)
     accuracy = 0.0
     if result.ok:
         recalibrate_batchnorm(model, x, batch_size=recipe.batch_size, device=recipe.device)

@@ -103,3 +103,23 @@ def test_validation_out_of_memory_halves_its_batch(digits, monkeypatch):
     expected = real(model.eval(), digits.val_x, digits.val_y, 1024, torch.device("cpu"), False)
     accuracy = trainer.evaluate_accuracy(model, digits.val_x, digits.val_y, device="cpu")
     assert tried == [1024, 512, 256] and accuracy == float(expected) / len(digits.val_y)
+
+
+def test_a_training_bar_counts_images_to_its_total_and_still_calls_the_callers(digits, capsys):
+    epochs, seen = [], []
+    model = build_network(GENOME, digits.input_shape, 10, 4)
+    n = len(digits.train_y)
+    train_model(
+        model,
+        digits.train_x,
+        digits.train_y,
+        epochs=2,
+        batch_size=64,
+        device="cpu",
+        progress="SuperNet",
+        on_epoch=lambda e, loss: epochs.append(e),
+        on_batch=seen.append,
+    )
+    assert epochs == [1, 2] and sum(seen) == 2 * n
+    last = [line for line in capsys.readouterr().err.replace("\r", "\n").split("\n") if line.startswith("SuperNet")][-1]
+    assert "100%" in last and "img" in last and "epoch=2" in last

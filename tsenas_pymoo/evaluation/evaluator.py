@@ -308,23 +308,15 @@ class TorchEvaluator:
         warmup = self.warm_start.warmup if warm else 0.0
         data = self._data()
         epochs = epochs or self.epochs
-        bar = None
-        if self.progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=epochs, desc=f"training N={genome.n_cells}", unit="epoch", leave=False)
         result = train_model(
             model,
             data["train_x"],
             data["train_y"],
             self.recipe.replace(epochs=epochs, lr=lr, warmup=warmup),
             seed=genome_seed(self.seed, key),
-            on_epoch=(lambda e, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
-            if bar is not None
-            else None,
+            progress=f"training N={genome.n_cells}" if self.progress else None,
+            keep_bar=False,
         )
-        if bar is not None:
-            bar.close()
         accuracy = test_accuracy = 0.0
         if not result.ok:
             log.warning("%s: training ended with status %s (%s); it scores 0", key, result.status, result.reason)
@@ -400,6 +392,7 @@ class TorchEvaluator:
             data["train_y"],
             self.recipe.replace(epochs=epochs, augment=Augment(), warmup=0.0, label_smoothing=0.0),  # plain
             seed=self.seed,
+            progress="SuperNet" if self.progress else None,
         )
         if not result.ok:
             raise ValueError(

@@ -85,6 +85,7 @@ def _fit(
     generator: torch.Generator,
     device: torch.device,
     on_epoch: Callable[[int, float], None] | None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> TrainResult:
     batch_size = recipe.batch_size
     result = TrainResult(batch_size=batch_size)
@@ -112,6 +113,8 @@ def _fit(
             schedule.step()
             total += loss.detach().float()
             result.images += len(idx)
+            if on_batch is not None:
+                on_batch(len(idx))
         mean_loss = float(total) / steps_per_epoch
         result.epochs = epoch + 1
         result.losses.append(mean_loss)
@@ -124,6 +127,32 @@ def _fit(
     return result
 
 
+class _Bar:
+    """A training's progress bar over its images (the caller's callbacks still called)."""
+
+    def __init__(self, desc, images, keep, on_epoch, on_batch):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=images, desc=desc, unit="img", unit_scale=True, leave=keep)
+        self.on_epoch, self.on_batch = on_epoch, on_batch
+
+    def epoch(self, epoch: int, loss: float) -> None:
+        self.bar.set_postfix(epoch=epoch, loss=f"{loss:.3f}")
+        if self.on_epoch is not None:
+            self.on_epoch(epoch, loss)
+
+    def batch(self, images: int) -> None:
+        self.bar.update(images)
+        if self.on_batch is not None:
+            self.on_batch(images)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.close()
+
+
 def train_model(
     model: nn.Module,
     x: torch.Tensor,
@@ -132,12 +161,18 @@ def train_model(
     *,
     seed: int = 0,
     on_epoch: Callable[[int, float], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    progress: str | None = None,
+    keep_bar: bool = True,
     **fields: Any,
 ) -> TrainResult:
     """Train ``model`` in place on ``(x, y)`` by ``recipe`` (a
     :class:`~tsenas_pymoo.evaluation.recipe.TrainRecipe`; ``fields``: any of its fields,
     over it or over the defaults); returns a :class:`TrainResult`.
 
+    ``on_epoch(epoch, mean_loss)`` and ``on_batch(images)`` report progress; ``progress``
+    (a description) shows a bar over the training's images, with its total and an ETA
+    from the first batches (``keep_bar`` False: it goes when done).
     The recipe's augmentation must be resolved (an ``Augment`` or None:
     ``recipe.for_data(name, input_shape)``); it transforms each batch on the device.
     ``x`` and ``y`` are moved to the device once (pass them already there to skip that).
@@ -145,6 +180,9 @@ def train_model(
     seed give the same weights on the same device.
     """
     recipe = (recipe or TrainRecipe()).replace(**fields)
+    if progress is not None:
+        with _Bar(progress, recipe.epochs * len(y), keep_bar, on_epoch, on_batch) as bar:
+            return train_model(model, x, y, recipe, seed=seed, on_epoch=bar.epoch, on_batch=bar.batch)
     if isinstance(recipe.augment, str) or (recipe.augment is None and recipe.cutout):
         raise ValueError(
             f"augment={recipe.augment!r}, cutout={recipe.cutout}: a spec; rule: resolve it for the data "
@@ -159,7 +197,7 @@ def train_model(
     while True:
         generator = torch.Generator().manual_seed(seed)
         try:
-            return _fit(model, x, y, recipe, generator, dev, on_epoch)
+            return _fit(model, x, y, recipe, generator, dev, on_epoch, on_batch)
         except torch.cuda.OutOfMemoryError as err:
             reason = f"CUDA out of memory at batch {recipe.batch_size}: {err}"[:300]
         # outside the except block, so the traceback no longer holds the activations
