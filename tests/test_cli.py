@@ -121,6 +121,7 @@ def test_ctrl_c_exits_130_and_the_search_resumes(tmp_path):
     assert "Traceback" not in err and len((out / "log.jsonl").read_text().splitlines()) < 7  # cut: 1 + 5 + 1 lines
     resumed = run("search", "--resume", str(out), "-q")
     assert resumed.returncode == 0 and (out / "summary.json").exists()
+    assert resumed.stdout.splitlines()[-1] == f"read the pick  tsenas describe {out / 'best_genotype.json'}"
 
 
 def test_the_resume_hint_after_ctrl_c_starts_its_own_line_below_a_bar(tmp_path, monkeypatch, capsys):

@@ -114,3 +114,13 @@ def test_a_stock_ga_without_repair_is_told_both_remedies():
         ValueError, match=r"rule: every entry is an integer; .*repair=GenomeRepair\(\).*TSENASMixedProblem"
     ):
         minimize(problem, GA(pop_size=6), ("n_gen", 1), seed=0)
+
+
+def test_a_budget_says_what_it_leaves_out_before_the_search():
+    notes = SearchConfig(budget=16, pop_size=8, stage1_gens=4, supernet_epochs=2).budget_notes()
+    assert len(notes) == 2
+    assert "SuperNet's 2 epochs come on top" in notes[0]
+    assert "stage 1 trains up to P x (1 + T0) = 8 x 5 = 40 networks; rule: a budget above 40" in notes[1]
+    assert SearchConfig(budget=41, pop_size=8, stage1_gens=4, supernet_epochs=0).budget_notes() == []
+    assert SearchConfig(budget=16, algorithm="random").budget_notes() == []
+    assert SearchConfig(budget=300, budget_unit="mmac-epochs").budget_notes() == []  # the SuperNet counted

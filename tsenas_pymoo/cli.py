@@ -496,6 +496,9 @@ def search(args) -> None:
             raise ValueError(f"--out {out} already holds a search; use --resume {out} or another --out")
         config = search_config(args)
         run = SearchRun(out, config, verbose=args.verbose, progress=not args.quiet, thread_policy=args.thread_policy)
+    if not args.quiet:
+        for note in run.config.budget_notes():
+            print(f"tsenas: note: {note}", file=sys.stderr)
     summary = run.run()
     final = summary["final"]
     print(f"best network   {summary['best_genome']}")
@@ -516,6 +519,7 @@ def search(args) -> None:
             f"tsenas train {run.dir / 'best_genotype.json'}"
         )
     print(f"run directory  {run.dir}  (best_genotype.json, final/weights.safetensors, convergence.png)")
+    print(f"read the pick  tsenas describe {run.dir / 'best_genotype.json'}")
 
 
 def train(args) -> None:

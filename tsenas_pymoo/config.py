@@ -316,6 +316,27 @@ class SearchConfig:
         except ValueError as err:
             raise ValueError(f"inherit_{err}") from None
 
+    def budget_notes(self) -> list[str]:
+        """What a ``budget`` leaves out, said before the search starts: the SuperNet's
+        training (not counted in networks) and, for TS-ENAS, a budget that ends the search
+        before stage 2 (stage 1 alone trains up to P x (1 + T0) networks)."""
+        if self.budget is None or self.budget_unit != "networks":
+            return []
+        notes = []
+        if self.algorithm == "tsenas" and self.supernet_epochs:
+            notes.append(
+                f"--budget {self.budget} networks counts trained networks only: the SuperNet's "
+                f"{self.supernet_epochs} epochs come on top (--budget-unit mmac-epochs counts them)"
+            )
+        stage1 = self.pop_size * (1 + self.stage1_gens)
+        if self.algorithm == "tsenas" and self.stage2_gens and self.budget <= stage1:
+            notes.append(
+                f"--budget {self.budget} networks may end the search in stage 1, before stage 2 edits any "
+                f"cell: stage 1 trains up to P x (1 + T0) = {self.pop_size} x {1 + self.stage1_gens} = "
+                f"{stage1} networks; rule: a budget above {stage1}, or fewer --stage1-gens"
+            )
+        return notes
+
     def recipe(self):
         """The short trainings' :class:`~tsenas_pymoo.evaluation.recipe.TrainRecipe` (Sec.
         IV-B2): ``epochs``, ``batch_size``, ``lr``, ``augment``, ``device``."""
