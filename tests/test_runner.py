@@ -41,6 +41,20 @@ def rows(run_dir):
         return {k: (a, c) for k, a, c in conn.execute("SELECT key, accuracy, created FROM evaluations")}
 
 
+def test_networks_are_named_by_their_cells_in_the_summary_and_in_show(tiny_run):
+    import re
+
+    from tsenas_pymoo.space.genome import genome_from_key, readable
+
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    assert summary["best_network"] == readable(genome_from_key(summary["best_genome"]))
+    assert re.fullmatch(r"(\w+C\*?\(\d+,\d+\) ?)+", summary["best_network"])
+    shown = cli("show", str(tiny_run), "--names", "--top", "3")
+    rows = shown.stdout.splitlines()[1:4]
+    assert shown.returncode == 0 and all(re.search(r"\w+C\*?\(0,0\)", row) for row in rows), shown.stdout
+    assert not any(":" in row for row in rows)  # names, not keys (0:3,0:7,...)
+
+
 def test_a_finished_run_has_its_files_and_the_cli_reads_it(tiny_run, tmp_path, small_folder):
     """What a search leaves and the commands that read it (a SIGKILLed run resuming to
     this end without retraining: tests/reliability/test_kill_anywhere.py and test_soak.py)."""

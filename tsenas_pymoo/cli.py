@@ -238,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_dir")
     show.add_argument("--top", type=_positive, default=10, help="how many rows")
     show.add_argument("--csv", default=None, metavar="FILE", help="also write every row to FILE as CSV")
+    show.add_argument("--names", action="store_true", help="name networks by their cells (DartsNC(0,0) ...), not keys")
     export = sub.add_parser("export", help="write a trained network for inference (TorchScript, torch.export, ONNX)")
     export.add_argument("run_dir", help="a run directory (its final/) or a `tsenas train --out` folder")
     export.add_argument("--format", default="torchscript", choices=["torchscript", "pt2", "onnx"])
@@ -394,6 +395,17 @@ def _check_row(row: dict, path) -> None:
             )
 
 
+def _network_name(key: str) -> str:
+    """An archive key by its cells' names; what follows the genome (``@6``: an evaluation
+    again in generation 6, ``#rescore0``: a re-scoring training) is kept."""
+    import re
+
+    from .space.genome import genome_from_key, readable
+
+    genome_key, tag = re.match(r"([^@#]*)(.*)", key).groups()
+    return readable(genome_from_key(genome_key)) + (f" {tag}" if tag else "")
+
+
 def show(args) -> None:
     import csv
     import sqlite3
@@ -423,7 +435,7 @@ def show(args) -> None:
         params = f"{r['params']:,}" if r.get("params") is not None else "-"
         print(
             f"{i:>3}  {r['accuracy']:>8.4f}  {params:>9}  {macs:>12}  {r['generation'] or '-':>3}  "
-            f"{r['status']:<6}  {r['key']}"
+            f"{r['status']:<6}  {_network_name(r['key']) if args.names else r['key']}"
         )
     print(f"{len(rows)} networks in {path}")
     if args.csv:
@@ -501,7 +513,7 @@ def search(args) -> None:
             print(f"tsenas: note: {note}", file=sys.stderr)
     summary = run.run()
     final = summary["final"]
-    print(f"best network   {summary['best_genome']}")
+    print(f"best network   {summary['best_network']}  (key in summary.json)")
     print(
         f"validation     {summary['best_val_accuracy']:.4f} accuracy after {summary['generations']} generations, "
         f"{summary['evaluations']} networks trained"

@@ -38,6 +38,7 @@ from .final import train_final
 from .genotype import normalization, save_genotype
 from .problem import TSENASProblem
 from .rundir import atomic_write, clean_temporaries, read_text, refuse_links
+from .space.genome import readable
 from .space.width import resolve_width
 from .stock import budget_termination
 from .threads import apply_policy, choose_policy, recorded_threads
@@ -535,6 +536,7 @@ class SearchRun:
         if c.rescore_top:
             best, summary["rescore"] = self._rescore(algorithm, evaluator)
             summary["best_genome"] = best.key()
+        summary["best_network"] = readable(best)  # by its cells' names, beside the key
         final_dir = self.dir / "final"
         report_path = final_dir / "report.json"
         if report_path.exists():

@@ -379,6 +379,17 @@ def _place_nodes(listed: list[Node], where: str) -> tuple[Node, ...]:
     raise ValueError(f"{where}: its nodes cannot be placed; rule: each node reads earlier live nodes or inputs 0-1")
 
 
+def readable(genome: AnyGenome) -> str:
+    """The network by its cells' Table II names and inputs (the free input, then the
+    previous cell), a ``*`` on each cell stage 2 edited: ``DartsNC(0,0) DartsRC*(0,1)``.
+    ``tsenas describe`` shows the edits node by node."""
+    fine = genome.expand()
+    return " ".join(
+        f"{CELLS[cell.code].abbreviation}{'' if cell.is_published else '*'}({free},{j})"
+        for j, (cell, free) in enumerate(zip(fine.cells, fine.free_inputs))
+    )
+
+
 def genome_from_key(key: str) -> AnyGenome:
     """The genome a :meth:`key` names (the inverse of ``key``, which archives and results
     files record): a :class:`NetworkGenome` when every cell is published, else a
