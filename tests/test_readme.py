@@ -73,6 +73,8 @@ def test_docs_pages_python_examples_run(tmp_path, monkeypatch):
         if page.name == "data.md":
             assert ns["full"].input_shape == (1, 28, 28) and len(ns["full"].test_y) == 10000
             assert ns["proxy"].input_shape == (1, 14, 14) and len(ns["proxy"].train_y) == 4500
+            assert len(ns["evaluator"].dataset.val_y) == 1000 and ns["evaluator"].epochs == 1  # the cpu preset
+            assert 0.1 < ns["scored"]["accuracy"] <= 1
         if page.name == "budget.md":  # the pick within 10 % of both limits, at its iso-budget width
             cost = ns["problem"].cost(ns["best"])
             assert ns["res"].CV[0] <= 0 and 270_000 <= cost["params"] <= 300_000

@@ -356,6 +356,27 @@ class SearchConfig:
             label_smoothing=self.label_smoothing,
         )
 
+    def torch_evaluator(self, store=None, archive=None):
+        """The :class:`~tsenas_pymoo.evaluation.evaluator.TorchEvaluator` these settings
+        make, as ``tsenas search`` makes it (data, recipe, width, seed, inheritance, warm
+        start): ``SearchConfig(preset="cpu").torch_evaluator()`` is the ``cpu`` preset from Python.
+        ``store``, ``archive``: folder and ``.sqlite`` path (None: none)."""
+        from .evaluation.evaluator import TorchEvaluator
+
+        self.validate()
+        data = self.load_data()
+        return TorchEvaluator(
+            data,
+            self.recipe(),
+            init_channels=self.width(data.input_shape, data.num_classes),
+            store=store,
+            archive=archive,
+            seed=self.seed,
+            # a stock algorithm trains every network from scratch: it has no lineage
+            inheritance=self.inheritance if self.algorithm == "tsenas" else "none",
+            warm_start=self.warm_start(),
+        )
+
     def budget_kwargs(self) -> dict:
         """The problem's budget and skeleton (``TSENASProblem(..., **these)``)."""
         return {

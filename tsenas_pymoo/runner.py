@@ -239,18 +239,7 @@ class SearchRun:
                     f"N {evaluator.n_min}-{evaluator.n_max} (--n-min, --n-max)"
                 )
             return evaluator
-        data = c.load_data()
-        return TorchEvaluator(
-            data,
-            c.recipe(),
-            init_channels=c.width(data.input_shape, data.num_classes),
-            store=self.dir / "store",
-            archive=self.dir / "archive.sqlite",
-            seed=c.seed,
-            # a stock algorithm trains every network from scratch: it has no lineage
-            inheritance=c.inheritance if c.algorithm == "tsenas" else "none",
-            warm_start=c.warm_start(),
-        )
+        return c.torch_evaluator(store=self.dir / "store", archive=self.dir / "archive.sqlite")
 
     def _runner(self):
         """A Dask runner when the config asks for workers or a scheduler, else None."""
