@@ -32,6 +32,22 @@ def test_trajectory_legend_names_one_generation_alone(runs):
     assert labels == [f"gen {g}" for g in range(1, 8)]  # not "gen 1-1"
 
 
+def test_a_stock_result_saved_with_history_plots_without_a_recorder(tmp_path):
+    from pymoo.algorithms.soo.nonconvex.ga import GA
+    from pymoo.operators.sampling.rnd import IntegerRandomSampling
+
+    from tsenas_pymoo import GenomeRepair
+
+    problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=6)
+    algorithm = GA(pop_size=6, sampling=IntegerRandomSampling(), repair=GenomeRepair())
+    res = minimize(problem, algorithm, ("n_gen", 4), seed=0, save_history=True)
+    records = generation_records(res)
+    assert [r["n_gen"] for r in records] == [1, 2, 3, 4]
+    assert all(r["population"] and r["population"][0][1] for r in records)  # accuracy with its params
+    plot_convergence([res], labels=["GA"]).savefig(tmp_path / "ga.png")
+    Image.open(tmp_path / "ga.png").verify()
+
+
 def test_bad_source_is_named(tmp_path):
     with pytest.raises(ValueError, match="cannot read generations"):
         plot_convergence(42)

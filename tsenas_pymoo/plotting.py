@@ -81,11 +81,17 @@ def generation_records(source: Any) -> list[dict]:
     algorithm = getattr(source, "algorithm", None)
     if algorithm is not None and hasattr(algorithm.callback, "records"):
         return list(algorithm.callback.records)
+    history = getattr(source, "history", None)
+    if isinstance(history, list) and history:  # minimize(..., save_history=True): a copy per generation
+        from .algorithm import generation_record
+
+        return [generation_record(copy) for copy in history]
     if isinstance(source, list) and all(isinstance(r, dict) for r in source):
         return source
     raise ValueError(
-        f"cannot read generations from {type(source).__name__}; rule: a pymoo Result of TSENAS "
-        f"(or with a GenerationRecorder), a GenerationRecorder, or a run directory"
+        f"cannot read generations from {type(source).__name__}; rule: a pymoo Result of TSENAS, or "
+        f"of any algorithm run with save_history=True or a GenerationRecorder; a GenerationRecorder; "
+        f"or a run directory"
     )
 
 
