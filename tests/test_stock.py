@@ -124,3 +124,28 @@ def test_a_budget_says_what_it_leaves_out_before_the_search():
     assert SearchConfig(budget=41, pop_size=8, stage1_gens=4, supernet_epochs=0).budget_notes() == []
     assert SearchConfig(budget=16, algorithm="random").budget_notes() == []
     assert SearchConfig(budget=300, budget_unit="mmac-epochs").budget_notes() == []  # the SuperNet counted
+
+
+@pytest.mark.parametrize("n_obj", [1, 2])
+def test_a_stock_algorithms_verbose_table_shows_accuracy(n_obj, capsys):
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+    from pymoo.algorithms.soo.nonconvex.de import DE
+    from pymoo.optimize import minimize
+
+    from tsenas_pymoo import CellCrossover, CellMutation, GenomeRepair, TSENASProblem, TSENASSampling, accuracy_output
+
+    objectives = ("error", "params")[:n_obj]
+    problem = TSENASProblem(
+        lambda g: {"accuracy": 0.5 + 0.01 * g.n_cells}, n_min=3, n_max=6, input_shape=(1, 8, 8), objectives=objectives
+    )
+    algorithm = (
+        DE(pop_size=6, repair=GenomeRepair())
+        if n_obj == 1
+        else NSGA2(pop_size=6, sampling=TSENASSampling(), crossover=CellCrossover(), mutation=CellMutation())
+    )
+    minimize(problem, accuracy_output(algorithm, n_obj), ("n_gen", 2), seed=0, verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "n_gen" in line)
+    assert [c.strip() for c in header.split("|")[-2:]] == ["acc_best", "acc_mean"]
+    rows = [line for line in lines if line.strip()[:1].isdigit()]
+    assert len(rows) == 2 and all(0.5 < float(row.split("|")[-2]) <= 1 for row in rows)

@@ -32,7 +32,7 @@ _SOURCES = {
         "TSENASSampling",
         "compare_by_alpha_level",
     ),
-    ".algorithm": ("TSENAS", "GenerationRecorder", "BestAccuracyCallback"),
+    ".algorithm": ("TSENAS", "GenerationRecorder", "BestAccuracyCallback", "accuracy_output"),
     ".genotype": ("load_genotype", "load_network", "save_genotype"),
     ".final": ("train_final",),
     ".fine_problem": ("FineSearchProblem",),

@@ -14,7 +14,9 @@ from pymoo.core.population import Population
 from pymoo.operators.selection.tournament import TournamentSelection
 from pymoo.termination.max_gen import MaximumGenerationTermination
 from pymoo.util.display.column import Column
+from pymoo.util.display.multi import MultiObjectiveOutput
 from pymoo.util.display.output import Output
+from pymoo.util.display.single import SingleObjectiveOutput
 
 from .evaluation.protocol import IgnoresNotes, SearchEvaluator, notes_for
 from .fine_problem import FineSearchProblem
@@ -110,6 +112,45 @@ class TSENASOutput(Output):
         self.hits.set(getattr(getattr(algorithm.problem, "evaluator", None), "archive_hits", "-"))
         self.best.set(float(np.max(accuracy)))
         self.mean.set(float(np.mean(accuracy)))
+
+
+class _AccuracyColumns:
+    """The population's best and mean accuracy appended to a pymoo output's columns."""
+
+    def _add_accuracy(self):
+        self.acc_best, self.acc_mean = Column("acc_best", width=9), Column("acc_mean", width=9)
+
+    def initialize(self, algorithm):
+        super().initialize(algorithm)
+        self.columns += [self.acc_best, self.acc_mean]
+
+    def update(self, algorithm):
+        super().update(algorithm)
+        accuracy = np.asarray(algorithm.pop.get("accuracy"), dtype=float)
+        self.acc_best.set(float(np.nanmax(accuracy)))
+        self.acc_mean.set(float(np.nanmean(accuracy)))
+
+
+class SingleObjectiveAccuracyOutput(_AccuracyColumns, SingleObjectiveOutput):
+    """pymoo's single-objective verbose table, plus accuracy: for any algorithm on our problems."""
+
+    def __init__(self):
+        super().__init__()
+        self._add_accuracy()
+
+
+class MultiObjectiveAccuracyOutput(_AccuracyColumns, MultiObjectiveOutput):
+    """pymoo's multi-objective verbose table, plus accuracy."""
+
+    def __init__(self):
+        super().__init__()
+        self._add_accuracy()
+
+
+def accuracy_output(algorithm: Algorithm, n_obj: int) -> Algorithm:
+    """``algorithm`` with a verbose table that shows accuracy (``verbose=True``), not only F."""
+    algorithm.output = MultiObjectiveAccuracyOutput() if n_obj > 1 else SingleObjectiveAccuracyOutput()
+    return algorithm
 
 
 def best_first(pop) -> np.ndarray:

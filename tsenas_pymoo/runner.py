@@ -30,7 +30,7 @@ import numpy as np
 from pymoo.core.algorithm import Algorithm
 
 from . import __version__, faults
-from .algorithm import TSENAS, best_first
+from .algorithm import TSENAS, accuracy_output, best_first
 from .budget import supernet_record
 from .config import SearchConfig
 from .evaluation.evaluator import TorchEvaluator
@@ -324,7 +324,7 @@ class SearchRun:
                 **extra,
             )
             _problem_core(problem).exclude_from_serialization = ["evaluator"]
-            algorithm = make_algorithm(c.algorithm, c.pop_size)
+            algorithm = accuracy_output(make_algorithm(c.algorithm, c.pop_size), problem.n_obj)
             algorithm.setup(
                 problem,
                 termination=termination or generations_of(c),
