@@ -55,6 +55,15 @@ def test_networks_are_named_by_their_cells_in_the_summary_and_in_show(tiny_run):
     assert not any(":" in row for row in rows)  # names, not keys (0:3,0:7,...)
 
 
+def test_export_names_every_file_it_writes(tiny_run, tmp_path):
+    pytest.importorskip("onnxscript")
+    out = tmp_path / "export" / "model.onnx"
+    exported = cli("export", str(tiny_run), "--format", "onnx", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    named = {line.split()[0] for line in exported.stdout.splitlines() if line.strip()}
+    assert named == {str(p) for p in out.parent.iterdir()} and str(out) in named  # model.onnx.data too
+
+
 def test_a_finished_run_has_its_files_and_the_cli_reads_it(tiny_run, tmp_path, small_folder):
     """What a search leaves and the commands that read it (a SIGKILLed run resuming to
     this end without retraining: tests/reliability/test_kill_anywhere.py and test_soak.py)."""

@@ -85,7 +85,8 @@ def test_busy_cores_sees_a_busy_process():
         spinner_cores = (_cpu_seconds_of(spinner.pid) - start_cpu) / (time.monotonic() - start_wall)
     finally:
         spinner.kill()
-    assert spinner_cores > 0.3  # the child did get the CPU, so the reading has something to see
+    if spinner_cores <= 0.3:  # a machine too loaded to give the child a core: nothing to see
+        pytest.skip(f"the spinning child got {spinner_cores:.2f} cores; the reading needs it to run")
     assert busy is not None and busy >= spinner_cores - 0.2
 
 

@@ -465,7 +465,9 @@ def export(args) -> None:
     _, meta = load_genotype(genotype)
     model = load_network(genotype, weights).eval()
     out = Path(args.out) if args.out else run / f"model{SUFFIX[args.format]}"
+    before = {p: p.stat().st_mtime_ns for p in out.parent.glob(out.name + ".*")}
     export_model(model, meta["input_shape"], args.format, out)
+    beside = [p for p in sorted(out.parent.glob(out.name + ".*")) if before.get(p) != p.stat().st_mtime_ns]
     images = torch.rand(8, *meta["input_shape"], generator=torch.Generator().manual_seed(0))
     diff = check_export(model, out, args.format, images)
     raw = "images in [0, 1]" if meta.get("normalization") else "normalized images"
@@ -473,6 +475,8 @@ def export(args) -> None:
         f"{out}  ({args.format}; input (batch, {', '.join(map(str, meta['input_shape']))}) {raw}; "
         f"reloaded: largest logit difference from the eager model {diff:.2e})"
     )
+    for extra in beside:  # ONNX keeps large weights in a data file next to the model: both are needed
+        print(f"{extra}  (written with {out.name}; keep the two together)")
 
 
 def search_config(args):
