@@ -48,6 +48,19 @@ def test_a_stock_result_saved_with_history_plots_without_a_recorder(tmp_path):
     Image.open(tmp_path / "ga.png").verify()
 
 
+def test_compare_of_single_runs_says_so_and_counts_in_whole_numbers(tmp_path):
+    from tsenas_pymoo.plotting import plot_compare
+
+    a = _fake_run(tmp_path / "ga", "ga", [0.5, 0.7, 0.6], [4, 4, 4])
+    b = _fake_run(tmp_path / "ts", "tsenas", [0.4, 0.8, 0.8], [4, 2, 2])
+    fig = plot_compare([a, b])
+    fig.canvas.draw()
+    assert fig._suptitle.get_text() == "Searches compared (one run each)"
+    for panel in fig.axes[:2]:  # generations and networks trained
+        ticks = [t for t in panel.get_xticks() if panel.get_xlim()[0] <= t <= panel.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks)
+
+
 def test_bad_source_is_named(tmp_path):
     with pytest.raises(ValueError, match="cannot read generations"):
         plot_convergence(42)

@@ -215,11 +215,15 @@ def plot_compare(run_dirs: Sequence[str | Path], ax=None):
                 low, mid, high = np.nanpercentile(table, [25, 50, 75], axis=0)
             panel.step(grid, mid, where="post", color=color, label=f"{label}, median")
             panel.fill_between(grid, low, high, step="post", color=color, alpha=0.2)
-    for panel, label in zip(axes, PANELS.values()):
+    for panel, (key, label) in zip(axes, PANELS.items()):
         panel.set_xlabel(label)
         panel.set_ylabel("best validation accuracy so far")
         panel.legend(fontsize=8)
-    fig.suptitle("Searches compared (median and interquartile band over seeds)")
+        if key in ("generation", "trained"):  # counts: whole-number ticks only
+            panel.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    several = any(len(runs) > 1 for runs in groups.values())
+    what = "median and interquartile band over seeds" if several else "one run each"
+    fig.suptitle(f"Searches compared ({what})")
     fig.tight_layout()
     return fig
 
