@@ -61,6 +61,29 @@ def test_compare_of_single_runs_says_so_and_counts_in_whole_numbers(tmp_path):
         assert ticks and all(float(t).is_integer() for t in ticks)
 
 
+def test_an_edges_label_sits_on_its_arc():
+    import numpy as np
+
+    from tsenas_pymoo import NetworkGenome, plot_cell
+
+    fig = plot_cell(NetworkGenome.from_cells([3]), 1)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    middles = []
+    from matplotlib.colors import same_color
+
+    edges = [a for a in ax.texts if a.get_text() == "" and same_color(a.arrow_patch.get_edgecolor(), "tab:blue")]
+    for arrow in edges:
+        start, end = ax.transData.transform(arrow.xyann), ax.transData.transform(arrow.xy)
+        p0, c1, p2 = arrow.arrow_patch.get_connectionstyle()(start, end, shrinkA=0, shrinkB=0).vertices[:3]
+        middles.append(0.25 * p0 + 0.5 * c1 + 0.25 * p2)  # the quadratic Bezier's middle, in pixels
+    labels = [t for t in ax.texts if "_" in t.get_text() or t.get_text() == "identity"]
+    assert len(labels) == len(middles) == 8
+    for label in labels:
+        where = ax.transData.transform(label.get_position())
+        assert min(np.hypot(*(m - where)) for m in middles) < 3  # on its arc's middle, in pixels
+
+
 def test_bad_source_is_named(tmp_path):
     with pytest.raises(ValueError, match="cannot read generations"):
         plot_convergence(42)
@@ -82,7 +105,11 @@ def test_plot_cell_draws_edges_ops_and_pruned_nodes(tmp_path):
     assert isinstance(fig, Figure)
     texts = [t.get_text() for t in fig.axes[0].texts]
     cell = genome.cells[edited - 1]
-    assert texts.count("pruned") == len(cell.nodes) - len(cell.live_nodes()) >= 1
+    from tsenas_pymoo.space.cells import CELLS
+
+    used = len(CELLS[cell.code].nodes)  # DARTS uses 4 of the 5 slots: the fifth is not drawn, not "pruned"
+    assert texts.count("pruned") == used - len(cell.live_nodes()) >= 1
+    assert str(used + 2) not in texts  # no node beyond the cell's own (nodes count from 2)
     from tsenas_pymoo.space.ops import OPS
 
     names = [OPS[node[2 + slot]][0] for node in cell.nodes if any(node) for slot in (0, 1)]

@@ -361,9 +361,16 @@ def plot_cell(genome: Any, cell_index: int, ax=None, title: str | None = None):
         raise ValueError(f"cell_index={cell_index}; rule: 1 <= cell_index <= N={fine.n_cells}")
     cell = fine.cells[cell_index - 1]
     fig, ax = _figure(ax, figsize=(7, 3.2))
-    n = len(cell.nodes)
+    # the slots the published cell uses (and any stage 2 filled): a slot it never used is
+    # not drawn, a used one stage 2 emptied is drawn pruned
+    filled = [i for i, node in enumerate(cell.nodes) if node != EMPTY_NODE]
+    n = max(len(CELLS[cell.code].nodes), filled[-1] + 1 if filled else 0)
     pos = {0: (0.0, 1.0), 1: (0.0, -1.0), "out": (n + 1.0, 0.0)}
     pos.update({k: (k - 1.0, 0.9 if k % 2 else -0.9) for k in range(2, n + 2)})
+    ax.set_xlim(-0.7, n + 1.7)
+    ax.set_ylim(-1.6, 1.6)
+    box = ax.get_window_extent()
+    aspect = (box.height / 3.2) / (box.width / (n + 2.4))  # display units per data unit, y over x
     live = set(cell.live_nodes())
     for k in range(2, n + 2):
         node = cell.node(k)
@@ -384,9 +391,11 @@ def plot_cell(genome: Any, cell_index: int, ax=None, title: str | None = None):
                 ),
             )
             (x0, y0), (x1, y1) = pos[source], pos[k]
+            # the label on the arc's middle: arc3 bends by rad x the chord, in display units
+            bend = 0.25 if slot else -0.25
             ax.text(
-                (x0 + x1) / 2,
-                (y0 + y1) / 2 + (0.18 if slot else -0.18),
+                (x0 + x1) / 2 + bend * (y1 - y0) * aspect / 2,
+                (y0 + y1) / 2 - bend * (x1 - x0) / aspect / 2,
                 op,
                 fontsize=6.5,
                 ha="center",
@@ -424,8 +433,6 @@ def plot_cell(genome: Any, cell_index: int, ax=None, title: str | None = None):
         )
         if pruned:
             ax.text(x, y - 0.35, "pruned", ha="center", fontsize=6, color="gray")
-    ax.set_xlim(-0.7, n + 1.7)
-    ax.set_ylim(-1.6, 1.6)
     ax.axis("off")
     edited = "" if cell.is_published else ", edited"
     ax.set_title(title or f"cell {cell_index}: {CELLS[cell.code].name}{edited}", fontsize=9)
