@@ -17,6 +17,7 @@ from tsenas_pymoo import (
 from tsenas_pymoo.evaluation import Archive, TorchEvaluator
 from tsenas_pymoo.evaluation.supernet import SuperNet
 from tsenas_pymoo.evaluation.weights import weight_units
+from tsenas_pymoo.space.genome import readable
 from tsenas_pymoo.space.network import build_network
 
 G = NetworkGenome.from_cells([3, 7, 3])
@@ -39,6 +40,17 @@ def test_evaluator_reports_every_field(digits, tmp_path):
     assert set(r) >= {"accuracy", "params", "flops", "seconds", "epochs", "inherited_fraction", "status"}
     assert r["status"] == "ok" and r["accuracy"] > 0.3 and r["epochs"] == 2 and r["inherited_fraction"] == 0.0
     assert r["params"] == sum(p.numel() for p in build_network(G, (1, 8, 8), 10, 4).parameters())
+
+
+def test_each_network_trained_is_one_info_line_by_its_cells(digits, tmp_path, caplog):
+    import logging
+
+    ev = make(digits, tmp_path, epochs=1)
+    with caplog.at_level(logging.INFO, logger="tsenas_pymoo.evaluation.evaluator"):
+        first = ev(G)
+        ev(G)  # answered by the archive: not trained, no line
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trained ")]
+    assert lines == [f"trained {readable(G)}: accuracy {first['accuracy']:.4f}, {first['seconds']:.1f} s, ok"]
 
 
 def test_same_genome_seed_and_store_same_accuracy(digits, tmp_path):

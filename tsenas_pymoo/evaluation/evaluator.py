@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from .. import faults
-from ..space.genome import AnyGenome
+from ..space.genome import AnyGenome, readable
 from ..space.network import build_network, count_flops, count_params
 from ..threads import protect_threads
 from .archive import Archive
@@ -236,6 +236,13 @@ class TorchEvaluator:
         if self.archive is not None:
             self.archive.put(self.eval_key(genome), genome, record)
             faults.point("archived")
+        log.info(  # one line per network trained (tsenas search -v)
+            "trained %s: accuracy %.4f, %.1f s, %s",
+            readable(genome),
+            record.get("accuracy", 0.0),
+            record.get("seconds") or 0.0,
+            record.get("status", "ok"),
+        )
         return dict(record, archived=False)
 
     # -- the notes of SearchEvaluator (evaluation/protocol.py) ----------------------------
