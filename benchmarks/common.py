@@ -23,6 +23,29 @@ RESULTS = ROOT / "benchmarks" / "results"
 PLOTS = ROOT / "plots"
 
 #: The splits of a measurement that selects no network and claims nothing about accuracy.
+#: The tiny search the shared-machine benchmarks time beside a CPU load (contention.py,
+#: script_vs_cli.py): ``tsenas search`` options.
+LOADED_SEARCH = [
+    "--seed",
+    "5",
+    "--pop-size",
+    "4",
+    "--fine-size",
+    "2",
+    "--stage1-gens",
+    "2",
+    "--stage2-gens",
+    "1",
+    "--epochs",
+    "1",
+    "--init-channels",
+    "4",
+    "--final-epochs",
+    "1",
+    "--device",
+    "cpu",
+]
+
 NO_SELECTION = {
     "selection": "none: no network is selected by accuracy here",
     "report": "none: a speed, cost or reliability measurement, no claim about networks' accuracy",

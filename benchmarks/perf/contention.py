@@ -31,29 +31,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
+from common import LOADED_SEARCH as SEARCH
 from common import NO_SELECTION, RESULTS, no_options, write_result
 
 RESULTS = RESULTS / "contention.json"
-SEARCH = [
-    "--seed",
-    "5",
-    "--pop-size",
-    "4",
-    "--fine-size",
-    "2",
-    "--stage1-gens",
-    "2",
-    "--stage2-gens",
-    "1",
-    "--epochs",
-    "1",
-    "--init-channels",
-    "4",
-    "--final-epochs",
-    "1",
-    "--device",
-    "cpu",
-]
 CONFIGS = {
     "serial, auto": [],
     "serial, OpenMP default": ["--wait-policy", "default"],

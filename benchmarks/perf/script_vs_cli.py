@@ -34,35 +34,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, write_result
+from common import LOADED_SEARCH, NO_SELECTION, RESULTS, write_result
 
 RESULTS = RESULTS / "script_vs_cli.json"
 LOAD_THREADS = 2
 LOAD_CODE = (
     "import torch; torch.set_num_threads({k}); a = torch.randn(384, 384)\nwhile True:\n    a = torch.tanh(a @ a)"
 )
-CLI = [
-    "search",
-    "--seed",
-    "5",
-    "--pop-size",
-    "4",
-    "--fine-size",
-    "2",
-    "--stage1-gens",
-    "2",
-    "--stage2-gens",
-    "1",
-    "--epochs",
-    "1",
-    "--init-channels",
-    "4",
-    "--final-epochs",
-    "1",
-    "--device",
-    "cpu",
-    "-q",
-]
+CLI = ["search", *LOADED_SEARCH, "-q"]
 SCRIPT = """
 import sys
 from pathlib import Path
