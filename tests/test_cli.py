@@ -145,3 +145,13 @@ def test_the_resume_hint_after_ctrl_c_starts_its_own_line_below_a_bar(tmp_path, 
     err = capsys.readouterr().err
     hint = f"tsenas search: interrupted; continue with tsenas search --resume {tmp_path / 'run'}"
     assert hint in err.replace("\r", "\n").split("\n"), err  # a line of its own, not glued to the bar's
+
+
+def test_a_search_says_its_plan_at_the_start_and_its_pace_after_the_first_generation(tmp_path):
+    args = search_args(quiet=False, stage1_gens=1, stage2_gens=1, supernet_epochs=0)
+    done = run("search", "--out", str(tmp_path / "run"), *args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stderr.replace("\r", "\n").splitlines()
+    plan = "tsenas: plan: up to 14 networks to train (stage 1 P x (1 + T0) = 4 x 2 = 8, stage 2 T1 x 3S = 1 x 6 = 6)"
+    assert lines[0] == plan
+    assert any(line.startswith("tsenas: pace: 4 networks trained in ") for line in lines), done.stderr[-2000:]

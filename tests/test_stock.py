@@ -149,3 +149,15 @@ def test_a_stock_algorithms_verbose_table_shows_accuracy(n_obj, capsys):
     assert [c.strip() for c in header.split("|")[-2:]] == ["acc_best", "acc_mean"]
     rows = [line for line in lines if line.strip()[:1].isdigit()]
     assert len(rows) == 2 and all(0.5 < float(row.split("|")[-2]) <= 1 for row in rows)
+
+
+def test_the_plan_counts_the_networks_a_search_may_train():
+    assert SearchConfig(pop_size=8, stage1_gens=4, fine_size=4, stage2_gens=3).plan()[0] == 8 * 5 + 3 * 12
+    assert SearchConfig(pop_size=8, stage1_gens=4, fine_size=4, stage2_gens=3, reevaluate=False).plan()[0] == 64
+    assert SearchConfig(algorithm="ga", pop_size=8, stage1_gens=4, stage2_gens=3).plan() == (
+        64,
+        "P x (1 + T0 + T1) = 8 x 8",
+    )
+    assert SearchConfig(budget=16).plan()[0] == 16
+    assert SearchConfig().trains_supernet() and not SearchConfig(algorithm="ga").trains_supernet()
+    assert not SearchConfig(max_params=300_000).trains_supernet()  # a width rule: no one SuperNet width

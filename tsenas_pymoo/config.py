@@ -316,6 +316,35 @@ class SearchConfig:
         except ValueError as err:
             raise ValueError(f"inherit_{err}") from None
 
+    def trains_supernet(self) -> bool:
+        """Whether the search trains a SuperNet first (TS-ENAS with real training and one
+        width: a width rule has no single SuperNet width)."""
+        budgeted = self.max_params is not None or self.max_macs is not None
+        width_rule = self.width_rule == "budget" or (self.width_rule == "auto" and budgeted)
+        return (
+            self.algorithm == "tsenas" and self.evaluator == "torch" and bool(self.supernet_epochs) and not width_rule
+        )
+
+    def plan(self) -> tuple[int, str]:
+        """The most networks the search trains, and how that count is made: TS-ENAS's
+        stage 1 P x (1 + T0), stage 2 T1 x 3S (p1, p2 and s again; 2S without
+        ``reevaluate``); a stock algorithm P x (1 + T0 + T1); a ``budget`` in networks caps
+        it. Networks the archive already holds are not trained again."""
+        if self.algorithm == "tsenas":
+            per = 3 if self.reevaluate else 2
+            stage1, stage2 = self.pop_size * (1 + self.stage1_gens), self.stage2_gens * per * self.fine_size
+            total = stage1 + stage2
+            how = (
+                f"stage 1 P x (1 + T0) = {self.pop_size} x {1 + self.stage1_gens} = {stage1}, "
+                f"stage 2 T1 x {per}S = {self.stage2_gens} x {per * self.fine_size} = {stage2}"
+            )
+        else:
+            gens = 1 + self.stage1_gens + self.stage2_gens
+            total, how = self.pop_size * gens, f"P x (1 + T0 + T1) = {self.pop_size} x {gens}"
+        if self.budget is not None and self.budget_unit == "networks" and self.budget < total:
+            total, how = self.budget, f"--budget {self.budget} (of {how})"
+        return total, how
+
     def budget_notes(self) -> list[str]:
         """What a ``budget`` leaves out, said before the search starts: the SuperNet's
         training (not counted in networks) and, for TS-ENAS, a budget that ends the search
@@ -323,7 +352,7 @@ class SearchConfig:
         if self.budget is None or self.budget_unit != "networks":
             return []
         notes = []
-        if self.algorithm == "tsenas" and self.supernet_epochs:
+        if self.trains_supernet():
             notes.append(
                 f"--budget {self.budget} networks counts trained networks only: the SuperNet's "
                 f"{self.supernet_epochs} epochs come on top (--budget-unit mmac-epochs counts them)"

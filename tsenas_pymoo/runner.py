@@ -22,6 +22,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,16 @@ class _SearchBar:
             unit = "net" if config.budget_unit == "networks" else "MMAC-ep"
             total = int(term.budget) if float(term.budget).is_integer() else term.budget
             self.bar = tqdm(total=total, initial=min(self.used(), total), desc="budget", unit=unit)
+
+    def pace(self, trained: int, seconds: float, planned: int) -> None:
+        """One line after this process's first generation: its pace, and the plan at it."""
+        if trained:
+            each = seconds / trained
+            self.bar.write(
+                f"tsenas: pace: {trained} networks trained in {seconds:.0f} s ({each:.1f} s each); "
+                f"the plan's up to {planned:,} networks at this pace: about {planned * each / 60:.0f} min",
+                file=sys.stderr,
+            )
 
     def step(self, record: dict) -> None:
         if self.used is None:
@@ -447,6 +458,7 @@ class SearchRun:
         records = algorithm.data.get("generations", []) if algorithm.is_initialized else []
         _atomic_write(log_path, "".join(json.dumps(r) + "\n" for r in records).encode())
         bar = _SearchBar(algorithm, done, self.config) if self.progress else None
+        started, first = time.perf_counter(), True
         while algorithm.has_next():
             with _tidy_output(bar), faults.span("generation"):
                 algorithm.next()
@@ -467,6 +479,9 @@ class SearchRun:
                 self.after_generation(algorithm, evaluator)
             if bar is not None:
                 bar.step(record)
+                if first:
+                    bar.pace(getattr(evaluator, "trained", 0), time.perf_counter() - started, self.config.plan()[0])
+                    first = False
         if bar is not None:
             bar.bar.close()
         self._close_client()
