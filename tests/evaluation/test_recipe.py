@@ -69,3 +69,8 @@ def test_an_evaluator_pickled_before_the_recipe_unpickles_with_one(digits):
     restored.__setstate__(old)
     assert restored.recipe == TrainRecipe(epochs=3, batch_size=32, lr=0.2, device="cpu", amp=False, augment=Augment())
     assert pickle.loads(pickle.dumps(ev)).recipe == ev.recipe
+
+
+def test_a_setting_the_evaluator_does_not_take_names_the_route_that_does(digits):
+    with pytest.raises(TypeError, match=r"train_subset is not a setting.*SearchConfig\(preset=\.\.\., train_subset"):
+        TorchEvaluator(digits, train_subset=400)

@@ -11,6 +11,7 @@ is answered from it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import logging
 import time
@@ -103,6 +104,13 @@ class TorchEvaluator:
         self.inheritance = inheritance
         self.warm_start = WarmStart(counts=default_warm_counts(inheritance)) if warm_start is None else warm_start
         self.dataset = load_dataset(dataset) if isinstance(dataset, str) else dataset
+        unknown = sorted(set(recipe_fields) - {f.name for f in dataclasses.fields(TrainRecipe)})
+        if unknown:
+            raise TypeError(
+                f"TorchEvaluator: {', '.join(unknown)} is not a setting it takes; rule: a TrainRecipe field "
+                f"({', '.join(f.name for f in dataclasses.fields(TrainRecipe))}); data subsets and presets: "
+                f"SearchConfig(preset=..., train_subset=...).torch_evaluator()"
+            )
         recipe = (recipe or TrainRecipe(epochs=10, lr=0.1)).replace(**recipe_fields)
         device = str(pick_device(recipe.device))
         self.recipe = recipe.replace(device=device).for_data(self.dataset.name, self.dataset.input_shape)
