@@ -512,12 +512,6 @@ def search(args) -> None:
             raise ValueError(f"--out {out} already holds a search; use --resume {out} or another --out")
         config = search_config(args)
         run = SearchRun(out, config, verbose=args.verbose, progress=not args.quiet, thread_policy=args.thread_policy)
-    if not args.quiet:
-        total, how = run.config.plan()
-        supernet = f", after a SuperNet of {run.config.supernet_epochs} epochs" if run.config.trains_supernet() else ""
-        print(f"tsenas: plan: up to {total:,} networks to train ({how}){supernet}", file=sys.stderr)
-        for note in run.config.budget_notes():
-            print(f"tsenas: note: {note}", file=sys.stderr)
     summary = run.run()
     final = summary["final"]
     print(f"best network   {summary['best_network']}  (key in summary.json)")

@@ -101,6 +101,14 @@ def _tidy_output(bar):
     return contextlib.redirect_stdout(DummyTqdmFile(sys.stdout))
 
 
+def _plan_lines(config: SearchConfig) -> list[str]:
+    """What a search says when it starts its work: its plan, and what a budget leaves out."""
+    total, how = config.plan()
+    supernet = f", after a SuperNet of {config.supernet_epochs} epochs" if config.trains_supernet() else ""
+    lines = [f"tsenas: plan: up to {total:,} networks to train ({how}){supernet}"]
+    return lines + [f"tsenas: note: {note}" for note in config.budget_notes()]
+
+
 class _SearchBar:
     """The search's progress bar: over its generations, or, under ``--budget``, over the
     budget (networks or MMAC-epochs), so that it has a total and an ETA either way."""
@@ -434,6 +442,8 @@ class SearchRun:
         evaluator = self._evaluator()
         self._record_threads(driver=self.thread_policy)  # writes config.json on a new run
         faults.mark("work")
+        if self.progress:  # once the data loaded and config.json is written: a refusal before stays one line
+            print("\n".join(_plan_lines(self.config)), file=sys.stderr)
         evaluator.progress = self.progress
         marker = supernet_record(self.dir)
         if (
