@@ -2,9 +2,11 @@
 they ran on, and how to call the ``tsenas`` CLI.
 
 Result files: ``benchmarks/results/<benchmark>[_<dataset>][_<variant>].json``, where
-``<benchmark>`` is the script's name (``result_path``). A script in a purpose folder
-(``perf/``, ``experiments/``, ``reliability/``, ``device/``) imports this module after
-``sys.path.insert(0, str(Path(__file__).resolve().parents[1]))``.
+``<benchmark>`` is the script's name (``result_path``). ``benchmarks`` is a package: a
+script in a purpose folder (``perf/``, ``experiments/``, ``quality/``, ``reliability/``,
+``device/``) runs from the repository root as ``python -m benchmarks.<folder>.<script>``
+and imports ``benchmarks.common``; helpers shared with the tests live in
+``tsenas_pymoo.testing``.
 """
 
 from __future__ import annotations
@@ -90,8 +92,17 @@ def provenance() -> dict[str, Any]:
     commit = git("rev-parse", "HEAD") or None
     if commit and git("status", "--porcelain", "--untracked-files=no"):
         commit += "+dirty"
-    command = " ".join([Path(sys.argv[0]).as_posix().removeprefix(ROOT.as_posix() + "/"), *sys.argv[1:]])
-    return {"command": f"python {command}", "commit": commit, "version": __version__}
+    return {"command": command_line(sys.argv), "commit": commit, "version": __version__}
+
+
+def command_line(argv: list[str]) -> str:
+    """The command that remakes a results file: ``python -m benchmarks.<folder>.<script>
+    ARGS`` for a script of this package (however it was started), else ``python ARGV``."""
+    script = Path(argv[0]).resolve()
+    if script.is_relative_to(ROOT / "benchmarks") and script.suffix == ".py":
+        module = ".".join(script.relative_to(ROOT).with_suffix("").parts)
+        return " ".join(["python -m", module, *argv[1:]])
+    return " ".join(["python", Path(argv[0]).as_posix(), *argv[1:]])
 
 
 def machine() -> dict[str, Any]:
@@ -209,6 +220,8 @@ def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str =
 
         from tsenas_pymoo.evaluation.allocator import keeping_freed_memory  # Dask's malloc setting doubles CPU
 
+        # the workers import this package's scripts by name: the repository root on their path
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
         with (
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
             Client(cluster) as client,

@@ -78,7 +78,7 @@ def tiny_reference(tmp_path_factory):
     first worker that needs it runs it and the others wait for it (a file lock)."""
     from filelock import FileLock
 
-    from tests.reliability import harness
+    from tsenas_pymoo.testing import harness
 
     root = _shared_root(tmp_path_factory)
     folder, done = root / "tiny_reference", root / "tiny_reference.done"

@@ -1,6 +1,6 @@
 """The benchmarks' own accounting: what they measure is what they say they measure."""
 
-import importlib.util
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -19,10 +19,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 def load(name):
     """A benchmark script as a module, found in its purpose folder."""
     (path,) = BENCH.glob(f"*/{name}.py")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f"benchmarks.{path.parent.name}.{name}")
 
 
 def test_baselines_train_the_searched_network_as_train_final_does(digits_small):
@@ -420,7 +417,7 @@ def test_fidelity_cost_counts_only_records_timed_while_the_workers_ran_alone():
 
 
 def test_two_runs_that_both_lack_their_end_files_are_not_the_same_end():
-    from tests.reliability import harness as fault_injection
+    from tsenas_pymoo.testing import harness as fault_injection
 
     run = {"best": ("0:3,0:3,0:3", 0.9), "rows": {"a": (0.9, "ok")}, "log": [{"generation": 1}], "files": True}
     assert all(fault_injection.same_end(run, dict(run)).values())
@@ -549,9 +546,7 @@ def test_ablation_summary_pairs_each_variant_with_the_full_method(monkeypatch, t
 
 
 def test_a_results_file_is_written_only_with_its_splits_and_with_its_machine(tmp_path):
-    spec = importlib.util.spec_from_file_location("common", BENCH / "common.py")
-    common = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(common)
+    common = importlib.import_module("benchmarks.common")
     assert (
         common.result_path("compare_algorithms", "fmnist", "", "report").name == "compare_algorithms_fmnist_report.json"
     )
@@ -740,10 +735,8 @@ def _square(x):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_run_tasks_hands_every_result_over_as_it_ends(workers):
-    import sys
 
-    sys.path.insert(0, str(BENCH))
-    from common import run_tasks
+    from benchmarks.common import run_tasks
 
     seen = []
     run_tasks(_square, [(i,) for i in range(6)], workers, lambda r, bar: seen.append(r))
@@ -766,13 +759,12 @@ def test_surrogate_data_trains_alg3_first_then_neighbours_of_the_best_then_searc
     from tsenas_pymoo.space.genome import genome_from_key
 
     data = load("surrogate_data")
-    monkeypatch.syspath_prepend(str(BENCH / "experiments"))
-    import compare_surrogate
+    from benchmarks.experiments import compare_surrogate
 
     tiny_budget = {"pop_size": 4, "stage1_gens": 2, "fine_size": 1, "stage2_gens": 1}
     monkeypatch.setitem(compare_surrogate.BUDGETS, "tiny", tiny_budget)
     monkeypatch.setattr(data, "SEARCH_SEEDS", {"tiny": (0,)})
-    assert sys.modules["compare_surrogate"] is compare_surrogate
+    assert sys.modules["benchmarks.experiments.compare_surrogate"] is compare_surrogate
     tiny = {"dataset": "digits", "train_subset": 200, "epochs": 1, "init_channels": 4, "n_min": 3, "n_max": 4}
     monkeypatch.setitem(presets.PRESETS, "tiny", tiny)
     monkeypatch.setattr(data, "RESULTS", tmp_path)
@@ -1054,3 +1046,37 @@ def test_inheritance_names_a_partial_seed_and_summarizes_its_generation_without_
     shares = inheritance.parent_shares(rows)
     assert shares["children"] == 9 and shares["below_threshold"] == 1
     assert shares["mean_by_generation"]["3"] == pytest.approx((0.4 + 8 * 0.9) / 9)
+
+
+SCRIPTS = sorted(p for p in BENCH.glob("*/*.py") if p.name != "__init__.py")
+
+
+def test_benchmarks_are_a_package_that_touches_no_import_path_and_no_tests():
+    """``python -m benchmarks.<folder>.<script>``: no script edits ``sys.path`` or imports
+    from ``tests/`` (shared helpers live in ``tsenas_pymoo.testing``)."""
+    import ast
+
+    for path in [BENCH / "common.py", *SCRIPTS]:
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "path":
+                assert getattr(node.value, "id", None) != "sys", f"{path.name}: sys.path"
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any(n.split(".")[0] == "tests" for n in names), f"{path.name} imports {names}"
+    for folder in {p.parent for p in SCRIPTS}:
+        assert (folder / "__init__.py").exists(), folder
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_every_benchmark_imports_as_a_module_of_the_package(path):
+    module = importlib.import_module(f"benchmarks.{path.parent.name}.{path.stem}")
+    assert module.__file__ == str(path)
+
+
+def test_a_results_file_names_the_module_command_that_remakes_it():
+    from benchmarks.common import ROOT, command_line
+
+    script = str(ROOT / "benchmarks" / "experiments" / "fidelity.py")
+    assert command_line([script, "--summarize"]) == "python -m benchmarks.experiments.fidelity --summarize"
+    assert command_line(["-c", "x"]) == "python -c x"

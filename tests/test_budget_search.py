@@ -4,12 +4,11 @@ sits at it under the width rule, and a resumed search keeps it."""
 import json
 import sqlite3
 
-from tiny_search import search_settings
-
 from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.genotype import load_genotype
 from tsenas_pymoo.runner import run_search
 from tsenas_pymoo.space.cost import cost_by_parts
+from tsenas_pymoo.testing.tiny import search_settings
 
 MAX_PARAMS = 12_000
 

@@ -1,8 +1,8 @@
 import subprocess
 import sys
 
-from tests.tiny_search import search_args
 from tsenas_pymoo.cli import main
+from tsenas_pymoo.testing.tiny import search_args
 
 
 def test_describe_reports_cost(capsys):

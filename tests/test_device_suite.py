@@ -14,7 +14,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "device" / "device
 def test_device_suite_tiny_on_cpu(tmp_path):
     pytest.importorskip("distributed")
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--out-dir", str(tmp_path)],
+        [sys.executable, "-m", "benchmarks.device.device_suite", "--device", "cpu", "--tiny", "--out-dir", str(tmp_path)],
+        cwd=SCRIPT.parents[2],
         capture_output=True,
         text=True,
         timeout=600,
@@ -49,11 +50,9 @@ def test_device_suite_tiny_on_cpu(tmp_path):
 
 
 def test_tiny_or_cpu_runs_write_outside_the_results_folder():
-    import importlib.util
+    import importlib
 
-    spec = importlib.util.spec_from_file_location("device_suite", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.device.device_suite")
     results = SCRIPT.parents[1] / "results"
     assert module.default_out_dir("cuda", tiny=False) == results
     for device, tiny in (("cpu", True), ("cpu", False), ("cuda", True), ("cuda:1", True)):
@@ -64,12 +63,10 @@ def test_tiny_or_cpu_runs_write_outside_the_results_folder():
 def test_a_failed_cuda_case_keeps_its_reason():
     """A GPU run is rare: what failed and why must come back in the results file, not
     only in a log tail that other output can fill."""
-    import importlib.util
+    import importlib
     import xml.etree.ElementTree as ET
 
-    spec = importlib.util.spec_from_file_location("device_suite", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.device.device_suite")
     report = ET.fromstring(
         '<testsuite><testcase name="bad" time="1.5"><failure message="assert 0.4 &gt; 0.5">'
         + "x" * 2000

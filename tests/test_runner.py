@@ -9,7 +9,7 @@ import sys
 import pytest
 from PIL import Image
 
-from tests.tiny_search import search_args
+from tsenas_pymoo.testing.tiny import search_args
 
 # threads fixed: accuracies depend on the thread count
 TINY = search_args(quiet=False, dataset=None, train_subset=None, threads=2)

@@ -10,7 +10,7 @@
 #
 #   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl \
 #     && export PYTHONPATH=/tmp/site:$PWD TSENAS_DATA=$PWD/.data/fashion-mnist PYTHONUNBUFFERED=1 \
-#     && python3 benchmarks/device/device_suite.py --device cuda --out-dir $OUT 2>&1 | tee $OUT/suite.log
+#     && python3 -m benchmarks.device.device_suite --device cuda --out-dir $OUT 2>&1 | tee $OUT/suite.log
 #
 # and copy the returned device_*.json into benchmarks/results/.
 set -euo pipefail

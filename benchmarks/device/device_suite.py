@@ -29,8 +29,8 @@ minutes must cover the machine's start runs ``--only`` what it still needs:
    (``benchmarks/perf/throughput.py``) on Fashion-MNIST 28x28 and CIFAR-sized random 3x32x32
    tensors, widths 16 and 36, 100 steps per measurement.
 
-    python benchmarks/device/device_suite.py --device cuda --out-dir "$OUT"   # on the GPU machine
-    python benchmarks/device/device_suite.py --device cpu --tiny --out-dir /tmp/suite  # the same path, a minute on CPU
+    python -m benchmarks.device.device_suite --device cuda --out-dir "$OUT"   # on the GPU machine
+    python -m benchmarks.device.device_suite --device cpu --tiny --out-dir /tmp/suite  # the same path, a minute on CPU
 
 On the lent GPU machine (no package index there) run ``bash benchmarks/device/device_prepare.sh``
 here first; see its header for the ``run`` command.
@@ -49,9 +49,9 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from benchmarks.common import NO_SELECTION, RESULTS, ROOT, write_result
+
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE.parent / "perf")]  # common.py; throughput, workers_per_device
-from common import NO_SELECTION, RESULTS, ROOT, write_result  # noqa: E402
 
 #: The paper's CIFAR-10 search (Sec. V-C) and what one individual costs there.
 PAPER = {
@@ -213,8 +213,9 @@ def cuda_tests(device: str, settings: dict, out_dir: Path) -> dict:
 
 
 def throughput(device: str, settings: dict, out_dir: Path) -> dict:
-    import throughput as bench
     import torch
+
+    from benchmarks.perf import throughput as bench
 
     return bench.run(
         torch.device(device),
@@ -231,9 +232,9 @@ def compile_check(device: str, settings: dict, out_dir: Path) -> dict:
     compile cost of the first call, and the epochs after which compiling pays back."""
     import copy
 
-    import throughput as bench
     import torch
 
+    from benchmarks.perf import throughput as bench
     from tsenas_pymoo import NetworkGenome, build_network
     from tsenas_pymoo.evaluation.trainer import train_model
 
@@ -270,8 +271,7 @@ def compile_check(device: str, settings: dict, out_dir: Path) -> dict:
 
 
 def workers(device: str, settings: dict, out_dir: Path) -> dict:
-    import workers_per_device as bench
-
+    from benchmarks.perf import workers_per_device as bench
     from tsenas_pymoo.evaluation.data import load_dataset
 
     if settings.get("dataset") == "digits":
@@ -286,8 +286,8 @@ def paper_budget(device: str, settings: dict, out_dir: Path, speedup: float = 1.
     settings on random CIFAR-sized tensors, and the projected GPU-days of its search."""
     import numpy as np
     import torch
-    from throughput import timed
 
+    from benchmarks.perf.throughput import timed
     from tsenas_pymoo.evaluation.supernet import SuperNet
     from tsenas_pymoo.evaluation.trainer import evaluate_accuracy, train_model
     from tsenas_pymoo.operators.sampling import sample_genome

@@ -17,20 +17,19 @@ written to ``benchmarks/results/ablations_fmnist_<name>.json`` with ``plots/abla
 The full method is the comparison's reported run of each seed (the frozen defaults), so
 the variants run in the same campaign folder on its first five seeds:
 
-    python benchmarks/experiments/ablations.py --name report --seeds 100-104 --workers 2
-    python benchmarks/experiments/ablations.py --name report --seeds 100-104 --summarize
+    python -m benchmarks.experiments.ablations --name report --seeds 100-104 --workers 2
+    python -m benchmarks.experiments.ablations --name report --seeds 100-104 --summarize
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from benchmarks.common import RESULTS, ROOT, write_result
+from benchmarks.experiments import compare_algorithms as compare
+
 HERE = Path(__file__).resolve()
-sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # compare_algorithms.py beside it; benchmarks/common.py
-import compare_algorithms as compare  # noqa: E402
-from common import RESULTS, ROOT, write_result  # noqa: E402
 
 VARIANTS = {
     "store-inheritance": {"inheritance": "store"},

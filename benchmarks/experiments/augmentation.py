@@ -11,9 +11,9 @@ differences against ``none`` and a one-sided Wilcoxon signed-rank p-value
 (scipy.stats) per arm. Writes results after every run and skips runs already there, so
 it resumes where it stopped.
 
-    python benchmarks/experiments/augmentation.py                      # 5000 images at 14x14, 20 epochs, seeds 0-4
-    python benchmarks/experiments/augmentation.py --subset 10000 --resolution 28 --epochs 10
-    python benchmarks/experiments/augmentation.py --epochs 60 --seeds 100 --arms none crop,flip --tag dev
+    python -m benchmarks.experiments.augmentation                      # 5000 images at 14x14, 20 epochs, seeds 0-4
+    python -m benchmarks.experiments.augmentation --subset 10000 --resolution 28 --epochs 10
+    python -m benchmarks.experiments.augmentation --epochs 60 --seeds 100 --arms none crop,flip --tag dev
 """
 
 from __future__ import annotations
@@ -22,17 +22,13 @@ import argparse
 import json
 import os
 import statistics
-import sys
-from pathlib import Path
 
 from scipy import stats
 
+from benchmarks.common import RESULTS, write_result
 from tsenas_pymoo import NetworkGenome
 from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.final import train_final
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, write_result
 
 SPLITS = {
     "selection": "none: one network fixed in advance, arms fixed in advance",

@@ -25,9 +25,9 @@ over all models writes the table (``complete: true``) for its own ``--seeds``; s
 the split ones end, one over every seed (it trains nothing already done) writes the whole
 table.
 
-    python benchmarks/experiments/baselines.py --run runs/search
-    python benchmarks/experiments/baselines.py --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
-    python benchmarks/experiments/baselines.py --record tsenas:300 --full-data --epochs 10 --seeds 0 1 2 \\
+    python -m benchmarks.experiments.baselines --run runs/search
+    python -m benchmarks.experiments.baselines --run runs/fmnist --full-data --seeds 0 1 2 --match-params --name fmnist
+    python -m benchmarks.experiments.baselines --record tsenas:300 --full-data --epochs 10 --seeds 0 1 2 \\
         --match-params --name table3
 """
 
@@ -37,21 +37,18 @@ import argparse
 import dataclasses
 import json
 import statistics
-import sys
 from pathlib import Path
 
 import torch
 from filelock import FileLock
 from scipy.stats import mannwhitneyu
 
+from benchmarks.common import RESULTS, read_records, write_result
 from tsenas_pymoo.baselines import SEARCHED, SHORT, matched_widths, models
 from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.final import fit_and_test
 from tsenas_pymoo.genotype import load_genotype
 from tsenas_pymoo.space.genome import genome_from_key
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, read_records, write_result
 
 COMPARE_REAL = RESULTS / "compare_real" / "records.jsonl"
 

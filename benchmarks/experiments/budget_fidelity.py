@@ -36,24 +36,21 @@ accuracy than the ``cpu`` fitness's pick; otherwise the search's own pick stays 
 One record per (network, setting, seed) is appended to
 ``results/budget_fidelity/records.jsonl`` as it ends; a rerun skips what is there.
 
-    python benchmarks/experiments/budget_fidelity.py --plan          # results/budget_fidelity_plan.json
-    python benchmarks/experiments/budget_fidelity.py --workers 2     # the campaign (resumes)
-    python benchmarks/experiments/budget_fidelity.py --summarize     # results/budget_fidelity.json + plot
+    python -m benchmarks.experiments.budget_fidelity --plan          # results/budget_fidelity_plan.json
+    python -m benchmarks.experiments.budget_fidelity --workers 2     # the campaign (resumes)
+    python -m benchmarks.experiments.budget_fidelity --summarize     # results/budget_fidelity.json + plot
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, append_record, read_records, run_tasks, train_timed, write_result
-from common import correct as score
+from benchmarks.common import RESULTS, append_record, read_records, run_tasks, train_timed, write_result
+from benchmarks.common import correct as score
 
 RECORDS = RESULTS / "budget_fidelity" / "records.jsonl"
 PLAN = RESULTS / "budget_fidelity_plan.json"
@@ -232,7 +229,7 @@ def main(argv=None):
         write_plan()
         return
     if args.summarize:
-        from budget_fidelity_summary import summarize_to_files
+        from benchmarks.experiments.budget_fidelity_summary import summarize_to_files
 
         summarize_to_files(read_records(RECORDS), networks())
         return

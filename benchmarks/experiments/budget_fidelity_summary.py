@@ -12,8 +12,9 @@ simulated on these networks (and in closed form from its ICC(1)).
 from __future__ import annotations
 
 import numpy as np
-from budget_fidelity import FINALISTS, RULE, SETTINGS
-from common import PLOTS, RESULTS, write_result
+
+from benchmarks.common import PLOTS, RESULTS, write_result
+from benchmarks.experiments.budget_fidelity import FINALISTS, RULE, SETTINGS
 
 OUT = RESULTS / "budget_fidelity.json"
 FITNESSES = {

@@ -12,18 +12,14 @@ number of reduction cells:
 * ``iso-budget``: each network at its own widest width within budget (``BudgetWidth``), N 4-10;
 * ``iso-budget + skeleton``: the same inside the baselines' skeleton, N = 8, reductions at 3 and 6.
 
-    python benchmarks/experiments/budget_space.py    # results/budget_space.json
+    python -m benchmarks.experiments.budget_space    # results/budget_space.json
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, no_options, result_path, write_result
+from benchmarks.common import NO_SELECTION, no_options, result_path, write_result
 
 SHAPE, CLASSES, SAMPLES = (1, 28, 28), 10, 300
 BUDGET = {"max_params": 300_000, "max_macs": 35_000_000}

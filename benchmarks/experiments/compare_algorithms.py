@@ -25,10 +25,10 @@ aggregates: median, interquartile range, compute to reach random search's final
 median, one-sided Mann-Whitney U p-values of TS-ENAS against each method on test
 accuracy (scipy.stats), anytime curves with quartile bands (plot).
 
-    python benchmarks/experiments/compare_algorithms.py --seeds 0 1 2 3 4 --name dev     # development seeds (tuning)
-    python benchmarks/experiments/compare_algorithms.py --seeds 100-109 --name report   # the reported table, run once
-    python benchmarks/experiments/compare_algorithms.py --name report --summarize       # tables and plot from the files
-    python benchmarks/experiments/compare_algorithms.py --full --device cuda ...        # the GPU size
+    python -m benchmarks.experiments.compare_algorithms --seeds 0 1 2 3 4 --name dev     # development seeds (tuning)
+    python -m benchmarks.experiments.compare_algorithms --seeds 100-109 --name report   # the reported table, run once
+    python -m benchmarks.experiments.compare_algorithms --name report --summarize       # tables and plot from the files
+    python -m benchmarks.experiments.compare_algorithms --full --device cuda ...        # the GPU size
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -44,8 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, write_result
+from benchmarks.common import RESULTS, ROOT, write_result
 
 RUNS = RESULTS / "compare_algorithms_fmnist"
 SPLITS = {

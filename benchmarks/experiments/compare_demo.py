@@ -5,16 +5,12 @@ A demonstration of swapping algorithms and comparing runs, not a comparison of t
 methods (digits at width 4 and one epoch says nothing about Fashion-MNIST; the
 comparison issue measures that under the fidelity study's preset).
 
-    python benchmarks/experiments/compare_demo.py      # runs/compare_demo/*, plots/compare_demo.png
+    python -m benchmarks.experiments.compare_demo      # runs/compare_demo/*, plots/compare_demo.png
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import ROOT, no_options, tsenas
+from benchmarks.common import ROOT, no_options, tsenas
 
 RUNS = ROOT / "runs" / "compare_demo"
 COMMON = [

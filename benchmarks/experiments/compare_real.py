@@ -25,9 +25,9 @@ difference the campaign could detect; the goal (TS-ENAS's median highest, Holm p
 against random search). ``--plan``: the seeds a power analysis asks for, from the
 fidelity study's noise. Report seeds are 300 and up (never used before).
 
-    python benchmarks/experiments/compare_real.py --preset cpu --plan          # results/compare_real_plan.json
-    python benchmarks/experiments/compare_real.py --preset cpu --seeds 300-309 --workers 2   # resumes
-    python benchmarks/experiments/compare_real.py --summarize
+    python -m benchmarks.experiments.compare_real --preset cpu --plan          # results/compare_real_plan.json
+    python -m benchmarks.experiments.compare_real --preset cpu --seeds 300-309 --workers 2   # resumes
+    python -m benchmarks.experiments.compare_real --summarize
 """
 
 from __future__ import annotations
@@ -35,14 +35,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, append_record, read_records, run_tasks, spread, write_result
+from benchmarks.common import PLOTS, RESULTS, append_record, read_records, run_tasks, spread, write_result
 
 HERE = Path(__file__).resolve().parent
 
@@ -126,8 +124,7 @@ def search_task(method: str, seed: int, settings: dict) -> dict:
 
 def post_task(key: str, seed: int) -> dict:
     """The fidelity study's target training of ``key`` with ``seed``: its record."""
-    sys.path.insert(0, str(HERE))
-    from fidelity import run_task
+    from benchmarks.experiments.fidelity import run_task
 
     return run_task(key, "target", seed)
 
@@ -135,7 +132,7 @@ def post_task(key: str, seed: int) -> dict:
 def post_results() -> dict[tuple[str, int], float]:
     """(genome key, seed) -> test accuracy, from this campaign's and the fidelity study's
     target trainings."""
-    from fidelity import RECORDS as FIDELITY
+    from benchmarks.experiments.fidelity import RECORDS as FIDELITY
 
     rows = read_records(POST) + [r for r in read_records(FIDELITY) if r["setting"] == "target"]
     return {(r["key"], r["seed"]): r["accuracy"]["test"] for r in rows}
@@ -157,7 +154,6 @@ def campaign(methods, seeds, settings: dict, workers: int) -> None:
         for m in methods
         if (m, s) not in done
     ]
-    sys.path.insert(0, str(HERE))
     queued = set(post_results())
 
     def trainings(pick: str) -> list[tuple]:
@@ -388,12 +384,11 @@ def main(argv=None):
     parser.add_argument("--hours", type=float, default=5.0, help="--plan: hours of this machine the campaign may take")
     parser.add_argument("--summarize", action="store_true", help="results/compare_real.json and the plot")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(HERE))
     if args.summarize:
         runs, post = read_records(RUNS), post_results()
         summary = {
             "benchmark": "compare_real",
-            "command": "python benchmarks/experiments/compare_real.py --summarize",
+            "command": "python -m benchmarks.experiments.compare_real --summarize",
             "splits": SPLITS,
             "seeds": sorted({r["seed"] for r in runs}),
             "settings": runs[0]["settings"] if runs else None,
@@ -417,7 +412,7 @@ def main(argv=None):
     if args.plan:
         planned = {
             "benchmark": "compare_real_plan",
-            "command": f"python benchmarks/experiments/compare_real.py --preset {args.preset} --plan",
+            "command": f"python -m benchmarks.experiments.compare_real --preset {args.preset} --plan",
             "splits": SPLITS,
             **plan(settings, RESULTS / "fidelity.json", args.hours, len(os.sched_getaffinity(0))),
         }

@@ -33,21 +33,19 @@ Holm's correction, Hodges-Lehmann shifts and Cliff's deltas with bootstrap inter
 at the evaluations TS-ENAS spends (``at_tsenas_spend``: a genome it meets again is free,
 so its schedule can end below the budget every other method spends).
 
-    python benchmarks/experiments/compare_surrogate.py --workers 2              # 30 seeds (300-329), both budgets
-    python benchmarks/experiments/compare_surrogate.py --summarize
+    python -m benchmarks.experiments.compare_surrogate --workers 2              # 30 seeds (300-329), both budgets
+    python -m benchmarks.experiments.compare_surrogate --summarize
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, append_record, read_records, run_tasks, spread, write_result
+from benchmarks.common import PLOTS, RESULTS, append_record, read_records, run_tasks, spread, write_result
 
 RECORDS = RESULTS / "compare_surrogate" / "records.jsonl"
 METHODS = ("tsenas", "tsenas-stage1", "ga-tsenas-ops", "ga", "de", "re", "random", "nsga2")
@@ -410,7 +408,7 @@ def main(argv=None):
     bench = load_table(args.table)
     summary = {
         "benchmark": "compare_surrogate",
-        "command": "python benchmarks/experiments/compare_surrogate.py --summarize",
+        "command": "python -m benchmarks.experiments.compare_surrogate --summarize",
         "table": {"path": str(bench.path), "networks": len(bench.networks()), **bench.meta},
         "splits": {
             "selection": "each search: the surrogate's validation model plus the table's seed noise (its fitness)",

@@ -24,8 +24,8 @@ puts the repeatability set first (20 networks: every proxy with 3 seeds, the tar
 carries the load average when it ended: seconds measured while the machine ran other
 work beside the two workers are left out of the cost figures.
 
-    python benchmarks/experiments/fidelity.py --workers 2            # the campaign (resumes)
-    python benchmarks/experiments/fidelity.py --summarize            # results/fidelity.json + plots/fidelity.png
+    python -m benchmarks.experiments.fidelity --workers 2            # the campaign (resumes)
+    python -m benchmarks.experiments.fidelity --summarize            # results/fidelity.json + plots/fidelity.png
 """
 
 from __future__ import annotations
@@ -33,16 +33,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, append_record, read_records, run_tasks, train_timed, write_result
-from common import correct as _correct
+from benchmarks.common import RESULTS, ROOT, append_record, read_records, run_tasks, train_timed, write_result
+from benchmarks.common import correct as _correct
 
 RESULTS = RESULTS
 RECORDS = RESULTS / "fidelity" / "records.jsonl"
@@ -757,7 +755,7 @@ def main(argv=None):
     forecast = plan if kept is not None else planned(nets, screened(on_repeatability_set(records, icc_keys(nets))))
     summary = {
         "benchmark": "fidelity",
-        "command": "python benchmarks/experiments/fidelity.py --summarize",
+        "command": "python -m benchmarks.experiments.fidelity --summarize",
         "common": COMMON,
         "pool": POOL,
         "records": len(records),

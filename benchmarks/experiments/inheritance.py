@@ -46,8 +46,8 @@ re-runs a seed's search only as far as its last generation with children still t
 The settings (every search setting, the package version, the arms) are written once to
 ``settings.json``; a run with other settings is refused.
 
-    python benchmarks/experiments/inheritance.py --preset cpu --workers 2     # the campaign
-    python benchmarks/experiments/inheritance.py --preset cpu --summarize     # results + plot only
+    python -m benchmarks.experiments.inheritance --preset cpu --workers 2     # the campaign
+    python -m benchmarks.experiments.inheritance --preset cpu --summarize     # results + plot only
 """
 
 from __future__ import annotations
@@ -58,14 +58,12 @@ import copy
 import dataclasses
 import json
 import shutil
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, ROOT, append_record, read_records, run_tasks, write_result
+from benchmarks.common import PLOTS, RESULTS, ROOT, append_record, read_records, run_tasks, write_result
 
 GENERATIONS = (3, 6, 12)
 #: arm -> (inheritance mode, warm start's ``counts``). Generation 0: the SuperNet's units

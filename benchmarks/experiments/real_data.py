@@ -8,9 +8,9 @@ time then counts only this invocation and says so), and writes the wall time, th
 machine's cores, the data settings and the validation / test accuracy to
 benchmarks/results/real_data_search.json.
 
-    python benchmarks/experiments/real_data.py            # the command above
-    python benchmarks/experiments/real_data.py --fresh    # delete a previous run directory first
-    python benchmarks/experiments/real_data.py --rescan   # re-read the finished run (keeps the measured wall time)
+    python -m benchmarks.experiments.real_data            # the command above
+    python -m benchmarks.experiments.real_data --fresh    # delete a previous run directory first
+    python -m benchmarks.experiments.real_data --rescan   # re-read the finished run (keeps the measured wall time)
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, tsenas, write_result
+from benchmarks.common import RESULTS, ROOT, tsenas, write_result
 
 COMMAND = ["--dataset", "fashion-mnist", "--train-subset", "5000", "--resolution", "14", "--device", "cpu"]
 

@@ -26,8 +26,8 @@ signed-rank p beside it.
 ``--preset study`` runs under the fidelity study's current choice (its ``choice.preset``
 in results/fidelity.json, recorded with whether the study was complete).
 
-    python benchmarks/experiments/supernet_start.py --preset cpu          # resumes
-    python benchmarks/experiments/supernet_start.py --preset cpu --summarize
+    python -m benchmarks.experiments.supernet_start --preset cpu          # resumes
+    python -m benchmarks.experiments.supernet_start --preset cpu --summarize
 """
 
 from __future__ import annotations
@@ -37,15 +37,14 @@ import dataclasses
 import functools
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import RESULTS, ROOT, append_record, read_records, run_tasks, write_result
+from benchmarks.experiments.inheritance import first_networks, read_only_store, training_keywords
+
 HERE = Path(__file__).resolve()
-sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # inheritance.py beside it; benchmarks/common.py
-from common import RESULTS, ROOT, append_record, read_records, run_tasks, write_result  # noqa: E402
-from inheritance import first_networks, read_only_store, training_keywords  # noqa: E402
 
 SPLITS = {
     "selection": "none: every network is trained and scored, none is selected",
@@ -237,7 +236,7 @@ def main(argv=None):
         RESULTS / f"{name}.json",
         {
             "benchmark": "supernet_start",
-            "command": f"python benchmarks/experiments/supernet_start.py --preset {args.preset}",
+            "command": f"python -m benchmarks.experiments.supernet_start --preset {args.preset}",
             "splits": SPLITS,
             "settings": settings,
             "seeds": sorted({r["seed"] for r in rows}),

@@ -15,21 +15,19 @@ whether the surrogate's sign of the difference holds in real training and Welch'
 of the real difference (3 seeds a side: a check of direction, not a powered test); and
 whether TS-ENAS's place among the methods holds.
 
-    python benchmarks/experiments/surrogate_check.py --workers 2     # the target trainings (resumes)
-    python benchmarks/experiments/surrogate_check.py --summarize
+    python -m benchmarks.experiments.surrogate_check --workers 2     # the target trainings (resumes)
+    python -m benchmarks.experiments.surrogate_check --summarize
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, append_record, read_records, run_tasks, write_result
+from benchmarks.common import RESULTS, append_record, read_records, run_tasks, write_result
 
 HERE = Path(__file__).resolve().parent
 SURROGATE_RUNS = RESULTS / "compare_surrogate" / "records.jsonl"
@@ -54,8 +52,7 @@ def median_runs(runs: list[dict], budget: str = BUDGET) -> dict[str, dict]:
 def known_trainings() -> dict[tuple[str, int], float]:
     """(genome key, seed) -> test accuracy of every target training on record: the real
     comparison's and the fidelity study's (``compare_real.post_results``) and this check's."""
-    sys.path.insert(0, str(HERE))
-    from compare_real import post_results
+    from benchmarks.experiments.compare_real import post_results
 
     known = post_results()
     known.update({(r["key"], r["seed"]): r["accuracy"]["test"] for r in read_records(POST)})
@@ -67,7 +64,7 @@ def campaign(workers: int) -> None:
     known = known_trainings()
     todo = [(k, s) for k in picks for s in POST_SEEDS if (k, s) not in known]
     print(f"{len(picks)} distinct picks; {len(todo)} target trainings to run")
-    from compare_real import post_task  # the same target training, written to this check's file
+    from benchmarks.experiments.compare_real import post_task  # the same target training, written to this check's file
 
     run_tasks(post_task, todo, workers, lambda record, bar: append_record(POST, record), desc="target trainings")
 
@@ -135,7 +132,7 @@ def main(argv=None):
     picks = median_runs(read_records(SURROGATE_RUNS))
     summary = {
         "benchmark": "surrogate_check",
-        "command": "python benchmarks/experiments/surrogate_check.py --summarize",
+        "command": "python -m benchmarks.experiments.surrogate_check --summarize",
         "budget": BUDGET,
         "splits": {
             "selection": "each search's pick: the surrogate's validation model with the table's seed noise",

@@ -24,8 +24,8 @@ scratch, one thread per worker) with ``score_test=True``. Records go to
 what is there. ``--table`` writes the package's table (``tsenas_pymoo/bench/data/``) with
 the preset's exact values and the package version.
 
-    python benchmarks/experiments/surrogate_data.py --preset cpu --workers 2   # resumes
-    python benchmarks/experiments/surrogate_data.py --preset cpu --table
+    python -m benchmarks.experiments.surrogate_data --preset cpu --workers 2   # resumes
+    python -m benchmarks.experiments.surrogate_data --preset cpu --table
 """
 
 from __future__ import annotations
@@ -33,13 +33,11 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, append_record, read_records, run_tasks
+from benchmarks.common import RESULTS, append_record, read_records, run_tasks
 
 N_ALG3, N_REPEATED, N_TOP = 750, 100, 75
 SEARCH_SEEDS = {"tenth": tuple(range(10)), "paper": (0, 1)}  # development seeds only
@@ -124,8 +122,7 @@ def phase3(cfg, records: list[dict], folder: Path, workers: int) -> list[tuple[s
     """The final picks of searches of a surrogate fitted on phases 1-2 (development seeds)."""
     import tempfile
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import compare_surrogate
+    from benchmarks.experiments import compare_surrogate
 
     searches = folder / "phase3_searches.jsonl"
     with tempfile.TemporaryDirectory() as tmp:

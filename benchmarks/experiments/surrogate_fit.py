@@ -22,20 +22,18 @@ of ten genomes (features and both models, one thread), per genome.
 Goal (issue 23): held-out tau >= 0.75 overall (or within 0.05 of the noise ceiling,
 whichever is lower) and >= 0.5 in the top 25 %.
 
-    python benchmarks/experiments/surrogate_fit.py     # results/surrogate_fit.json, plots/surrogate_fit.png
+    python -m benchmarks.experiments.surrogate_fit     # results/surrogate_fit.json, plots/surrogate_fit.png
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import PLOTS, RESULTS, write_result
+from benchmarks.common import PLOTS, RESULTS, write_result
 
 SPLITS = {
     "selection": "none: the surrogate is fitted on the table's other networks; no network is selected",

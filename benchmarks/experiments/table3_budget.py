@@ -22,9 +22,9 @@ hand-designed baselines, all within 10 % of the same budget.
    data and pool, seed 0), and its rank among the search's archive.
 3. ``--summarize``: ``results/table3_budget.json``.
 
-    python benchmarks/experiments/table3_budget.py --search
-    python benchmarks/experiments/table3_budget.py --train [--seeds 0 1 2]
-    python benchmarks/experiments/table3_budget.py --summarize
+    python -m benchmarks.experiments.table3_budget --search
+    python -m benchmarks.experiments.table3_budget --train [--seeds 0 1 2]
+    python -m benchmarks.experiments.table3_budget --summarize
 """
 
 from __future__ import annotations
@@ -33,11 +33,8 @@ import argparse
 import json
 import sqlite3
 import statistics
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, append_record, read_records, tsenas, write_result
+from benchmarks.common import RESULTS, ROOT, append_record, read_records, tsenas, write_result
 
 RUN = ROOT / "runs" / "table3_budget"
 OUT = RESULTS / "table3_budget"

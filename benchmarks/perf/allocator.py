@@ -10,7 +10,7 @@ first. Measured: CPU seconds (user and system, ``getrusage``) and page faults of
 training alone; runs interleaved, 3 of each, medians; and whether every run trained to the
 same losses and weights (``same_training``).
 
-    python benchmarks/perf/allocator.py     # writes benchmarks/results/allocator.json
+    python -m benchmarks.perf.allocator     # writes benchmarks/results/allocator.json
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ import os
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, no_options, write_result
+from benchmarks.common import NO_SELECTION, RESULTS, no_options, write_result
 
 RESULT = RESULTS / "allocator.json"
 GENOME = "0:3,0:7,1:3,2:7,3:3"
@@ -85,7 +83,7 @@ def main() -> None:
         RESULT,
         {
             "benchmark": "allocator",
-            "command": "python benchmarks/perf/allocator.py",
+            "command": "python -m benchmarks.perf.allocator",
             "splits": NO_SELECTION,
             "genome": GENOME,
             "setting": {"images": 2560, "resolution": 28, "width": 8, "batch_size": 128, "steps": 20, "threads": 1},

@@ -1,24 +1,21 @@
 """Cost of answering a repeated genome from the SQLite archive (target < 10 ms).
 
-python benchmarks/perf/archive_hit.py    # writes benchmarks/results/archive_hit.json
+python -m benchmarks.perf.archive_hit    # writes benchmarks/results/archive_hit.json
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import NO_SELECTION, RESULTS, no_options, write_result
 from tsenas_pymoo.evaluation import TorchEvaluator, load_dataset
 from tsenas_pymoo.operators.sampling import sample_genome
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, no_options, write_result
 
 
 def main():

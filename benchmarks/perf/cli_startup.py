@@ -5,7 +5,7 @@ extra over bare Python (target: ``tsenas --help`` and ``tsenas --version`` under
 extra time). Also checks which heavy modules ``--help`` loads. Writes
 benchmarks/results/cli_startup.json.
 
-    python benchmarks/perf/cli_startup.py
+    python -m benchmarks.perf.cli_startup
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, no_options, write_result
+from benchmarks.common import NO_SELECTION, RESULTS, no_options, write_result
 
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],

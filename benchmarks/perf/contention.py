@@ -16,7 +16,7 @@ Ratios: each configuration's loaded median over its own unloaded median, and ``a
 unloaded over the old default unloaded. Writes results after every run and skips runs
 already there, so it resumes.
 
-    python benchmarks/perf/contention.py            # writes benchmarks/results/contention.json
+    python -m benchmarks.perf.contention            # writes benchmarks/results/contention.json
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import LOADED_SEARCH as SEARCH
-from common import NO_SELECTION, RESULTS, no_options, write_result
+from benchmarks.common import LOADED_SEARCH as SEARCH
+from benchmarks.common import NO_SELECTION, RESULTS, no_options, write_result
 
 RESULTS = RESULTS / "contention.json"
 CONFIGS = {

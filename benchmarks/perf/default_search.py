@@ -5,7 +5,7 @@ Writes benchmarks/results/default_search.json (wall time, networks trained, best
 validation accuracy, best genome, params, FLOPs, test accuracy after the final training),
 benchmarks/results/baselines.json, and plots/default_search_{convergence,trajectory}.png.
 
-    python benchmarks/perf/default_search.py
+    python -m benchmarks.perf.default_search
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import RESULTS, ROOT, no_options, tsenas, write_result
+from benchmarks.common import RESULTS, ROOT, no_options, tsenas, write_result
 
 #: the default search selects on its validation split and reports the final network on the test set
 SPLITS = {

@@ -4,7 +4,7 @@ started fresh, timed until its stderr shows a bar with a remaining-time estimate
 10 seconds. The whole process is timed, Python's and torch's start-up and the data's
 loading included.
 
-    python benchmarks/perf/first_bar.py      # writes benchmarks/results/first_bar.json
+    python -m benchmarks.perf.first_bar      # writes benchmarks/results/first_bar.json
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, write_result
+from benchmarks.common import NO_SELECTION, RESULTS, write_result
 
 #: A tqdm bar that has an estimate: "[00:03<00:41" (elapsed < remaining, both known).
 ETA = re.compile(rb"\[\d+:\d\d<\d+:\d\d")

@@ -5,26 +5,23 @@ The same random Alg. 3 genomes are trained (digits, width 8, 2 epochs) through
 the serial evaluator (one process, torch's default threads) runs alongside for
 reference. Writes benchmarks/results/scaling.json.
 
-    python benchmarks/perf/scaling.py [--genomes 16]
+    python -m benchmarks.perf.scaling [--genomes 16]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import NO_SELECTION, RESULTS, write_result
 from tsenas_pymoo import TorchEvaluator, TSENASProblem
 from tsenas_pymoo.evaluation import load_dataset
 from tsenas_pymoo.evaluation.distributed import DaskRunner, local_client
 from tsenas_pymoo.operators.sampling import sample_genome
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, write_result
 
 
 def timed(problem, X) -> float:

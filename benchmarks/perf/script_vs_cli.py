@@ -19,7 +19,7 @@ before each run and stopped after it. Runs are interleaved by repeat; ``cli`` an
 ``script`` get 3 repeats (median), the old behaviour 1 (it shows what the policy fixes).
 Writes results after every run and skips runs already there, so it resumes.
 
-    python benchmarks/perf/script_vs_cli.py      # writes benchmarks/results/script_vs_cli.json
+    python -m benchmarks.perf.script_vs_cli      # writes benchmarks/results/script_vs_cli.json
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import LOADED_SEARCH, NO_SELECTION, RESULTS, write_result
+from benchmarks.common import LOADED_SEARCH, NO_SELECTION, RESULTS, write_result
 
 RESULTS = RESULTS / "script_vs_cli.json"
 LOAD_THREADS = 2

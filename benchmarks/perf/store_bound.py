@@ -7,7 +7,7 @@ number of keys the search space has at this width) and ``store/trained`` (the ke
 trained states), against what keeping every trained network would have taken.
 Writes benchmarks/results/store_bound.json.
 
-    python benchmarks/perf/store_bound.py
+    python -m benchmarks.perf.store_bound
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, no_options, tsenas, write_result
+from benchmarks.common import NO_SELECTION, RESULTS, no_options, tsenas, write_result
 
 ARGS = [
     "--pop-size",

@@ -6,7 +6,7 @@ S=30, T1=50 into a fresh run directory (SQLite archive, checkpoints, plots,
 each (start-up included) and the evaluations it made. Issue 23 asks for "seconds on a
 laptop". Writes benchmarks/results/surrogate_search.json.
 
-    python benchmarks/perf/surrogate_search.py
+    python -m benchmarks.perf.surrogate_search
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, no_options, write_result
+from benchmarks.common import NO_SELECTION, RESULTS, no_options, write_result
 
 PAPER = ["--pop-size", "100", "--stage1-gens", "100", "--fine-size", "30", "--stage2-gens", "50"]
 SEEDS = (0, 1, 2)

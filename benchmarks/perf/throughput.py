@@ -10,9 +10,9 @@ is: a different memory format and precision. Each measurement is at least ``--st
 optimizer steps (default 100), timed around the whole call (what a user waits for);
 variants run interleaved with a rotating order, median of ``--repeats``.
 
-    python benchmarks/perf/throughput.py              # CPU (or CUDA when present)
-    python benchmarks/perf/throughput.py --profile    # also a cProfile summary of each loop
-    python benchmarks/perf/throughput.py --plot-only  # redraw plots/throughput.png
+    python -m benchmarks.perf.throughput              # CPU (or CUDA when present)
+    python -m benchmarks.perf.throughput --profile    # also a cProfile summary of each loop
+    python -m benchmarks.perf.throughput --plot-only  # redraw plots/throughput.png
 
 Writes benchmarks/results/throughput.json (``--out``) and plots/throughput.png.
 """
@@ -27,13 +27,13 @@ import json
 import platform
 import pstats
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from benchmarks.common import NO_SELECTION, PLOTS, RESULTS, write_result
 from tsenas_pymoo import NetworkGenome, build_network
 from tsenas_pymoo.evaluation.data import from_arrays, load_dataset
 from tsenas_pymoo.evaluation.trainer import pick_device, train_model
@@ -45,8 +45,6 @@ GENOMES = {
 }
 VARIANTS = ("ours", "like", "naive")
 LABELS = {"ours": "ours (train_model defaults)", "like": "like-for-like loop", "naive": "naive loop (NCHW fp32)"}
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, PLOTS, RESULTS, write_result  # noqa: E402
 
 LR = 0.05
 

@@ -7,8 +7,8 @@ Alg. 3 sample of genomes through ``DaskRunner`` (no archive, no inheritance: eve
 genome is trained). One genome per worker first warms the cluster up (process start,
 CUDA context, data transfer; timed apart), then ``--genomes`` are timed.
 
-    python benchmarks/perf/workers_per_device.py                      # CPU: K = 1 2 4 8
-    python benchmarks/perf/workers_per_device.py --device cuda        # one GPU per K workers
+    python -m benchmarks.perf.workers_per_device                      # CPU: K = 1 2 4 8
+    python -m benchmarks.perf.workers_per_device --device cuda        # one GPU per K workers
 
 Writes benchmarks/results/workers_per_device_<device>.json.
 """
@@ -16,14 +16,12 @@ Writes benchmarks/results/workers_per_device_<device>.json.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, write_result
+from benchmarks.common import NO_SELECTION, RESULTS, write_result
 
 
 def sample(problem, n: int, seed: int) -> np.ndarray:

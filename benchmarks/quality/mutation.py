@@ -2,10 +2,10 @@
 ``mutmut run`` first; settings in pyproject.toml) and writes them per file, with every
 surviving mutant's name, to benchmarks/results/mutation.json.
 
-    python benchmarks/quality/mutation.py --restore   # a cut-off run's verdicts back into mutants/
+    python -m benchmarks.quality.mutation --restore   # a cut-off run's verdicts back into mutants/
     mutmut run --max-children 2                       # skips mutants that already have a verdict
-    python benchmarks/quality/mutation.py --save      # verdicts so far into results/mutation/ (commit)
-    python benchmarks/quality/mutation.py             # results/mutation.json
+    python -m benchmarks.quality.mutation --save      # verdicts so far into results/mutation/ (commit)
+    python -m benchmarks.quality.mutation             # results/mutation.json
 
 A full run takes hours on 2 cores, so it spans sessions: mutmut keeps each file's verdicts
 in ``mutants/<file>.meta`` (with a hash per function: a verdict stands while its function
@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, ROOT, result_path, write_result
+from benchmarks.common import NO_SELECTION, RESULTS, ROOT, result_path, write_result
 
 CAUGHT = ("killed", "timeout")
 SAVED = RESULTS / "mutation"
@@ -69,7 +67,7 @@ def summarize(results: dict[str, str]) -> dict:
 def main() -> None:
     out = summarize(read_results())
     out["splits"] = NO_SELECTION
-    out["command"] = "mutmut run --max-children 2; python benchmarks/quality/mutation.py"
+    out["command"] = "mutmut run --max-children 2; python -m benchmarks.quality.mutation"
     path = write_result(result_path("mutation"), out)
     print(f"{path}: score {out['total']['score']:.3f}, {len(out['survivors'])} survivors")
 

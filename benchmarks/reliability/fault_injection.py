@@ -2,22 +2,18 @@
 all twelve kill points. Writes benchmarks/results/fault_injection.json and prints the
 table; ``tests/reliability/test_kill_anywhere.py`` runs five of them in CI.
 
-    python benchmarks/reliability/fault_injection.py
+    python -m benchmarks.reliability.fault_injection
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, ROOT, no_options, result_path, write_result
-
-sys.path.insert(0, str(ROOT))
-from tests.reliability.harness import TINY, print_table, run_all
+from benchmarks.common import NO_SELECTION, no_options, result_path, write_result
+from tsenas_pymoo.testing.harness import TINY, print_table, run_all
 
 
 def main():

@@ -17,7 +17,7 @@ checkpoint). A case ends in one line with exit 2 and no file changed, or in exit
 the expected result: the uninterrupted run's end when the settings read are those it ran
 with, else a finished run that kept every row and log line it had.
 
-    python benchmarks/reliability/fuzz.py --examples 40 --per-kind 3   # -> results/fuzz.json
+    python -m benchmarks.reliability.fuzz --examples 40 --per-kind 3   # -> results/fuzz.json
 """
 
 from __future__ import annotations
@@ -40,11 +40,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, ROOT, tsenas, write_result
-
-sys.path.insert(0, str(ROOT))
-from tests.tiny_search import search_args
+from benchmarks.common import NO_SELECTION, RESULTS, tsenas, write_result
+from tsenas_pymoo.testing.tiny import search_args
 
 TINY = search_args(stage1_gens=1, stage2_gens=1, supernet_epochs=0, seed=1)
 
@@ -122,7 +119,7 @@ def resumed_as_expected(run: Path, before: dict, expected: dict, same_settings: 
     settings the run was made with, the uninterrupted run's end (``expected``: harness
     ``state``); with others, a finished run that kept every row and log line it had
     (``before``: its rows and log before the resume)."""
-    from tests.reliability.harness import same_end, state
+    from tsenas_pymoo.testing.harness import same_end, state
 
     try:
         got = state(run)
@@ -363,7 +360,7 @@ def fuzz_config(
     """Every field of ``pristine``'s config.json (or those of ``fields``) through
     :func:`field_cases`; counts per field and kind, and the failures (the first 30 in full).
     ``reference``: the uninterrupted run of the same settings."""
-    from tests.reliability.harness import state
+    from tsenas_pymoo.testing.harness import state
 
     expected = state(reference)
     before = rows_and_log(pristine)

@@ -21,8 +21,8 @@ compared with the uninterrupted run: best genome and accuracy, every archive row
 accuracy, status), ``log.jsonl`` (less the process's own counters) and the end files. A
 kill that found the search already finished does not count.
 
-    python benchmarks/reliability/soak.py          # 20 timed + 12 in-write kills, then 5 with --workers 2
-    python benchmarks/reliability/soak.py --kills 5 --write-kills 3 --workers-kills 0
+    python -m benchmarks.reliability.soak          # 20 timed + 12 in-write kills, then 5 with --workers 2
+    python -m benchmarks.reliability.soak --kills 5 --write-kills 3 --workers-kills 0
 """
 
 from __future__ import annotations
@@ -42,13 +42,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: common.py
-from common import NO_SELECTION, RESULTS, ROOT, write_result
-
-sys.path.insert(0, str(ROOT))
-from tests.reliability import harness as fault_injection
-from tests.tiny_search import search_args
+from benchmarks.common import NO_SELECTION, RESULTS, write_result
 from tsenas_pymoo.rundir import TEMPORARY
+from tsenas_pymoo.testing import harness as fault_injection
+from tsenas_pymoo.testing.tiny import search_args
 
 TINY = search_args(stage1_gens=8, stage2_gens=4, seed=7)
 #: The writes a kill must reach: the archive's rows, the weights, the checkpoint.

@@ -1,7 +1,7 @@
 """The surrogate comparison: every method runs to the same budget, resumes, and its
 statistics name a known winner."""
 
-import importlib.util
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +12,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "experiments" / "c
 
 @pytest.fixture
 def compare(monkeypatch):
-    spec = importlib.util.spec_from_file_location("compare_surrogate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.experiments.compare_surrogate")
     tiny = {"pop_size": 8, "stage1_gens": 3, "fine_size": 2, "stage2_gens": 2}
     monkeypatch.setattr(module, "BUDGETS", {"tiny": tiny})
     return module

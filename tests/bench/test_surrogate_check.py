@@ -1,7 +1,7 @@
 """The real-training check of the surrogate comparison: which pick each method sends, and
 how the two verdicts are compared."""
 
-import importlib.util
+import importlib
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "experiments" / "s
 
 @pytest.fixture
 def check():
-    spec = importlib.util.spec_from_file_location("surrogate_check", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.experiments.surrogate_check")
     return module
 
 

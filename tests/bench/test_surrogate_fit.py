@@ -1,6 +1,6 @@
 """The surrogate's fit benchmark on a synthetic table whose rule is known."""
 
-import importlib.util
+import importlib
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "experiments" / "s
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("surrogate_fit", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.experiments.surrogate_fit")
     return module
 
 

@@ -40,9 +40,9 @@ def test_rescore_resumes_from_its_archive_without_training_again(digits, tmp_pat
 
 
 def test_a_search_records_its_own_pick_and_the_rescored_pick(tmp_path):
-    from tests.tiny_search import search_settings
     from tsenas_pymoo.config import SearchConfig
     from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.testing.tiny import search_settings
 
     config = SearchConfig(
         **search_settings(train_subset=None, stage1_gens=1, stage2_gens=1, supernet_epochs=0, seed=None),
@@ -60,9 +60,9 @@ def test_a_search_records_its_own_pick_and_the_rescored_pick(tmp_path):
 
 
 def test_a_finalist_round_trains_at_its_rung_on_the_searchs_pool_under_its_own_keys(tmp_path):
-    from tests.tiny_search import search_settings
     from tsenas_pymoo.config import SearchConfig
     from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.testing.tiny import search_settings
 
     config = SearchConfig(
         **search_settings(stage1_gens=1, stage2_gens=0, supernet_epochs=0, val_size=200),

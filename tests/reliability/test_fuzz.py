@@ -5,13 +5,13 @@ exit 2, never a traceback, and a refused file changes nothing in the run directo
 signed config.json, fuzzed field by field, on a run with work left
 (benchmarks/reliability/fuzz.py runs over 1,000 cases)."""
 
-import importlib.util
+import importlib
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.harness import TINY
+from tsenas_pymoo.testing.harness import TINY
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability" / "fuzz.py"
 
@@ -20,9 +20,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability" / "f
 def fuzz(tmp_path_factory, tiny_reference):
     """The script, with a copy of the tests' shared finished search as its run and the
     same search killed after its first checkpoint (the benchmark makes its own)."""
-    spec = importlib.util.spec_from_file_location("fuzz", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.reliability.fuzz")
     work = tmp_path_factory.mktemp("fuzz")
     module.RUN = Path(shutil.copytree(tiny_reference, work / "run", ignore=shutil.ignore_patterns("*-shm", "*-wal")))
     module.UNFINISHED = module.make_unfinished(work, options=TINY)

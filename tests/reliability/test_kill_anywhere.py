@@ -2,7 +2,7 @@
 that benchmarks/reliability/fault_injection.py runs; random moments: test_soak.py); each
 resumed run ends exactly as an uninterrupted one."""
 
-from tests.reliability.harness import QUICK, print_table, run_all
+from tsenas_pymoo.testing.harness import QUICK, print_table, run_all
 
 
 def test_a_search_killed_anywhere_resumes_to_the_same_end(tmp_path, capsys, tiny_reference):

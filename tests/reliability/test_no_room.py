@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from tests.tiny_search import search_settings
 from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.runner import SearchRun
+from tsenas_pymoo.testing.tiny import search_settings
 
 SMALL = search_settings(stage1_gens=2, stage2_gens=1, supernet_epochs=0, seed=5, device="cpu")
 

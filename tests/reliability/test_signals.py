@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.tiny_search import search_args
+from tsenas_pymoo.testing.tiny import search_args
 
 TINY = search_args(stage2_gens=1, supernet_epochs=0, seed=2, threads=None)
 

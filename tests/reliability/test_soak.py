@@ -3,10 +3,10 @@ its archive, weights and checkpoint writes resumes to exactly an uninterrupted r
 and each kill's landing is recorded (benchmarks/reliability/soak.py runs 20 timed kills and
 12 in writes, and 5 with --workers 2)."""
 
-import importlib.util
+import importlib
 from pathlib import Path
 
-from tests.reliability.harness import TINY
+from tsenas_pymoo.testing.harness import TINY
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability" / "soak.py"
 #: The tiny search's profile (what the kill moments are drawn over), roughly as traced.
@@ -17,9 +17,7 @@ PROFILE = {
 
 
 def _soak():
-    spec = importlib.util.spec_from_file_location("soak", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.reliability.soak")
     return module
 
 

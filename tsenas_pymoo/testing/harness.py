@@ -19,7 +19,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.tiny_search import search_args
+from tsenas_pymoo.testing.tiny import search_args
 
 TINY = search_args()
 COUNTERS = ("archive_hits", "trained")
