@@ -1080,3 +1080,44 @@ def test_a_results_file_names_the_module_command_that_remakes_it():
     script = str(ROOT / "benchmarks" / "experiments" / "fidelity.py")
     assert command_line([script, "--summarize"]) == "python -m benchmarks.experiments.fidelity --summarize"
     assert command_line(["-c", "x"]) == "python -c x"
+
+
+def _results_table() -> dict[str, tuple[str, str]]:
+    """docs/development.md's table: results file or folder -> (command, needs)."""
+    import re
+
+    text = (BENCH.parent / "docs" / "development.md").read_text()
+    section = text.split("### Results files and the command that remakes each", 1)[1]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("| `") else []
+        if len(cells) == 3:
+            for name in re.findall(r"`([^`]+)`", cells[0].split(" (")[0]):
+                rows[name] = (cells[1].split("`")[1], cells[2])
+    return rows
+
+
+def test_every_results_file_has_one_row_naming_the_command_that_remakes_it():
+    rows = _results_table()
+    results = BENCH / "results"
+    rows = {p.name: row for name, row in rows.items() if "*" in name for p in sorted(results.glob(name))} | {
+        name: row for name, row in rows.items() if "*" not in name
+    }
+    present = {p.name for p in results.glob("*.json")} | {p.name + "/" for p in results.iterdir() if p.is_dir()}
+    assert present - set(rows) == set(), "results without a row in docs/development.md"
+    assert set(rows) - present == set(), "rows without a results file"
+    for name, (command, needs) in rows.items():
+        if command.startswith("python -m benchmarks."):
+            module = command.split()[2]
+            assert (BENCH.parent / (module.replace(".", "/") + ".py")).exists(), (name, module)
+        else:
+            assert "commit" in needs, f"{name}: {command!r} is not a module of benchmarks/ and names no commit"
+        path = results / name
+        if path.suffix == ".json":
+            recorded = (json.loads(path.read_text()).get("provenance") or {}).get("command")
+            if recorded:
+                from benchmarks.common import command_line
+
+                old = recorded.split()[1:]  # files stamped before the package form: python benchmarks/x/y.py
+                expected = command_line([str(BENCH.parent / old[0]), *old[1:]]) if old[0].endswith(".py") else recorded
+                assert command.startswith(expected), (name, command, expected)
