@@ -14,7 +14,16 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "device" / "device
 def test_device_suite_tiny_on_cpu(tmp_path):
     pytest.importorskip("distributed")
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.device.device_suite", "--device", "cpu", "--tiny", "--out-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.device.device_suite",
+            "--device",
+            "cpu",
+            "--tiny",
+            "--out-dir",
+            f"{tmp_path}",
+        ],
         cwd=SCRIPT.parents[2],
         capture_output=True,
         text=True,
