@@ -56,9 +56,16 @@ ALLOWED = {
     "operators": {"space", "operators"},
     "evaluation": {"space", "evaluation"},
 }
-#: Top-level modules the lower layers may use: the version, fault points, run-directory IO,
+#: Top-level modules the lower layers may use: the version, fault points, the declared
+#: search/evaluator seam, run-directory IO,
 #: the thread policy (torch-free helpers the search and the run share).
-SHARED = {"tsenas_pymoo", "tsenas_pymoo.faults", "tsenas_pymoo.rundir", "tsenas_pymoo.threads"}
+SHARED = {
+    "tsenas_pymoo",
+    "tsenas_pymoo.faults",
+    "tsenas_pymoo.interface",
+    "tsenas_pymoo.rundir",
+    "tsenas_pymoo.threads",
+}
 #: Modules of ``space/`` that build torch modules (everything else there is torch-free).
 TORCH_SPACE = {"tsenas_pymoo.space.network", "tsenas_pymoo.space.ops", "tsenas_pymoo.space.cost"}
 

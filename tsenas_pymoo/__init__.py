@@ -6,14 +6,12 @@ command stay light until torch is needed; the CLI sets the thread policy before 
 
 from importlib import import_module
 
-__version__ = "0.7.1"
+__version__ = "0.8.0"
 
 _SOURCES = {
     ".evaluation": (
         "Archive",
         "Dataset",
-        "IgnoresNotes",
-        "SearchEvaluator",
         "SuperNet",
         "TorchEvaluator",
         "WeightStore",
@@ -32,6 +30,7 @@ _SOURCES = {
         "TSENASSampling",
         "compare_by_alpha_level",
     ),
+    ".interface": ("EvaluatorBase", "IgnoresNotes", "SearchEvaluator", "search_evaluator"),
     ".algorithm": ("TSENAS", "GenerationRecorder", "BestAccuracyCallback", "accuracy_output"),
     ".genotype": ("load_genotype", "load_network", "save_genotype"),
     ".final": ("train_final",),

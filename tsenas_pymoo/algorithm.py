@@ -18,8 +18,8 @@ from pymoo.util.display.multi import MultiObjectiveOutput
 from pymoo.util.display.output import Output
 from pymoo.util.display.single import SingleObjectiveOutput
 
-from .evaluation.protocol import IgnoresNotes, SearchEvaluator, notes_for
 from .fine_problem import FineSearchProblem
+from .interface import SearchEvaluator, search_evaluator
 from .operators.crossover import CellCrossover
 from .operators.duplicates import GenomeDuplicateElimination
 from .operators.fine import mutate_fine, prune_fine
@@ -37,7 +37,7 @@ def generation_record(algorithm) -> dict:
     accuracy = pop.get("accuracy").astype(float) if pop.get("accuracy")[0] is not None else 1 - pop.get("F")[:, 0]
     params = pop.get("params")
     params = [None if p is None or not np.isfinite(float(p)) else float(p) for p in params]
-    evaluator = getattr(algorithm.problem, "evaluator", None)
+    evaluator = search_evaluator(getattr(algorithm.problem, "evaluator", None))
     extra = {}
     F = pop.get("F")
     if F.shape[1] > 1:  # multi-objective: the front and its hypervolume
@@ -50,8 +50,8 @@ def generation_record(algorithm) -> dict:
         "stage": getattr(algorithm, "stage", 1),
         "n_gen": int(algorithm.n_iter),
         "n_eval": int(algorithm.evaluator.n_eval),
-        "archive_hits": getattr(evaluator, "archive_hits", None),
-        "trained": getattr(evaluator, "trained", None),
+        "archive_hits": evaluator.archive_hits,
+        "trained": evaluator.trained,
         "best_accuracy": float(np.max(accuracy)),
         "mean_accuracy": float(np.mean(accuracy)),
         "population": [[float(a), p] for a, p in zip(accuracy, params)],
@@ -109,7 +109,8 @@ class TSENASOutput(Output):
         super().update(algorithm)
         accuracy = algorithm.pop.get("accuracy").astype(float)
         self.stage.set(algorithm.stage)
-        self.hits.set(getattr(getattr(algorithm.problem, "evaluator", None), "archive_hits", "-"))
+        hits = search_evaluator(getattr(algorithm.problem, "evaluator", None)).archive_hits
+        self.hits.set("-" if hits is None else hits)
         self.best.set(float(np.max(accuracy)))
         self.mean.set(float(np.mean(accuracy)))
 
@@ -351,10 +352,10 @@ class TSENAS(Algorithm):
             self.known.update(self.problem.decode(x).key() for x in pop.get("X"))
 
     @property
-    def notes(self) -> SearchEvaluator | IgnoresNotes:
-        """Where the algorithm's notes go: the problem's evaluator when it is a
-        ``SearchEvaluator`` (evaluation/protocol.py), else nowhere."""
-        return notes_for(getattr(self.problem, "evaluator", None))
+    def notes(self) -> SearchEvaluator:
+        """Where the algorithm's notes go: the problem's evaluator as the declared seam
+        reads it (tsenas_pymoo/interface.py; a plain callable ignores them)."""
+        return search_evaluator(getattr(self.problem, "evaluator", None))
 
     def _note_parents(self, parents: dict[str, list]) -> None:
         """Tell the evaluator each child's parents (as genomes), for lineage inheritance."""

@@ -180,7 +180,7 @@ def _check_settings(data: dict, path: Path) -> None:
 
 def normalization(data: Dataset) -> dict[str, list[float]]:
     """The per-channel mean and std the data set's images were normalized with."""
-    return {"mean": [float(v) for v in data.mean], "std": [float(v) for v in data.std]}
+    return data.normalization()
 
 
 class Normalize(torch.nn.Module):

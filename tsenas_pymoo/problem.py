@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from pymoo.core.problem import ElementwiseProblem
 
-from .evaluation.protocol import notes_for
+from .interface import search_evaluator
 from .space.cost import cost_by_parts
 from .space.genome import (
     STAGE1_CELL_LEN,
@@ -30,15 +30,13 @@ def note_generation(evaluator, algorithm) -> None:
     """Tell an evaluator that records generations (its archive does) the current one; the
     algorithm itself is not passed on, as a parallel runner would ship it to every worker."""
     if algorithm is not None:
-        notes_for(evaluator).note_generation(algorithm.n_iter)
+        search_evaluator(evaluator).note_generation(algorithm.n_iter)
 
 
 def prefetch(problem, X) -> None:
-    """Hand a batch's genomes first to an evaluator with ``prefetch`` (one that answers a
+    """Hand a batch's genomes first to the evaluator's ``prefetch`` (one that answers a
     batch faster than one by one: a surrogate); pymoo then evaluates them one by one."""
-    batch = getattr(problem.evaluator, "prefetch", None)
-    if batch is None:
-        return
+    batch = search_evaluator(problem.evaluator).prefetch
     genomes = []
     for x in X:
         try:
@@ -83,8 +81,9 @@ class ProblemView(BatchProblem):
 
 
 def _setting(evaluator, name: str, value, default):
-    """An explicit value, else the evaluator's, else the default; explicit must match."""
-    known = getattr(evaluator, name, None)
+    """An explicit value, else the evaluator's (declared in :class:`SearchEvaluator`), else
+    the default; explicit must match."""
+    known = getattr(search_evaluator(evaluator), name)
     if value is None:
         return default if known is None else known
     if known is not None and tuple(np.atleast_1d(value)) != tuple(np.atleast_1d(known)):

@@ -34,9 +34,9 @@ from . import __version__, faults
 from .algorithm import TSENAS, accuracy_output, best_first
 from .budget import supernet_record
 from .config import SearchConfig
-from .evaluation.evaluator import TorchEvaluator
 from .final import train_final
-from .genotype import normalization, save_genotype
+from .genotype import save_genotype
+from .interface import RunEvaluator
 from .problem import TSENASProblem
 from .rundir import atomic_write, clean_temporaries, read_text, refuse_links
 from .space.genome import readable
@@ -246,7 +246,7 @@ class SearchRun:
     def checkpoint_path(self) -> Path:
         return self.dir / "checkpoint.pkl"
 
-    def _evaluator(self) -> TorchEvaluator:
+    def _evaluator(self) -> RunEvaluator:
         c = self.config
         if c.evaluator == "surrogate":
             from .bench import SurrogateEvaluator
@@ -317,7 +317,7 @@ class SearchRun:
         _refuse_changed(self.dir / "config.json", stamp.get("settings"), self.config)
         return algorithm
 
-    def _algorithm(self, evaluator: TorchEvaluator, loaded: Algorithm | None = None) -> Algorithm:
+    def _algorithm(self, evaluator: RunEvaluator, loaded: Algorithm | None = None) -> Algorithm:
         c = self.config
         runner = self._runner()
         if loaded is not None:
@@ -448,7 +448,7 @@ class SearchRun:
         marker = supernet_record(self.dir)
         if (
             self.config.supernet_epochs
-            and not callable(getattr(evaluator, "init_channels", None))  # one SuperNet width cannot serve a width rule
+            and not callable(evaluator.init_channels)  # one SuperNet width cannot serve a width rule
             and evaluator.store is not None
             and not marker.exists()
             and self.config.algorithm == "tsenas"
@@ -490,7 +490,7 @@ class SearchRun:
             if bar is not None:
                 bar.step(record)
                 if first:
-                    bar.pace(getattr(evaluator, "trained", 0), time.perf_counter() - started, self.config.plan()[0])
+                    bar.pace(evaluator.trained or 0, time.perf_counter() - started, self.config.plan()[0])
                     first = False
         if bar is not None:
             bar.bar.close()
@@ -575,7 +575,7 @@ class SearchRun:
                     best,
                     evaluator.dataset,
                     c.final_recipe(),
-                    init_channels=resolve_width(getattr(evaluator, "init_channels", c.init_channels), best),
+                    init_channels=resolve_width(evaluator.init_channels or c.init_channels, best),
                     seed=c.seed,
                     out_dir=final_dir,
                     progress=self.progress,
@@ -590,14 +590,10 @@ class SearchRun:
             best,
             evaluator.input_shape,
             evaluator.num_classes,
-            resolve_width(getattr(evaluator, "init_channels", c.init_channels), best),
+            resolve_width(evaluator.init_channels or c.init_channels, best),
             val_accuracy=summary["best_val_accuracy"],
             final=report,
-            **(
-                {"normalization": normalization(evaluator.dataset), "search_data": evaluator.dataset.settings()}
-                if hasattr(evaluator, "dataset")
-                else {"search_data": {"surrogate": evaluator.table.meta["settings"]}}
-            ),
+            **evaluator.search_data(),
         )
         from .plotting import save_plots
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..evaluation.evaluator import genome_seed
 from ..evaluation.lineage import Lineage
-from ..evaluation.protocol import IgnoresNotes
+from ..interface import EvaluatorBase
 from ..space.genome import AnyGenome, genome_from_key
 from .features import features
 from .noise import SeedNoise, seed_sd
@@ -142,7 +142,7 @@ class MemoryArchive(dict):
         self[key] = dict(record)
 
 
-class SurrogateEvaluator(IgnoresNotes):
+class SurrogateEvaluator(EvaluatorBase):
     """``genome -> {"accuracy", "test_accuracy", "params", "macs", ...}`` from a surrogate.
 
     ``table``: a :class:`BenchTable` or a path (default: the table shipped in the
@@ -187,7 +187,14 @@ class SurrogateEvaluator(IgnoresNotes):
         self.lineage = Lineage()  # no store: only the repeats' keys are kept
         self.archive_hits = self.trained = 0
 
-    # -- the algorithm's notes that change what is evaluated (evaluation/protocol.py) ----
+    def search_data(self) -> dict:
+        """What a run's report records about the data: the table's settings."""
+        return {"search_data": {"surrogate": self.table.meta["settings"]}}
+
+    def train_supernet(self, epochs: int = 0) -> dict:
+        raise ValueError("train_supernet: a surrogate has no weights; rule: --supernet-epochs 0")
+
+    # -- the algorithm's notes that change what is evaluated (tsenas_pymoo/interface.py) --
     def note_generation(self, generation: int) -> None:
         self.generation = generation
 

@@ -56,6 +56,10 @@ class Dataset:
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(self.train_x.shape[1:])
 
+    def normalization(self) -> dict[str, list[float]]:
+        """The per-channel mean and std the images were normalized with."""
+        return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std]}
+
     def settings(self) -> dict:
         """What was loaded and how: recorded in config, genotype and benchmark files."""
         return {

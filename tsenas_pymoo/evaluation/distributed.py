@@ -19,8 +19,8 @@ from typing import Any
 
 import dask
 
+from ..interface import WorkerEvaluator, search_evaluator
 from .evaluator import failed_result
-from .protocol import notes_for
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _plan(evaluator, genome) -> dict:
     """What the algorithm noted for ``genome`` on the driver (the workers' copies of the
     evaluator were scattered before the notes were made): its parents and the key it is
     evaluated under (not ``key``: that keyword is Dask's own task key)."""
-    return notes_for(evaluator).plan(genome)
+    return search_evaluator(evaluator).plan(genome)
 
 
 class DaskRunner:
@@ -99,8 +99,7 @@ class DaskRunner:
 
     def _remote(self, evaluator):
         if self._scattered is None or self._scattered[0] is not evaluator:
-            remote = evaluator.worker_copy() if hasattr(evaluator, "worker_copy") else evaluator
-            self._scattered = (evaluator, self.client.scatter(remote, broadcast=True, hash=False))
+            self._scattered = (evaluator, self.client.scatter(evaluator.worker_copy(), broadcast=True, hash=False))
         return self._scattered[1]
 
     def _retry(self, evaluator, genome, err: BaseException) -> dict[str, Any]:
@@ -123,7 +122,7 @@ class DaskRunner:
             raise RuntimeError("DaskRunner has no client (after a checkpoint load, attach a new one)")
         problem = f.problem
         evaluator = getattr(problem, "evaluator", None)
-        if not all(hasattr(evaluator, name) for name in ("lookup", "record", "train_genome")):
+        if not isinstance(evaluator, WorkerEvaluator):  # the declared split; else the whole problem goes
             from .allocator import keeping_freed_memory
 
             futures = [self.client.submit(keeping_freed_memory, f, x, pure=False) for x in X]

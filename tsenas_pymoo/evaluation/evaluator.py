@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from .. import faults
+from ..interface import EvaluatorBase
 from ..space.genome import AnyGenome, readable
 from ..space.network import build_network, count_flops, count_params
 from ..threads import protect_threads
@@ -65,8 +66,9 @@ def genome_seed(seed: int, key: str) -> int:
     return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16)
 
 
-class TorchEvaluator:
-    """The real evaluator for ``TSENASProblem``.
+class TorchEvaluator(EvaluatorBase):
+    """The real evaluator for ``TSENASProblem``: every member of the declared seam
+    (:mod:`tsenas_pymoo.interface`: ``SearchEvaluator``, ``WorkerEvaluator``, ``RunEvaluator``).
 
     ``dataset``: a :class:`Dataset` or a name for :func:`load_dataset` (default digits).
     ``recipe``: how each network trains (a :class:`~tsenas_pymoo.evaluation.recipe.TrainRecipe`;
@@ -253,7 +255,11 @@ class TorchEvaluator:
         )
         return dict(record, archived=False)
 
-    # -- the notes of SearchEvaluator (evaluation/protocol.py) ----------------------------
+    def search_data(self) -> dict[str, Any]:
+        """What a run's report records about the data: its normalization and settings."""
+        return {"normalization": self.dataset.normalization(), "search_data": self.dataset.settings()}
+
+    # -- the notes of SearchEvaluator (tsenas_pymoo/interface.py) -------------------------
     def note_generation(self, generation: int) -> None:
         """The generation the next results are archived with."""
         self.generation = generation

@@ -9,6 +9,8 @@ from pymoo.core.population import Population
 from pymoo.core.survival import Survival
 from pymoo.util import default_random_state
 
+from ..interface import search_evaluator
+
 
 def alpha_levels(accuracy: np.ndarray, alpha: float) -> list[list[int]]:
     """Split indices into levels: level 1 is every individual within ``alpha`` of the best
@@ -100,11 +102,11 @@ class AlphaLevelSurvival(Survival):
     def alpha_for(self, problem, accuracy: np.ndarray) -> float:
         if self.alpha != "noise":
             return float(self.alpha)
-        n_val = getattr(getattr(problem, "evaluator", None), "n_val", None)
+        n_val = search_evaluator(getattr(problem, "evaluator", None)).n_val
         if not n_val:
             raise ValueError(
                 "alpha='noise' needs the evaluator's number of validation images (evaluator.n_val); "
-                "rule: a TorchEvaluator, or an evaluator with an n_val attribute"
+                "rule: a TorchEvaluator, or an EvaluatorBase subclass that sets n_val"
             )
         p = float(np.clip(np.max(accuracy), 0.0, 1.0))
         return float(np.sqrt(p * (1 - p) / n_val))

@@ -1,4 +1,5 @@
-"""The declared evaluator interface: what the algorithm tells an evaluator, and nothing by probing."""
+"""The declared seam (tsenas_pymoo/interface.py): what the search reads of an evaluator and
+what the algorithm tells it, and nothing by probing."""
 
 import pickle
 
@@ -6,13 +7,13 @@ import pytest
 from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
-from tsenas_pymoo import IgnoresNotes, NetworkGenome, SearchEvaluator, TSENASProblem
+from tsenas_pymoo import EvaluatorBase, NetworkGenome, SearchEvaluator, TSENASProblem
 from tsenas_pymoo.algorithm import TSENAS
 from tsenas_pymoo.evaluation import TorchEvaluator
-from tsenas_pymoo.evaluation.protocol import notes_for
+from tsenas_pymoo.interface import CallableEvaluator, RunEvaluator, WorkerEvaluator, search_evaluator
 
 
-class Listening(IgnoresNotes, StandInEvaluator):
+class Listening(EvaluatorBase, StandInEvaluator):
     """The stand-in, told the notes it keeps: the generations, the parents, the repeats, the survivors."""
 
     def __init__(self):
@@ -57,7 +58,7 @@ def test_the_algorithm_tells_a_search_evaluator_every_note():
 def test_a_plain_callable_is_told_nothing_and_still_searches():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=6)
     res = minimize(problem, TSENAS(pop_size=6, fine_size=2, stage1_gens=1, stage2_gens=1), seed=0)
-    assert res.X is not None and isinstance(notes_for(problem.evaluator), IgnoresNotes)
+    assert res.X is not None and isinstance(search_evaluator(problem.evaluator), CallableEvaluator)
 
 
 def test_some_notes_but_not_all_is_one_clear_error():
@@ -65,13 +66,19 @@ def test_some_notes_but_not_all_is_one_clear_error():
         def note_parents(self, parents):
             pass
 
-    with pytest.raises(TypeError, match=r"has note_parents but not note_generation, .*rule: implement every"):
-        notes_for(Half())
+    with pytest.raises(TypeError, match=r"Half lacks prefetch, note_generation, .*rule: implement every member"):
+        search_evaluator(Half())
+    with pytest.raises(TypeError, match=r"int lacks .*__call__|int lacks"):
+        search_evaluator(3)
 
 
 def test_torch_evaluator_is_a_search_evaluator_and_old_pickles_keep_their_notes(digits_small, tmp_path):
     ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", store=tmp_path / "store")
-    assert isinstance(ev, SearchEvaluator) and notes_for(ev) is ev
+    assert isinstance(ev, SearchEvaluator) and search_evaluator(ev) is ev
+    assert isinstance(ev, WorkerEvaluator) and isinstance(ev, RunEvaluator)
+    assert (
+        ev.search_data()["search_data"]["dataset"] == "digits" and len(ev.search_data()["normalization"]["mean"]) == 1
+    )
     parent, child = NetworkGenome.from_cells([3, 7, 3]), NetworkGenome.from_cells([3, 7, 1])
     state = dict(ev.__getstate__())  # as 0.4.0 pickled it: the notes on the evaluator itself
     del state["lineage"]
@@ -82,3 +89,53 @@ def test_torch_evaluator_is_a_search_evaluator_and_old_pickles_keep_their_notes(
     assert old.eval_key(parent) == parent.key() + "@2" and old.lineage.store is old.store
     again = pickle.loads(pickle.dumps(old))
     assert again.plan(child)["parents"] == (parent,)
+
+
+#: Every name the search may read of an evaluator: the declared members.
+DECLARED = {n for n in dir(EvaluatorBase) if not n.startswith("_")} | {"__call__"}
+
+
+class Watched(EvaluatorBase):
+    """The stand-in behind a log of every name read from outside its own methods."""
+
+    n_val = 500  # alpha = "noise" reads it
+
+    def __init__(self):
+        object.__setattr__(self, "read", set())
+        object.__setattr__(self, "inner", StandInEvaluator())
+
+    def __getattribute__(self, name):
+        if not name.startswith("__") and name not in ("read", "inner"):
+            object.__getattribute__(self, "read").add(name)
+        return object.__getattribute__(self, name)
+
+    def __call__(self, genome):
+        return object.__getattribute__(self, "inner")(genome)
+
+
+def test_the_search_reads_only_the_declared_members_of_an_evaluator():
+    evaluator = Watched()
+    problem = TSENASProblem(evaluator, n_min=3, n_max=6, objectives=("error", "params"))
+    res = minimize(problem, TSENAS(pop_size=6, fine_size=2, stage1_gens=2, stage2_gens=2, alpha="noise"), seed=0)
+    assert res.X is not None or res.algorithm.n_iter > 0
+    assert evaluator.read and evaluator.read <= DECLARED, evaluator.read - DECLARED
+
+
+def test_a_plain_callable_is_read_through_the_defaults_only():
+    class Shaped(StandInEvaluator):
+        input_shape = (3, 5, 5)  # not declared (no EvaluatorBase): not read
+
+    seam = search_evaluator(Shaped())
+    assert isinstance(seam, CallableEvaluator) and seam.input_shape is None and seam.archive_hits is None
+    assert TSENASProblem(Shaped(), n_min=3, n_max=4).input_shape == (1, 8, 8)
+    assert seam.prefetch([]) is None and seam.plan(NetworkGenome.from_cells([3, 7, 3])) == {}
+
+
+def test_the_old_module_path_still_works_with_a_deprecation_warning():
+    import importlib
+    import sys
+
+    sys.modules.pop("tsenas_pymoo.evaluation.protocol", None)
+    with pytest.warns(DeprecationWarning, match="tsenas_pymoo.interface"):
+        old = importlib.import_module("tsenas_pymoo.evaluation.protocol")
+    assert old.IgnoresNotes is EvaluatorBase and old.notes_for is search_evaluator
