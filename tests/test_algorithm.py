@@ -240,3 +240,27 @@ def test_the_old_callback_name_still_records_with_a_deprecation_warning():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
     minimize(problem, TSENAS(pop_size=4, fine_size=2, stage1_gens=1, stage2_gens=1), seed=0, callback=callback)
     assert [r["stage"] for r in callback.records] == [1, 1, 2]
+
+
+def test_operators_are_arguments_as_in_pymoos_ga_with_the_papers_as_defaults():
+    from tsenas_pymoo.operators import CellCrossover, CellMutation, TSENASSampling
+
+    def run(**operators):
+        problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=6)
+        algorithm = TSENAS(pop_size=6, fine_size=2, stage1_gens=2, stage2_gens=1, **operators)
+        return minimize(problem, algorithm, seed=4).algorithm.data["generations"]
+
+    paper = dict(sampling=TSENASSampling(), crossover=CellCrossover(prob=0.8), mutation=CellMutation(prob=0.2))
+    assert run(**paper) == run()
+
+    class Counting(CellMutation):
+        calls = 0
+
+        def _do(self, problem, X, *args, **kwargs):
+            Counting.calls += 1
+            return super()._do(problem, X, *args, **kwargs)
+
+    run(mutation=Counting(prob=0.2))
+    assert Counting.calls > 0
+    with pytest.raises(ValueError, match=r"mutation=.* with settings of the default mutation; rule: one or the other"):
+        TSENAS(mutation=CellMutation(), mutation_prob=0.5)

@@ -202,6 +202,14 @@ class TSENAS(Algorithm):
     connection), ``fine_kinds`` (a subset of node, edge) and ``prune=False`` (each parent
     then makes only the mutated child).
 
+    Operators, as pymoo's ``GA`` takes them: ``sampling`` (default Alg. 3,
+    ``TSENASSampling``), ``selection`` (binary tournament on alpha levels), ``crossover``
+    (Fig. 3a, ``CellCrossover`` from ``crossover_prob``, ``single_point_crossover`` and
+    ``carry_connections``), ``mutation`` (Fig. 3b, ``CellMutation`` from ``mutation_prob`` and
+    ``mutation_kinds``) and ``survival`` (``AlphaLevelSurvival`` from ``alpha``). An operator
+    passed replaces the paper's; passing one together with the settings that shape its
+    default is refused (one or the other).
+
     A termination passed to ``minimize`` counts generations across both stages; without
     one the run lasts ``stage1_gens + stage2_gens`` generations. Defaults are the paper's
     (Sec. V-C) except ``mutate_offspring``.
@@ -228,6 +236,11 @@ class TSENAS(Algorithm):
         carry_connections: bool = False,
         remake_known: bool = False,
         count_initial: bool = False,
+        sampling=None,
+        selection=None,
+        crossover=None,
+        mutation=None,
+        survival=None,
         **kwargs,
     ):
         if "n_fine" in kwargs:  # the name before 0.5.0
@@ -249,21 +262,29 @@ class TSENAS(Algorithm):
         for name, value in (("crossover_prob", crossover_prob), ("mutation_prob", mutation_prob)):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name}={value}; rule: a probability in [0, 1]")
+        shaped = {
+            "crossover": (crossover, crossover_prob != 0.8 or single_point_crossover or carry_connections),
+            "mutation": (mutation, mutation_prob != 0.2 or tuple(mutation_kinds) != ("cell", "connection")),
+            "survival": (survival, alpha != 0.01),
+        }
+        for name, (operator, settings) in shaped.items():
+            if operator is not None and settings:
+                raise ValueError(f"{name}={operator!r} with settings of the default {name}; rule: one or the other")
         kwargs.setdefault("output", TSENASOutput())
         super().__init__(**kwargs)
         self.pop_size, self.fine_size = int(pop_size), int(fine_size)
         self.stage1_gens, self.stage2_gens = int(stage1_gens), int(stage2_gens)
         self.update_every, self.n_max_iterations = int(update_every), n_max_iterations
         self.alpha = alpha
-        self.sampling = TSENASSampling()
-        self.selection = TournamentSelection(func_comp=compare_by_alpha_level)
-        self.crossover = CellCrossover(
+        self.sampling = sampling or TSENASSampling()
+        self.selection = selection or TournamentSelection(func_comp=compare_by_alpha_level)
+        self.crossover = crossover or CellCrossover(
             prob=crossover_prob, single_point=single_point_crossover, carry_connections=carry_connections
         )
-        self.mutation = CellMutation(prob=mutation_prob, kinds=tuple(mutation_kinds))
+        self.mutation = mutation or CellMutation(prob=mutation_prob, kinds=tuple(mutation_kinds))
         self.fine_kinds, self.prune, self.reevaluate, self.fine_cells = tuple(fine_kinds), prune, reevaluate, fine_cells
         self.mutate_offspring, self.remake_known = mutate_offspring, remake_known
-        self.survival = AlphaLevelSurvival(alpha=alpha)
+        self.survival = survival or AlphaLevelSurvival(alpha=alpha)
         self.stage = 1
         self.stage1_end = self.stage1_gens + (0 if count_initial else 1)  # the last stage-1 generation
         self.stage2_start: list[str] = []  # keys of the S genomes that started stage 2
