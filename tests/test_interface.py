@@ -66,10 +66,10 @@ def test_some_notes_but_not_all_is_one_clear_error():
         def note_parents(self, parents):
             pass
 
-    with pytest.raises(TypeError, match=r"Half lacks prefetch, note_generation, .*rule: implement every member"):
+    with pytest.raises(TypeError, match=r"Half has note_parents but not note_generation, .*rule: implement every note"):
         search_evaluator(Half())
-    with pytest.raises(TypeError, match=r"int lacks .*__call__|int lacks"):
-        search_evaluator(3)
+    with pytest.raises(TypeError, match=r"^evaluator 3 is not callable; rule: a callable genome -> mapping$"):
+        search_evaluator(3)(NetworkGenome.from_cells([3, 7, 3]))
 
 
 def test_torch_evaluator_is_a_search_evaluator_and_old_pickles_keep_their_notes(digits_small, tmp_path):
@@ -121,14 +121,22 @@ def test_the_search_reads_only_the_declared_members_of_an_evaluator():
     assert evaluator.read and evaluator.read <= DECLARED, evaluator.read - DECLARED
 
 
-def test_a_plain_callable_is_read_through_the_defaults_only():
+def test_a_plain_callable_is_read_for_the_declared_members_it_has_and_nothing_else():
     class Shaped(StandInEvaluator):
-        input_shape = (3, 5, 5)  # not declared (no EvaluatorBase): not read
+        input_shape, n_val, batches = (3, 5, 5), 400, []
 
-    seam = search_evaluator(Shaped())
-    assert isinstance(seam, CallableEvaluator) and seam.input_shape is None and seam.archive_hits is None
-    assert TSENASProblem(Shaped(), n_min=3, n_max=4).input_shape == (1, 8, 8)
-    assert seam.prefetch([]) is None and seam.plan(NetworkGenome.from_cells([3, 7, 3])) == {}
+        def prefetch(self, genomes):
+            self.batches.append(list(genomes))
+
+    shaped = Shaped()
+    seam = search_evaluator(shaped)
+    assert isinstance(seam, CallableEvaluator) and seam.input_shape == (3, 5, 5) and seam.n_val == 400
+    assert seam.num_classes is None and seam.archive_hits is None and seam.plan(NetworkGenome.from_cells([3])) == {}
+    seam.prefetch(["g"])
+    assert shaped.batches == [["g"]]
+    assert TSENASProblem(Shaped(), n_min=3, n_max=4).input_shape == (3, 5, 5)
+    assert search_evaluator(StandInEvaluator()).input_shape is None
+    assert TSENASProblem(StandInEvaluator(), n_min=3, n_max=4).input_shape == (1, 8, 8)
 
 
 def test_the_old_module_path_still_works_with_a_deprecation_warning():

@@ -23,8 +23,10 @@ evaluator only through what is declared here; nothing probes an evaluator for ot
 :class:`EvaluatorBase` holds the defaults of every :class:`SearchEvaluator` member (no
 shape, no counters, every note ignored): subclass it and override what an evaluator has.
 :func:`search_evaluator` is the one place an object becomes a :class:`SearchEvaluator`:
-an evaluator that implements it as it is; a plain callable behind the defaults (its own
-attributes are not read); a partial implementation is refused in one line.
+an evaluator that implements it, as it is; any other callable through
+:class:`CallableEvaluator`, which reads only the declared members it has (``OWN``: an
+``input_shape``, an ``n_val``, a ``prefetch``, ...) and tells it the notes only when it has
+all of them; some notes but not all is refused in one line.
 """
 
 from __future__ import annotations
@@ -138,36 +140,76 @@ class EvaluatorBase:
         return {}
 
 
+#: The notes: an evaluator has all of them or none.
+NOTES = ("note_generation", "note_parents", "note_repeats", "retain", "update_store", "plan")
+#: The members a plain callable may have on its own (read when present, else the defaults).
+OWN = ("input_shape", "num_classes", "init_channels", "n_val", "archive_hits", "trained", "prefetch")
+
+
+def _own(name: str):
+    return property(lambda self: getattr(self.function, name, getattr(EvaluatorBase, name)))
+
+
 class CallableEvaluator(EvaluatorBase):
-    """A plain callable ``genome -> mapping`` behind :class:`EvaluatorBase`'s defaults."""
+    """A callable ``genome -> mapping`` that does not implement all of
+    :class:`SearchEvaluator`, seen through it: the members of ``OWN`` it has (an
+    ``input_shape``, a ``prefetch``, ...) are read, the rest are the defaults; its notes are
+    told when it has all of them."""
 
     def __init__(self, function: Callable[[Genome], Mapping[str, Any]] | None):
         self.function = function
+        self.notes = function if function is not None and all(hasattr(function, n) for n in NOTES) else None
 
     def __call__(self, genome: Genome) -> Mapping[str, Any]:
-        if self.function is None:
-            raise TypeError("no evaluator; rule: a callable genome -> {'accuracy': ...}")
+        if not callable(self.function):
+            raise TypeError(f"evaluator {self.function!r} is not callable; rule: a callable genome -> mapping")
         return self.function(genome)
 
+    def prefetch(self, genomes):
+        batch = getattr(self.function, "prefetch", None)
+        return batch(genomes) if callable(batch) else None
 
-#: The members a partial implementation is checked for (methods only: any object has data).
-_METHODS = tuple(n for n in vars(EvaluatorBase) if not n.startswith("_") and callable(getattr(EvaluatorBase, n)))
+    def _tell(self, name: str, *args):
+        """A note to the callable when it has them all, else the default's answer."""
+        return getattr(self.notes, name)(*args) if self.notes is not None else getattr(EvaluatorBase, name)(self, *args)
+
+    def note_generation(self, generation):
+        return self._tell("note_generation", generation)
+
+    def note_parents(self, parents):
+        return self._tell("note_parents", parents)
+
+    def note_repeats(self, repeats):
+        return self._tell("note_repeats", repeats)
+
+    def retain(self, genomes):
+        return self._tell("retain", genomes)
+
+    def update_store(self, population):
+        return self._tell("update_store", population)
+
+    def plan(self, genome):
+        return self._tell("plan", genome)
+
+
+for _name in OWN[:-1]:  # the data members (prefetch is a method above)
+    setattr(CallableEvaluator, _name, _own(_name))
 
 
 def search_evaluator(evaluator: Any) -> SearchEvaluator:
     """``evaluator`` as the search reads it: itself when it implements
-    :class:`SearchEvaluator`, else a plain callable (or None) behind the defaults. An object
-    with some of the declared methods but not all is a mistake, named in one line."""
+    :class:`SearchEvaluator`, else seen through :class:`CallableEvaluator` (a problem refuses
+    an evaluator that is not callable when it is built). An evaluator with some of the notes
+    but not all is a mistake named in one line."""
     if isinstance(evaluator, SearchEvaluator):
         return evaluator
-    present = [name for name in _METHODS if callable(getattr(evaluator, name, None))]
-    if present or not (evaluator is None or callable(evaluator)):
-        declared = [*_METHODS, *(n for n in EvaluatorBase.__annotations__)]
-        missing = [name for name in declared if not hasattr(evaluator, name)]
+    present = [name for name in NOTES if callable(getattr(evaluator, name, None))]
+    if 0 < len(present) < len(NOTES):
+        missing = [name for name in ("__call__", *NOTES) if not hasattr(evaluator, name)]
         raise TypeError(
-            f"evaluator {type(evaluator).__name__} lacks {', '.join(missing) or '__call__'}; "
-            "rule: implement every member of SearchEvaluator (tsenas_pymoo.interface), subclass EvaluatorBase, "
-            "or pass a plain callable genome -> {'accuracy': ...}"
+            f"evaluator {type(evaluator).__name__} has {', '.join(present) or 'no notes'} but not "
+            f"{', '.join(missing)}; rule: implement every note of SearchEvaluator (tsenas_pymoo.interface), "
+            "subclass EvaluatorBase, or pass a plain callable genome -> {'accuracy': ...}"
         )
     return CallableEvaluator(evaluator)
 

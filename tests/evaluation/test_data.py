@@ -152,3 +152,19 @@ def test_validation_pool_larger_than_the_images_left_is_one_clear_error():
     with pytest.raises(ValueError, match=r"val_size=300; rule: .*at most 200"):
         from_arrays(images, labels, train_subset=200, val_size=300)
     assert len(from_arrays(images, labels, train_subset=200, val_size=200).val_y) == 200
+
+
+def test_without_torchvision_only_what_needs_it_is_refused_in_one_line(monkeypatch, tmp_path):
+    import sys
+
+    from tsenas_pymoo.evaluation.data import load_dataset
+
+    monkeypatch.setitem(sys.modules, "torchvision", None)  # import torchvision now raises ImportError
+    assert load_dataset("digits").name == "digits"
+    with pytest.raises(
+        ImportError, match=r"^dataset 'cifar10' needs torchvision, .*rule: pip install 'tsenas_pymoo\[vision\]'"
+    ):
+        load_dataset("cifar10", root=tmp_path)
+    (tmp_path / "a").mkdir()
+    with pytest.raises(ImportError, match=r"^dataset folder .* needs torchvision"):
+        load_dataset(str(tmp_path))

@@ -5,6 +5,8 @@ Sec. V-A: read from its IDX files, found offline in ``root``, ``$TSENAS_DATA`` o
 ``dataset-fashion-mnist`` package), MNIST or any MNIST-format IDX folder, CIFAR-10/100
 (torchvision, downloading only when asked), or a folder of class sub-folders
 (torchvision ``ImageFolder``); ``from_arrays`` wraps arrays a user already holds.
+torchvision is optional (the ``vision`` extra): only CIFAR, image folders and downloads
+need it.
 
 Proxy settings, as NAS searches run on reduced data: ``train_subset`` keeps a seeded,
 stratified subset of the training split (taken before the validation split) and
@@ -282,6 +284,19 @@ def from_arrays(
     )
 
 
+def vision_datasets(what: str):
+    """``torchvision.datasets`` (an optional dependency: ``pip install 'tsenas_pymoo[vision]'``),
+    or one line saying what needs it."""
+    try:
+        from torchvision import datasets
+    except ImportError:
+        raise ImportError(
+            f"{what} needs torchvision, which is not installed; rule: pip install 'tsenas_pymoo[vision]' "
+            "(a torchvision built for your torch); Fashion-MNIST, MNIST, IDX folders and digits need none"
+        ) from None
+    return datasets
+
+
 def _torchvision(cls, root, download: bool, name: str):
     if root is None:
         raise ValueError(f"dataset {name!r}: root is required; pass root=FOLDER (CLI: --root FOLDER)")
@@ -325,9 +340,9 @@ def _idx(name: str, root, download: bool, **kwargs) -> Dataset:
         target = root or os.environ.get(DATA_ENV)
         if not target:
             raise ValueError(f"dataset {name!r}: download=True needs root=FOLDER (CLI: --root FOLDER) to save into")
-        from torchvision import datasets
-
-        getattr(datasets, tv_name)(str(target), train=True, download=True)
+        getattr(vision_datasets(f"dataset {name!r} with download=True"), tv_name)(
+            str(target), train=True, download=True
+        )
         files = idx_folder_files(Path(target) / tv_name / "raw")
     if files is None:
         raise _not_found(name, root, folders)
@@ -358,10 +373,10 @@ def _image(loader, path: str) -> np.ndarray:
 
 
 def _image_folder(path: Path, **kwargs) -> Dataset:
-    from torchvision.datasets import ImageFolder
+    image_folder = vision_datasets(f"dataset folder {path}").ImageFolder
 
     def read(folder: Path):
-        data = ImageFolder(str(folder))
+        data = image_folder(str(folder))
         if not data.samples:
             raise ValueError(f"dataset folder {folder}: no images in its class sub-folders")
         images = [_image(data.loader, p) for p, _ in data.samples]
@@ -427,9 +442,8 @@ def load_dataset(
     if key in _FASHION or key in ("mnist", "idx"):
         return _idx("fashion-mnist" if key in _FASHION else key, root, download, **common)
     if key in ("cifar10", "cifar100"):
-        from torchvision.datasets import CIFAR10, CIFAR100
-
-        train, test = _torchvision(CIFAR10 if key == "cifar10" else CIFAR100, root, download, name)
+        datasets = vision_datasets(f"dataset {key!r}")
+        train, test = _torchvision(datasets.CIFAR10 if key == "cifar10" else datasets.CIFAR100, root, download, name)
         return from_arrays(
             train.data.transpose(0, 3, 1, 2),
             train.targets,

@@ -106,7 +106,7 @@ class AlphaLevelSurvival(Survival):
         if not n_val:
             raise ValueError(
                 "alpha='noise' needs the evaluator's number of validation images (evaluator.n_val); "
-                "rule: a TorchEvaluator, or an EvaluatorBase subclass that sets n_val"
+                "rule: a TorchEvaluator, or an evaluator with an n_val attribute"
             )
         p = float(np.clip(np.max(accuracy), 0.0, 1.0))
         return float(np.sqrt(p * (1 - p) / n_val))
