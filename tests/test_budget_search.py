@@ -6,7 +6,7 @@ import sqlite3
 
 from tsenas_pymoo.config import SearchConfig
 from tsenas_pymoo.genotype import load_genotype
-from tsenas_pymoo.runner import run_search
+from tsenas_pymoo.run import run_search
 from tsenas_pymoo.space.cost import cost_by_parts
 from tsenas_pymoo.testing.tiny import search_settings
 

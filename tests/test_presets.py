@@ -48,7 +48,7 @@ def test_preset_round_trips_through_config_json_even_if_the_preset_changes_later
 
 
 def test_a_search_under_a_preset_resumes_with_its_settings(tmp_path, monkeypatch):
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     monkeypatch.setitem(
         presets.PRESETS,

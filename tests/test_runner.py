@@ -179,7 +179,7 @@ def test_help_for_every_command():
 
 def test_a_search_that_cannot_load_its_data_leaves_no_config(tmp_path):
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     run = SearchRun(tmp_path / "run", SearchConfig(dataset="idx", root=str(tmp_path / "missing")))
     with pytest.raises(FileNotFoundError):
@@ -191,7 +191,7 @@ def test_two_searches_in_one_directory_are_refused(tmp_path):
     from filelock import FileLock
 
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     run_dir = tmp_path / "run"
     run = SearchRun(run_dir, SearchConfig())
@@ -221,7 +221,7 @@ def test_a_config_written_before_a_default_changed_resumes_as_it_ran(tmp_path):
 
 def test_after_generation_sees_every_checkpointed_generation_and_is_not_checkpointed(tmp_path):
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     seen = []
 
@@ -234,3 +234,15 @@ def test_after_generation_sees_every_checkpointed_generation_and_is_not_checkpoi
     SearchRun(tmp_path / "run", config, progress=False, after_generation=hook).run()
     assert [g for g, _ in seen] == [1, 2, 3] and seen[0][1] >= 2
     assert b"hook" not in (tmp_path / "run" / "checkpoint.pkl").read_bytes()
+
+
+def test_the_old_runner_path_still_works_with_a_deprecation_warning():
+    import importlib
+    import sys
+
+    from tsenas_pymoo.run import SearchRun, run_search
+
+    sys.modules.pop("tsenas_pymoo.runner", None)
+    with pytest.warns(DeprecationWarning, match="tsenas_pymoo.run"):
+        old = importlib.import_module("tsenas_pymoo.runner")
+    assert old.SearchRun is SearchRun and old.run_search is run_search

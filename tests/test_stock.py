@@ -7,7 +7,7 @@ import pytest
 
 from tsenas_pymoo import faults
 from tsenas_pymoo.config import SearchConfig
-from tsenas_pymoo.runner import SearchRun
+from tsenas_pymoo.run import SearchRun
 from tsenas_pymoo.testing.tiny import search_settings
 
 SMALL = search_settings(train_subset=600, stage1_gens=2, stage2_gens=0, n_min=3, n_max=5, seed=2, device="cpu")

@@ -49,7 +49,7 @@ _SOURCES = {
     ".problem": ("TSENASProblem",),
     ".config": ("SearchConfig",),
     ".threads": ("set_threads",),
-    ".runner": ("SearchRun", "run_search"),
+    ".run": ("SearchRun", "run_search"),
     ".space": ("CELLS", "OPS", "CellGenome", "FineGenome", "NetworkGenome", "build_network", "network_cost"),
 }
 _WHERE = {name: module for module, names in _SOURCES.items() for name in names}

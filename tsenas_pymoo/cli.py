@@ -494,7 +494,8 @@ def search(args) -> None:
     import dataclasses
     from pathlib import Path
 
-    from .runner import SearchConfig, SearchRun
+    from .config import SearchConfig
+    from .run import SearchRun
 
     if args.resume:
         extra = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(SearchConfig) if f.name in args.given]

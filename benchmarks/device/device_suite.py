@@ -348,7 +348,7 @@ def paper_budget(device: str, settings: dict, out_dir: Path, speedup: float = 1.
 
 def search(device: str, settings: dict, out_dir: Path) -> dict:
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     config = SearchConfig(device=device, **settings).validate()
     with tempfile.TemporaryDirectory() as tmp:

@@ -98,7 +98,7 @@ def search_task(method: str, seed: int, settings: dict) -> dict:
     """One (method, seed) search in its run directory (resumed if cut); its record."""
     from tsenas_pymoo import __version__
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     run_dir = Path(settings.pop("run_root", RUN_DIRS)) / f"{method}-seed{seed}"
     start = time.perf_counter()

@@ -192,7 +192,7 @@ def _ancestor_epochs(parents, history: dict, memo: dict | None = None) -> int:
 
 def run_search(args, seed: int, work: Path, upto: int) -> None:
     """The seed's search, (re)started or resumed, until generation ``upto`` is snapshotted."""
-    from tsenas_pymoo.runner import run_search as search
+    from tsenas_pymoo.run import run_search as search
 
     if (work / f"gen{upto}" / "children.json").exists():
         return

@@ -140,7 +140,7 @@ def test_workers_per_device_runs_k_processes_on_cpu(digits_small, tmp_path, monk
     import json
 
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     monkeypatch.setattr("tsenas_pymoo.evaluation.data.load_dataset", lambda *a, **k: digits_small)
     config = SearchConfig(

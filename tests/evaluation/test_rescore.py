@@ -41,7 +41,7 @@ def test_rescore_resumes_from_its_archive_without_training_again(digits, tmp_pat
 
 def test_a_search_records_its_own_pick_and_the_rescored_pick(tmp_path):
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
     from tsenas_pymoo.testing.tiny import search_settings
 
     config = SearchConfig(
@@ -61,7 +61,7 @@ def test_a_search_records_its_own_pick_and_the_rescored_pick(tmp_path):
 
 def test_a_finalist_round_trains_at_its_rung_on_the_searchs_pool_under_its_own_keys(tmp_path):
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
     from tsenas_pymoo.testing.tiny import search_settings
 
     config = SearchConfig(

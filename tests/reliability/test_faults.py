@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tsenas_pymoo.runner import _atomic_write
+from tsenas_pymoo.rundir import atomic_write as _atomic_write
 
 
 def test_a_full_disk_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):

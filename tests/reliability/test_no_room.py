@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tsenas_pymoo.config import SearchConfig
-from tsenas_pymoo.runner import SearchRun
+from tsenas_pymoo.run import SearchRun
 from tsenas_pymoo.testing.tiny import search_settings
 
 SMALL = search_settings(stage1_gens=2, stage2_gens=1, supernet_epochs=0, seed=5, device="cpu")

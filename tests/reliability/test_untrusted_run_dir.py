@@ -228,7 +228,7 @@ def test_a_non_ascii_hmac_is_refused_not_a_type_error(tmp_path):
 
 @pytest.mark.parametrize("fmt", [None, float("inf"), "2", True])
 def test_a_signed_config_json_with_a_bad_format_is_one_line(tmp_path, fmt):
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     (tmp_path / "config.json").write_text(json.dumps({"format": fmt}))
     sign_manifest(tmp_path)
@@ -238,7 +238,7 @@ def test_a_signed_config_json_with_a_bad_format_is_one_line(tmp_path, fmt):
 
 def test_a_run_directory_path_that_is_not_utf8_is_refused_before_training(tmp_path):
     from tsenas_pymoo.config import SearchConfig
-    from tsenas_pymoo.runner import SearchRun
+    from tsenas_pymoo.run import SearchRun
 
     with pytest.raises(ValueError, match="not valid UTF-8"):
         SearchRun(os.fsdecode(bytes(tmp_path) + b"/run\xff"), SearchConfig())
