@@ -11,7 +11,6 @@ and imports ``benchmarks.common``; helpers shared with the tests live in
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import platform
@@ -19,6 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from tsenas_pymoo.analysis import campaign
+from tsenas_pymoo.analysis.campaign import append_record, read_records, spread  # noqa: F401 (the scripts import them here)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -160,78 +162,8 @@ def correct(model, x, y, batch: int = 1000):
     return np.concatenate(hits).astype(float)
 
 
-def append_record(path: Path, record: dict) -> None:
-    """One record as a line of a resumable campaign's JSON-lines file (see ``read_records``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        handle.write(json.dumps(record) + "\n")
-
-
-def read_records(path: Path) -> list[dict]:
-    """The records of a resumable campaign's JSON-lines file (none when it does not exist);
-    a line cut by a kill is skipped, so its task runs again."""
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return rows
-
-
-def spread(values) -> dict | None:
-    """Median and quartiles of a campaign's per-seed values (None for none)."""
-    import numpy as np
-
-    if not len(values):
-        return None
-    v = np.asarray(values, float)
-    return {"median": float(np.median(v)), "q1": float(np.percentile(v, 25)), "q3": float(np.percentile(v, 75))}
-
-
 def run_tasks(function, tasks: list[tuple], workers: int, on_result, desc: str = "tasks", follow_up=None) -> None:
-    """``function(*task)`` for every task, in order of priority, each result handed to
-    ``on_result(result, bar)`` as it ends (so a campaign writes as it goes). ``workers``:
-    Dask worker processes with one thread each (as the search's workers run); 0 or 1: in
-    this process. ``follow_up(result)``: the tasks ``(function, *args)`` a result makes
-    possible, run in the same pool after those already queued (a campaign's next stage
-    starts as its input lands, so no core waits for a stage's last task)."""
-    from tqdm.auto import tqdm
-
-    queue = [(function, *t) for t in tasks]
-    with tqdm(total=len(queue), desc=desc, unit="task") as bar:
-
-        def finished(result) -> list[tuple]:
-            on_result(result, bar)
-            bar.update(1)
-            more = list(follow_up(result)) if follow_up else []
-            bar.total += len(more)
-            bar.refresh()
-            return more
-
-        if workers <= 1:
-            while queue:
-                fn, *args = queue.pop(0)
-                queue += finished(fn(*args))
-            return
-        from distributed import Client, LocalCluster, as_completed
-
-        from tsenas_pymoo.evaluation.allocator import keeping_freed_memory  # Dask's malloc setting doubles CPU
-
-        # the workers import this package's scripts by name: the repository root on their path
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-        with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
-            Client(cluster) as client,
-        ):
-            order = itertools.count()
-
-            def submit(fn, *args):
-                return client.submit(keeping_freed_memory, fn, *args, pure=False, priority=-next(order))
-
-            pending = as_completed([submit(*t) for t in queue])
-            for future in pending:
-                for task in finished(future.result()):
-                    pending.add(submit(*task))
+    """:func:`tsenas_pymoo.analysis.campaign.run_tasks`, with the repository root on the
+    workers' path (they import this package's scripts by name)."""
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    campaign.run_tasks(function, tasks, workers, on_result, desc=desc, follow_up=follow_up)

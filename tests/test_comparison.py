@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tsenas_pymoo.comparison import (
+from tsenas_pymoo.analysis.comparison import (
     cliffs_delta,
     compare_groups,
     detectable_shift,

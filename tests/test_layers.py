@@ -66,11 +66,21 @@ SHARED = {
     "tsenas_pymoo.rundir",
     "tsenas_pymoo.threads",
 }
+#: Old paths kept for one version (docs/changes.md, 0.8.0): old module -> where it moved.
+MOVED = {
+    "tsenas_pymoo.runner": "tsenas_pymoo.run",
+    "tsenas_pymoo.evaluation.protocol": "tsenas_pymoo.interface",
+    "tsenas_pymoo.comparison": "tsenas_pymoo.analysis.comparison",
+    "tsenas_pymoo.evaluation.fidelity": "tsenas_pymoo.analysis.fidelity",
+    "tsenas_pymoo.evaluation.savings": "tsenas_pymoo.analysis.savings",
+}
+
+
 #: Modules of ``space/`` that build torch modules (everything else there is torch-free).
 TORCH_SPACE = {"tsenas_pymoo.space.network", "tsenas_pymoo.space.ops", "tsenas_pymoo.space.cost"}
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n) in ALLOWED))
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n) in ALLOWED and n not in MOVED))
 def test_each_lower_layer_imports_only_the_layers_below_it(name):
     wrong = {m for m in imports(name, everywhere=True) if m not in SHARED and layer(m) not in ALLOWED[layer(name)]}
     assert not wrong, f"{name} imports {sorted(wrong)}"
@@ -132,3 +142,22 @@ def test_function_local_imports_close_no_cycle_across_subpackages():
     }
     cycle = find_cycle(graph)
     assert cycle is None, " -> ".join(cycle)
+
+
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_a_moved_module_still_imports_from_its_old_path_with_a_deprecation_warning(old):
+    code = (
+        "import warnings, importlib; warnings.simplefilter('error', DeprecationWarning)\n"
+        f"try:\n    importlib.import_module({old!r})\nexcept DeprecationWarning as w:\n    print('warned', w)\n"
+        f"warnings.simplefilter('ignore')\nm = importlib.import_module({old!r})\n"
+        f"n = importlib.import_module({MOVED[old]!r})\n"
+        "print(all(getattr(m, k) is getattr(n, k) for k in getattr(n, '__all__', []) if hasattr(m, k)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("warned") and MOVED[old] in out and out.strip().endswith("True"), out
+
+
+def test_the_package_itself_imports_no_deprecated_path():
+    for name in MODULES:
+        if name not in MOVED:
+            assert not imports(name, everywhere=True) & set(MOVED), name

@@ -40,15 +40,15 @@ def costs(records: list[dict]) -> dict[str, dict]:
 
 
 def repeatability(table: dict[str, dict[int, float]]) -> dict | None:
-    from tsenas_pymoo.evaluation.fidelity import icc1
+    from tsenas_pymoo.analysis.fidelity import icc1
 
     pairs = np.array([[v[0], v[1]] for v in table.values() if 0 in v and 1 in v])
     return icc1(pairs) if len(pairs) >= 3 else None
 
 
 def summarize(records: list[dict], nets: list[dict]) -> dict:
-    from tsenas_pymoo.comparison import holm
-    from tsenas_pymoo.evaluation.fidelity import (
+    from tsenas_pymoo.analysis.comparison import holm
+    from tsenas_pymoo.analysis.fidelity import (
         finalist_gain,
         kendall_ceiling,
         kendall_interval,

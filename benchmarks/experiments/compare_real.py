@@ -20,7 +20,7 @@ mmac-epochs --rescore-top K`` does (``SearchRun``, one run directory each):
 
 ``--summarize``: per method the median and quartiles; Kruskal-Wallis, then each method
 against TS-ENAS by two-sided Mann-Whitney with Holm's correction, Hodges-Lehmann shifts and
-Cliff's deltas with bootstrap intervals (``tsenas_pymoo.comparison``); the smallest
+Cliff's deltas with bootstrap intervals (``tsenas_pymoo.analysis.comparison``); the smallest
 difference the campaign could detect; the goal (TS-ENAS's median highest, Holm p < 0.05
 against random search). ``--plan``: the seeds a power analysis asks for, from the
 fidelity study's noise. Report seeds are 300 and up (never used before).
@@ -177,7 +177,7 @@ def campaign(methods, seeds, settings: dict, workers: int) -> None:
 def summarize(runs: list[dict], post: dict[tuple[str, int], float]) -> dict:
     """Per method: the runs whose pick has all its target trainings, their mean test
     accuracy, compute and seconds; the tests against TS-ENAS; the goal."""
-    from tsenas_pymoo.comparison import compare_groups, detectable_shift
+    from tsenas_pymoo.analysis.comparison import compare_groups, detectable_shift
 
     scored = []
     for r in runs:
@@ -273,7 +273,7 @@ def plan(settings: dict, fidelity_path: Path, hours: float = 5.0, cores: int = 2
     and at most that plus the architecture SD. A run costs its search (``networks``
     trainings and the re-scoring's, at the CPU seconds of the study's chosen proxy, which
     the cpu preset is) and 3 target trainings (the study's median), one thread each."""
-    from tsenas_pymoo.comparison import detectable_shift, fewest_seeds, seeds_needed
+    from tsenas_pymoo.analysis.comparison import detectable_shift, fewest_seeds, seeds_needed
 
     study = json.loads(fidelity_path.read_text())
     target = study["target"]["repeatability"]

@@ -28,7 +28,7 @@ multi-objective view, the hypervolume of the networks it evaluated that none oth
 on both (fitness error, MACs), scored by the surrogate's test error (``front_hv``; every method, NSGA2 the reference).
 ``--summarize``: medians with quartiles, Kruskal-Wallis, pairwise Mann-Whitney with
 Holm's correction, Hodges-Lehmann shifts and Cliff's deltas with bootstrap intervals
-(``tsenas_pymoo.comparison``), ``results/compare_surrogate.json`` and
+(``tsenas_pymoo.analysis.comparison``), ``results/compare_surrogate.json`` and
 ``plots/compare_surrogate.png`` (anytime curves, median and quartile band); the same
 at the evaluations TS-ENAS spends (``at_tsenas_spend``: a genome it meets again is free,
 so its schedule can end below the budget every other method spends).
@@ -244,7 +244,7 @@ def campaign(table, budgets, methods, seeds, workers: int, records: Path = RECOR
 
 # -- the summary ------------------------------------------------------------------------
 def summarize(rows: list[dict]) -> dict:
-    from tsenas_pymoo.comparison import compare_groups
+    from tsenas_pymoo.analysis.comparison import compare_groups
 
     out = {}
     for budget in BUDGETS:
@@ -309,7 +309,7 @@ def at_spend(rows: list[dict], methods: list[str], per_method: dict) -> dict:
     schedule, and a genome it meets again is answered free, so it can end below the
     budget the other methods spend in full. Each run's pick at that count is read from
     its best-so-far steps (exact: every change is recorded)."""
-    from tsenas_pymoo.comparison import compare_groups
+    from tsenas_pymoo.analysis.comparison import compare_groups
 
     spend = int(per_method["tsenas"]["evaluations"]["median"])
     regret = {

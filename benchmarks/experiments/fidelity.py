@@ -455,7 +455,7 @@ def icc_by_kind(table: np.ndarray, keys: list[str], kinds: dict[str, str]) -> di
     """ICC(1) within each kind of the repeatability set (Alg. 3 samples; stage-2 edits, the
     close relatives stage 2 compares), where a kind has at least 3 networks: the overall
     ICC mixes both, and random networks differ far more than a parent's edits do."""
-    from tsenas_pymoo.evaluation.fidelity import icc1
+    from tsenas_pymoo.analysis.fidelity import icc1
 
     out = {}
     for kind in dict.fromkeys(kinds[k] for k in keys):
@@ -466,7 +466,7 @@ def icc_by_kind(table: np.ndarray, keys: list[str], kinds: dict[str, str]) -> di
 
 
 def summarize(records: list[dict]) -> dict:
-    from tsenas_pymoo.evaluation.fidelity import icc1, kendall_ceiling, rank_fidelity, rescore_gain, winners_curse
+    from tsenas_pymoo.analysis.fidelity import icc1, kendall_ceiling, rank_fidelity, rescore_gain, winners_curse
 
     nets = networks()
     kinds = {n["key"]: n["kind"] for n in nets}
@@ -579,7 +579,7 @@ def ties(records: list[dict], proxies: list[dict], choice: dict) -> dict:
     """Which proxies within the cost goal the study cannot tell from the pick: the paired
     bootstrap of their Kendall tau minus the pick's (networks resampled, 1,000 draws) has a
     95 % interval that holds zero. Reported beside the choice; the rule itself is unchanged."""
-    from tsenas_pymoo.evaluation.fidelity import paired_kendall
+    from tsenas_pymoo.analysis.fidelity import paired_kendall
 
     target = target_means(records)
     pick = first_scores(records, choice["setting"], score_of(choice["validation"]))
@@ -609,7 +609,7 @@ def by_kind(records: list[dict], nets: list[dict], choice: dict) -> dict:
     """The chosen proxy's rank fidelity within each kind of network (Alg. 3 samples, stage-2
     edits: close relatives, as a search compares them; the searches' picks), where a kind has
     at least 5 networks with a target."""
-    from tsenas_pymoo.evaluation.fidelity import rank_fidelity
+    from tsenas_pymoo.analysis.fidelity import rank_fidelity
 
     target = target_means(records)
     scores = first_scores(records, choice["setting"], score_of(choice["validation"]))

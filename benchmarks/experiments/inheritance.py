@@ -425,7 +425,7 @@ def _columns(rows, arm: str, epochs, split: str = "test") -> np.ndarray:
 
 def summarize_generation(rows: list[dict], n_resamples: int = 2000, rng=0) -> dict:
     """The numbers of one generation's rows (any seeds); see the module docstring."""
-    from tsenas_pymoo.evaluation.savings import hierarchical_bootstrap, interval, scratch_equivalent
+    from tsenas_pymoo.analysis.savings import hierarchical_bootstrap, interval, scratch_equivalent
 
     seeds = sorted({r["seed"] for r in rows})
     by_seed = [[r for r in rows if r["seed"] == s] for s in seeds]
@@ -544,7 +544,7 @@ GOAL = {"generation": 12, "saving": 3.0, "saving_ci_low": 2.0, "p_lineage_vs_sto
 def lineage_vs_store(rows: list[dict], epochs: int = 1, n_resamples: int = 2000, rng=0) -> dict:
     """Lineage minus store on test accuracy at ``epochs``, every later generation pooled
     (paired on the same children; bootstrap over search seeds, then their children)."""
-    from tsenas_pymoo.evaluation.savings import hierarchical_bootstrap, interval
+    from tsenas_pymoo.analysis.savings import hierarchical_bootstrap, interval
 
     groups = _paired_by_seed(rows, epochs)
     if not groups:

@@ -157,7 +157,7 @@ def summarize(rows: list[dict], n_resamples: int = 2000) -> dict:
     """Per arm and epochs: test accuracy minus scratch's on the same child."""
     from scipy.stats import wilcoxon
 
-    from tsenas_pymoo.evaluation.savings import hierarchical_bootstrap, interval
+    from tsenas_pymoo.analysis.savings import hierarchical_bootstrap, interval
 
     table = {(r["seed"], r["child"], r["arm"], r["epochs"]): r for r in rows if r["status"] == "ok"}
     out: dict[str, dict] = {}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tsenas_pymoo.evaluation.fidelity import (
+from tsenas_pymoo.analysis.fidelity import (
     icc1,
     kendall_ceiling,
     paired_kendall,
@@ -100,7 +100,7 @@ def test_paired_kendall_tells_a_better_proxy_apart_and_not_an_equal_one():
 
 
 def test_kendall_interval_holds_the_estimate_and_narrows_with_more_networks():
-    from tsenas_pymoo.evaluation.fidelity import kendall_interval
+    from tsenas_pymoo.analysis.fidelity import kendall_interval
 
     rng = np.random.default_rng(0)
     truth = rng.normal(size=400)
@@ -111,7 +111,7 @@ def test_kendall_interval_holds_the_estimate_and_narrows_with_more_networks():
 
 
 def test_simulated_ceiling_falls_with_seed_noise_and_rises_with_seeds():
-    from tsenas_pymoo.evaluation.fidelity import simulated_ceiling
+    from tsenas_pymoo.analysis.fidelity import simulated_ceiling
 
     means = np.linspace(0.88, 0.92, 30)
     assert simulated_ceiling(means, 0.0, [1] * 30)["kendall"] == pytest.approx(1.0)
@@ -120,7 +120,7 @@ def test_simulated_ceiling_falls_with_seed_noise_and_rises_with_seeds():
 
 
 def test_finalist_gain_follows_the_rung_it_promotes_to():
-    from tsenas_pymoo.evaluation.fidelity import finalist_gain
+    from tsenas_pymoo.analysis.fidelity import finalist_gain
 
     rng = np.random.default_rng(1)
     target = rng.normal(size=60)

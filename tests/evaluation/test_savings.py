@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tsenas_pymoo.evaluation.savings import hierarchical_bootstrap, interval, scratch_equivalent
+from tsenas_pymoo.analysis.savings import hierarchical_bootstrap, interval, scratch_equivalent
 
 CURVE = {1: 0.70, 2: 0.75, 4: 0.80, 8: 0.85}
 
