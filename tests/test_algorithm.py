@@ -9,8 +9,8 @@ from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
 from tsenas_pymoo import FineGenome, NetworkGenome, TSENASProblem
-from tsenas_pymoo.algorithm import TSENAS, BestAccuracyCallback, GenerationRecorder
 from tsenas_pymoo.evaluation import TorchEvaluator
+from tsenas_pymoo.search.algorithm import TSENAS, BestAccuracyCallback, GenerationRecorder
 
 
 def check_two_stages(res, fine_size, stage1_gens, monotone=True):

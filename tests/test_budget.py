@@ -8,9 +8,9 @@ from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
 from tsenas_pymoo import TSENASProblem
-from tsenas_pymoo.algorithm import TSENAS
-from tsenas_pymoo.budget import BudgetTermination, ComputeMeter, MacEpochs, TrainedNetworks
 from tsenas_pymoo.evaluation.archive import Archive
+from tsenas_pymoo.search.algorithm import TSENAS
+from tsenas_pymoo.search.budget import BudgetTermination, ComputeMeter, MacEpochs, TrainedNetworks
 from tsenas_pymoo.space.genome import NetworkGenome
 
 

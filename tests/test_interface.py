@@ -8,9 +8,9 @@ from pymoo.optimize import minimize
 
 from tests.conftest import StandInEvaluator
 from tsenas_pymoo import EvaluatorBase, NetworkGenome, SearchEvaluator, TSENASProblem
-from tsenas_pymoo.algorithm import TSENAS
 from tsenas_pymoo.evaluation import TorchEvaluator
 from tsenas_pymoo.interface import CallableEvaluator, RunEvaluator, WorkerEvaluator, search_evaluator
+from tsenas_pymoo.search.algorithm import TSENAS
 
 
 class Listening(EvaluatorBase, StandInEvaluator):

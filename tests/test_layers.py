@@ -66,6 +66,8 @@ SHARED = {
     "tsenas_pymoo.rundir",
     "tsenas_pymoo.threads",
 }
+#: The search's modules, in ``search/`` since 0.8.0.
+SEARCH = ("problem", "mixed_problem", "fine_problem", "algorithm", "regularized", "stock", "budget")
 #: Old paths kept for one version (docs/changes.md, 0.8.0): old module -> where it moved.
 MOVED = {
     "tsenas_pymoo.runner": "tsenas_pymoo.run",
@@ -73,6 +75,7 @@ MOVED = {
     "tsenas_pymoo.comparison": "tsenas_pymoo.analysis.comparison",
     "tsenas_pymoo.evaluation.fidelity": "tsenas_pymoo.analysis.fidelity",
     "tsenas_pymoo.evaluation.savings": "tsenas_pymoo.analysis.savings",
+    **{f"tsenas_pymoo.{m}": f"tsenas_pymoo.search.{m}" for m in SEARCH},
 }
 
 

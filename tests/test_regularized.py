@@ -6,7 +6,7 @@ from pymoo.core.population import Population
 from pymoo.optimize import minimize
 
 from tsenas_pymoo import TSENASProblem
-from tsenas_pymoo.regularized import AgingSurvival, RegularizedEvolution, best_of_sample
+from tsenas_pymoo.search.regularized import AgingSurvival, RegularizedEvolution, best_of_sample
 
 
 def test_the_parent_is_the_best_of_its_sample():

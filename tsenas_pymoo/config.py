@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .presets import PRESETS, preset_values
 
-#: The searches ``--algorithm`` runs (``stock.py`` builds all but tsenas); here so the CLI
+#: The searches ``--algorithm`` runs (``search/stock.py`` builds all but tsenas); here so the CLI
 #: can offer them before pymoo loads.
 ALGORITHMS = ("tsenas", "ga", "nsga2", "de", "random", "re")
 

@@ -1,41 +1,14 @@
-"""The stage-2 (fine search) view of a ``TSENASProblem``: the same evaluator and
-objectives over stage-2 vectors (Sec. III-B, second layer)."""
+"""Deprecated since 0.8.0: moved to :mod:`tsenas_pymoo.search.fine_problem`. This path is that
+module for one version (so checkpoints written before 0.8.0 load through it)."""
 
-from __future__ import annotations
+import sys
+import warnings
 
-import numpy as np
+from .search import fine_problem as _moved
 
-from .problem import ProblemView
-from .space.cells import MAX_NODES
-from .space.genome import STAGE2_CELL_LEN, AnyGenome, max_free_input
-from .space.ops import OPS
-
-
-class FineSearchProblem(ProblemView):
-    """``23 * n_max`` integers per genome: (free, prev, code) and five 4-tuples
-    (x_i, x_j, o_i, o_j) per cell; evaluation is delegated to the stage-1 problem."""
-
-    def __init__(self, base):
-        self.base = base
-        xl, xu = [], []
-        for j in range(1, base.n_max + 1):
-            xl += [0, 0, 1 if j <= base.n_min else 0] + [0] * (4 * MAX_NODES)
-            xu += [max_free_input(j), j - 1, 8]
-            for k in range(2, MAX_NODES + 2):
-                xu += [k - 1, k - 1, max(OPS), max(OPS)]
-        super().__init__(
-            n_var=STAGE2_CELL_LEN * base.n_max,
-            n_obj=base.n_obj,
-            n_ieq_constr=base.n_ieq_constr,
-            xl=np.array(xl),
-            xu=np.array(xu),
-            vtype=int,
-            elementwise_runner=base.elementwise_runner,
-            requires_kwargs=True,
-        )
-
-    def decode(self, x) -> AnyGenome:
-        return self.base.decode(x)
-
-    def _evaluate(self, x, out, *args, **kwargs):
-        self.base._evaluate(x, out, *args, **kwargs)
+warnings.warn(
+    "tsenas_pymoo.fine_problem is deprecated; import from tsenas_pymoo.search.fine_problem",
+    DeprecationWarning,
+    stacklevel=2,
+)
+sys.modules[__name__] = _moved

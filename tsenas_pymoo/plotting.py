@@ -83,7 +83,7 @@ def generation_records(source: Any) -> list[dict]:
         return list(algorithm.callback.records)
     history = getattr(source, "history", None)
     if isinstance(history, list) and history:  # minimize(..., save_history=True): a copy per generation
-        from .algorithm import generation_record
+        from .search.algorithm import generation_record
 
         return [generation_record(copy) for copy in history]
     if isinstance(source, list) and all(isinstance(r, dict) for r in source):
@@ -139,7 +139,7 @@ def run_curve(run_dir: str | Path) -> dict:
     archive without MACs)."""
     import sqlite3
 
-    from .budget import MacEpochs
+    from .search.budget import MacEpochs
 
     run_dir = Path(run_dir)
     records = generation_records(run_dir)

@@ -199,10 +199,10 @@ def run_one(
     from pymoo.optimize import minimize
 
     from tsenas_pymoo import TorchEvaluator, TSENASProblem
-    from tsenas_pymoo.budget import ComputeMeter
     from tsenas_pymoo.evaluation import load_dataset
     from tsenas_pymoo.final import train_final
     from tsenas_pymoo.operators.sampling import sample_genome
+    from tsenas_pymoo.search.budget import ComputeMeter
 
     if threads:
         from tsenas_pymoo.threads import set_threads

@@ -122,8 +122,8 @@ def make_search(method: str, budget: dict, evaluator, n_min: int, n_max: int):
     from pymoo.algorithms.soo.nonconvex.ga import GA
 
     from tsenas_pymoo import TSENAS, CellCrossover, CellMutation, GenomeDuplicateElimination, TSENASSampling
-    from tsenas_pymoo.budget import BudgetTermination
-    from tsenas_pymoo.stock import make_algorithm, make_problem
+    from tsenas_pymoo.search.budget import BudgetTermination
+    from tsenas_pymoo.search.stock import make_algorithm, make_problem
 
     P = budget["pop_size"]
     objectives = ("error", "macs") if method == "nsga2" else ("error",)

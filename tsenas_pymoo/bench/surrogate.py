@@ -206,7 +206,7 @@ class SurrogateEvaluator(EvaluatorBase):
 
     def prefetch(self, genomes) -> None:
         """A population's means in one call of the models, before pymoo evaluates it one by
-        one (the problems hand each batch here: :func:`~tsenas_pymoo.problem.prefetch`)."""
+        one (the problems hand each batch here: :func:`~tsenas_pymoo.search.problem.prefetch`)."""
         self.surrogate.means(genomes)
 
     def __deepcopy__(self, memo):  # shared by pymoo's copies, like TorchEvaluator

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from pymoo.core.algorithm import Algorithm
 
-from ..algorithm import TSENAS, accuracy_output
 from ..config import SearchConfig
 from ..interface import RunEvaluator
-from ..problem import TSENASProblem
-from ..stock import budget_termination
+from ..search.algorithm import TSENAS, accuracy_output
+from ..search.problem import TSENASProblem
+from ..search.stock import budget_termination
 from ..threads import choose_policy, recorded_threads
 from .directory import record_threads, saved_config
 
@@ -83,8 +83,8 @@ def make_algorithm(c: SearchConfig, evaluator: RunEvaluator, runner, run_dir: Pa
     extra = {} if runner is None else {"elementwise_runner": runner}
     termination = budget_termination(c.budget_unit, c.budget, run_dir)
     if c.algorithm != "tsenas":
-        from ..stock import GenerationLog, make_problem
-        from ..stock import make_algorithm as stock_algorithm
+        from ..search.stock import GenerationLog, make_problem
+        from ..search.stock import make_algorithm as stock_algorithm
 
         problem = make_problem(
             c.algorithm,

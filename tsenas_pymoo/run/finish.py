@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from .. import faults
-from ..algorithm import best_first
 from ..config import SearchConfig
 from ..final import train_final
 from ..genotype import save_genotype
 from ..rundir import atomic_write, read_text
+from ..search.algorithm import best_first
 from ..space.genome import readable
 from ..space.width import resolve_width
 from ..trust import sign_manifest
@@ -51,7 +51,7 @@ def rescore_pick(c: SearchConfig, run_dir: Path, algorithm, evaluator):
 def compute(run_dir: Path) -> dict[str, float] | None:
     """The search's work in both ``--budget-unit`` units (re-scoring aside: its own
     ``mmac_epochs`` is in the summary's ``rescore``)."""
-    from ..budget import MacEpochs, TrainedNetworks
+    from ..search.budget import MacEpochs, TrainedNetworks
 
     archive = run_dir / "archive.sqlite"
     if not archive.exists():

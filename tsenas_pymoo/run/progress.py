@@ -35,7 +35,7 @@ class SearchBar:
     def __init__(self, algorithm: Algorithm, done: int, config: SearchConfig):
         from tqdm.auto import tqdm
 
-        from ..budget import BudgetTermination
+        from ..search.budget import BudgetTermination
 
         term = algorithm.termination
         self.used = term.used if isinstance(term, BudgetTermination) else None

@@ -21,9 +21,9 @@ from typing import Any
 import dill
 
 from .. import __version__, faults
-from ..budget import supernet_record
 from ..config import SearchConfig
 from ..rundir import atomic_write, refuse_links
+from ..search.budget import supernet_record
 from ..threads import apply_policy, choose_policy, recorded_threads
 from ..trust import seal, sign_manifest, verify_manifest
 from .build import attach, make_algorithm, make_evaluator, make_runner
