@@ -398,11 +398,10 @@ def _check_row(row: dict, path) -> None:
 def _network_name(key: str) -> str:
     """An archive key by its cells' names; what follows the genome (``@6``: an evaluation
     again in generation 6, ``#rescore0``: a re-scoring training) is kept."""
-    import re
-
+    from .evaluation.keys import split_key
     from .space.genome import genome_from_key, readable
 
-    genome_key, tag = re.match(r"([^@#]*)(.*)", key).groups()
+    genome_key, tag = split_key(key)
     return readable(genome_from_key(genome_key)) + (f" {tag}" if tag else "")
 
 

@@ -34,6 +34,7 @@ from torch import nn
 from .. import faults
 from ..space.genome import AnyGenome
 from ..space.network import CellModule, TSENASNetwork
+from .keys import repeat_key
 from .weights import WeightStore, n_params
 
 MODES = ("lineage", "store", "none")
@@ -86,12 +87,6 @@ class WarmStart:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def repeat_key(key: str, tag: int) -> str:
-    """The evaluation key of genome ``key`` evaluated again (Alg. 4 line 7) under ``tag``
-    (the fine generation): its archive row, its seed and its new state use it."""
-    return f"{key}@{tag}"
 
 
 class Lineage:

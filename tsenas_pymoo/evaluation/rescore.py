@@ -19,14 +19,15 @@ from typing import Any
 import numpy as np
 
 from ..space.genome import AnyGenome
+from . import keys
 from .archive import Archive
 from .evaluator import RETRIED, TorchEvaluator
 
 
 def rescore_key(genome: AnyGenome, seed_index: int, rung: str = "") -> str:
-    """The archive key (and the seed) of re-scoring training ``seed_index`` (``rung``: a
-    finalist round's fidelity, so that another rung never reads these trainings)."""
-    return f"{genome.key()}#rescore{seed_index}{'@' + rung if rung else ''}"
+    """The archive key (and the seed) of re-scoring training ``seed_index`` of ``genome``
+    (the grammar: :mod:`.keys`)."""
+    return keys.rescore_key(genome.key(), seed_index, rung)
 
 
 def scratch_copy(

@@ -23,11 +23,12 @@ from ..trust import sign_manifest
 def archive_best(archive) -> list:
     """The genomes an archive scored, best validation accuracy first (a repeat's best
     score counts; re-scoring rows and failed trainings aside)."""
+    from ..evaluation.keys import is_search_row, split_key
     from ..space.genome import genome_from_key
 
-    rows = [r for r in archive.records() if "#" not in r["key"] and r["status"] == "ok"]
+    rows = [r for r in archive.records() if is_search_row(r["key"]) and r["status"] == "ok"]
     rows.sort(key=lambda r: -r["accuracy"])  # stable: the earlier of equal scores first
-    return [genome_from_key(r["key"].split("@")[0]) for r in rows]
+    return [genome_from_key(split_key(r["key"])[0]) for r in rows]
 
 
 def rescore_pick(c: SearchConfig, run_dir: Path, algorithm, evaluator):

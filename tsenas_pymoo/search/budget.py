@@ -20,6 +20,8 @@ from typing import Any
 
 from pymoo.core.termination import Termination
 
+from ..evaluation.keys import SEARCH_ROWS
+
 
 class BudgetTermination(Termination):
     """Done once ``used()`` reaches ``budget``, or after ``stall`` generations in which it
@@ -50,7 +52,7 @@ class TrainedNetworks:
 
     def __call__(self) -> int:
         with sqlite3.connect(self.archive_path) as conn:
-            return conn.execute("SELECT COUNT(*) FROM evaluations WHERE key NOT LIKE '%#%'").fetchone()[0]
+            return conn.execute(f"SELECT COUNT(*) FROM evaluations WHERE {SEARCH_ROWS}").fetchone()[0]
 
 
 def supernet_record(run_dir: str | Path) -> Path:
@@ -85,7 +87,7 @@ class MacEpochs:
     def __call__(self) -> float:
         with sqlite3.connect(self.archive_path) as conn:
             (total,) = conn.execute(
-                "SELECT COALESCE(SUM(macs * epochs), 0) FROM evaluations WHERE key NOT LIKE '%#%'"
+                f"SELECT COALESCE(SUM(macs * epochs), 0) FROM evaluations WHERE {SEARCH_ROWS}"
             ).fetchone()
         return float(total) / 1e6 + self.supernet()
 
