@@ -132,3 +132,16 @@ def test_mutation_defaults_and_the_options_the_operator_passes_on(problem):
         expected = mutate_genome(g, np.random.default_rng(3), op.cell_prob, op.kinds)
         assert problem.decode(Y[0]).key() == expected.key()
     assert np.array_equal(X, [g.to_vector(8)])  # the parents' vectors are left as they were
+
+
+def test_prob_var_reaches_pymoos_base_and_an_old_pickle_keeps_its_rate():
+    import pickle
+
+    m = CellMutation(prob_var=0.3)
+    assert m.prob_var.value == 0.3 and m.cell_prob == 0.3 and CellMutation().prob_var is None
+    old = CellMutation()
+    state = dict(old.__dict__, cell_prob=0.4)  # as 0.7 pickled it: the rate beside pymoo's prob_var None
+    revived = CellMutation.__new__(CellMutation)
+    revived.__setstate__(state)
+    assert revived.cell_prob == 0.4 and "cell_prob" not in revived.__dict__
+    assert pickle.loads(pickle.dumps(m)).cell_prob == 0.3

@@ -65,19 +65,6 @@ def _train_on_worker(evaluator, genome, threads: int, parents=(), eval_key=None)
     return keeping_freed_memory(functools.partial(evaluator.train_genome, genome, parents=parents, key=eval_key))
 
 
-#: Rough relative cost of each op (Table I code): pools and identity ~0, convs by depth.
-_OP_COST = {1: 0, 2: 2, 3: 2, 4: 1, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1, 10: 2, 11: 2, 12: 2, 13: 2, 14: 1}
-
-
-def _cost(genome) -> float:
-    """A cheap estimate of a genome's training cost: its weighted conv edges. Per cell the
-    FLOPs hardly depend on the stage (a halving quarters the map as the width doubles)."""
-    return float(
-        sum(_OP_COST[op] for cell in genome.expand().cells for node in cell.nodes if any(node) for op in node[2:])
-        + 2 * genome.n_cells
-    )
-
-
 def _plan(evaluator, genome) -> dict:
     """What the algorithm noted for ``genome`` on the driver (the workers' copies of the
     evaluator were scattered before the notes were made): its parents and the key it is
@@ -137,8 +124,8 @@ class DaskRunner:
                 over.append(f(x))
         records = [None if over[i] else evaluator.lookup(g) for i, g in enumerate(genomes)]
         remote = self._remote(evaluator)
-        # the largest networks first (by FLOPs), so that no worker is left with a big one at the end
-        costs = {i: _cost(g) for i, g in enumerate(genomes) if records[i] is None and not over[i]}
+        # the largest networks first (by MACs, the problem's own count), so that no worker is left with a big one
+        costs = {i: problem.cost(g)["macs"] for i, g in enumerate(genomes) if records[i] is None and not over[i]}
         futures = {
             i: self.client.submit(
                 _train_on_worker,

@@ -29,7 +29,7 @@ from torch import nn
 
 from .. import faults
 from ..rundir import LinkedEntry, atomic_write, inside, read_bytes
-from ..space.network import CellModule, TSENASNetwork
+from ..space.network import CellModule, TSENASNetwork, count_params
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class _Locked:
 
 def n_params(module: nn.Module) -> int:
     """All parameters of ``module`` (the unit of the inherited shares)."""
-    return sum(p.numel() for p in module.parameters())
+    return count_params(module, trainable_only=False)
 
 
 class WeightStore:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from pymoo.core.mutation import Mutation
+from pymoo.core.variable import Real, get
 
 from ..space.cells import NORMAL_CODES, REDUCTION_CODES, is_reduction
 from ..space.genome import NetworkGenome, max_free_input
@@ -61,10 +62,22 @@ class CellMutation(Mutation):
     (default 1/N)."""
 
     def __init__(self, prob: float = 0.2, prob_var: float | None = None, kinds: tuple[str, ...] = KINDS, **kwargs):
-        super().__init__(prob=prob, **kwargs)
+        super().__init__(prob=prob, prob_var=prob_var, **kwargs)  # pymoo holds prob_var, as its own mutations do
         if not kinds or any(k not in KINDS for k in kinds):
             raise ValueError(f"kinds={kinds}; rule: a non-empty subset of {KINDS}")
-        self.cell_prob, self.kinds = prob_var, tuple(k for k in KINDS if k in kinds)
+        self.kinds = tuple(k for k in KINDS if k in kinds)
+
+    @property
+    def cell_prob(self) -> float | None:
+        """The per-cell point rate (``prob_var``; None: 1/N)."""
+        return None if self.prob_var is None else float(get(self.prob_var))
+
+    def __setstate__(self, state):
+        # pickled before 0.8.0: the rate was kept as ``cell_prob``, beside pymoo's prob_var None
+        old = state.pop("cell_prob", None)
+        self.__dict__.update(state)
+        if old is not None and self.prob_var is None:
+            self.prob_var = Real(old, bounds=(0.0, 0.25), strict=(0.0, 1.0))
 
     def _do(self, problem, X, *args, random_state=None, **kwargs):
         Y = np.array(X, dtype=np.int64, copy=True)

@@ -128,9 +128,10 @@ def build_network(
     return TSENASNetwork(genome, input_shape, num_classes, init_channels)
 
 
-def count_params(model: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+def count_params(model: nn.Module, trainable_only: bool = True) -> int:
+    """Number of parameters: the trainable ones, or all (``trainable_only=False``: the unit
+    of the shares weight inheritance reports)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
