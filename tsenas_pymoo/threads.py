@@ -11,9 +11,8 @@ sleep at once: about 12 % slower on an idle machine, far faster on a loaded one.
 may use (``os.sched_getaffinity``) divided by the processes that train at once, and the
 wait policy: ``passive`` when the cores are oversubscribed (threads x processes > cores)
 or already busy with other work when the search starts, else the library default. On a
-busy machine it also takes only the free cores (at least one thread): measured beside a
-2-thread load on 2 cores, a tiny search took 25 s with one thread and 64 s with two,
-both waiting passively.
+busy machine it also takes only the free cores (at least one thread; why, measured:
+docs/operations.md, shared machines).
 GNU OpenMP reads the wait policy once, when torch is loaded, so :func:`apply_policy`
 sets it in the environment and takes effect only before ``import torch`` (the CLI does
 this first; Dask workers get it in their environment at spawn). The thread count can be

@@ -1,7 +1,7 @@
 """Statistics for comparing search methods over seeds: an omnibus test first, then pairs.
 
-:func:`compare_groups` is the protocol the comparisons report (issues of the real-training
-and the surrogate comparison): Kruskal-Wallis over all methods; then every pair (or every
+:func:`compare_groups` is the protocol the comparisons report (docs/results.md,
+docs/surrogate.md): Kruskal-Wallis over all methods; then every pair (or every
 method against ``control``) with a two-sided Mann-Whitney U test, Holm-corrected over the
 pairs; beside each p-value the effect in the data's units (the Hodges-Lehmann shift: the
 median of all cross-group differences) and as Cliff's delta (the probability that a

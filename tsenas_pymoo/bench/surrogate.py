@@ -64,9 +64,9 @@ MODEL = "forest"  # the cross-validation's choice (results/surrogate_fit.json: s
 
 def _model(random_state: int, name: str = MODEL, **overrides):
     """One of :data:`MODELS` in LightGBM. Why LightGBM, not scikit-learn: a query. Its
-    booster answers in C++ in about 0.1 ms, where scikit-learn walks a 400-tree ensemble
-    one Python call a tree (9 ms a query on one thread, measured), and a search of the
-    paper's budget queries thousands of small batches; scikit-learn's gradient boosting
+    booster answers in C++, where scikit-learn walks a 400-tree ensemble one Python call a
+    tree (the timings: docs/surrogate.md), and a search of the paper's budget queries
+    thousands of small batches; scikit-learn's gradient boosting
     and forest are fitted beside it in ``surrogate_fit.py``. A forest (``boosting_type
     "rf"``) averages leaf means, so it never rates a network above the best it was fitted
     on; boosting adds leaves up and can. One thread, seeded: deterministic."""

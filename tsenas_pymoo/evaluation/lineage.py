@@ -44,8 +44,7 @@ WARM_COUNTS = ("inherited", "parents")
 def default_warm_counts(mode: str) -> str:
     """The warm start's ``counts`` by inheritance ``mode`` (since 0.6.0): under ``lineage``
     only a trained parent's weights count, so a first-generation network on the SuperNet's
-    units trains on scratch's schedule (the SuperNet start with the warm start scored 0.050
-    below scratch on held-out images, on scratch's schedule it tied: docs/inheritance.md);
+    units trains on scratch's schedule (why, measured: docs/inheritance.md);
     under ``store`` (the paper's) every inherited weight counts, as before: the store's
     later generations were not measured on scratch's schedule."""
     return "parents" if mode == "lineage" else "inherited"

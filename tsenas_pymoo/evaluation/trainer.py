@@ -259,9 +259,8 @@ def recalibrate_batchnorm(
 ) -> None:
     """Re-estimate batch-norm running statistics on a few training batches.
 
-    After a short training the running averages lag far behind the weights (an 8x8
-    digits network at 3 epochs validates at 0.63 with them, 0.94 after this); NAS
-    evaluators commonly recalibrate before validating. Uses the first ``batches`` batches
+    After a short training the running averages lag far behind the weights; NAS
+    evaluators commonly recalibrate before validating (docs/evaluation.md). Uses the first ``batches`` batches
     of ``x`` in order, so it is deterministic.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
