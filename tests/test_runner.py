@@ -53,6 +53,7 @@ def test_networks_are_named_by_their_cells_in_the_summary_and_in_show(tiny_run):
     rows = shown.stdout.splitlines()[1:4]
     assert shown.returncode == 0 and all(re.search(r"\w+C\*?\(0,0\)", row) for row in rows), shown.stdout
     assert not any(":" in row for row in rows)  # names, not keys (0:3,0:7,...)
+    assert not [p.name for p in tiny_run.iterdir() if p.name.endswith(("-wal", "-shm"))]  # show leaves no files
 
 
 def test_export_names_every_file_it_writes(tiny_run, tmp_path):
