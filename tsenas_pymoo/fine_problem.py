@@ -1,14 +1,6 @@
-"""Deprecated since 0.8.0: moved to :mod:`tsenas_pymoo.search.fine_problem`. This path is that
-module for one version (so checkpoints written before 0.8.0 load through it)."""
+"""Deprecated since 0.8.0: moved to :mod:`tsenas_pymoo.search.fine_problem` (this path is
+that module for one version)."""
 
-import sys
-import warnings
+from ._moved import alias
 
-from .search import fine_problem as _moved
-
-warnings.warn(
-    "tsenas_pymoo.fine_problem is deprecated; import from tsenas_pymoo.search.fine_problem",
-    DeprecationWarning,
-    stacklevel=2,
-)
-sys.modules[__name__] = _moved
+alias(__name__, "tsenas_pymoo.search.fine_problem")

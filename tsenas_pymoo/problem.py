@@ -1,14 +1,6 @@
-"""Deprecated since 0.8.0: moved to :mod:`tsenas_pymoo.search.problem`. This path is that
-module for one version (so checkpoints written before 0.8.0 load through it)."""
+"""Deprecated since 0.8.0: moved to :mod:`tsenas_pymoo.search.problem` (this path is
+that module for one version)."""
 
-import sys
-import warnings
+from ._moved import alias
 
-from .search import problem as _moved
-
-warnings.warn(
-    "tsenas_pymoo.problem is deprecated; import from tsenas_pymoo.search.problem",
-    DeprecationWarning,
-    stacklevel=2,
-)
-sys.modules[__name__] = _moved
+alias(__name__, "tsenas_pymoo.search.problem")

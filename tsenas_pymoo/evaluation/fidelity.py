@@ -1,13 +1,6 @@
-"""Deprecated since 0.8.0: moved to :mod:`tsenas_pymoo.analysis.fidelity` (re-exported here
-for one version)."""
+"""Deprecated since 0.8.0: moved to :mod:`tsenas_pymoo.analysis.fidelity` (this path is
+that module for one version)."""
 
-import warnings
+from .._moved import alias
 
-from ..analysis.fidelity import *  # noqa: F403
-from ..analysis.fidelity import __all__  # noqa: F401
-
-warnings.warn(
-    "tsenas_pymoo.evaluation.fidelity is deprecated; import from tsenas_pymoo.analysis.fidelity",
-    DeprecationWarning,
-    stacklevel=2,
-)
+alias(__name__, "tsenas_pymoo.analysis.fidelity")
