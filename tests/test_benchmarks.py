@@ -1121,3 +1121,11 @@ def test_every_results_file_has_one_row_naming_the_command_that_remakes_it():
                 old = recorded.split()[1:]  # files stamped before the package form: python benchmarks/x/y.py
                 expected = command_line([str(BENCH.parent / old[0]), *old[1:]]) if old[0].endswith(".py") else recorded
                 assert command.startswith(expected), (name, command, expected)
+
+
+def test_a_mutant_is_counted_in_the_file_it_mutates_package_inits_included():
+    from benchmarks.quality.mutation import mutant_file
+
+    assert mutant_file("tsenas_pymoo.space.width.x_rule__mutmut_3") == "space/width"
+    assert mutant_file("tsenas_pymoo.space.x___getattr____mutmut_12") == "space/__init__"
+    assert mutant_file("tsenas_pymoo.operators.mutation.xǁCellMutationǁ_do__mutmut_3") == "operators/mutation"

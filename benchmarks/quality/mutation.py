@@ -16,6 +16,7 @@ is unchanged); ``--save`` and ``--restore`` carry those files through the tracke
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 from collections import Counter, defaultdict
@@ -46,10 +47,18 @@ def read_results() -> dict[str, str]:
     return dict(line.strip().rsplit(": ", 1) for line in out.splitlines() if ": " in line)
 
 
+def mutant_file(name: str) -> str:
+    """The file a mutant's name points to, below the package: ``space/width`` for
+    ``tsenas_pymoo.space.width.x_rule__mutmut_3``, ``space/__init__`` for a package's own
+    ``tsenas_pymoo.space.x___getattr____mutmut_1`` (mutmut marks functions ``x_``, methods ``xǁ``)."""
+    module = re.split(r"\.x[_ǁ]", name, maxsplit=1)[0].split(".")[1:]
+    return "/".join(module if len(module) > 1 else [*module, "__init__"])
+
+
 def summarize(results: dict[str, str]) -> dict:
     per_file: dict[str, Counter] = defaultdict(Counter)
     for name, status in results.items():
-        per_file["/".join(name.split(".")[1:3])][status] += 1
+        per_file[mutant_file(name)][status] += 1
 
     def score(counts: Counter) -> float | None:
         checked = sum(n for s, n in counts.items() if s != "not checked")

@@ -144,4 +144,8 @@ def test_prob_var_reaches_pymoos_base_and_an_old_pickle_keeps_its_rate():
     revived = CellMutation.__new__(CellMutation)
     revived.__setstate__(state)
     assert revived.cell_prob == 0.4 and "cell_prob" not in revived.__dict__
+    assert revived.prob_var.bounds == CellMutation(prob_var=0.4).prob_var.bounds  # as pymoo's base makes it
+    default = CellMutation.__new__(CellMutation)
+    default.__setstate__(dict(old.__dict__, cell_prob=None))  # 0.7's default: 1/N
+    assert default.prob_var is None and default.cell_prob is None
     assert pickle.loads(pickle.dumps(m)).cell_prob == 0.3

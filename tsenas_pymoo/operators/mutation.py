@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from pymoo.core.mutation import Mutation
-from pymoo.core.variable import Real, get
+from pymoo.core.variable import get
 
 from ..space.cells import NORMAL_CODES, REDUCTION_CODES, is_reduction
 from ..space.genome import NetworkGenome, max_free_input
@@ -76,8 +76,8 @@ class CellMutation(Mutation):
         # pickled before 0.8.0: the rate was kept as ``cell_prob``, beside pymoo's prob_var None
         old = state.pop("cell_prob", None)
         self.__dict__.update(state)
-        if old is not None and self.prob_var is None:
-            self.prob_var = Real(old, bounds=(0.0, 0.25), strict=(0.0, 1.0))
+        if self.prob_var is None:
+            self.prob_var = Mutation(prob_var=old).prob_var  # as pymoo's base makes it (None: None)
 
     def _do(self, problem, X, *args, random_state=None, **kwargs):
         Y = np.array(X, dtype=np.int64, copy=True)
