@@ -147,3 +147,30 @@ def test_the_old_module_path_still_works_with_a_deprecation_warning():
     with pytest.warns(DeprecationWarning, match="tsenas_pymoo.interface"):
         old = importlib.import_module("tsenas_pymoo.evaluation.protocol")
     assert old.IgnoresNotes is EvaluatorBase and old.notes_for is search_evaluator
+
+
+def test_a_callable_with_all_six_notes_is_told_them_through_the_seam():
+    class Noted(StandInEvaluator):
+        def note_generation(self, generation):
+            self.generation = generation
+
+        def note_parents(self, parents):
+            pass
+
+        def note_repeats(self, repeats):
+            pass
+
+        def retain(self, genomes):
+            return 7
+
+        def update_store(self, population):
+            return ["written"]
+
+        def plan(self, genome):
+            return {"parents": ()}
+
+    noted = Noted()
+    seam = search_evaluator(noted)
+    seam.note_generation(4)
+    assert isinstance(seam, CallableEvaluator) and noted.generation == 4
+    assert seam.retain([]) == 7 and seam.update_store([]) == ["written"] and seam.plan(None) == {"parents": ()}

@@ -158,7 +158,9 @@ class CallableEvaluator(EvaluatorBase):
 
     def __init__(self, function: Callable[[Genome], Mapping[str, Any]] | None):
         self.function = function
-        self.notes = function if function is not None and all(hasattr(function, n) for n in NOTES) else None
+        if function is not None and all(hasattr(function, n) for n in NOTES):
+            for name in NOTES:  # its own notes, over the ignoring defaults
+                setattr(self, name, getattr(function, name))
 
     def __call__(self, genome: Genome) -> Mapping[str, Any]:
         if not callable(self.function):
@@ -168,28 +170,6 @@ class CallableEvaluator(EvaluatorBase):
     def prefetch(self, genomes):
         batch = getattr(self.function, "prefetch", None)
         return batch(genomes) if callable(batch) else None
-
-    def _tell(self, name: str, *args):
-        """A note to the callable when it has them all, else the default's answer."""
-        return getattr(self.notes, name)(*args) if self.notes is not None else getattr(EvaluatorBase, name)(self, *args)
-
-    def note_generation(self, generation):
-        return self._tell("note_generation", generation)
-
-    def note_parents(self, parents):
-        return self._tell("note_parents", parents)
-
-    def note_repeats(self, repeats):
-        return self._tell("note_repeats", repeats)
-
-    def retain(self, genomes):
-        return self._tell("retain", genomes)
-
-    def update_store(self, population):
-        return self._tell("update_store", population)
-
-    def plan(self, genome):
-        return self._tell("plan", genome)
 
 
 for _name in OWN[:-1]:  # the data members (prefetch is a method above)

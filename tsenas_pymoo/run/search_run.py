@@ -64,6 +64,7 @@ class SearchRun:
         except UnicodeEncodeError:
             raise ValueError(f"run directory {self.dir!r}: not valid UTF-8; rule: a path of UTF-8 text") from None
         self.after_generation = after_generation
+        self._client = None  # a Dask client while the search runs on workers
         self.progress, self.verbose = progress, verbose
         self.thread_policy = thread_policy  # as applied by the CLI before torch loaded; else set in run()
         config_path = self.dir / "config.json"
@@ -117,7 +118,7 @@ class SearchRun:
         and ends with it; a shared ``--scheduler`` cluster is left running. While it closes
         (after Ctrl-C or SIGTERM, with tasks in flight) Dask logs the connections it is
         cutting as errors with tracebacks; they are expected then and are not shown."""
-        client, self._client = getattr(self, "_client", None), None
+        client, self._client = self._client, None
         if client is not None:
             dask_log = logging.getLogger("distributed")
             level = dask_log.level
