@@ -10,7 +10,10 @@ from pymoo.optimize import minimize
 from tests.conftest import StandInEvaluator
 from tsenas_pymoo import FineGenome, NetworkGenome, TSENASProblem
 from tsenas_pymoo.evaluation import TorchEvaluator
+from tsenas_pymoo.operators.crossover import CellCrossover
+from tsenas_pymoo.operators.mutation import CellMutation
 from tsenas_pymoo.search.algorithm import TSENAS, BestAccuracyCallback, GenerationRecorder
+from tsenas_pymoo.search.options import TSENASOptions, tsenas_keywords
 
 
 def check_two_stages(res, fine_size, stage1_gens, monotone=True):
@@ -58,7 +61,11 @@ def test_termination_counts_across_both_stages():
 
 def test_count_initial_restores_the_earlier_generation_count():
     problem = TSENASProblem(StandInEvaluator(), n_min=3, n_max=8)
-    res = minimize(problem, TSENAS(pop_size=8, fine_size=2, stage1_gens=3, stage2_gens=2, count_initial=True), seed=0)
+    res = minimize(
+        problem,
+        TSENAS(pop_size=8, fine_size=2, stage1_gens=3, stage2_gens=2, options=TSENASOptions(count_initial=True)),
+        seed=0,
+    )
     assert [r["stage"] for r in res.algorithm.data["generations"]] == [1, 1, 1, 2, 2]
 
 
@@ -82,7 +89,7 @@ def test_bad_settings_are_named():
     with pytest.raises(ValueError, match="fine_size=5; rule: S <= pop_size=4"):
         TSENAS(pop_size=4, fine_size=5)
     with pytest.raises(ValueError, match="crossover_prob"):
-        TSENAS(crossover_prob=1.5)
+        TSENAS(**tsenas_keywords(crossover_prob=1.5))
     with pytest.raises(ValueError, match="stage1_gens"):
         TSENAS(stage1_gens=0)
 
@@ -96,10 +103,9 @@ def test_ablation_switches():
             fine_size=3,
             stage1_gens=3,
             stage2_gens=3,
-            prune=False,
-            single_point_crossover=True,
-            mutation_kinds=("cell",),
-            fine_kinds=("edge",),
+            crossover=CellCrossover(single_point=True),
+            mutation=CellMutation(kinds=("cell",)),
+            options=TSENASOptions(prune=False, fine_kinds=("edge",)),
         ),
         seed=2,
     )
@@ -107,7 +113,11 @@ def test_ablation_switches():
     records = res.algorithm.data["generations"]
     assert records[-1]["n_eval"] - records[-2]["n_eval"] == 6  # one child per parent without pruning, and s again
     res = minimize(
-        problem, TSENAS(pop_size=8, fine_size=3, stage1_gens=3, stage2_gens=3, prune=False, reevaluate=False), seed=2
+        problem,
+        TSENAS(
+            pop_size=8, fine_size=3, stage1_gens=3, stage2_gens=3, options=TSENASOptions(prune=False, reevaluate=False)
+        ),
+        seed=2,
     )
     records = res.algorithm.data["generations"]
     assert records[-1]["n_eval"] - records[-2]["n_eval"] == 3  # the children alone
@@ -133,7 +143,9 @@ def test_stage2_compares_children_with_s_evaluated_again(reevaluate):
     survivor's accuracy is that generation's measurement, not the stage-1 score."""
     ev = DriftingEvaluator()
     problem = TSENASProblem(ev, n_min=3, n_max=8)
-    algorithm = TSENAS(pop_size=8, fine_size=3, stage1_gens=2, stage2_gens=3, reevaluate=reevaluate)
+    algorithm = TSENAS(
+        pop_size=8, fine_size=3, stage1_gens=2, stage2_gens=3, options=TSENASOptions(reevaluate=reevaluate)
+    )
     res = minimize(problem, algorithm, seed=4)
     records = res.algorithm.data["generations"]
     per_gen = [b["n_eval"] - a["n_eval"] for a, b in itertools.pairwise(records) if b["stage"] == 2]
@@ -162,7 +174,11 @@ def test_remake_known_trains_new_networks_every_generation():
     for remake in (False, True):
         ev = StandInEvaluator()
         problem = TSENASProblem(ev, n_min=3, n_max=5)
-        minimize(problem, TSENAS(pop_size=10, fine_size=2, stage1_gens=6, stage2_gens=0, remake_known=remake), seed=1)
+        minimize(
+            problem,
+            TSENAS(pop_size=10, fine_size=2, stage1_gens=6, stage2_gens=0, options=TSENASOptions(remake_known=remake)),
+            seed=1,
+        )
         keys = [g.key() for g in ev.seen]
         if remake:
             assert len(keys) == len(set(keys)) == 10 * 7
@@ -183,7 +199,9 @@ def test_mutate_offspring_mutates_crossover_children():
     calls = {}
     for flag in (False, True):
         Counting.calls = []
-        algorithm = TSENAS(pop_size=9, fine_size=2, stage1_gens=1, stage2_gens=0, mutate_offspring=flag)
+        algorithm = TSENAS(
+            pop_size=9, fine_size=2, stage1_gens=1, stage2_gens=0, options=TSENASOptions(mutate_offspring=flag)
+        )
         algorithm.mutation = Counting(prob=0.2)
         minimize(TSENASProblem(StandInEvaluator(), n_min=3, n_max=6), algorithm, seed=0)
         calls[flag] = Counting.calls
@@ -213,17 +231,31 @@ def test_alpha_noise_is_the_standard_error_of_the_best_accuracy():
 
 def test_a_checkpoint_from_before_the_newer_settings_resumes_as_it_ran():
     """TSENAS.__setstate__: a pickled algorithm that predates reevaluate, fine_cells,
-    mutate_offspring, remake_known and the name fine_size gets the behaviour it ran with."""
+    mutate_offspring, remake_known, the name fine_size and the options object (its
+    settings were attributes before 0.9.0) gets the behaviour it ran with."""
     state = dict(TSENAS(pop_size=8, fine_size=3, stage1_gens=5, stage2_gens=2).__dict__)
-    for name in ("reevaluate", "fine_cells", "mutate_offspring", "remake_known", "known", "stage1_end"):
-        del state[name]
+    del state["options"], state["known"], state["stage1_end"]
+    state.update(update_every=2, n_max_iterations=50, fine_kinds=("edge",), prune=False, alpha=0.01)
     state["n_fine"] = state.pop("fine_size")
     old = TSENAS.__new__(TSENAS)
     old.__setstate__(state)
-    assert (old.reevaluate, old.fine_cells, old.mutate_offspring, old.remake_known) == (False, None, False, False)
+    o = old.options
+    assert (o.reevaluate, o.fine_cells, o.mutate_offspring, o.remake_known) == (False, None, False, False)
+    assert (o.update_every, o.n_max_iterations, o.fine_kinds, o.prune) == (2, 50, ("edge",), False)
     assert old.known == set() and old.stage1_end == 5 and old.fine_size == 3 and not hasattr(old, "n_fine")
+    assert not hasattr(old, "prune") and not hasattr(old, "alpha")
     current = TSENAS(pop_size=8, fine_size=3, stage1_gens=5, stage2_gens=2)
-    assert (current.reevaluate, current.mutate_offspring, current.stage1_end) == (True, True, 6)
+    assert (current.options.reevaluate, current.options.mutate_offspring, current.stage1_end) == (True, True, 6)
+
+
+def test_the_flat_settings_of_before_0_9_still_work_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match=r"TSENAS\(alpha, prune=\.\.\.\) is deprecated"):
+        algorithm = TSENAS(pop_size=8, fine_size=2, alpha=0.05, prune=False)
+    assert algorithm.survival.alpha == 0.05 and algorithm.options.prune is False
+    flat = tsenas_keywords(pop_size=8, fine_size=2, alpha=0.05, prune=False)
+    assert flat["survival"].alpha == 0.05 and flat["options"] == TSENASOptions(prune=False)
+    with pytest.raises(TypeError, match="prunes is not a setting it takes"):
+        tsenas_keywords(prunes=False)
 
 
 def test_the_old_name_of_s_still_works_with_a_deprecation_warning():
@@ -263,4 +295,4 @@ def test_operators_are_arguments_as_in_pymoos_ga_with_the_papers_as_defaults():
     run(mutation=Counting(prob=0.2))
     assert Counting.calls > 0
     with pytest.raises(ValueError, match=r"mutation=.* with settings of the default mutation; rule: one or the other"):
-        TSENAS(mutation=CellMutation(), mutation_prob=0.5)
+        TSENAS(**tsenas_keywords(mutation=CellMutation(), mutation_prob=0.5))

@@ -10,6 +10,7 @@ from tests.conftest import StandInEvaluator
 from tsenas_pymoo import EvaluatorBase, NetworkGenome, SearchEvaluator, TSENASProblem
 from tsenas_pymoo.evaluation import TorchEvaluator
 from tsenas_pymoo.interface import CallableEvaluator, RunEvaluator, WorkerEvaluator, search_evaluator
+from tsenas_pymoo.operators.survival import AlphaLevelSurvival
 from tsenas_pymoo.search.algorithm import TSENAS
 
 
@@ -116,7 +117,11 @@ class Watched(EvaluatorBase):
 def test_the_search_reads_only_the_declared_members_of_an_evaluator():
     evaluator = Watched()
     problem = TSENASProblem(evaluator, n_min=3, n_max=6, objectives=("error", "params"))
-    res = minimize(problem, TSENAS(pop_size=6, fine_size=2, stage1_gens=2, stage2_gens=2, alpha="noise"), seed=0)
+    res = minimize(
+        problem,
+        TSENAS(pop_size=6, fine_size=2, stage1_gens=2, stage2_gens=2, survival=AlphaLevelSurvival(alpha="noise")),
+        seed=0,
+    )
     assert res.X is not None or res.algorithm.n_iter > 0
     assert evaluator.read and evaluator.read <= DECLARED, evaluator.read - DECLARED
 

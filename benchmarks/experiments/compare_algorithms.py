@@ -158,14 +158,21 @@ def _algorithm(method: str, proxy: dict, problem, options: dict, supernet_units:
         GenomeRepair,
         TSENASSampling,
     )
+    from tsenas_pymoo.search.options import tsenas_keywords
 
     P, e, B = proxy["pop_size"], proxy["epochs"], proxy["budget"]
     if method == "tsenas":
         # about 60 % of what the SuperNet and the initial population leave goes to stage 1
         stage1 = max(1, int(round(0.6 * (B - supernet_units - P * e) / (P * e))))
-        return TSENAS(pop_size=P, fine_size=proxy["fine_size"], stage1_gens=stage1, stage2_gens=10**6, **options)
+        return TSENAS(
+            pop_size=P,
+            fine_size=proxy["fine_size"],
+            stage1_gens=stage1,
+            stage2_gens=10**6,
+            **tsenas_keywords(**options),
+        )
     if method == "tsenas-stage1":
-        return TSENAS(pop_size=P, fine_size=1, stage1_gens=10**6, stage2_gens=0, **options)
+        return TSENAS(**tsenas_keywords(pop_size=P, fine_size=1, stage1_gens=10**6, stage2_gens=0, **options))
     if method == "ga":
         return GA(
             pop_size=P,
@@ -246,9 +253,10 @@ def run_one(
         else:
             algorithm = _algorithm(method, proxy, problem, options, supernet["units"])
             minimize(problem, algorithm, meter.termination(), seed=seed)
-            holders = (algorithm, getattr(algorithm, "crossover", None))  # carry_connections is the crossover's
+            # TS-ENAS's settings sit on it, its options, its crossover (carry_connections) and survival (alpha)
+            holders = [algorithm] + [getattr(algorithm, h, None) for h in ("options", "crossover", "survival")]
             settled.update({k: getattr(h, k) for k in TSENAS_SETTINGS for h in holders if hasattr(h, k)})
-            if hasattr(algorithm, "fine_kinds"):
+            if hasattr(algorithm, "options"):
                 settled["mutation_kinds"] = algorithm.mutation.kinds
         search_s = time.perf_counter() - start
         best_acc, best = meter.best

@@ -10,6 +10,7 @@ from pymoo.core.algorithm import Algorithm
 from ..config import SearchConfig
 from ..interface import RunEvaluator
 from ..search.algorithm import TSENAS, accuracy_output
+from ..search.options import tsenas_keywords
 from ..search.problem import TSENASProblem
 from ..search.stock import budget_termination
 from ..threads import choose_policy, recorded_threads
@@ -115,17 +116,19 @@ def make_algorithm(c: SearchConfig, evaluator: RunEvaluator, runner, run_dir: Pa
         **extra,
     )
     algorithm = TSENAS(
-        pop_size=c.pop_size,
-        fine_size=c.fine_size,
-        stage1_gens=c.stage1_gens,
-        stage2_gens=c.stage2_gens,
-        alpha=c.alpha,
-        update_every=c.update_every,
-        reevaluate=c.reevaluate,
-        fine_cells=c.fine_cells,
-        mutate_offspring=c.mutate_offspring,
-        carry_connections=c.carry_connections,
-        remake_known=c.remake_known,
+        **tsenas_keywords(
+            pop_size=c.pop_size,
+            fine_size=c.fine_size,
+            stage1_gens=c.stage1_gens,
+            stage2_gens=c.stage2_gens,
+            alpha=c.alpha,
+            update_every=c.update_every,
+            reevaluate=c.reevaluate,
+            fine_cells=c.fine_cells,
+            mutate_offspring=c.mutate_offspring,
+            carry_connections=c.carry_connections,
+            remake_known=c.remake_known,
+        )
     )
     algorithm.setup(
         problem, seed=c.seed, verbose=verbose, **({} if termination is None else {"termination": termination})
