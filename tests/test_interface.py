@@ -82,7 +82,8 @@ def test_torch_evaluator_is_a_search_evaluator_and_old_pickles_keep_their_notes(
     )
     parent, child = NetworkGenome.from_cells([3, 7, 3]), NetworkGenome.from_cells([3, 7, 1])
     state = dict(ev.__getstate__())  # as 0.4.0 pickled it: the notes on the evaluator itself
-    del state["lineage"]
+    inheriting = state.pop("inheriting")
+    state.update(inheritance=inheriting.mode, store=inheriting.store, warm_start=inheriting.warm_start)
     state["parents"], state["repeats"] = {child.key(): (parent,)}, {parent.key(): parent.key() + "@2"}
     old = TorchEvaluator.__new__(TorchEvaluator)
     old.__setstate__(state)

@@ -84,6 +84,9 @@ class WorkerEvaluator(SearchEvaluator, Protocol):
     def record(self, genome: Genome, record: dict[str, Any]) -> dict[str, Any]:
         """Archive a fresh result and return it."""
 
+    def settle(self, genome: Genome, train: Any) -> dict[str, Any]:
+        """Archive what ``train()`` returns for ``genome``, or its failure when it raises."""
+
     def train_genome(self, genome: Genome, **plan: Any) -> dict[str, Any]:
         """Train and score ``genome`` (on a worker), ``plan`` as :meth:`plan` gave it."""
 

@@ -46,7 +46,7 @@ def test_each_network_trained_is_one_info_line_by_its_cells(digits, tmp_path, ca
     import logging
 
     ev = make(digits, tmp_path, epochs=1)
-    with caplog.at_level(logging.INFO, logger="tsenas_pymoo.evaluation.evaluator"):
+    with caplog.at_level(logging.INFO, logger="tsenas_pymoo.evaluation"):
         first = ev(G)
         ev(G)  # answered by the archive: not trained, no line
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trained ")]

@@ -103,3 +103,60 @@ def test_min_use_adds_a_lower_constraint_per_limit_and_the_width_rule_ignores_it
     assert rule(NetworkGenome.from_cells(DARTS_STACK)) == BudgetWidth(BUDGET, SHAPE)(
         NetworkGenome.from_cells(DARTS_STACK)
     )
+
+
+def test_budget_limits_are_integers_from_one_up_and_min_use_reaches_one():
+    budget = Budget(max_params=1, max_macs=2.5e5, min_use=1)
+    assert (budget.max_params, budget.max_macs) == (1, 250_000)
+    assert type(budget.max_params) is int and type(budget.max_macs) is int
+    assert budget.to_dict() == {"max_params": 1, "max_macs": 250_000, "min_use": 1}
+    with pytest.raises(ValueError, match=r"min_use: rule: a budget \(max_params and/or max_macs\) to use"):
+        Budget(min_use=0.9)
+
+
+def test_a_cost_exactly_at_the_limit_is_within_it():
+    budget = Budget(max_params=1000, max_macs=2000)
+    at = {"params": 1000, "macs": 2000}
+    assert budget.within_limits(at) and budget.fits(at)
+    assert not budget.within_limits({"params": 1001, "macs": 2000})
+
+
+def test_a_width_rule_needs_a_limit_and_an_ordered_width_range():
+    with pytest.raises(ValueError, match=r"budget=Budget\(max_params=None"):
+        BudgetWidth(Budget(), (1, 8, 8))
+    rule = BudgetWidth(Budget(max_params=50_000), [1, 8, 8], min_width=4, max_width=4)
+    assert rule.input_shape == (1, 8, 8) and isinstance(rule.input_shape, tuple)
+    assert rule(NetworkGenome.from_cells([1, 5, 1])) == 4
+    with pytest.raises(ValueError, match=r"min_width=5, max_width=4; rule: 2 <= min <= max"):
+        BudgetWidth(Budget(max_params=50_000), (1, 8, 8), min_width=5, max_width=4)
+    assert rule.describe() == "the widest network with params <= 50,000"
+    both = BudgetWidth(Budget(max_params=50_000, max_macs=10**6), (1, 8, 8))
+    assert both.describe() == "the widest network with params <= 50,000, macs <= 1,000,000"
+
+
+def test_a_fraction_of_a_channel_rounds_to_at_least_one():
+    assert stage_channels(0.25, 0) == 1 and stage_channels(0.5, 0) == 1 and stage_channels(0.5, 1) == 1
+
+
+def test_width_labels_name_the_rule_or_the_number():
+    from tsenas_pymoo.space.width import width_label
+
+    assert width_label(16) == 16
+    assert width_label(BudgetWidth(Budget(max_params=50_000), (1, 8, 8))) == "the widest network with params <= 50,000"
+
+
+def test_skeleton_bounds_and_its_own_errors():
+    assert Skeleton(1, ()).n_cells == 1 and Skeleton(4, (4,)).reductions == (4,)
+    with pytest.raises(ValueError, match=r"skeleton: N='3'; rule: an integer >= 1"):
+        Skeleton("3", ())
+    with pytest.raises(ValueError, match=r"skeleton: reductions \(5,\); rule: distinct positions in 1..4"):
+        Skeleton(4, (5,))
+    with pytest.raises(ValueError, match=r"skeleton: N=0; rule"):
+        Skeleton.parse("0:")
+    assert Skeleton.parse("8") == Skeleton(8, ())
+
+
+def test_skeleton_capacity_is_the_input_size_cap():
+    Skeleton(8, (1, 2, 3)).check_capacity((1, 8, 8))  # 8x8 allows 3 halvings: exactly at the cap
+    with pytest.raises(ValueError, match=r"4 reductions; rule: at most 3 for N=8 on \(1, 8, 8\) inputs"):
+        Skeleton(8, (1, 2, 3, 4)).check_capacity((1, 8, 8))

@@ -58,6 +58,16 @@ class Dataset:
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(self.train_x.shape[1:])
 
+    def search_tensors(self, device: str, channels_last: bool = False) -> dict[str, torch.Tensor]:
+        """The training and validation split on ``device`` (images channels-last when asked)."""
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        return {
+            "train_x": self.train_x.to(device, memory_format=fmt),
+            "train_y": self.train_y.to(device),
+            "val_x": self.val_x.to(device, memory_format=fmt),
+            "val_y": self.val_y.to(device),
+        }
+
     def normalization(self) -> dict[str, list[float]]:
         """The per-channel mean and std the images were normalized with."""
         return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std]}

@@ -20,7 +20,6 @@ from typing import Any
 import dask
 
 from ..interface import WorkerEvaluator, search_evaluator
-from .evaluator import failed_result
 
 log = logging.getLogger(__name__)
 
@@ -89,20 +88,20 @@ class DaskRunner:
             self._scattered = (evaluator, self.client.scatter(evaluator.worker_copy(), broadcast=True, hash=False))
         return self._scattered[1]
 
-    def _retry(self, evaluator, genome, err: BaseException) -> dict[str, Any]:
-        """Retry one evaluation (re-sending the evaluator: a dead worker may have taken the
-        scattered copy with it); record it as failed when the retries fail too."""
+    def _result(self, evaluator, genome, future) -> dict[str, Any]:
+        """A worker's result, the task retried ``retries`` times when it fails (re-sending
+        the evaluator: a dead worker may have taken the scattered copy with it); the last
+        error is raised for the evaluator to record as a failure."""
         for _ in range(self.retries):
+            try:
+                return future.result()
+            except Exception as err:
+                log.warning("%s: failed on a worker (%s); retried", genome.key(), err)
             self._scattered = None
             future = self.client.submit(
                 _train_on_worker, self._remote(evaluator), genome, self.threads, pure=False, **_plan(evaluator, genome)
             )
-            try:
-                return future.result()
-            except Exception as again:
-                err = again
-        log.warning("%s: failed on the workers (%s); recorded as failed", genome.key(), err)
-        return failed_result(err)
+        return future.result()
 
     def __call__(self, f, X):
         if self.client is None:
@@ -138,12 +137,8 @@ class DaskRunner:
             )
             for i in sorted(costs, key=lambda i: -costs[i])
         }
-        for i, future in futures.items():
-            try:
-                result = future.result()
-            except Exception as err:
-                result = self._retry(evaluator, genomes[i], err)
-            records[i] = evaluator.record(genomes[i], result)
+        for i, future in futures.items():  # the evaluator's own steps, with the training done remotely
+            records[i] = evaluator.settle(genomes[i], functools.partial(self._result, evaluator, genomes[i], future))
         return [over[i] or problem.outputs(problem.check_result(g, records[i]), g) for i, g in enumerate(genomes)]
 
 

@@ -43,9 +43,12 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .. import faults
 from ..space.cells import NORMAL_CODES, REDUCTION_CODES
 from ..space.genome import CellGenome, input_reduction_cap
-from ..space.network import CellModule, adapter
+from ..space.network import CellModule, adapter, count_flops
+from .augment import Augment
+from .trainer import train_model
 from .weights import WeightStore, adapter_key, cell_units
 
 #: When covering: the chance that a normal slot runs as a chain of two cells in a step.
@@ -76,6 +79,7 @@ class SuperNet(nn.Module):
         cap = input_reduction_cap(input_shape)
         self.n_reductions = cap if n_reductions is None else min(cap, n_reductions)
         self.in_channels, self.num_classes = input_shape[0], num_classes
+        self.input_shape = tuple(int(v) for v in input_shape)
         self.stem = nn.Sequential(
             nn.Conv2d(input_shape[0], init_channels, 3, padding=1, bias=False), nn.BatchNorm2d(init_channels)
         )
@@ -165,3 +169,35 @@ class SuperNet(nn.Module):
         for key, module in units.items():
             store.put(key, module)
         return list(units)
+
+
+def train_supernet(
+    supernet: SuperNet, store: WeightStore, data: dict[str, torch.Tensor], recipe, seed: int, progress: bool = False
+) -> dict:
+    """Alg. 2 lines 2-3: train ``supernet`` on ``data``'s training images (``recipe``
+    without augmentation, warm-up or label smoothing: plain) and write its trained units
+    into ``store``. A failed training exports nothing and is one clear error."""
+    result = train_model(
+        supernet,
+        data["train_x"],
+        data["train_y"],
+        recipe.replace(augment=Augment(), warmup=0.0, label_smoothing=0.0),
+        seed=seed,
+        progress="SuperNet" if progress else None,
+    )
+    if not result.ok:
+        raise ValueError(
+            f"SuperNet training ended with status {result.status} ({result.reason}); nothing was "
+            f"exported to the store; rule: a lower --lr or --batch-size, or --supernet-epochs 0"
+        )
+    supernet.to("cpu")
+    faults.point("supernet")
+    keys = supernet.export(store)
+    return {
+        "status": result.status,
+        "epochs": result.epochs,
+        "macs": count_flops(supernet, supernet.input_shape) // 2,  # per image, as the archive's
+        "seconds": result.seconds,
+        "units": len(keys),
+        "losses": result.losses,
+    }

@@ -176,9 +176,9 @@ class Skeleton:
     @classmethod
     def parse(cls, text: str) -> Skeleton:
         """``"8:3,6"``: N = 8, reductions at cells 3 and 6 (``"8:"``: none)."""
-        n, sep, rest = str(text).partition(":")
+        n, _, rest = str(text).partition(":")
         try:
-            return cls(int(n), tuple(int(r) for r in rest.split(",") if r.strip()) if sep else ())
+            return cls(int(n), tuple(int(r) for r in rest.split(",") if r.strip()))
         except ValueError as err:
             if "skeleton" in str(err):
                 raise
