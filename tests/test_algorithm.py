@@ -232,7 +232,7 @@ def test_alpha_noise_is_the_standard_error_of_the_best_accuracy():
 def test_a_checkpoint_from_before_the_newer_settings_resumes_as_it_ran():
     """TSENAS.__setstate__: a pickled algorithm that predates reevaluate, fine_cells,
     mutate_offspring, remake_known, the name fine_size and the options object (its
-    settings were attributes before 0.9.0) gets the behaviour it ran with."""
+    settings were attributes before 0.8.1) gets the behaviour it ran with."""
     state = dict(TSENAS(pop_size=8, fine_size=3, stage1_gens=5, stage2_gens=2).__dict__)
     del state["options"], state["known"], state["stage1_end"]
     state.update(update_every=2, n_max_iterations=50, fine_kinds=("edge",), prune=False, alpha=0.01)

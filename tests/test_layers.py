@@ -164,3 +164,29 @@ def test_the_package_itself_imports_no_deprecated_path():
     for name in MODULES:
         if name not in MOVED:
             assert not imports(name, everywhere=True) & set(MOVED), name
+
+
+def _classes():
+    """(module path, class node) of every class in the package."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                yield path, node
+
+
+#: Settings dataclasses: fields, not a constructor's parameters (docs/development.md).
+SETTINGS = {"SearchConfig"}
+
+
+def test_classes_stay_short_and_constructors_take_at_most_ten_parameters():
+    long, wide = [], []
+    for path, node in _classes():
+        if node.name in SETTINGS:
+            continue
+        if node.end_lineno - node.lineno + 1 >= 200:
+            long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+        for init in (f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"):
+            n = len(init.args.args) - 1 + len(init.args.kwonlyargs)
+            if n > 10:
+                wide.append(f"{path.name}:{node.name} ({n} parameters)")
+    assert not long and not wide, (long, wide)

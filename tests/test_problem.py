@@ -210,3 +210,13 @@ def test_an_evaluator_with_prefetch_gets_each_batch_before_its_evaluations():
         assert before == done and [g.key() for g in evaluator.seen[done : done + len(batch)]] == batch
         done += len(batch)
     assert done == len(evaluator.seen)
+
+
+def test_num_classes_given_to_the_problem_still_works_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match=r"num_classes=\.\.\.\) is deprecated"):
+        problem = TSENASProblem(lambda g: {"accuracy": 0.5}, n_min=2, n_max=4, num_classes=5)
+    assert problem.num_classes == 5
+    from tsenas_pymoo.search.mixed_problem import TSENASMixedProblem
+
+    mixed = TSENASMixedProblem(lambda g: {"accuracy": 0.5}, n_min=2, n_max=4, input_shape=(1, 28, 28))
+    assert mixed.base.input_shape == (1, 28, 28) and mixed.n_var == len(mixed.vars)

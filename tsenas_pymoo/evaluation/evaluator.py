@@ -24,7 +24,7 @@ from ..space.genome import AnyGenome
 from ..space.network import build_network, count_flops, count_params
 from ..threads import protect_threads
 from .archive import Archive
-from .archived import RETRIED, ArchivedEvaluator, failed_result, genome_seed  # noqa: F401  (their home before 0.9.0)
+from .archived import RETRIED, ArchivedEvaluator, failed_result, genome_seed  # noqa: F401  (their home before 0.8.1)
 from .data import Dataset, load_dataset
 from .inheritance import Inheritance
 from .legacy import upgrade_evaluator_state

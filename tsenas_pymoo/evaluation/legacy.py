@@ -14,7 +14,7 @@ RECIPE_FIELDS = ("epochs", "batch_size", "lr", "device", "amp", "channels_last",
 
 def upgrade_evaluator_state(state: dict[str, Any]) -> dict[str, Any]:
     """``state`` of an older ``TorchEvaluator``, upgraded: the lineage's own class (0.4.0),
-    ``score_test`` (0.5.0), the recipe (0.7.1), the inheritance service (0.9.0)."""
+    ``score_test`` (0.5.0), the recipe (0.7.1), the inheritance service (0.8.1)."""
     state = dict(state)
     if "inheriting" not in state:
         if "lineage" not in state:  # the notes were on the evaluator itself

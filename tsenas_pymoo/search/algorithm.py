@@ -15,7 +15,7 @@ from ..operators.survival import compare_by_alpha_level
 from .fine_problem import FineSearchProblem
 from .fine_stage import fine_offspring, fine_select, start_fine_search
 from .options import OPERATOR_SETTINGS, OPTION_NAMES, TSENASOptions, _count, default_operators, deprecated_flat_keywords
-from .records import (  # noqa: F401  (their names here before 0.9.0)
+from .records import (  # noqa: F401  (their names here before 0.8.1)
     BestAccuracyCallback,
     GenerationRecorder,
     MultiObjectiveAccuracyOutput,
@@ -118,7 +118,7 @@ class TSENAS(Algorithm):
         # a checkpoint written before these settings existed resumes as it ran
         if "n_fine" in state:  # S's name before 0.5.0
             state = {("fine_size" if k == "n_fine" else k): v for k, v in state.items()}
-        if "options" not in state:  # before 0.9.0 the options were attributes
+        if "options" not in state:  # before 0.8.1 the options were attributes
             old = {"reevaluate": False, "fine_cells": None, "mutate_offspring": False, "remake_known": False}
             fields = {**old, **{k: state.pop(k) for k in OPTION_NAMES if k in state}}
             state = {"stage1_end": state.get("stage1_gens"), "known": set(), **state}

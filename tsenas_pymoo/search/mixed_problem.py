@@ -21,7 +21,6 @@ limits each ``cellJ`` to its position's type.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from pymoo.core.variable import Choice, Integer
@@ -30,43 +29,31 @@ from ..space.cells import CELLS, NORMAL_CODES, REDUCTION_CODES
 from ..space.genome import NetworkGenome, max_free_input, max_reductions
 from .problem import ProblemView, TSENASProblem
 
+#: TSENASProblem's keyword settings (the rest of the keywords are pymoo's, for the view).
+PROBLEM_SETTINGS = (
+    "input_shape",
+    "num_classes",
+    "init_channels",
+    "objectives",
+    "max_params",
+    "max_macs",
+    "skeleton",
+    "min_budget_use",
+)
+
 
 class TSENASMixedProblem(ProblemView):
     """``TSENASProblem``'s search over chains of Table II cells, as pymoo variables.
 
-    Takes the same arguments as :class:`~tsenas_pymoo.problem.TSENASProblem` (an
-    evaluator, N_min, N_max, input shape, objectives); evaluation, objectives and the
-    results checks are that problem's (``self.base``).
+    Takes the same arguments as :class:`~tsenas_pymoo.search.problem.TSENASProblem` (an
+    evaluator, N_min, N_max, and by keyword its settings: input shape, width, objectives,
+    budget, skeleton), and pymoo's problem keywords; evaluation, objectives and the results
+    checks are that problem's (``self.base``).
     """
 
-    def __init__(
-        self,
-        evaluator,
-        n_min: int = 4,
-        n_max: int = 10,
-        input_shape: Sequence[int] | None = None,
-        num_classes: int | None = None,
-        init_channels: int | None = None,
-        objectives: Sequence[str] = ("error",),
-        max_params: int | None = None,
-        max_macs: int | None = None,
-        skeleton=None,
-        min_budget_use: float | None = None,
-        **kwargs,
-    ):
-        self.base = TSENASProblem(
-            evaluator,
-            n_min,
-            n_max,
-            input_shape,
-            num_classes,
-            init_channels,
-            objectives,
-            max_params,
-            max_macs,
-            skeleton,
-            min_budget_use,
-        )
+    def __init__(self, evaluator, n_min: int = 4, n_max: int = 10, **kwargs):
+        own = {k: kwargs.pop(k) for k in PROBLEM_SETTINGS if k in kwargs}
+        self.base = TSENASProblem(evaluator, n_min, n_max, **own)
         variables: dict[str, Any] = {"n_cells": Integer(bounds=(self.base.n_min, self.base.n_max))}
         for j in range(1, self.base.n_max + 1):
             options = tuple(CELLS)

@@ -1,6 +1,6 @@
 """TS-ENAS's settings beside its operators: :class:`TSENASOptions`, and
 :func:`tsenas_keywords`, the flat settings (the CLI's flags; ``TSENAS``'s own keywords
-before 0.9.0) as ``TSENAS``'s keywords."""
+before 0.8.1) as ``TSENAS``'s keywords."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _differs(value, default) -> bool:
 
 
 def deprecated_flat_keywords(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The flat settings passed to ``TSENAS`` itself (its keywords before 0.9.0), taken out
+    """The flat settings passed to ``TSENAS`` itself (its keywords before 0.8.1), taken out
     of ``kwargs`` with one ``DeprecationWarning``."""
     flat = {k: kwargs.pop(k) for k in (*OPERATOR_SETTINGS, *OPTION_NAMES, "n_fine") if k in kwargs}
     if flat:

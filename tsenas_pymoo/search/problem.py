@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -91,6 +92,19 @@ def _setting(evaluator, name: str, value, default):
     return value
 
 
+def _deprecated_num_classes(kwargs: dict) -> int | None:
+    """``num_classes=`` given to the problem (before 0.8.1): the evaluator declares it."""
+    if "num_classes" not in kwargs:
+        return None
+    warnings.warn(
+        "TSENASProblem(num_classes=...) is deprecated; rule: the evaluator declares num_classes "
+        "(a TorchEvaluator's dataset, or an attribute of a plain callable)",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return kwargs.pop("num_classes")
+
+
 def _budget(max_params, max_macs, width, min_use) -> Budget:
     """The problem's budget: the limits given, else a width rule's own."""
     if max_params is None and max_macs is None:
@@ -121,8 +135,9 @@ class TSENASProblem(BatchProblem):
     ``objectives=("error", "params")``, ``("error", "macs")`` (multiply-adds: the
     paper's "FLOPs") or ``("error", "flops")`` (2 x MACs) adds a second objective
     (computed from the decoded network when the evaluator does not report it).
-    ``input_shape``, ``num_classes`` and ``init_channels`` default to the evaluator's own
-    (a ``TorchEvaluator``'s dataset and width), else to 1x8x8, 10 and 16.
+    ``input_shape`` and ``init_channels`` default to the evaluator's own (a
+    ``TorchEvaluator``'s dataset and width), else to 1x8x8 and 16; the number of classes
+    is the evaluator's (declared ``num_classes``), else 10.
     Each evaluation also sets the individual's ``accuracy``, ``params`` and ``flops``.
     Evaluation is element-wise: pass ``elementwise_runner=`` for a parallel runner.
 
@@ -142,7 +157,6 @@ class TSENASProblem(BatchProblem):
         n_min: int = 4,
         n_max: int = 10,
         input_shape: Sequence[int] | None = None,
-        num_classes: int | None = None,
         init_channels: int | None = None,
         objectives: Sequence[str] = ("error",),
         max_params: int | None = None,
@@ -155,7 +169,7 @@ class TSENASProblem(BatchProblem):
             raise ValueError(f"evaluator: {evaluator!r} is not callable; rule: a callable genome -> mapping")
         # defaults: what the evaluator knows (a TorchEvaluator), else 1x8x8 digits at width 16
         input_shape = _setting(evaluator, "input_shape", input_shape, (1, 8, 8))
-        num_classes = _setting(evaluator, "num_classes", num_classes, 10)
+        num_classes = _setting(evaluator, "num_classes", _deprecated_num_classes(kwargs), 10)
         init_channels = _setting(evaluator, "init_channels", init_channels, 16)
         if not (isinstance(n_min, (int, np.integer)) and n_min >= 1):
             raise ValueError(f"n_min={n_min}; rule: an integer N_min >= 1")
