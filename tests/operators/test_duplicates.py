@@ -78,3 +78,32 @@ def test_hashed_mixed_elimination_keeps_what_pymoos_pairwise_one_keeps(seed, n, 
     pymoos = MixedVariableDuplicateElimination().do(pop, other, return_indices=True)
     assert [id(ind) for ind in ours[0]] == [id(ind) for ind in pymoos[0]]  # the same individuals, same order
     assert ours[1] == pymoos[1] and ours[2] == pymoos[2]
+
+
+def test_an_individual_is_keyed_once_until_its_vector_is_replaced():
+    from pymoo.core.individual import Individual
+
+    calls = []
+
+    def decode(x):
+        calls.append(tuple(x))
+        return NetworkGenome.from_vector(x)
+
+    eliminate = GenomeDuplicateElimination(decode)
+    a, b = NetworkGenome.from_cells([3, 5, 1]), NetworkGenome.from_cells([3, 5, 2])
+    ind = Individual(X=a.to_vector(8))
+    assert eliminate.key(ind) == eliminate.key(ind) == a.key() and len(calls) == 1
+    ind.X = b.to_vector(8)  # pymoo replaces X, never edits it in place
+    assert eliminate.key(ind) == b.key() and len(calls) == 2
+
+
+def test_mixed_variable_dicts_and_object_vectors_are_keyed_by_their_genome():
+    from pymoo.core.individual import Individual
+
+    from tsenas_pymoo.search.mixed_problem import TSENASMixedProblem
+
+    g = NetworkGenome.from_cells([3, 5, 1])
+    mixed = TSENASMixedProblem(lambda genome: {"accuracy": 0.5}, n_min=3, n_max=8)
+    assert GenomeDuplicateElimination(mixed.decode).key(Individual(X=mixed.encode(g))) == g.key()
+    as_objects = np.array(list(g.to_vector(8)), dtype=object)
+    assert GenomeDuplicateElimination().key(Individual(X=as_objects)) == g.key()

@@ -47,3 +47,14 @@ def test_sampling_operator_returns_problem_vectors(problem):
     assert np.all(problem.xl <= X) and np.all(problem.xu >= X)
     for x in X:
         NetworkGenome.from_vector(x, n_min=3, n_max=8, input_shape=(1, 8, 8))
+
+
+def test_the_sampling_operator_draws_inside_the_problems_skeleton():
+    from tsenas_pymoo import TSENASProblem, TSENASSampling
+
+    problem = TSENASProblem(lambda g: {"accuracy": 0.5}, n_min=8, n_max=8, input_shape=(1, 28, 28), skeleton="8:3,6")
+    X = TSENASSampling().do(problem, 12, random_state=np.random.default_rng(0)).get("X")
+    assert X.dtype == np.int64
+    for x in X:
+        genome = problem.decode(x)
+        assert [j for j, code in enumerate(genome.codes, start=1) if code >= 5] == [3, 6]

@@ -179,3 +179,49 @@ def test_feasible_first_then_the_least_violation():
     survivors = AlphaLevelSurvival(alpha=0.01)._do(Problem(), pop, n_survive=3)
     assert survivors.get("F")[:, 0].tolist() == [0.1, 0.2, 0.3]
     assert survivors.get("CV")[:, 0].tolist() == [0.0, 0.0, 0.1]
+
+
+class _Depth:
+    """A problem whose genome depth is the vector's first value."""
+
+    def decode(self, x):
+        return NetworkGenome.from_cells([1] * int(x[0]))
+
+
+def test_a_level_that_fits_exactly_goes_in_in_its_order():
+    taken, level, density = select_by_alpha_levels(np.array([0.9, 0.8, 0.7]), np.array([3, 3, 4]), 0.5, 3)
+    assert taken == [0, 1, 2] and level.tolist() == [0, 0, 0] and density.tolist() == [0, 1, 0]
+
+
+def test_survival_of_nobody_and_of_only_infeasible_individuals():
+    survival = AlphaLevelSurvival(alpha=0.01)
+    assert len(survival._do(_Depth(), Population.empty(), n_survive=2)) == 0
+    X, F, CV = np.array([[3], [4], [5]]), np.array([[0.2], [0.1], [0.3]]), np.array([[0.3], [0.1], [0.2]])
+    survivors = survival._do(_Depth(), Population.new("X", X, "F", F, "CV", CV), n_survive=2)
+    assert survivors.get("CV")[:, 0].tolist() == [0.1, 0.2]
+    assert survivors.get("rank").tolist() == [np.iinfo(np.int64).max] * 2
+    assert survivors.get("density").tolist() == [np.inf, np.inf]
+
+
+def test_more_feasible_than_places_leaves_every_infeasible_one_out():
+    X = np.array([[3], [4], [5], [6], [3], [4]])
+    F = np.array([[0.2], [0.0], [0.1], [0.3], [0.05], [0.4]])
+    CV = np.array([[0.0], [0.5], [0.0], [0.0], [0.0], [0.2]])
+    survivors = AlphaLevelSurvival(alpha=0.01)._do(_Depth(), Population.new("X", X, "F", F, "CV", CV), n_survive=3)
+    assert survivors.get("F")[:, 0].tolist() == [0.05, 0.1, 0.2] and not survivors.get("CV").any()
+
+
+def test_infeasible_ties_keep_their_order():
+    n = 40
+    X, F = np.full((n, 1), 3), np.linspace(0.0, 0.5, n)[:, None]
+    CV = np.full((n, 1), 0.5)
+    CV[0] = 0.0
+    survivors = AlphaLevelSurvival(alpha=0.01)._do(_Depth(), Population.new("X", X, "F", F, "CV", CV), n_survive=30)
+    assert survivors.get("F")[1:, 0].tolist() == F[1:30, 0].tolist()
+
+
+def test_survival_reads_each_depth_from_the_vectors():
+    X = np.array([[3], [3], [4]])
+    F = np.array([[0.1], [0.1], [0.1]])
+    survivors = AlphaLevelSurvival(alpha=0.01)._do(_Depth(), Population.new("X", X, "F", F), n_survive=2)
+    assert sorted(int(x[0]) for x in survivors.get("X")) == [3, 4]

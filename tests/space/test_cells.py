@@ -90,3 +90,13 @@ def test_op_table_has_table_i_codes_and_names():
     assert {code: name for code, (name, _) in OPS.items()} == expected
     used_14 = [code for code, cell in CELLS.items() if any(14 in n[2:] for n in cell.nodes)]
     assert used_14 == [4]
+
+
+def test_torch_names_of_the_space_load_on_first_use_and_stay():
+    import tsenas_pymoo.space as space
+    from tsenas_pymoo.space.network import build_network
+
+    space.__dict__.pop("build_network", None)
+    assert space.build_network is build_network and space.__dict__["build_network"] is build_network
+    with pytest.raises(AttributeError, match=r"module 'tsenas_pymoo\.space' has no attribute 'nothing'"):
+        space.nothing  # noqa: B018

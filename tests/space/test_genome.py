@@ -247,3 +247,26 @@ def test_genomes_hold_tuples_of_ints_whatever_they_are_given():
     fine = FineGenome([0, 0], cells)
     assert fine == FineGenome((0, 0), tuple(cells)) and isinstance(fine.cells, tuple) and hash(fine)
     assert CellGenome(3, ((0, 1, 1, 1),)).nodes == ((0, 1, 1, 1),) + (EMPTY_NODE,) * 4
+
+
+def test_readable_names_each_cell_its_inputs_and_stage2_edits():
+    from tsenas_pymoo.space.genome import readable
+
+    g = NetworkGenome.from_cells([3, 7, 3])
+    assert readable(g) == "DartsNC(0,0) DartsRC(0,1) DartsNC(1,2)"
+    fine = g.expand()
+    cells = list(fine.cells)
+    cells[1] = cells[1].__class__(cells[1].code, cells[1].nodes[:-1] + ((0, 1, 1, 1),))
+    edited = fine.__class__(fine.free_inputs, tuple(cells))
+    assert readable(edited) == "DartsNC(0,0) DartsRC*(0,1) DartsNC(1,2)"
+
+
+def test_a_genome_keeps_its_key_and_expansion_once_computed():
+    g = NetworkGenome.from_cells([3, 7, 3])
+    assert g.key() is g.key() and g.expand() is g.expand() and g.expand().key() is g.expand().key()
+
+
+def test_integer_vectors_come_back_as_int64():
+    from tsenas_pymoo.space.genome import _as_int_vector
+
+    assert _as_int_vector(np.array([1.0, 2.0]), 2, "v").dtype == np.int64

@@ -44,7 +44,7 @@ class GenomeDuplicateElimination(DuplicateElimination):
         if kept is not None and kept[0] is x:  # the same vector object: pymoo replaces X, never edits it
             return kept[1]
         arr = np.asarray(x)
-        if arr.dtype.kind not in "iuf" or arr.ndim != 1:
+        if not np.issubdtype(arr.dtype, np.number) or arr.ndim != 1:
             return _key(self.decode, x)  # a mixed-variable dict: keyed afresh every time
         if self.decode == NetworkGenome.from_vector:
             key = _stage1_key(arr.dtype.str, arr.tobytes())

@@ -33,7 +33,7 @@ def sample_genome(
     cap = max_reductions(n_cells, input_shape)
     codes, frees, n_reductions = [], [], 0
     for j in range(1, n_cells + 1):
-        frees.append(int(random_state.integers(0, max_free_input(j) + 1)))
+        frees.append(int(random_state.integers(max_free_input(j) + 1)))
         pool = tuple(CELLS) if n_reductions < cap else NORMAL_CODES
         code = int(random_state.choice(pool))
         n_reductions += is_reduction(code)
@@ -44,7 +44,7 @@ def sample_genome(
 def _sample_in_skeleton(random_state: np.random.Generator, skeleton: Skeleton) -> NetworkGenome:
     codes, frees = [], []
     for j in range(1, skeleton.n_cells + 1):
-        frees.append(int(random_state.integers(0, max_free_input(j) + 1)))
+        frees.append(int(random_state.integers(max_free_input(j) + 1)))
         codes.append(int(random_state.choice(REDUCTION_CODES if skeleton.is_reduction(j) else NORMAL_CODES)))
     return NetworkGenome(tuple(codes), tuple(frees))
 

@@ -113,12 +113,14 @@ class AlphaLevelSurvival(Survival):
 
     def _do(self, problem, pop, *args, n_survive=None, random_state=None, **kwargs):
         n_survive = len(pop) if n_survive is None else n_survive
-        cv = pop.get("CV")
-        infeasible = np.zeros(len(pop), bool) if cv is None or not np.size(cv) else cv[:, 0] > 0
+        if not len(pop):
+            return pop
+        violation = pop.get("CV")[:, 0]
+        infeasible = violation > 0
         if infeasible.any():  # pymoo's feasibility rule: feasible first, then the least violation
             feasible = pop[~infeasible]
-            kept = self._do(problem, feasible, n_survive=min(n_survive, len(feasible))) if len(feasible) else feasible
-            worst = pop[infeasible][np.argsort(cv[infeasible, 0], kind="stable")][: n_survive - len(kept)]
+            kept = self._do(problem, feasible, n_survive=min(n_survive, len(feasible)))
+            worst = pop[infeasible][np.argsort(violation[infeasible], kind="stable")][: n_survive - len(kept)]
             worst.set("rank", np.full(len(worst), np.iinfo(np.int64).max), "density", np.full(len(worst), np.inf))
             return Population.merge(kept, worst)
         accuracy = 1.0 - pop.get("F")[:, 0]

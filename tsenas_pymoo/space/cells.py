@@ -23,90 +23,79 @@ class Cell(NamedTuple):
     nodes: tuple[tuple[int, int, int, int], ...]
 
 
-def _nodes(spec: str) -> tuple[tuple[int, int, int, int], ...]:
-    """Parse ``"op,in op,in / op,in op,in / ..."`` into 4-tuples (x_i, x_j, o_i, o_j)."""
-    nodes = []
-    for node in spec.split("/"):
-        (op_i, x_i), (op_j, x_j) = (pair.split(",") for pair in node.split())
-        nodes.append((int(x_i), int(x_j), OP_CODES[op_i], OP_CODES[op_j]))
-    return tuple(nodes)
-
-
-#: Table II: code -> Cell.
-CELLS: dict[int, Cell] = {
-    1: Cell(
+#: Table II as published: code -> (name, abbreviation, reduction, nodes as "op,input op,input / ...").
+_TABLE_II: dict[int, tuple[str, str, bool, str]] = {
+    1: (
         "AmoebaNet-A normal",
         "AmoebaNC",
         False,
-        _nodes(
-            "avg_pool_3x3,0 max_pool_3x3,1 / sep_conv_3x3,0 sep_conv_5x5,2 / "
-            "sep_conv_3x3,0 avg_pool_3x3,3 / sep_conv_3x3,1 identity,1 / identity,0 avg_pool_3x3,1"
-        ),
+        "avg_pool_3x3,0 max_pool_3x3,1 / sep_conv_3x3,0 sep_conv_5x5,2 / "
+        "sep_conv_3x3,0 avg_pool_3x3,3 / sep_conv_3x3,1 identity,1 / identity,0 avg_pool_3x3,1",
     ),
-    2: Cell(
+    2: (
         "NASNet-A normal",
         "NASNetNC",
         False,
-        _nodes(
-            "sep_conv_5x5,1 sep_conv_3x3,0 / sep_conv_5x5,0 sep_conv_3x3,0 / "
-            "avg_pool_3x3,1 identity,0 / avg_pool_3x3,0 avg_pool_3x3,0 / sep_conv_3x3,1 identity,1"
-        ),
+        "sep_conv_5x5,1 sep_conv_3x3,0 / sep_conv_5x5,0 sep_conv_3x3,0 / "
+        "avg_pool_3x3,1 identity,0 / avg_pool_3x3,0 avg_pool_3x3,0 / sep_conv_3x3,1 identity,1",
     ),
-    3: Cell(
+    3: (
         "DARTS normal",
         "DartsNC",
         False,
-        _nodes(
-            "sep_conv_3x3,0 sep_conv_3x3,1 / sep_conv_3x3,0 sep_conv_3x3,1 / "
-            "sep_conv_3x3,1 identity,0 / identity,0 dil_conv_3x3,2"
-        ),
+        "sep_conv_3x3,0 sep_conv_3x3,1 / sep_conv_3x3,0 sep_conv_3x3,1 / "
+        "sep_conv_3x3,1 identity,0 / identity,0 dil_conv_3x3,2",
     ),
-    4: Cell(
+    4: (
         "CARS-H normal",
         "CarsNC",
         False,
-        _nodes(
-            "sep_conv_5x5,0 sep_conv_3x3,1 / sep_conv_3x3,0 dil_conv_5x5,2 / "
-            "avg_pool_3x3,0 identity,1 / sep_conv_5x5,2 max_pool_3x3,0"
-        ),
+        "sep_conv_5x5,0 sep_conv_3x3,1 / sep_conv_3x3,0 dil_conv_5x5,2 / "
+        "avg_pool_3x3,0 identity,1 / sep_conv_5x5,2 max_pool_3x3,0",
     ),
-    5: Cell(
+    5: (
         "AmoebaNet-A reduction",
         "AmoebaRC",
         True,
-        _nodes(
-            "avg_pool_3x3,0 sep_conv_3x3,1 / max_pool_3x3,0 sep_conv_7x7,2 / "
-            "sep_conv_7x7,0 avg_pool_3x3,1 / max_pool_3x3,0 max_pool_3x3,1 / "
-            "conv_1x7_7x1,0 sep_conv_3x3,5"
-        ),
+        "avg_pool_3x3,0 sep_conv_3x3,1 / max_pool_3x3,0 sep_conv_7x7,2 / "
+        "sep_conv_7x7,0 avg_pool_3x3,1 / max_pool_3x3,0 max_pool_3x3,1 / "
+        "conv_1x7_7x1,0 sep_conv_3x3,5",
     ),
-    6: Cell(
+    6: (
         "NASNet-A reduction",
         "NASNetRC",
         True,
-        _nodes(
-            "sep_conv_5x5,1 sep_conv_7x7,0 / max_pool_3x3,1 sep_conv_7x7,0 / "
-            "avg_pool_3x3,1 sep_conv_5x5,0 / identity,3 avg_pool_3x3,2 / sep_conv_3x3,2 max_pool_3x3,1"
-        ),
+        "sep_conv_5x5,1 sep_conv_7x7,0 / max_pool_3x3,1 sep_conv_7x7,0 / "
+        "avg_pool_3x3,1 sep_conv_5x5,0 / identity,3 avg_pool_3x3,2 / sep_conv_3x3,2 max_pool_3x3,1",
     ),
-    7: Cell(
+    7: (
         "DARTS reduction",
         "DartsRC",
         True,
-        _nodes(
-            "max_pool_3x3,0 max_pool_3x3,1 / identity,2 max_pool_3x3,1 / "
-            "max_pool_3x3,0 identity,2 / identity,2 max_pool_3x3,1"
-        ),
+        "max_pool_3x3,0 max_pool_3x3,1 / identity,2 max_pool_3x3,1 / "
+        "max_pool_3x3,0 identity,2 / identity,2 max_pool_3x3,1",
     ),
-    8: Cell(
+    8: (
         "CARS-H reduction",
         "CarsRC",
         True,
-        _nodes(
-            "sep_conv_5x5,0 max_pool_3x3,1 / sep_conv_3x3,0 identity,1 / "
-            "dil_conv_3x3,2 max_pool_3x3,0 / sep_conv_5x5,0 avg_pool_3x3,3"
-        ),
+        "sep_conv_5x5,0 max_pool_3x3,1 / sep_conv_3x3,0 identity,1 / "
+        "dil_conv_3x3,2 max_pool_3x3,0 / sep_conv_5x5,0 avg_pool_3x3,3",
     ),
+}
+
+#: Table II: code -> Cell, each node the 4-tuple (x_i, x_j, o_i, o_j) parsed from its spec.
+CELLS: dict[int, Cell] = {
+    code: Cell(
+        name,
+        abbreviation,
+        reduction,
+        tuple(
+            (int(x_i), int(x_j), OP_CODES[op_i], OP_CODES[op_j])
+            for (op_i, x_i), (op_j, x_j) in ((pair.split(",") for pair in node.split()) for node in spec.split("/"))
+        ),
+    )
+    for code, (name, abbreviation, reduction, spec) in _TABLE_II.items()
 }
 
 NORMAL_CODES: tuple[int, ...] = (1, 2, 3, 4)

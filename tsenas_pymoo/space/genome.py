@@ -237,28 +237,25 @@ class NetworkGenome:
 
     def expand(self) -> FineGenome:
         """Stage-2 form: every cell copies its published structure (Alg. 4 line 1)."""
-        return _remembered(
-            self, "_expanded", lambda: FineGenome(self.free_inputs, tuple(map(CellGenome.published, self.codes)))
-        )
+        return self._expanded
 
     def key(self) -> str:
         """Canonical string: equal for equal networks (also equal to ``expand().key()``)."""
-        return _remembered(self, "_key", lambda: self.expand().key())
+        return self._key
+
+    # kept on the (frozen, immutable) genome: a search keys and expands the same decoded
+    # genomes again and again (duplicate elimination compares every offspring with the
+    # whole population each generation). Not fields: equality, hashing and repr are unchanged.
+    @functools.cached_property
+    def _expanded(self) -> FineGenome:
+        return FineGenome(self.free_inputs, tuple(map(CellGenome.published, self.codes)))
+
+    @functools.cached_property
+    def _key(self) -> str:
+        return self.expand().key()
 
     def __str__(self) -> str:
         return f"NetworkGenome({self.key()})"
-
-
-def _remembered(genome, name: str, compute):
-    """``compute()``, kept on the (frozen, immutable) genome under ``name``: a search keys
-    and expands the same decoded genomes again and again (duplicate elimination compares
-    every offspring with the whole population each generation). Not a field: equality,
-    hashing and ``repr`` are unchanged."""
-    value = genome.__dict__.get(name)
-    if value is None:
-        value = compute()
-        object.__setattr__(genome, name, value)
-    return value
 
 
 def _read_chain(vector, n_max: int | None, cell_len: int, what: str) -> tuple[np.ndarray, list[int], list[int]]:
@@ -352,9 +349,11 @@ class FineGenome:
         return cls(tuple(frees), cells).validate(n_min, n_max, input_shape)
 
     def key(self) -> str:
-        return _remembered(
-            self, "_key", lambda: ",".join(f"{free}:{cell.key()}" for free, cell in zip(self.free_inputs, self.cells))
-        )
+        return self._key
+
+    @functools.cached_property
+    def _key(self) -> str:  # kept on the genome, as NetworkGenome's
+        return ",".join(f"{free}:{cell.key()}" for free, cell in zip(self.free_inputs, self.cells))
 
     def __str__(self) -> str:
         return f"FineGenome({self.key()})"
