@@ -131,3 +131,13 @@ def test_flops_are_two_per_multiply_add_and_counts_are_integers():
     assert (flops, macs) == (200, 100) and type(flops) is int and type(macs) is int
     cost = network_cost(NetworkGenome.from_cells([3, 7]))
     assert cost["flops"] == 2 * cost["macs"] and all(type(v) is int for v in cost.values())
+
+
+def test_count_params_counts_trainable_parameters_unless_asked_for_all():
+    model = build_network(NetworkGenome.from_cells([3, 7, 3]), (1, 8, 8), 10, 4)
+    total = sum(p.numel() for p in model.parameters())
+    frozen = next(model.parameters())
+    frozen.requires_grad_(False)
+    assert count_params(model) == total - frozen.numel()
+    assert count_params(model, trainable_only=False) == total
+    assert model.width == 4

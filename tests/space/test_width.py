@@ -106,11 +106,11 @@ def test_min_use_adds_a_lower_constraint_per_limit_and_the_width_rule_ignores_it
 
 
 def test_budget_limits_are_integers_from_one_up_and_min_use_reaches_one():
-    budget = Budget(max_params=1, max_macs=2.5e5, min_use=1)
+    budget = Budget(max_params=1.0, max_macs=2.5e5, min_use=1)
     assert (budget.max_params, budget.max_macs) == (1, 250_000)
     assert type(budget.max_params) is int and type(budget.max_macs) is int
     assert budget.to_dict() == {"max_params": 1, "max_macs": 250_000, "min_use": 1}
-    with pytest.raises(ValueError, match=r"min_use: rule: a budget \(max_params and/or max_macs\) to use"):
+    with pytest.raises(ValueError, match=r"^min_use: rule: a budget \(max_params and/or max_macs\) to use$"):
         Budget(min_use=0.9)
 
 
@@ -160,3 +160,9 @@ def test_skeleton_capacity_is_the_input_size_cap():
     Skeleton(8, (1, 2, 3)).check_capacity((1, 8, 8))  # 8x8 allows 3 halvings: exactly at the cap
     with pytest.raises(ValueError, match=r"4 reductions; rule: at most 3 for N=8 on \(1, 8, 8\) inputs"):
         Skeleton(8, (1, 2, 3, 4)).check_capacity((1, 8, 8))
+
+
+def test_cost_by_parts_resolves_a_width_rule_per_genome():
+    rule = BudgetWidth(Budget(max_params=50_000), (1, 8, 8))
+    g = NetworkGenome.from_cells([1, 5, 1])
+    assert cost_by_parts(g, (1, 8, 8), 10, rule) == cost_by_parts(g, (1, 8, 8), 10, rule(g))
