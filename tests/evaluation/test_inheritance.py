@@ -49,3 +49,17 @@ def test_a_worker_copy_keeps_nothing_in_memory_and_has_no_notes(tmp_path):
     worker = inheriting.worker_copy()
     assert worker.in_memory is False and worker.lineage.parents == {} and worker.store is store
     assert Inheritance("none", store).store is None
+
+
+def test_memory_holds_at_most_its_bound_oldest_out_first(tmp_path, monkeypatch):
+    from torch import nn
+
+    from tsenas_pymoo.evaluation import inheritance
+
+    monkeypatch.setattr(inheritance, "MAX_IN_MEMORY", 3)
+    service = Inheritance("lineage", WeightStore(tmp_path / "store"))
+    for k in "abcde":
+        service.keep(k, nn.Linear(2, 2))
+    assert list(service.living) == ["c", "d", "e"]
+    saved = {p.name for p in (tmp_path / "store" / "trained").glob("*.safetensors")}
+    assert saved == {service.store.trained_path(k).name for k in "abcde"}  # the folder keeps them all

@@ -25,6 +25,10 @@ from .weights import WeightStore, n_params, update_from_ranked
 
 Build = Callable[[AnyGenome], nn.Module]
 
+#: Trained networks held in memory at most (a population and its offspring: TS-ENAS's
+#: paper settings hold 100 + 100); the folder answers for any other.
+MAX_IN_MEMORY = 512
+
 
 @dataclass(frozen=True)
 class Start:
@@ -91,10 +95,16 @@ class Inheritance:
         if self.store is None:
             return
         self.store.save_trained(key, model)
+        self.living.pop(key, None)
         if self.in_memory:
-            self.living[key] = model.to("cpu")
-        else:
-            self.living.pop(key, None)
+            self._remember(key, model.to("cpu"))
+
+    def _remember(self, key: str, model: nn.Module) -> None:
+        """Hold ``model`` in memory; past :data:`MAX_IN_MEMORY` the oldest goes (an algorithm
+        that never calls :meth:`retain`, a stock GA, would otherwise hold every network)."""
+        self.living[key] = model
+        while len(self.living) > MAX_IN_MEMORY:
+            del self.living[next(iter(self.living))]
 
     def trained_network(self, genome: AnyGenome, build: Build) -> nn.Module | None:
         """``genome``'s trained network (``build`` makes it untrained), or None when its
@@ -110,7 +120,7 @@ class Inheritance:
         if not self.store.load_into(key, model, state):
             return None
         if self.in_memory:
-            self.living[key] = model
+            self._remember(key, model)
         return model
 
     def retain(self, genomes: Iterable[AnyGenome]) -> int:
