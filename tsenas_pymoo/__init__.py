@@ -32,6 +32,7 @@ _SOURCES = {
     ),
     ".interface": ("EvaluatorBase", "IgnoresNotes", "SearchEvaluator", "search_evaluator"),
     ".search.algorithm": ("TSENAS", "GenerationRecorder", "BestAccuracyCallback", "accuracy_output"),
+    ".search.options": ("TSENASOptions", "tsenas_keywords"),
     ".genotype": ("load_genotype", "load_network", "save_genotype"),
     ".final": ("train_final",),
     ".search.fine_problem": ("FineSearchProblem",),
