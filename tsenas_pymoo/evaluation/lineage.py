@@ -25,10 +25,9 @@ evaluator records the three shares (``sources``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-import torch
 from torch import nn
 
 from .. import faults
@@ -128,20 +127,6 @@ class Lineage:
             if genome.key() in repeats:
                 self.store.promote_trained(repeats[genome.key()], genome.key())
         return self.store.retain_trained(g.key() for g in genomes)
-
-    def parent_models(self, parents: Sequence[AnyGenome], build: Callable[[AnyGenome], nn.Module]) -> list[nn.Module]:
-        """The parents' trained networks (``build`` makes an untrained one); a parent whose
-        state is gone (evicted, never trained here, or failed) is left out."""
-        models = []
-        for genome in parents:
-            state = self.store.load_trained(genome.key()) if self.store is not None else None
-            if state is None:
-                continue
-            with torch.random.fork_rng(devices=[]):
-                model = build(genome)
-            if self.store.load_into(genome.key(), model, state):
-                models.append(model)
-        return models
 
 
 def _copy(target: nn.Module, source: nn.Module, taken: set[int]) -> int:

@@ -21,6 +21,7 @@ limits each ``cellJ`` to its position's type.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from pymoo.core.variable import Choice, Integer
@@ -29,17 +30,9 @@ from ..space.cells import CELLS, NORMAL_CODES, REDUCTION_CODES
 from ..space.genome import NetworkGenome, max_free_input, max_reductions
 from .problem import ProblemView, TSENASProblem
 
-#: TSENASProblem's keyword settings (the rest of the keywords are pymoo's, for the view).
-PROBLEM_SETTINGS = (
-    "input_shape",
-    "num_classes",
-    "init_channels",
-    "objectives",
-    "max_params",
-    "max_macs",
-    "skeleton",
-    "min_budget_use",
-)
+#: TSENASProblem's keyword settings, read off its signature (the rest of the keywords are
+#: pymoo's, for the view), and ``num_classes``, which it still takes for one version.
+PROBLEM_SETTINGS = (*tuple(inspect.signature(TSENASProblem.__init__).parameters)[4:-1], "num_classes")
 
 
 class TSENASMixedProblem(ProblemView):

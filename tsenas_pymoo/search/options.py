@@ -11,6 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from ..operators.crossover import CellCrossover
+from ..operators.mutation import CellMutation
+from ..operators.survival import AlphaLevelSurvival
+
 #: Settings that shape the paper's default operators: gamma and the crossover's variants
 #: (Fig. 3a), beta and the mutation's kinds (Fig. 3b), alpha (Sec. IV-B4).
 OPERATOR_SETTINGS = {
@@ -79,10 +83,6 @@ def default_operators(settings: dict[str, Any], given: dict[str, Any]) -> dict[s
     """``given`` operators (None: the paper's), each default shaped by ``settings``
     (:data:`OPERATOR_SETTINGS`); an operator given together with settings of its default
     is refused."""
-    from ..operators.crossover import CellCrossover
-    from ..operators.mutation import CellMutation
-    from ..operators.survival import AlphaLevelSurvival
-
     s = {**OPERATOR_SETTINGS, **settings}
     for name, value in (("crossover_prob", s["crossover_prob"]), ("mutation_prob", s["mutation_prob"])):
         if not 0.0 <= value <= 1.0:
