@@ -14,7 +14,14 @@ from ..operators.sampling import TSENASSampling
 from ..operators.survival import compare_by_alpha_level
 from .fine_problem import FineSearchProblem
 from .fine_stage import fine_offspring, fine_select, start_fine_search
-from .options import OPERATOR_SETTINGS, OPTION_NAMES, TSENASOptions, _count, default_operators, deprecated_flat_keywords
+from .options import (
+    OPERATOR_SETTINGS,
+    OPTION_NAMES,
+    TSENASOptions,
+    check_count,
+    default_operators,
+    deprecated_flat_keywords,
+)
 from .records import (  # noqa: F401  (their names here before 0.8.1)
     BestAccuracyCallback,
     GenerationRecorder,
@@ -96,7 +103,7 @@ class TSENAS(Algorithm):
             ("stage1_gens", stage1_gens, 1),
             ("stage2_gens", stage2_gens, 0),
         ):
-            _count(name, value, low)
+            check_count(name, value, low)
         if fine_size > pop_size:
             raise ValueError(f"fine_size={fine_size}; rule: S <= pop_size={pop_size}")
         kwargs.setdefault("output", TSENASOutput())

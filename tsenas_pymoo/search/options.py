@@ -27,7 +27,8 @@ OPERATOR_SETTINGS = {
 }
 
 
-def _count(name: str, value, low: int) -> None:
+def check_count(name: str, value, low: int) -> None:
+    """One clear line unless ``value`` is an integer (not a bool) of at least ``low``."""
     if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low):
         raise ValueError(f"{name}={value}; rule: an integer >= {low}")
 
@@ -62,8 +63,8 @@ class TSENASOptions:
     reevaluate: bool = True
 
     def __post_init__(self):
-        _count("update_every", self.update_every, 1)
-        _count("n_max_iterations", self.n_max_iterations, 1)
+        check_count("update_every", self.update_every, 1)
+        check_count("n_max_iterations", self.n_max_iterations, 1)
         cells = self.fine_cells
         if cells is not None and not (isinstance(cells, (int, np.integer)) and cells >= 1):
             raise ValueError(f"fine_cells={self.fine_cells}; rule: an integer >= 1, or None for every cell")
