@@ -6,7 +6,7 @@ command stay light until torch is needed; the CLI sets the thread policy before 
 
 from importlib import import_module
 
-__version__ = "0.8.1"
+__version__ = "0.8.2"
 
 _SOURCES = {
     ".evaluation": (

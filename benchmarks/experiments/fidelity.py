@@ -673,14 +673,15 @@ def left_to_run(records: list[dict], plan: list[tuple[str, str, int]]) -> dict:
 def preset_from_choice(choice: dict) -> dict:
     """The package preset (``tsenas_pymoo/presets.py``) the chosen proxy names: its data
     subset, resolution and epochs, the validation it was scored on (a pool prefix, or the
-    classic split: ``val_size`` None) and the study's common recipe."""
+    study's split: N/9 held-out images beside the N trained on, as the study scored it) and
+    the study's common recipe."""
     setting = SETTINGS[choice["setting"]]
     pool = choice["validation"].startswith("pool ")
     return {
         "dataset": "fashion-mnist",
         "train_subset": setting["train"],
         "resolution": None if setting["resolution"] == 28 else setting["resolution"],
-        "val_size": int(choice["validation"].split()[1]) if pool else None,
+        "val_size": int(choice["validation"].split()[1]) if pool else setting["train"] // 9,
         "epochs": setting["epochs"],
         "init_channels": COMMON["width"],
         "batch_size": COMMON["batch_size"],
