@@ -1129,3 +1129,54 @@ def test_a_mutant_is_counted_in_the_file_it_mutates_package_inits_included():
     assert mutant_file("tsenas_pymoo.space.width.x_rule__mutmut_3") == "space/width"
     assert mutant_file("tsenas_pymoo.space.x___getattr____mutmut_12") == "space/__init__"
     assert mutant_file("tsenas_pymoo.operators.mutation.xǁCellMutationǁ_do__mutmut_3") == "operators/mutation"
+
+
+def test_table3_search_fitness_scores_a_network_as_the_search_scored_it_without_parents(digits_small):
+    from tsenas_pymoo.evaluation.archived import genome_seed
+    from tsenas_pymoo.evaluation.evaluator import TorchEvaluator
+    from tsenas_pymoo.operators.sampling import sample_genome
+
+    table3 = load("table3_budget")
+    ev = TorchEvaluator(digits_small, epochs=1, init_channels=4, device="cpu", seed=3)
+    genome = sample_genome(np.random.default_rng(1), 2, 3, ev.input_shape)
+    searched = ev.train_genome(genome, parents=[])["accuracy"]
+    seed = genome_seed(3, genome.key())
+    assert table3.search_fitness(ev, ev.build(genome, seed=seed), seed) == searched
+    assert table3.search_fitness(ev, ev.build(genome, seed=seed + 1), seed + 1) != searched  # the seed matters
+
+
+def test_table3_trains_the_rule_pick_only_once_the_study_is_complete(tmp_path, monkeypatch):
+    table3 = load("table3_budget")
+    monkeypatch.setattr(table3, "RESULTS", tmp_path)
+    kept = {"summary": {"search_pick": "A", "best_genome": "B"}}
+    with pytest.raises(SystemExit, match=r"not complete \(no summary\); rule: finish it first, or train a named pick"):
+        table3.chosen_pick(kept)
+    study = {"verdict": "partial: 36 of 41 networks", "decision": {"finalist_round_default": True}}
+    (tmp_path / "budget_fidelity.json").write_text(json.dumps(study))
+    with pytest.raises(SystemExit, match=r"not complete \(partial: 36 of 41"):
+        table3.chosen_pick(kept)
+    assert (table3.named_pick(kept, "search"), table3.named_pick(kept, "finalist")) == ("A", "B")
+    (tmp_path / "budget_fidelity.json").write_text(json.dumps({**study, "verdict": "complete"}))
+    assert table3.chosen_pick(kept)[0] == table3.named_pick(kept, "rule") == "B"
+    study["decision"]["finalist_round_default"] = False
+    (tmp_path / "budget_fidelity.json").write_text(json.dumps({**study, "verdict": "complete"}))
+    assert table3.chosen_pick(kept)[0] == "A"
+    same = {"summary": {"search_pick": "A", "best_genome": "A"}}
+    (tmp_path / "budget_fidelity.json").unlink()
+    assert table3.chosen_pick(same)[0] == "A"  # one network: no decision needed
+
+
+def test_table3_fitness_ranks_place_each_score_among_the_archive(tmp_path, monkeypatch):
+    from tsenas_pymoo.analysis.campaign import append_record
+
+    table3 = load("table3_budget")
+    monkeypatch.setattr(table3, "FITNESS", tmp_path / "fitness.jsonl")
+    kept = {"archive": [{"key": k, "accuracy": a, "status": "ok"} for k, a in (("x", 0.8), ("y", 0.7), ("z", 0.6))]}
+    for seed, accuracy in enumerate((0.9, 0.75, 0.65)):
+        append_record(table3.FITNESS, {"model": "net", "key": "", "seed": seed, "accuracy": accuracy})
+    append_record(table3.FITNESS, {"model": "first-generation check", "key": "y", "seed": 0, "accuracy": 0.7})
+    ranks = table3.fitness_ranks(kept)
+    assert ranks["archive_networks"] == 3
+    assert ranks["networks"]["net"]["ranks"] == [1, 2, 3] and ranks["networks"]["net"]["median_rank"] == 2
+    assert ranks["networks"]["net"]["median_accuracy"] == 0.75
+    assert ranks["networks"]["first-generation check"]["archived_accuracy"] == 0.7

@@ -18,12 +18,17 @@ hand-designed baselines, all within 10 % of the same budget.
    DARTS stack at width 21: 300,625 parameters / 34.7 M MACs and 283,531 / 35.2 M, both
    within 10 % of the budget), trained by the same ``fit_and_test`` with the same recipe,
    data and thread count; ``--retrain-baselines`` trains them again here instead.
-   Also each baseline scored with the search's own fitness (from scratch, the search's
-   data and pool, seed 0), and its rank among the search's archive.
-3. ``--summarize``: ``results/table3_budget.json``.
+   A pick can be trained before the study ends (``--pick search|finalist``); the table
+   reports the rule's pick, and another pick's trainings beside it, marked as such.
+3. ``--fitness``: the two picks and the baselines (the Table III networks) scored by the
+   search's own fitness (the ``cpu`` preset's data and pool, from scratch, 3 seeds), and the
+   rank each score would have taken in the search's archive; the archive's first
+   network scored the same way checks that the protocol reproduces the archive.
+4. ``--summarize``: ``results/table3_budget.json``.
 
     python -m benchmarks.experiments.table3_budget --search
-    python -m benchmarks.experiments.table3_budget --train [--seeds 0 1 2]
+    python -m benchmarks.experiments.table3_budget --train [--seeds 0 1 2] [--pick rule]
+    python -m benchmarks.experiments.table3_budget --fitness
     python -m benchmarks.experiments.table3_budget --summarize
 """
 
@@ -102,16 +107,27 @@ def search() -> dict:
 def chosen_pick(kept: dict) -> tuple[str, str]:
     """(genome key, which rule chose it): the finalist round's pick when the in-box study
     adopted the round, else the search's own (when both are one network, no decision is
-    needed)."""
+    needed). The decision counts only from the finished study."""
     if kept["summary"]["best_genome"] == kept["summary"]["search_pick"]:
         return kept["summary"]["search_pick"], "the search's own pick (the finalist round kept it too)"
     decision_file = RESULTS / "budget_fidelity.json"
-    decision = json.loads(decision_file.read_text()).get("decision") if decision_file.exists() else None
-    if decision is None:
-        raise SystemExit(f"{decision_file} has no decision yet; rule: finish the in-box fidelity study first")
-    if decision["finalist_round_default"]:
+    study = json.loads(decision_file.read_text()) if decision_file.exists() else {}
+    if study.get("verdict") != "complete" or "decision" not in study:
+        raise SystemExit(
+            f"{decision_file}: the in-box study is not complete ({study.get('verdict', 'no summary')}); "
+            "rule: finish it first, or train a named pick with --pick search|finalist"
+        )
+    if study["decision"]["finalist_round_default"]:
         return kept["summary"]["best_genome"], "finalist round (adopted by the in-box study)"
     return kept["summary"]["search_pick"], "the search's own pick (the in-box study kept it)"
+
+
+def named_pick(kept: dict, pick: str) -> str:
+    """The genome key ``--pick`` names: ``rule`` (:func:`chosen_pick`), ``search`` (the
+    search's own pick) or ``finalist`` (the finalist round's)."""
+    if pick == "rule":
+        return chosen_pick(kept)[0]
+    return kept["summary"]["search_pick" if pick == "search" else "best_genome"]
 
 
 def pick_width(key: str) -> float:
@@ -122,7 +138,7 @@ def pick_width(key: str) -> float:
     return rule(genome_from_key(key))
 
 
-def train(seeds: list[int], retrain_baselines: bool) -> None:
+def train(seeds: list[int], retrain_baselines: bool, pick: str = "rule") -> None:
     import torch
 
     from tsenas_pymoo.baselines import BASELINES as NAMES
@@ -133,7 +149,7 @@ def train(seeds: list[int], retrain_baselines: bool) -> None:
     from tsenas_pymoo.space.network import build_network
 
     kept = json.loads(SEARCH.read_text())
-    key, _ = chosen_pick(kept)
+    key = named_pick(kept, pick)
     torch.set_num_threads(1)
     data = load_dataset("fashion-mnist", seed=300)
     builders = {"searched": lambda: build_network(genome_from_key(key), data.input_shape, 10, pick_width(key))}
@@ -149,6 +165,109 @@ def train(seeds: list[int], retrain_baselines: bool) -> None:
             report = fit_and_test(build(), data, seed=seed, **RECIPE)
             append_record(RECORDS, {"model": model, "key": key if model == "searched" else "", "seed": seed, **report})
             print(f"{model}: seed {seed} test error {report['test_error']:.4f} ({report['seconds']:.0f} s)", flush=True)
+
+
+FITNESS = OUT / "fitness.jsonl"
+FITNESS_SEEDS = (0, 1, 2)
+
+
+def search_evaluator():
+    """The search's own evaluator, from its command line (data, recipe, width rule, seed),
+    with no store and no archive: every network it scores trains from scratch."""
+    from tsenas_pymoo.cli import _resolve_defaults, build_parser, search_config
+
+    args = build_parser().parse_args(["search", *SEARCH_ARGS])
+    args.given = _resolve_defaults(args)
+    return search_config(args).torch_evaluator()
+
+
+def search_fitness(evaluator, model, seed: int) -> float:
+    """The search's fitness of any network (a hand-designed one too): ``model`` trained
+    from scratch by the search's recipe on its training images, batch norm recalibrated,
+    scored on its validation pool, as ``TorchEvaluator.train_genome`` scores a network
+    with no parents (``tests/test_benchmarks.py`` checks the two agree)."""
+    from tsenas_pymoo.evaluation.trainer import evaluate_accuracy, recalibrate_batchnorm, train_model
+
+    data = evaluator.dataset.search_tensors("cpu", evaluator.channels_last)
+    result = train_model(model, data["train_x"], data["train_y"], evaluator.recipe, seed=seed)
+    if not result.ok:
+        return 0.0
+    recalibrate_batchnorm(model, data["train_x"], batch_size=evaluator.batch_size, device="cpu")
+    return evaluate_accuracy(model, data["val_x"], data["val_y"], **evaluator.recipe.scoring())
+
+
+def fitness_builders(evaluator, kept: dict) -> dict[str, tuple[str, object]]:
+    """model -> (genome key or "", a builder taking a seed): the two picks and the
+    archive's first network of the initial population (a check that this protocol reproduces the
+    archive) as the search builds them, at their iso widths; the baselines at the widths
+    of ``baselines_table3.json`` (the networks Table III trains)."""
+    import torch
+
+    from tsenas_pymoo.baselines import BASELINES as NAMES
+    from tsenas_pymoo.baselines import DARTS_STACK, SmallResNet
+    from tsenas_pymoo.space.genome import NetworkGenome, genome_from_key
+    from tsenas_pymoo.space.network import build_network
+
+    def searched(key: str):
+        return key, lambda seed: evaluator.build(genome_from_key(key), seed=seed)
+
+    def resnet(seed: int):
+        torch.manual_seed(seed)
+        return SmallResNet(1, 10, 21)
+
+    def darts(seed: int):
+        torch.manual_seed(seed)
+        return build_network(NetworkGenome.from_cells(DARTS_STACK), evaluator.input_shape, 10, 21)
+
+    start = min(r["generation"] for r in kept["archive"])
+    first = next(r["key"] for r in kept["archive"] if r["generation"] == start and r["status"] == "ok")
+    return {
+        "search pick": searched(kept["summary"]["search_pick"]),
+        "finalist pick": searched(kept["summary"]["best_genome"]),
+        "first-generation check": searched(first),
+        NAMES[0]: ("", resnet),
+        NAMES[1]: (NetworkGenome.from_cells(DARTS_STACK).key(), darts),
+    }
+
+
+def fitness(seeds=FITNESS_SEEDS) -> None:
+    """Every network of :func:`fitness_builders` scored by the search's fitness, seeds
+    ``seeds`` (seed s trains with ``genome_seed(300 + s, key)``, seed 0 being the search's
+    own seed for a genome); one record each in ``fitness.jsonl``."""
+    import torch
+
+    from tsenas_pymoo.evaluation.archived import genome_seed
+
+    torch.set_num_threads(1)
+    kept = json.loads(SEARCH.read_text())
+    evaluator = search_evaluator()
+    done = {(r["model"], r["seed"]) for r in read_records(FITNESS)}
+    for model, (key, build) in fitness_builders(evaluator, kept).items():
+        for seed in seeds:
+            if (model, seed) in done:
+                continue
+            train_seed = genome_seed(evaluator.seed + seed, key or model)
+            accuracy = search_fitness(evaluator, build(train_seed), train_seed)
+            append_record(FITNESS, {"model": model, "key": key, "seed": seed, "accuracy": accuracy})
+            print(f"{model}: seed {seed} search fitness {accuracy:.4f}", flush=True)
+
+
+def fitness_ranks(kept: dict) -> dict:
+    """Per network: its search-fitness scores and where each would have ranked among the
+    archive's networks (1 = above all of them)."""
+    archive = [r["accuracy"] for r in kept["archive"] if r["status"] == "ok"]
+    out = {}
+    for r in read_records(FITNESS):
+        row = out.setdefault(r["model"], {"key": r["key"], "accuracies": [], "ranks": []})
+        row["accuracies"].append(r["accuracy"])
+        row["ranks"].append(1 + sum(a > r["accuracy"] for a in archive))
+    for row in out.values():
+        row["median_accuracy"] = statistics.median(row["accuracies"])
+        row["median_rank"] = statistics.median(row["ranks"])
+    first = next((r for r in kept["archive"] if r["key"] == out.get("first-generation check", {}).get("key")), None)
+    if first:
+        out["first-generation check"]["archived_accuracy"] = first["accuracy"]
+    return {"archive_networks": len(archive), "networks": out}
 
 
 def baseline_rows() -> dict[str, dict]:
@@ -202,6 +321,7 @@ def summarize() -> dict:
     for row in rows[1:]:
         if len(mine) >= 3:
             row["p_searched_lower"] = float(mannwhitneyu(mine, row["test_errors"], alternative="less").pvalue)
+    other = [r for r in records if r["model"] == "searched" and r["key"] != key]
     complete = len(mine) >= 3
     medians = [r["test_error_median"] for r in rows]
     out = {
@@ -211,7 +331,14 @@ def summarize() -> dict:
         "rows": rows,
         "complete": complete,
         "splits": SPLITS,
+        "search_fitness": fitness_ranks(kept),
     }
+    if other:  # trained before the study's decision named the other pick: reported, not compared
+        out["other_pick"] = {
+            "key": other[0]["key"],
+            "test_errors": [r["test_error"] for r in sorted(other, key=lambda r: r["seed"])],
+            "note": "trained before the in-box study's decision; not the rule's pick",
+        }
     if complete:
         out["goal"] = {
             "met": medians[0] <= min(medians[1:]),
@@ -227,14 +354,23 @@ def main(argv=None):
     stage = parser.add_mutually_exclusive_group(required=True)
     stage.add_argument("--search", action="store_true")
     stage.add_argument("--train", action="store_true")
+    stage.add_argument("--fitness", action="store_true", help="score the picks and baselines by the search's fitness")
     stage.add_argument("--summarize", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--retrain-baselines", action="store_true")
+    parser.add_argument(
+        "--pick",
+        choices=("rule", "search", "finalist"),
+        default="rule",
+        help="which pick --train trains (default: the one the in-box study's rule chooses)",
+    )
     args = parser.parse_args(argv)
     if args.search:
         search()
     elif args.train:
-        train(args.seeds, args.retrain_baselines)
+        train(args.seeds, args.retrain_baselines, args.pick)
+    elif args.fitness:
+        fitness()
     else:
         print(json.dumps(summarize().get("goal"), indent=1))
 
