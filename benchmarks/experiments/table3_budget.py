@@ -75,18 +75,20 @@ SPLITS = {
 
 
 def search() -> dict:
-    """Run (or resume) the search, then keep what the table needs in ``search.json``."""
-    args = ["search", "--resume", str(RUN)] if (RUN / "config.json").exists() else ["search", *SEARCH_ARGS]
-    if args[1] != "--resume":
-        args += ["--out", str(RUN)]
-    result = tsenas(*args, capture=False)
-    if result.returncode != 0:
-        raise SystemExit(f"the search stopped with exit code {result.returncode}; rerun --search to resume it")
+    """Run (or resume) the search, then keep what the table needs in ``search.json``; a
+    finished run (its ``summary.json`` written) is only read."""
+    if not (RUN / "summary.json").exists():
+        args = ["search", "--resume", str(RUN)] if (RUN / "config.json").exists() else ["search", *SEARCH_ARGS]
+        if args[1] != "--resume":
+            args += ["--out", str(RUN)]
+        result = tsenas(*args, capture=False)
+        if result.returncode != 0:
+            raise SystemExit(f"the search stopped with exit code {result.returncode}; rerun --search to resume it")
     summary = json.loads((RUN / "summary.json").read_text())
     with sqlite3.connect(RUN / "archive.sqlite") as conn:
         conn.row_factory = sqlite3.Row
         archive = [
-            {k: row[k] for k in ("key", "accuracy", "params", "macs", "generation", "status")}
+            {k: row[k] for k in ("key", "accuracy", "params", "macs", "generation", "status", "inherited_fraction")}
             for row in conn.execute("SELECT * FROM evaluations")
         ]
     kept = {
