@@ -1171,7 +1171,8 @@ def test_table3_fitness_ranks_place_each_score_among_the_archive(tmp_path, monke
 
     table3 = load("table3_budget")
     monkeypatch.setattr(table3, "FITNESS", tmp_path / "fitness.jsonl")
-    kept = {"archive": [{"key": k, "accuracy": a, "status": "ok"} for k, a in (("x", 0.8), ("y", 0.7), ("z", 0.6))]}
+    rows = (("x", 0.8, 1.0), ("y", 0.7, 0.0), ("z", 0.6, 0.2))
+    kept = {"archive": [{"key": k, "accuracy": a, "status": "ok", "inherited_fraction": f} for k, a, f in rows]}
     for seed, accuracy in enumerate((0.9, 0.75, 0.65)):
         append_record(table3.FITNESS, {"model": "net", "key": "", "seed": seed, "accuracy": accuracy})
     append_record(table3.FITNESS, {"model": "first-generation check", "key": "y", "seed": 0, "accuracy": 0.7})
@@ -1180,3 +1181,7 @@ def test_table3_fitness_ranks_place_each_score_among_the_archive(tmp_path, monke
     assert ranks["networks"]["net"]["ranks"] == [1, 2, 3] and ranks["networks"]["net"]["median_rank"] == 2
     assert ranks["networks"]["net"]["median_accuracy"] == 0.75
     assert ranks["networks"]["first-generation check"]["archived_accuracy"] == 0.7
+    inherited = ranks["inheritance"]
+    assert inherited["inherited_half_or_more"] == {"networks": 1, "median": 0.8}
+    assert inherited["inherited_less_than_half"] == {"networks": 2, "median": pytest.approx(0.65)}
+    assert inherited["p_inherited_higher"] == pytest.approx(1 / 3)

@@ -269,7 +269,24 @@ def fitness_ranks(kept: dict) -> dict:
     first = next((r for r in kept["archive"] if r["key"] == out.get("first-generation check", {}).get("key")), None)
     if first:
         out["first-generation check"]["archived_accuracy"] = first["accuracy"]
-    return {"archive_networks": len(archive), "networks": out}
+    return {"archive_networks": len(archive), "networks": out, "inheritance": archive_by_inheritance(kept)}
+
+
+def archive_by_inheritance(kept: dict) -> dict:
+    """The archive's scores split by how much of each network's weights it inherited
+    (at least half, or less), with a one-sided Mann-Whitney p (inherited higher)."""
+    from scipy.stats import mannwhitneyu
+
+    rows = [r for r in kept["archive"] if r["status"] == "ok" and "inherited_fraction" in r]
+    groups = {
+        "inherited_half_or_more": [r["accuracy"] for r in rows if r["inherited_fraction"] >= 0.5],
+        "inherited_less_than_half": [r["accuracy"] for r in rows if r["inherited_fraction"] < 0.5],
+    }
+    if not all(groups.values()):
+        return {}
+    out = {name: {"networks": len(v), "median": statistics.median(v)} for name, v in groups.items()}
+    out["p_inherited_higher"] = float(mannwhitneyu(*groups.values(), alternative="greater").pvalue)
+    return out
 
 
 def baseline_rows() -> dict[str, dict]:
