@@ -1185,3 +1185,37 @@ def test_table3_fitness_ranks_place_each_score_among_the_archive(tmp_path, monke
     assert inherited["inherited_half_or_more"] == {"networks": 1, "median": 0.8}
     assert inherited["inherited_less_than_half"] == {"networks": 2, "median": pytest.approx(0.65)}
     assert inherited["p_inherited_higher"] == pytest.approx(1 / 3)
+
+
+def test_table3_reads_a_finished_run_only_once_signed_and_never_through_a_link(tmp_path):
+    from tsenas_pymoo.rundir import LinkedEntry
+    from tsenas_pymoo.space.genome import genome_from_key
+    from tsenas_pymoo.trust import UntrustedCheckpoint, sign_manifest
+
+    table3 = load("table3_budget")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"seed": 1}))
+    (run / "summary.json").write_text(json.dumps({"search_pick": "0:3,0:3"}))
+    (run / "best_genotype.json").write_text(json.dumps({"cells": []}))
+    (run / "log.jsonl").write_text('{"n_gen": 1}\n\n{"n_gen": 2}\n')
+    archive = Archive(run / "archive.sqlite")
+    archive.put("0:3,0:3", genome_from_key("0:3,0:3"), {"accuracy": 0.5, "params": 10, "status": "ok"})
+    archive.close()
+    with pytest.raises(UntrustedCheckpoint, match=r"manifest\.json does not exist"):
+        table3.read_run(run)
+    sign_manifest(run)
+    summary, rows, genotype, generations = table3.read_run(run)
+    assert summary == {"search_pick": "0:3,0:3"} and genotype == {"cells": []}
+    assert [g["n_gen"] for g in generations] == [1, 2]
+    assert rows == [
+        dict.fromkeys(table3.ARCHIVE_FIELDS) | {"key": "0:3,0:3", "accuracy": 0.5, "params": 10, "status": "ok"}
+    ]
+    (run / "config.json").write_text(json.dumps({"seed": 2}))
+    with pytest.raises(UntrustedCheckpoint, match="changed since you signed"):
+        table3.read_run(run)
+    sign_manifest(run)
+    (run / "summary.json").rename(tmp_path / "elsewhere.json")
+    (run / "summary.json").symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(LinkedEntry, match=r"summary\.json is a symbolic link"):
+        table3.read_run(run)

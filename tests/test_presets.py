@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tsenas_pymoo import presets
-from tsenas_pymoo.cli import _resolve_defaults, build_parser, search_config
+from tsenas_pymoo.cli import config_from_argv
 from tsenas_pymoo.config import SearchConfig
 
 
@@ -21,14 +21,9 @@ def test_preset_fills_the_settings_not_given_and_explicit_ones_win():
 
 
 def test_cli_options_given_win_over_the_preset_even_at_their_default():
-    parser = build_parser()
-    args = parser.parse_args(["search", "--preset", "gpu", "--epochs", "2", "--out", "x"])
-    args.given = _resolve_defaults(args)
-    config = search_config(args)
+    config = config_from_argv(["--preset", "gpu", "--epochs", "2", "--out", "x"])
     assert config.epochs == 2 and config.init_channels == 16 and config.preset == "gpu"
-    plain = parser.parse_args(["search", "--out", "x"])
-    plain.given = _resolve_defaults(plain)
-    assert search_config(plain) == SearchConfig() and plain.epochs == 2  # defaults resolved for everyone
+    assert config_from_argv(["--out", "x"]) == SearchConfig()  # defaults resolved for everyone
 
 
 def test_preset_round_trips_through_config_json_even_if_the_preset_changes_later(tmp_path, monkeypatch):

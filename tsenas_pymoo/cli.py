@@ -489,6 +489,14 @@ def search_config(args):
     return SearchConfig(**{k: v for k, v in vars(args).items() if k in fields and k in args.given})
 
 
+def config_from_argv(argv: list[str]):
+    """The ``SearchConfig`` that ``tsenas search ARGV`` would run, without running it
+    (options given, then the preset's values, then the defaults; bad input is one line)."""
+    args = build_parser().parse_args(["search", *argv])
+    args.given = _resolve_defaults(args)
+    return search_config(args)
+
+
 def search(args) -> None:
     import dataclasses
     from pathlib import Path

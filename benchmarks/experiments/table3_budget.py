@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import statistics
 
 from benchmarks.common import RESULTS, ROOT, append_record, read_records, tsenas, write_result
@@ -66,6 +65,7 @@ SEARCH_ARGS = [
     "--workers", "2",
     "--threads", "1",
 ]  # fmt: skip
+ARCHIVE_FIELDS = ("key", "accuracy", "params", "macs", "generation", "status", "inherited_fraction")
 RECIPE = {"epochs": 10, "batch_size": 128, "lr": 0.1, "augment": "none", "cutout": 0, "label_smoothing": 0.0}
 SPLITS = {
     "selection": "the searched network was selected on its search's validation pool (and the finalist round's, "
@@ -84,18 +84,12 @@ def search() -> dict:
         result = tsenas(*args, capture=False)
         if result.returncode != 0:
             raise SystemExit(f"the search stopped with exit code {result.returncode}; rerun --search to resume it")
-    summary = json.loads((RUN / "summary.json").read_text())
-    with sqlite3.connect(RUN / "archive.sqlite") as conn:
-        conn.row_factory = sqlite3.Row
-        archive = [
-            {k: row[k] for k in ("key", "accuracy", "params", "macs", "generation", "status", "inherited_fraction")}
-            for row in conn.execute("SELECT * FROM evaluations")
-        ]
+    summary, archive, genotype, generations = read_run(RUN)
     kept = {
         "command": "tsenas " + " ".join([*SEARCH_ARGS, "--out", "runs/table3_budget"]),
         "summary": {k: summary[k] for k in ("best_genome", "search_pick", "best_val_accuracy", "compute", "rescore")},
-        "best_genotype": json.loads((RUN / "best_genotype.json").read_text()),
-        "generations": [json.loads(line) for line in (RUN / "log.jsonl").read_text().splitlines() if line.strip()],
+        "best_genotype": genotype,
+        "generations": generations,
         "archive": archive,
         "splits": {
             "selection": "the search's validation pool (1,000 images), the finalist round's the same pool",
@@ -104,6 +98,28 @@ def search() -> dict:
     }
     write_result(SEARCH, kept)
     return kept
+
+
+def read_run(run_dir) -> tuple[dict, list[dict], dict, list[dict]]:
+    """(summary, archive rows, best genotype, generation records) of a finished run, read as
+    untrusted input: no entry may be a link, the signed manifest must hold for this user's
+    key (else one line naming ``tsenas trust``), JSON only, the archive through ``Archive``
+    (SQLite's defensive mode)."""
+    from tsenas_pymoo.evaluation.archive import Archive
+    from tsenas_pymoo.rundir import read_text, refuse_links
+    from tsenas_pymoo.trust import verify_manifest
+
+    refuse_links(run_dir)
+    verify_manifest(run_dir)
+    summary = json.loads(read_text(run_dir / "summary.json"))
+    archive = Archive(run_dir / "archive.sqlite")
+    try:
+        rows = [{k: row[k] for k in ARCHIVE_FIELDS} for row in archive.records()]
+    finally:
+        archive.close()
+    genotype = json.loads(read_text(run_dir / "best_genotype.json"))
+    generations = [json.loads(line) for line in read_text(run_dir / "log.jsonl").splitlines() if line.strip()]
+    return summary, rows, genotype, generations
 
 
 def chosen_pick(kept: dict) -> tuple[str, str]:
@@ -176,11 +192,9 @@ FITNESS_SEEDS = (0, 1, 2)
 def search_evaluator():
     """The search's own evaluator, from its command line (data, recipe, width rule, seed),
     with no store and no archive: every network it scores trains from scratch."""
-    from tsenas_pymoo.cli import _resolve_defaults, build_parser, search_config
+    from tsenas_pymoo.cli import config_from_argv
 
-    args = build_parser().parse_args(["search", *SEARCH_ARGS])
-    args.given = _resolve_defaults(args)
-    return search_config(args).torch_evaluator()
+    return config_from_argv(SEARCH_ARGS).torch_evaluator()
 
 
 def search_fitness(evaluator, model, seed: int) -> float:
