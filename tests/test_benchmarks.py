@@ -1219,3 +1219,37 @@ def test_table3_reads_a_finished_run_only_once_signed_and_never_through_a_link(t
     (run / "summary.json").symlink_to(tmp_path / "elsewhere.json")
     with pytest.raises(LinkedEntry, match=r"summary\.json is a symbolic link"):
         table3.read_run(run)
+
+
+def test_table3_summary_compares_the_rule_pick_with_both_baselines(tmp_path, monkeypatch):
+    from tsenas_pymoo.analysis.campaign import append_record
+
+    table3 = load("table3_budget")
+    for name, path in (("RESULTS", tmp_path), ("SEARCH", tmp_path / "search.json"), ("FITNESS", tmp_path / "f.jsonl")):
+        monkeypatch.setattr(table3, name, path)
+    monkeypatch.setattr(table3, "RECORDS", tmp_path / "records.jsonl")
+    key = "0:3,0:3,1:8,1:4,3:4,3:8,2:1,5:4"
+    kept = {"command": "tsenas search", "summary": {"search_pick": key, "best_genome": key}, "archive": []}
+    (tmp_path / "search.json").write_text(json.dumps(kept))
+    baselines = {
+        "ResNet": {"params": 300_000, "macs": 35_000_000, "test_errors": [0.067, 0.068, 0.066], "seeds": [0, 1, 2]},
+        "DARTS": {"params": 280_000, "macs": 35_500_000, "test_errors": [0.061, 0.0625, 0.062], "seeds": [0, 1, 2]},
+    }
+    monkeypatch.setattr(table3, "baseline_rows", lambda: {k: dict(v) for k, v in baselines.items()})
+    for seed, error in enumerate((0.064, 0.063)):
+        append_record(table3.RECORDS, {"model": "searched", "key": key, "seed": seed, "test_error": error,
+                                       "params": 290_000, "macs": 34_000_000})  # fmt: skip
+    append_record(table3.RECORDS, {"model": "searched", "key": "0:3", "seed": 0, "test_error": 0.07})
+    out = table3.summarize()
+    assert not out["complete"] and "goal" not in out and out["other_pick"]["test_errors"] == [0.07]
+    append_record(table3.RECORDS, {"model": "searched", "key": key, "seed": 2, "test_error": 0.065,
+                                   "params": 290_000, "macs": 34_000_000})  # fmt: skip
+    out = table3.summarize()
+    pick, resnet, darts = out["rows"]
+    assert pick["test_error_median"] == 0.064 and pick["test_error_range"] == [0.063, 0.065] and pick["within_10pct"]
+    assert resnet["p_searched_lower"] == pytest.approx(0.05) and resnet["searched_minus_this"] == pytest.approx(-0.003)
+    assert darts["p_searched_lower"] == pytest.approx(1.0) and darts["searched_minus_this"] == pytest.approx(0.002)
+    assert out["goal"]["met"] is False and out["goal"]["stretch_met"] is False
+    baselines["DARTS"]["test_errors"] = [0.07, 0.071, 0.069]
+    assert table3.summarize()["goal"]["met"] is True
+    assert json.loads((tmp_path / "table3_budget.json").read_text())["goal"]["met"] is True

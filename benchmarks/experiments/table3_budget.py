@@ -349,11 +349,13 @@ def summarize() -> dict:
         rows.append({"model": name, **row})
     for row in rows:
         row["test_error_median"] = statistics.median(row["test_errors"]) if row["test_errors"] else None
+        row["test_error_range"] = [min(row["test_errors"]), max(row["test_errors"])] if row["test_errors"] else None
         row["within_10pct"] = bool(row["params"] and all(0.9 <= row[k] / BUDGET[k] <= 1.1 for k in ("params", "macs")))
     mine = rows[0]["test_errors"]
     for row in rows[1:]:
         if len(mine) >= 3:
             row["p_searched_lower"] = float(mannwhitneyu(mine, row["test_errors"], alternative="less").pvalue)
+            row["searched_minus_this"] = rows[0]["test_error_median"] - row["test_error_median"]  # < 0: pick better
     other = [r for r in records if r["model"] == "searched" and r["key"] != key]
     complete = len(mine) >= 3
     medians = [r["test_error_median"] for r in rows]
