@@ -1242,14 +1242,21 @@ def test_table3_summary_compares_the_rule_pick_with_both_baselines(tmp_path, mon
     append_record(table3.RECORDS, {"model": "searched", "key": "0:3", "seed": 0, "test_error": 0.07})
     out = table3.summarize()
     assert not out["complete"] and "goal" not in out and out["other_pick"]["test_errors"] == [0.07]
+    assert out["rule_applied"] and out["search"]["pick_rule"].startswith("the search's own pick (the finalist")
+    kept["summary"]["best_genome"] = "0:3"  # two picks: the rule needs the study, a named pick does not
+    (tmp_path / "search.json").write_text(json.dumps(kept))
+    with pytest.raises(SystemExit, match="not complete"):
+        table3.summarize()
+    out = table3.summarize("search")
+    assert not out["rule_applied"] and "not applied" in out["search"]["pick_rule"] and out["rows"][0]["key"] == key
     append_record(table3.RECORDS, {"model": "searched", "key": key, "seed": 2, "test_error": 0.065,
                                    "params": 290_000, "macs": 34_000_000})  # fmt: skip
-    out = table3.summarize()
+    out = table3.summarize("search")
     pick, resnet, darts = out["rows"]
     assert pick["test_error_median"] == 0.064 and pick["test_error_range"] == [0.063, 0.065] and pick["within_10pct"]
     assert resnet["p_searched_lower"] == pytest.approx(0.05) and resnet["searched_minus_this"] == pytest.approx(-0.003)
     assert darts["p_searched_lower"] == pytest.approx(1.0) and darts["searched_minus_this"] == pytest.approx(0.002)
     assert out["goal"]["met"] is False and out["goal"]["stretch_met"] is False
     baselines["DARTS"]["test_errors"] = [0.07, 0.071, 0.069]
-    assert table3.summarize()["goal"]["met"] is True
+    assert table3.summarize("search")["goal"]["met"] is True
     assert json.loads((tmp_path / "table3_budget.json").read_text())["goal"]["met"] is True
