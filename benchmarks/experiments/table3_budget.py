@@ -143,9 +143,7 @@ def chosen_pick(kept: dict) -> tuple[str, str]:
 def named_pick(kept: dict, pick: str) -> str:
     """The genome key ``--pick`` names: ``rule`` (:func:`chosen_pick`), ``search`` (the
     search's own pick) or ``finalist`` (the finalist round's)."""
-    if pick == "rule":
-        return chosen_pick(kept)[0]
-    return kept["summary"]["search_pick" if pick == "search" else "best_genome"]
+    return pick_and_rule(kept, pick)[0]
 
 
 def pick_width(key: str) -> float:
@@ -327,8 +325,10 @@ def pick_and_rule(kept: dict, pick: str) -> tuple[str, str]:
     a named one, labelled as not the rule's choice."""
     if pick == "rule":
         return chosen_pick(kept)
-    named = "the search's own pick" if pick == "search" else "the finalist round's pick"
-    return named_pick(kept, pick), f"{named}, named by --pick (the in-box study's rule not applied)"
+    field, named = (
+        ("search_pick", "the search's own pick") if pick == "search" else ("best_genome", "the finalist round's pick")
+    )
+    return kept["summary"][field], f"{named}, named by --pick (the in-box study's rule not applied)"
 
 
 def summarize(pick: str = "rule") -> dict:
