@@ -1260,3 +1260,34 @@ def test_table3_summary_compares_the_rule_pick_with_both_baselines(tmp_path, mon
     baselines["DARTS"]["test_errors"] = [0.07, 0.071, 0.069]
     assert table3.summarize("search")["goal"]["met"] is True
     assert json.loads((tmp_path / "table3_budget.json").read_text())["goal"]["met"] is True
+
+
+def _fidelity_records(study, nets, rng, rung_noise):
+    """A record for every planned task: the target's mean is the network's index (with
+    seed noise); ``cpu`` is the target plus wide noise; ``rung`` plus ``rung_noise``."""
+    truth = {n["key"]: i / len(nets) for i, n in enumerate(nets)}
+    noise = {"target": 0.01, "cpu": 1.0, "rung": rung_noise}
+    records = []
+    for key, setting, seed in study.tasks(nets):
+        value = truth[key] + rng.normal(0, noise[setting])
+        score = {"test": value} if setting == "target" else {"1000": value, "2500": value}
+        records.append(
+            {"key": key, "setting": setting, "seed": seed, "status": "ok", "accuracy": score}
+            | {"params": 1000 + truth[key], "macs": 5000 - truth[key], "width": 16.0}
+        )
+    return records
+
+
+def test_budget_fidelity_decides_only_once_every_planned_task_is_recorded():
+    study, summary = load("budget_fidelity"), load("budget_fidelity_summary")
+    nets = [{"key": f"net{i}", "kind": "alg3"} for i in range(30)]
+    records = _fidelity_records(study, nets, np.random.default_rng(0), rung_noise=0.0)
+    full = summary.summarize(records, nets)
+    assert full["verdict"] == "complete" and full["tasks"] == {"planned": 30 * 5 + 16, "done": 30 * 5 + 16}
+    assert full["decision"]["finalist_round_default"]  # the rung ranks as the target does; cpu is noise
+    assert full["kendall"]["rung"]["kendall"] > 0.9 and full["paired"]["rung vs cpu"]["holm_p"] < 0.05
+    repeats = [r for r in records if not (r["setting"] == "target" and r["seed"] == 1 and r["key"] == "net3")]
+    partial = summary.summarize(repeats, nets)
+    assert partial["verdict"] == "partial: 165 of 166 tasks, 30 of 30 networks with every score"
+    noisy = summary.summarize(_fidelity_records(study, nets, np.random.default_rng(0), rung_noise=1.0), nets)
+    assert noisy["verdict"] == "complete" and not noisy["decision"]["finalist_round_default"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.common import PLOTS, RESULTS, write_result
-from benchmarks.experiments.budget_fidelity import FINALISTS, RULE, SETTINGS
+from benchmarks.experiments.budget_fidelity import FINALISTS, RULE, SETTINGS, tasks
 
 OUT = RESULTS / "budget_fidelity.json"
 FITNESSES = {
@@ -46,6 +46,18 @@ def repeatability(table: dict[str, dict[int, float]]) -> dict | None:
     return icc1(pairs) if len(pairs) >= 3 else None
 
 
+def progress(records: list[dict], nets: list[dict], keys: list[str]) -> tuple[dict, str]:
+    """(task counts, verdict): ``complete`` only once every planned task has its record and
+    every network every score; the decision counts only from a complete study."""
+    planned = tasks(nets)
+    done = {(r["key"], r["setting"], r["seed"]) for r in records}
+    count = sum(task in done for task in planned)
+    counts = {"planned": len(planned), "done": count}
+    if count == len(planned) and len(keys) == len(nets):
+        return counts, "complete"
+    return counts, f"partial: {count} of {len(planned)} tasks, {len(keys)} of {len(nets)} networks with every score"
+
+
 def summarize(records: list[dict], nets: list[dict]) -> dict:
     from tsenas_pymoo.analysis.comparison import holm
     from tsenas_pymoo.analysis.fidelity import (
@@ -62,8 +74,10 @@ def summarize(records: list[dict], nets: list[dict]) -> dict:
     fitness["params"] = {k: c["params"] for k, c in cost.items()}
     fitness["macs"] = {k: c["macs"] for k, c in cost.items()}
     keys = [n["key"] for n in nets if n["key"] in target and all(n["key"] in f for f in fitness.values())]
+    task_counts, verdict = progress(records, nets, keys)
     out: dict = {
         "networks": {"planned": len(nets), "complete": len(keys)},
+        "tasks": task_counts,
         "rule": RULE,
         "settings": SETTINGS,
         "splits": {
@@ -109,7 +123,7 @@ def summarize(records: list[dict], nets: list[dict]) -> dict:
             f"simulated finalist gain {out['finalist_round']['gain']:+.4f}"
         ),
     }
-    out["verdict"] = "complete" if len(keys) == len(nets) else f"partial: {len(keys)} of {len(nets)} networks"
+    out["verdict"] = verdict
     return out
 
 
