@@ -80,6 +80,16 @@ def write_result(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
+def mark_superseded(path: Path, by: str, why: str) -> Path:
+    """Label an older results file as superseded by the file named ``by``: its data and its
+    own provenance stay as written; the label carries the provenance of the command that
+    set it."""
+    data = json.loads(path.read_text())
+    data["superseded"] = {"by": by, "why": why, "provenance": provenance()}
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
 def provenance() -> dict[str, Any]:
     """What made a results file: the command line, the commit (with ``+dirty`` when the
     work tree had changes) and the package version."""

@@ -1231,6 +1231,8 @@ def test_table3_summary_compares_the_rule_pick_with_both_baselines(tmp_path, mon
     key = "0:3,0:3,1:8,1:4,3:4,3:8,2:1,5:4"
     kept = {"command": "tsenas search", "summary": {"search_pick": key, "best_genome": key}, "archive": []}
     (tmp_path / "search.json").write_text(json.dumps(kept))
+    old_table = tmp_path / "baselines_table3.json"
+    old_table.write_text(json.dumps({"rows": [1], "provenance": {"command": "old"}}))
     baselines = {
         "ResNet": {"params": 300_000, "macs": 35_000_000, "test_errors": [0.067, 0.068, 0.066], "seeds": [0, 1, 2]},
         "DARTS": {"params": 280_000, "macs": 35_500_000, "test_errors": [0.061, 0.0625, 0.062], "seeds": [0, 1, 2]},
@@ -1242,6 +1244,7 @@ def test_table3_summary_compares_the_rule_pick_with_both_baselines(tmp_path, mon
     append_record(table3.RECORDS, {"model": "searched", "key": "0:3", "seed": 0, "test_error": 0.07})
     out = table3.summarize()
     assert not out["complete"] and "goal" not in out and out["other_pick"]["test_errors"] == [0.07]
+    assert "superseded" not in json.loads(old_table.read_text())  # an incomplete table supersedes nothing
     assert out["rule_applied"] and out["search"]["pick_rule"].startswith("the search's own pick (the finalist")
     kept["summary"]["best_genome"] = "0:3"  # two picks: the rule needs the study, a named pick does not
     (tmp_path / "search.json").write_text(json.dumps(kept))
@@ -1257,6 +1260,9 @@ def test_table3_summary_compares_the_rule_pick_with_both_baselines(tmp_path, mon
     assert resnet["p_searched_lower"] == pytest.approx(0.05) and resnet["searched_minus_this"] == pytest.approx(-0.003)
     assert darts["p_searched_lower"] == pytest.approx(1.0) and darts["searched_minus_this"] == pytest.approx(0.002)
     assert out["goal"]["met"] is False and out["goal"]["stretch_met"] is False
+    old = json.loads(old_table.read_text())
+    assert old["rows"] == [1] and old["provenance"] == {"command": "old"}  # its data and provenance stay
+    assert old["superseded"]["by"] == "table3_budget.json" and "command" in old["superseded"]["provenance"]
     baselines["DARTS"]["test_errors"] = [0.07, 0.071, 0.069]
     assert table3.summarize("search")["goal"]["met"] is True
     assert json.loads((tmp_path / "table3_budget.json").read_text())["goal"]["met"] is True
