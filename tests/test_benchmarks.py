@@ -1219,6 +1219,12 @@ def test_table3_reads_a_finished_run_only_once_signed_and_never_through_a_link(t
     (run / "summary.json").symlink_to(tmp_path / "elsewhere.json")
     with pytest.raises(LinkedEntry, match=r"summary\.json is a symbolic link"):
         table3.read_run(run)
+    (run / "summary.json").unlink()
+    (tmp_path / "elsewhere.json").rename(run / "summary.json")
+    table3.read_run(run)
+    (run / "weights").symlink_to(tmp_path, target_is_directory=True)  # a link no read opens: the walk finds it
+    with pytest.raises(LinkedEntry, match=r"weights is a symbolic link"):
+        table3.read_run(run)
 
 
 def test_table3_summary_compares_the_rule_pick_with_both_baselines(tmp_path, monkeypatch):
