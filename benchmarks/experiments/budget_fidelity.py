@@ -203,12 +203,18 @@ def _genome(key):
     return genome_from_key(key)
 
 
+def pending(records: list[dict], nets: list[dict]) -> list[tuple[str, str, int]]:
+    """The planned tasks (:func:`tasks`) that have no record yet, in campaign order."""
+    done = {(r["key"], r["setting"], r["seed"]) for r in records}
+    return [t for t in tasks(nets) if t not in done]
+
+
 def campaign(workers: int, limit: int | None = None) -> None:
     write_plan()
     nets = networks()
-    done = {(r["key"], r["setting"], r["seed"]) for r in read_records(RECORDS)}
-    todo = [t for t in tasks(nets) if t not in done][:limit]
-    print(f"{len(nets)} networks, {len(tasks(nets))} tasks, {len(done)} done, {len(todo)} to run", flush=True)
+    left, planned = pending(read_records(RECORDS), nets), len(tasks(nets))
+    todo = left[:limit]
+    print(f"{len(nets)} networks, {planned} tasks, {planned - len(left)} done, {len(todo)} to run", flush=True)
 
     def save(record, bar):
         append_record(RECORDS, record)

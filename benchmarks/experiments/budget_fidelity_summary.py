@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.common import PLOTS, RESULTS, write_result
-from benchmarks.experiments.budget_fidelity import FINALISTS, RULE, SETTINGS, tasks
+from benchmarks.experiments.budget_fidelity import FINALISTS, RULE, SETTINGS, pending, tasks
 
 OUT = RESULTS / "budget_fidelity.json"
 FITNESSES = {
@@ -50,8 +50,7 @@ def progress(records: list[dict], nets: list[dict], keys: list[str]) -> tuple[di
     """(task counts, verdict): ``complete`` only once every planned task has its record and
     every network every score; the decision counts only from a complete study."""
     planned = tasks(nets)
-    done = {(r["key"], r["setting"], r["seed"]) for r in records}
-    count = sum(task in done for task in planned)
+    count = len(planned) - len(pending(records, nets))
     counts = {"planned": len(planned), "done": count}
     if count == len(planned) and len(keys) == len(nets):
         return counts, "complete"
